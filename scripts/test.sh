@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it. Installs nothing by hand beyond what the
+# Rust toolchain already has; later steps (bindings) install their own tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== format and lints"
+cargo fmt --all -- --check
+cargo clippy --release --workspace --all-targets -- -D warnings
+
+echo "== tests (release: proving is far too slow unoptimised)"
+cargo test --release --workspace
+
+echo "== the main job, end to end"
+SUPERZK_PARAMS_DIR="$PWD/target/superzk-params" cargo run --release -q -p superzk-cli -- demo
