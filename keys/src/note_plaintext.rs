@@ -1,0 +1,146 @@
+//! What an output's ciphertext carries, and the two ways to read it back:
+//! the recipient with its incoming viewing key, the sender with its outgoing
+//! viewing key.
+//!
+//! ```text
+//! plaintext = 0x01 || d (11) || owner (32) || asset (32) || value (u64 LE)
+//!             || rho (32) || rcm (32) || memo (64)
+//! ```
+//! The recipient accepts a note only if `owner` is what its own `ivk` gives
+//! for `d` and the note's commitment equals the one on chain; the sender,
+//! reading back with its `ovk`, checks the commitment.
+
+use curve25519_dalek::ristretto::RistrettoPoint;
+use rand_core::{CryptoRng, RngCore};
+use superzk_circuits::{
+    note::{AssetId, Note, DIVERSIFIER_LEN},
+    Fr,
+};
+use zeroize::Zeroizing;
+
+use crate::{
+    address::PaymentAddress,
+    encryption::{
+        encrypt_note, try_decrypt_incoming, try_decrypt_outgoing, EncryptedNote, EncryptionError,
+    },
+    spending_key::{decode_field, encode_field, FullViewingKey, IncomingViewingKey},
+};
+
+/// Length of a memo.
+pub const MEMO_LEN: usize = 64;
+/// Length of a note plaintext.
+pub const NOTE_PLAINTEXT_LEN: usize = 1 + DIVERSIFIER_LEN + 32 + 32 + 8 + 32 + 32 + MEMO_LEN;
+const LEAD_BYTE: u8 = 0x01;
+
+/// A note read from an output, with what came along with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecryptedNote {
+    /// The note (its owner recomputed by the reader).
+    pub note: Note,
+    /// The diversifier of the address it was sent to.
+    pub diversifier: [u8; DIVERSIFIER_LEN],
+    /// The sender's memo.
+    pub memo: [u8; MEMO_LEN],
+}
+
+/// The plaintext bytes of `note` sent to diversifier `d`.
+pub fn encode_plaintext(
+    d: &[u8; DIVERSIFIER_LEN],
+    note: &Note,
+    memo: &[u8; MEMO_LEN],
+) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(NOTE_PLAINTEXT_LEN));
+    out.push(LEAD_BYTE);
+    out.extend_from_slice(d);
+    out.extend_from_slice(&encode_field(&note.owner));
+    out.extend_from_slice(&encode_field(&note.asset.0));
+    out.extend_from_slice(&note.value.to_le_bytes());
+    out.extend_from_slice(&encode_field(&note.rho));
+    out.extend_from_slice(&encode_field(&note.rcm));
+    out.extend_from_slice(memo);
+    out
+}
+
+/// Parses a plaintext.
+fn decode_plaintext(bytes: &[u8]) -> Option<DecryptedNote> {
+    if bytes.len() != NOTE_PLAINTEXT_LEN || bytes[0] != LEAD_BYTE {
+        return None;
+    }
+    let mut at = 1;
+    let mut take = |n: usize| {
+        let s = &bytes[at..at + n];
+        at += n;
+        s
+    };
+    let diversifier: [u8; DIVERSIFIER_LEN] = take(DIVERSIFIER_LEN).try_into().ok()?;
+    let owner = decode_field(take(32), "owner").ok()?;
+    let asset = AssetId(decode_field(take(32), "asset").ok()?);
+    let value = u64::from_le_bytes(take(8).try_into().ok()?);
+    let rho = decode_field(take(32), "rho").ok()?;
+    let rcm = decode_field(take(32), "rcm").ok()?;
+    let memo: [u8; MEMO_LEN] = take(MEMO_LEN).try_into().ok()?;
+    Some(DecryptedNote {
+        note: Note {
+            asset,
+            value,
+            owner,
+            rho,
+            rcm,
+        },
+        diversifier,
+        memo,
+    })
+}
+
+/// Encrypts `note` to `to`. `ovk` lets the sender read it back later; pass a
+/// random one to make the output unrecoverable by the sender.
+pub fn encrypt_output<R: RngCore + CryptoRng>(
+    to: &PaymentAddress,
+    note: &Note,
+    memo: &[u8; MEMO_LEN],
+    ovk: &[u8; 32],
+    cv: &[u8; 32],
+    rng: &mut R,
+) -> Result<EncryptedNote, EncryptionError> {
+    let plaintext = encode_plaintext(&to.diversifier(), note, memo);
+    let cm = encode_field(&note.commitment());
+    encrypt_note(&to.pk_d(), &to.base(), &plaintext, ovk, cv, &cm, rng)
+}
+
+impl IncomingViewingKey {
+    /// Trial-decrypts an output; `Some` only if it is addressed to this key
+    /// and its plaintext matches the commitment `cm` on chain.
+    pub fn decrypt_output(
+        &self,
+        cm: &Fr,
+        epk: &[u8; 32],
+        ciphertext: &[u8],
+    ) -> Option<DecryptedNote> {
+        let plaintext = Zeroizing::new(try_decrypt_incoming(
+            &self.encryption_scalar(),
+            epk,
+            ciphertext,
+        )?);
+        let decrypted = decode_plaintext(&plaintext)?;
+        let ours = decrypted.note.owner == self.address_for(decrypted.diversifier).owner();
+        (ours && decrypted.note.commitment() == *cm).then_some(decrypted)
+    }
+}
+
+impl FullViewingKey {
+    /// Recovers an output this wallet sent, with the recipient's `pk_d`.
+    pub fn decrypt_sent_output(
+        &self,
+        cm: &Fr,
+        cv: &[u8; 32],
+        epk: &[u8; 32],
+        out_ciphertext: &[u8; 80],
+        ciphertext: &[u8],
+    ) -> Option<(RistrettoPoint, DecryptedNote)> {
+        let cm_bytes = encode_field(cm);
+        let (pk_d, plaintext) =
+            try_decrypt_outgoing(&self.ovk(), cv, &cm_bytes, epk, out_ciphertext, ciphertext)?;
+        let decrypted = decode_plaintext(&Zeroizing::new(plaintext))?;
+        (decrypted.note.commitment() == *cm).then_some((pk_d, decrypted))
+    }
+}
