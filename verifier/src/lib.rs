@@ -1,5 +1,15 @@
 //! SuperZK verification: single and batch Groth16 verification, the
-//! transaction format, and the checks that make a transaction valid.
+//! transaction and proof-file formats, and the checks that make a transaction
+//! valid.
+//!
+//! * [`groth16`]: one proof, or many in a randomized batch;
+//! * [`transaction`]: the transaction format and its canonical bytes;
+//! * [`verify`]: transaction-level checks, for one transaction or a batch;
+//! * [`proof_file`]: a single proof with its public inputs, for auditors.
 #![deny(missing_docs)]
 
+pub mod error;
 pub mod groth16;
+pub mod proof_file;
+pub mod transaction;
+pub mod verify;

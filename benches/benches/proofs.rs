@@ -1,0 +1,92 @@
+//! Spend and Output: constraints, proving (one thread and all cores),
+//! verification, and batch verification per proof at 64.
+
+use ark_bls12_381::Bls12_381;
+use ark_groth16::Groth16;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use superzk_benches::{constraints, output_witness, proving_keys, spend_witness};
+use superzk_circuits::{output::OutputCircuit, spend::SpendCircuit};
+use superzk_verifier::groth16::{batch_verify, verify_single, ProofItem};
+
+fn bench(c: &mut Criterion) {
+    let keys = proving_keys();
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    println!(
+        "constraints: spend {}, output {}",
+        constraints(SpendCircuit::blank()),
+        constraints(OutputCircuit::blank())
+    );
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    let all = rayon::ThreadPoolBuilder::new().build().expect("pool");
+
+    let spend = spend_witness(&mut rng);
+    let output = output_witness(&mut rng);
+    let mut group = c.benchmark_group("prove");
+    group.sample_size(10);
+    for (label, pool) in [("1-thread", &one), ("all-cores", &all)] {
+        group.bench_function(BenchmarkId::new("spend", label), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    Groth16::<Bls12_381>::create_random_proof_with_reduction(
+                        SpendCircuit::new(spend.clone()),
+                        &keys.spend.proving_key,
+                        &mut rng,
+                    )
+                    .expect("proves")
+                })
+            })
+        });
+        group.bench_function(BenchmarkId::new("output", label), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    Groth16::<Bls12_381>::create_random_proof_with_reduction(
+                        OutputCircuit::new(output.clone()),
+                        &keys.output.proving_key,
+                        &mut rng,
+                    )
+                    .expect("proves")
+                })
+            })
+        });
+    }
+    group.finish();
+
+    let spend_inputs = spend.public_inputs().to_field_elements();
+    let spend_proofs: Vec<_> = (0..64)
+        .map(|_| {
+            Groth16::<Bls12_381>::create_random_proof_with_reduction(
+                SpendCircuit::new(spend.clone()),
+                &keys.spend.proving_key,
+                &mut rng,
+            )
+            .expect("proves")
+        })
+        .collect();
+    let items: Vec<ProofItem> = spend_proofs
+        .iter()
+        .map(|proof| ProofItem {
+            pvk: &keys.spend.verifying.prepared,
+            proof,
+            public_inputs: &spend_inputs,
+        })
+        .collect();
+    let mut group = c.benchmark_group("verify");
+    group.bench_function("spend-single", |b| {
+        b.iter(|| verify_single(&items[0]).expect("valid"))
+    });
+    group.bench_function("spend-batch-64", |b| {
+        b.iter(|| batch_verify(&items, &mut rng).expect("valid"))
+    });
+    group.bench_function("spend-64-one-by-one", |b| {
+        b.iter(|| items.iter().for_each(|i| verify_single(i).expect("valid")))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,89 @@
+//! Shared set-up for SuperZK's benchmarks: cached parameters and honest
+//! witnesses for each circuit.
+#![deny(missing_docs)]
+
+use std::path::PathBuf;
+
+use ark_ec::CurveGroup;
+use ark_ed_on_bls12_381::Fr as JubjubScalar;
+use ark_ff::UniformRand;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
+use rand_chacha::ChaCha20Rng;
+use superzk_circuits::{
+    generators::spend_auth_base,
+    note::{incoming_viewing_key, owner_tag, AssetId, Note},
+    output::OutputWitness,
+    spend::SpendWitness,
+    tree::CommitmentTree,
+    Fr,
+};
+use superzk_keys::params::ParameterCache;
+use superzk_prover::ProvingKeys;
+
+/// Parameters for benchmarks, cached under `target/superzk-params`.
+pub fn proving_keys() -> ProvingKeys {
+    let dir = std::env::var_os("SUPERZK_PARAMS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/superzk-params")
+        });
+    ProvingKeys::insecure_from_cache(&ParameterCache::new(dir), b"superzk benches", |_| {})
+        .expect("parameters load or generate")
+}
+
+/// An honest Spend witness for a note among 100 others.
+pub fn spend_witness(rng: &mut ChaCha20Rng) -> SpendWitness {
+    let ask = JubjubScalar::rand(rng);
+    let ak = (spend_auth_base() * ask).into_affine();
+    let nk = Fr::rand(rng);
+    let d = [3u8; 11];
+    let note = Note {
+        asset: AssetId::native(),
+        value: 42,
+        owner: owner_tag(&incoming_viewing_key(&ak, &nk), &d),
+        rho: Fr::rand(rng),
+        rcm: Fr::rand(rng),
+    };
+    let mut tree = CommitmentTree::new();
+    for i in 0..50u64 {
+        tree.append(Fr::from(i), &mut []).expect("not full");
+    }
+    let mut ws = vec![tree
+        .append_marked(note.commitment(), &mut [])
+        .expect("not full")];
+    for i in 0..50u64 {
+        tree.append(Fr::from(i + 1000), &mut ws).expect("not full");
+    }
+    SpendWitness {
+        note,
+        ak,
+        nk,
+        diversifier: d,
+        rcv: JubjubScalar::rand(rng),
+        alpha: JubjubScalar::rand(rng),
+        path: ws[0].path().clone(),
+    }
+}
+
+/// An honest Output witness.
+pub fn output_witness(rng: &mut ChaCha20Rng) -> OutputWitness {
+    OutputWitness {
+        note: Note {
+            asset: AssetId::from_name("USD"),
+            value: 42,
+            owner: Fr::rand(rng),
+            rho: Fr::rand(rng),
+            rcm: Fr::rand(rng),
+        },
+        rcv: JubjubScalar::rand(rng),
+    }
+}
+
+/// Number of constraints of a circuit.
+pub fn constraints(circuit: impl ConstraintSynthesizer<Fr>) -> usize {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    circuit
+        .generate_constraints(cs.clone())
+        .expect("synthesizes");
+    cs.num_constraints()
+}

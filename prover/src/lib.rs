@@ -1,0 +1,24 @@
+//! SuperZK prover: builds shielded transactions and proves all of their
+//! actions in parallel; and the wallet that finds its notes by scanning and
+//! keeps their Merkle witnesses current.
+//!
+//! ```no_run
+//! use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
+//! use superzk_keys::spending_key::SpendingKey;
+//! use superzk_circuits::note::AssetId;
+//! let mut rng = rand_core::OsRng;
+//! let keys = ProvingKeys::insecure_cached(b"demo").unwrap();
+//! let alice = Wallet::new(SpendingKey::random(&mut rng));
+//! let mut builder = TransactionBuilder::new();
+//! // Shield 100 SERO from public funds into a note for Alice.
+//! builder.add_public_input(AssetId::native(), 100);
+//! builder.add_output(None, alice.address(0), AssetId::native(), 100, [0; 64]);
+//! let tx = builder.build(&keys, &mut rng).unwrap();
+//! ```
+#![deny(missing_docs)]
+
+mod builder;
+mod wallet;
+
+pub use builder::{BuildError, ProvingKeys, TransactionBuilder};
+pub use wallet::{OwnedNote, Wallet};

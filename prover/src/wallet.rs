@@ -1,0 +1,255 @@
+//! A wallet: keys, the notes found by scanning, and their witnesses.
+//!
+//! The wallet follows the chain's note commitment tree: it must scan every
+//! transaction, in chain order, so that its tree and the chain's agree. For
+//! each output it tries to decrypt the note; for each spend it checks the
+//! nullifier against its notes.
+
+use std::collections::BTreeMap;
+
+use rand_core::{CryptoRng, RngCore};
+use superzk_circuits::{
+    note::{AssetId, Note, DIVERSIFIER_LEN},
+    tree::{CommitmentTree, IncrementalWitness, TreeError},
+    Fr,
+};
+use superzk_keys::{
+    address::PaymentAddress,
+    note_plaintext::{DecryptedNote, MEMO_LEN},
+    spending_key::{FullViewingKey, IncomingViewingKey, SpendingKey},
+};
+use superzk_verifier::transaction::Transaction;
+
+use crate::builder::{BuildError, ProvingKeys, TransactionBuilder};
+
+/// A note the wallet received.
+#[derive(Clone, Debug)]
+pub struct OwnedNote {
+    /// The note.
+    pub note: Note,
+    /// The diversifier of the address it was sent to.
+    pub diversifier: [u8; DIVERSIFIER_LEN],
+    /// The sender's memo.
+    pub memo: [u8; MEMO_LEN],
+    /// Its position in the tree.
+    pub position: u64,
+    /// Its nullifier.
+    pub nullifier: Fr,
+    /// Whether a scanned transaction spent it.
+    pub spent: bool,
+}
+
+/// What scanning one transaction found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanResult {
+    /// Notes received.
+    pub received: usize,
+    /// Of the wallet's notes, how many this transaction spent.
+    pub spent: usize,
+}
+
+/// A wallet: its keys, its notes, and the tree they are witnessed in.
+pub struct Wallet {
+    sk: SpendingKey,
+    fvk: FullViewingKey,
+    ivk: IncomingViewingKey,
+    tree: CommitmentTree,
+    notes: Vec<OwnedNote>,
+    /// `witnesses[i]` belongs to `notes[i]`; kept apart so the tree can
+    /// update them all in one pass.
+    witnesses: Vec<IncrementalWitness>,
+}
+
+impl Wallet {
+    /// A wallet for `sk`, starting from an empty chain.
+    pub fn new(sk: SpendingKey) -> Self {
+        let fvk = sk.full_viewing_key();
+        let ivk = fvk.incoming_viewing_key();
+        Self {
+            sk,
+            fvk,
+            ivk,
+            tree: CommitmentTree::new(),
+            notes: vec![],
+            witnesses: vec![],
+        }
+    }
+
+    /// Address number `index`.
+    pub fn address(&self, index: u64) -> PaymentAddress {
+        self.ivk.address(index)
+    }
+
+    /// The full viewing key (for auditors).
+    pub fn full_viewing_key(&self) -> &FullViewingKey {
+        &self.fvk
+    }
+
+    /// The tree as the wallet has scanned it.
+    pub fn tree(&self) -> &CommitmentTree {
+        &self.tree
+    }
+
+    /// All received notes, spent or not.
+    pub fn notes(&self) -> &[OwnedNote] {
+        &self.notes
+    }
+
+    /// Unspent notes with their current authentication paths.
+    pub fn spendable(
+        &self,
+    ) -> impl Iterator<Item = (&OwnedNote, &superzk_circuits::tree::MerklePath)> {
+        self.notes
+            .iter()
+            .zip(&self.witnesses)
+            .filter(|(n, _)| !n.spent)
+            .map(|(n, w)| (n, w.path()))
+    }
+
+    /// Unspent value per asset.
+    pub fn balance(&self) -> BTreeMap<AssetIdKey, u64> {
+        let mut out = BTreeMap::new();
+        for n in self.notes.iter().filter(|n| !n.spent) {
+            *out.entry(AssetIdKey(n.note.asset)).or_insert(0u64) += n.note.value;
+        }
+        out
+    }
+
+    /// Unspent value of one asset.
+    pub fn balance_of(&self, asset: &AssetId) -> u64 {
+        self.notes
+            .iter()
+            .filter(|n| !n.spent && n.note.asset == *asset)
+            .map(|n| n.note.value)
+            .sum()
+    }
+
+    /// Scans one transaction (in chain order).
+    pub fn scan(&mut self, tx: &Transaction) -> Result<ScanResult, TreeError> {
+        let mut result = ScanResult::default();
+        for nf in tx.nullifiers() {
+            for n in self
+                .notes
+                .iter_mut()
+                .filter(|n| !n.spent && n.nullifier == nf)
+            {
+                n.spent = true;
+                result.spent += 1;
+            }
+        }
+        for output in &tx.outputs {
+            match self
+                .ivk
+                .decrypt_output(&output.cm, &output.epk, &output.enc_ciphertext)
+            {
+                Some(DecryptedNote {
+                    note,
+                    diversifier,
+                    memo,
+                }) => {
+                    let witness = self.tree.append_marked(output.cm, &mut self.witnesses)?;
+                    let position = witness.position();
+                    let nullifier = note.nullifier(&self.fvk.nk(), position);
+                    self.notes.push(OwnedNote {
+                        note,
+                        diversifier,
+                        memo,
+                        position,
+                        nullifier,
+                        spent: false,
+                    });
+                    self.witnesses.push(witness);
+                    result.received += 1;
+                }
+                None => {
+                    self.tree.append(output.cm, &mut self.witnesses)?;
+                }
+            }
+        }
+        Ok(result)
+    }
+
+    /// Builds a transfer to `to` of each `(asset, amount)` in `payments`,
+    /// paying `fee` in the native asset, with change to address 0. Picks the
+    /// largest unspent notes first.
+    pub fn transfer<R: RngCore + CryptoRng>(
+        &self,
+        keys: &ProvingKeys,
+        to: &PaymentAddress,
+        payments: &[(AssetId, u64)],
+        fee: u64,
+        memo: [u8; MEMO_LEN],
+        rng: &mut R,
+    ) -> Result<Transaction, BuildError> {
+        let mut builder = TransactionBuilder::new();
+        builder.set_fee(fee);
+        let mut needs: Vec<(AssetId, u128)> = vec![];
+        let mut need =
+            |asset: AssetId, amount: u64| match needs.iter_mut().find(|(a, _)| *a == asset) {
+                Some(n) => n.1 += u128::from(amount),
+                None => needs.push((asset, u128::from(amount))),
+            };
+        for &(asset, amount) in payments {
+            builder.add_output(Some(self.fvk.ovk()), *to, asset, amount, memo);
+            need(asset, amount);
+        }
+        if fee > 0 {
+            need(AssetId::native(), fee);
+        }
+        for (asset, need) in needs {
+            let mut candidates: Vec<usize> = (0..self.notes.len())
+                .filter(|&i| !self.notes[i].spent && self.notes[i].note.asset == asset)
+                .collect();
+            candidates.sort_by_key(|&i| std::cmp::Reverse(self.notes[i].note.value));
+            let mut gathered = 0u128;
+            for i in candidates {
+                if gathered >= need {
+                    break;
+                }
+                let n = &self.notes[i];
+                builder.add_spend(
+                    &self.sk,
+                    n.note.clone(),
+                    n.diversifier,
+                    self.witnesses[i].path().clone(),
+                );
+                gathered += u128::from(n.note.value);
+            }
+            if gathered < need {
+                return Err(BuildError::InsufficientFunds {
+                    have: gathered,
+                    need,
+                });
+            }
+            if gathered > need {
+                let change =
+                    u64::try_from(gathered - need).map_err(|_| BuildError::AmountTooLarge)?;
+                builder.add_output(
+                    Some(self.fvk.ovk()),
+                    self.address(0),
+                    asset,
+                    change,
+                    [0; MEMO_LEN],
+                );
+            }
+        }
+        builder.build(keys, rng)
+    }
+}
+
+/// An asset id ordered by its bytes, for sorted balances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AssetIdKey(pub AssetId);
+
+impl PartialOrd for AssetIdKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for AssetIdKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        use ark_ff::PrimeField;
+        self.0 .0.into_bigint().cmp(&other.0 .0.into_bigint())
+    }
+}

@@ -1,0 +1,308 @@
+//! End-to-end: build, prove, verify, scan; and the transaction-level attacks
+//! the verifier must reject.
+
+use std::{collections::HashSet, path::Path, sync::OnceLock};
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use superzk_circuits::{note::AssetId, Fr};
+use superzk_keys::{params::ParameterCache, spending_key::SpendingKey};
+use superzk_prover::{BuildError, ProvingKeys, TransactionBuilder, Wallet};
+use superzk_verifier::{
+    error::TxError,
+    transaction::Transaction,
+    verify::{verify_batch, verify_transaction, AnyAnchor},
+};
+
+fn keys() -> &'static ProvingKeys {
+    static KEYS: OnceLock<ProvingKeys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let cache =
+            ParameterCache::new(Path::new(env!("CARGO_TARGET_TMPDIR")).join("superzk-params"));
+        ProvingKeys::insecure_from_cache(&cache, b"superzk tests", |_| {}).unwrap()
+    })
+}
+
+fn rng(seed: u64) -> ChaCha20Rng {
+    ChaCha20Rng::seed_from_u64(seed)
+}
+
+/// Alice with 1000 SERO and 500 USD, after a shielding transaction.
+fn funded_alice(seed: u64) -> (Wallet, SpendingKey, Transaction) {
+    let mut rng = rng(seed);
+    let sk = SpendingKey::random(&mut rng);
+    let mut alice = Wallet::new(sk.clone());
+    let mut b = TransactionBuilder::new();
+    b.add_public_input(AssetId::native(), 1000)
+        .add_public_input(AssetId::from_name("USD"), 500);
+    b.add_output(None, alice.address(0), AssetId::native(), 1000, [0; 64]);
+    b.add_output(
+        None,
+        alice.address(1),
+        AssetId::from_name("USD"),
+        500,
+        [0; 64],
+    );
+    let tx = b.build(keys(), &mut rng).unwrap();
+    assert_eq!(alice.scan(&tx).unwrap().received, 2);
+    (alice, sk, tx)
+}
+
+fn verify(tx: &Transaction) -> Result<(), TxError> {
+    verify_transaction(tx, &keys().verifying_keys(), &AnyAnchor, &mut rng(99))
+}
+
+#[test]
+fn shield_transfer_scan_and_verify() {
+    let (mut alice, _, shield) = funded_alice(1);
+    verify(&shield).unwrap();
+    let mut bob = Wallet::new(SpendingKey::random(&mut rng(2)));
+    bob.scan(&shield).unwrap();
+    assert_eq!(bob.notes().len(), 0, "bob cannot read alice's notes");
+
+    let usd = AssetId::from_name("USD");
+    let tx = alice
+        .transfer(
+            keys(),
+            &bob.address(7),
+            &[(AssetId::native(), 300), (usd, 120)],
+            3,
+            [1; 64],
+            &mut rng(3),
+        )
+        .unwrap();
+    verify(&tx).unwrap();
+    let bytes = tx.to_bytes();
+    assert_eq!(
+        Transaction::from_bytes(&bytes).unwrap(),
+        tx,
+        "canonical bytes round-trip"
+    );
+
+    let anchors: HashSet<Fr> = HashSet::from([alice.tree().root()]);
+    verify_transaction(&tx, &keys().verifying_keys(), &anchors, &mut rng(4)).unwrap();
+    let stale: HashSet<Fr> = HashSet::from([Fr::from(5u64)]);
+    assert!(matches!(
+        verify_transaction(&tx, &keys().verifying_keys(), &stale, &mut rng(4)),
+        Err(TxError::UnknownAnchor { .. })
+    ));
+
+    bob.scan(&tx).unwrap();
+    alice.scan(&tx).unwrap();
+    assert_eq!(bob.balance_of(&AssetId::native()), 300);
+    assert_eq!(bob.balance_of(&usd), 120);
+    assert_eq!(alice.balance_of(&AssetId::native()), 697);
+    assert_eq!(alice.balance_of(&usd), 380);
+    assert!(bob.notes().iter().all(|n| n.memo == [1; 64]));
+
+    // The sender reads back what it sent with its outgoing viewing key.
+    let fvk = alice.full_viewing_key();
+    let o = &tx.outputs[0];
+    let (_, sent) = fvk
+        .decrypt_sent_output(
+            &o.cm,
+            &superzk_keys::spending_key::encode_point(&o.cv),
+            &o.epk,
+            &o.out_ciphertext,
+            &o.enc_ciphertext,
+        )
+        .expect("sender recovers its output");
+    assert_eq!(sent.note.value, 300);
+
+    // Bob spends what he received; witnesses followed the tree.
+    let back = bob
+        .transfer(
+            keys(),
+            &alice.address(0),
+            &[(usd, 20)],
+            1,
+            [0; 64],
+            &mut rng(5),
+        )
+        .unwrap();
+    verify(&back).unwrap();
+}
+
+#[test]
+fn builder_refuses_unbalanced_and_foreign_notes() {
+    let (alice, _, _) = funded_alice(10);
+    let (note, path) = alice
+        .spendable()
+        .next()
+        .map(|(n, p)| (n.clone(), p.clone()))
+        .unwrap();
+    let mut b = TransactionBuilder::new();
+    b.add_spend(
+        &SpendingKey::random(&mut rng(11)),
+        note.note.clone(),
+        note.diversifier,
+        path.clone(),
+    );
+    b.add_output(
+        None,
+        alice.address(0),
+        note.note.asset,
+        note.note.value,
+        [0; 64],
+    );
+    assert!(matches!(
+        b.build(keys(), &mut rng(12)),
+        Err(BuildError::NotOwned(0))
+    ));
+
+    let mut b = TransactionBuilder::new();
+    b.add_output(None, alice.address(0), AssetId::native(), 5, [0; 64]);
+    assert!(matches!(
+        b.build(keys(), &mut rng(13)),
+        Err(BuildError::Unbalanced { .. })
+    ));
+    assert!(matches!(
+        TransactionBuilder::new().build(keys(), &mut rng(13)),
+        Err(BuildError::Empty)
+    ));
+}
+
+/// A transaction Alice proves and signs honestly except for `tamper`.
+fn tampered(seed: u64, tamper: impl FnOnce(&mut Transaction)) -> Transaction {
+    let (alice, sk, _) = funded_alice(seed);
+    let (note, path) = alice
+        .spendable()
+        .find(|(n, _)| n.note.asset == AssetId::native())
+        .map(|(n, p)| (n.clone(), p.clone()))
+        .unwrap();
+    let mut b = TransactionBuilder::new();
+    b.add_spend(&sk, note.note.clone(), note.diversifier, path);
+    b.add_output(
+        None,
+        alice.address(2),
+        AssetId::native(),
+        note.note.value,
+        [0; 64],
+    );
+    b.build_tampered(keys(), &mut rng(seed + 1), tamper)
+        .unwrap()
+}
+
+#[test]
+fn value_creation_is_rejected() {
+    // Claiming public value leaves the pool that no note paid for.
+    let tx = tampered(20, |tx| tx.balances = vec![(AssetId::native(), 1)]);
+    assert_eq!(verify(&tx), Err(TxError::Binding));
+    // An output worth more than the spend: the value commitment of a larger
+    // note, with its own valid proof, substituted in.
+    let (alice, _, _) = funded_alice(21);
+    let mut b = TransactionBuilder::new();
+    b.add_public_input(AssetId::native(), 5000);
+    b.add_output(None, alice.address(0), AssetId::native(), 5000, [0; 64]);
+    let big = b.build(keys(), &mut rng(22)).unwrap();
+    let tx = tampered(23, |tx| tx.outputs[0] = big.outputs[0].clone());
+    assert_eq!(verify(&tx), Err(TxError::Binding));
+}
+
+#[test]
+fn swapped_asset_ids_are_rejected() {
+    // Spend SERO, output the same value of USD: the output's commitments are
+    // swapped in from an honest USD output.
+    let (alice, _, _) = funded_alice(30);
+    let mut b = TransactionBuilder::new();
+    b.add_public_input(AssetId::from_name("USD"), 1000);
+    b.add_output(
+        None,
+        alice.address(0),
+        AssetId::from_name("USD"),
+        1000,
+        [0; 64],
+    );
+    let usd = b.build(keys(), &mut rng(31)).unwrap();
+    let tx = tampered(32, |tx| tx.outputs[0] = usd.outputs[0].clone());
+    assert_eq!(verify(&tx), Err(TxError::Binding));
+}
+
+#[test]
+fn double_spend_within_a_transaction_is_rejected() {
+    let tx = tampered(40, |tx| {
+        let dup = tx.spends[0].clone();
+        tx.spends.push(dup);
+    });
+    assert!(matches!(verify(&tx), Err(TxError::DuplicateNullifier(_))));
+}
+
+#[test]
+fn altered_public_inputs_and_proofs_are_rejected() {
+    let tx = tampered(50, |tx| tx.spends[0].anchor += Fr::from(1u64));
+    assert_eq!(
+        verify(&tx),
+        Err(TxError::Proof {
+            kind: "spend",
+            index: 0
+        })
+    );
+    let tx = tampered(51, |tx| tx.outputs[0].cm += Fr::from(1u64));
+    assert_eq!(
+        verify(&tx),
+        Err(TxError::Proof {
+            kind: "output",
+            index: 0
+        })
+    );
+    let tx = tampered(52, |tx| {
+        let a = tx.outputs[0].proof.a;
+        tx.spends[0].proof.a = a;
+    });
+    assert_eq!(
+        verify(&tx),
+        Err(TxError::Proof {
+            kind: "spend",
+            index: 0
+        })
+    );
+    // Changing anything after signing breaks the signatures.
+    let mut tx = tampered(53, |_| {});
+    tx.fee += 1;
+    assert_eq!(verify(&tx), Err(TxError::SpendAuthorization));
+}
+
+#[test]
+fn batch_rejects_any_invalid_member_and_names_it() {
+    let good1 = funded_alice(60).2;
+    let good2 = tampered(61, |_| {});
+    let bad = tampered(62, |tx| tx.outputs[0].cm += Fr::from(1u64));
+    let vk = keys().verifying_keys();
+    verify_batch(
+        &[good1.clone(), good2.clone()],
+        &vk,
+        &AnyAnchor,
+        &mut rng(63),
+    )
+    .unwrap();
+    let failure = verify_batch(&[good1, bad, good2], &vk, &AnyAnchor, &mut rng(64)).unwrap_err();
+    assert_eq!(failure.invalid.len(), 1);
+    assert_eq!(failure.invalid[0].0, 1);
+}
+
+#[test]
+fn transaction_decoder_never_panics_on_garbage() {
+    let tx = tampered(70, |_| {}).to_bytes();
+    for len in [0, 3, 4, 5, 60, tx.len() - 1] {
+        assert!(Transaction::from_bytes(&tx[..len]).is_err());
+    }
+    let mut longer = tx.clone();
+    longer.push(0);
+    assert!(Transaction::from_bytes(&longer).is_err());
+    let mut r = rng(71);
+    for i in 0..300 {
+        let mut bytes = tx.clone();
+        use rand_core::RngCore;
+        let at = (r.next_u32() as usize) % bytes.len();
+        bytes[at] ^= 1 << (i % 8);
+        // Any outcome but a panic is fine; a decoded one must not verify.
+        if let Ok(t) = Transaction::from_bytes(&bytes) {
+            assert!(verify(&t).is_err(), "bit flip at {at} still verifies");
+        }
+        let mut random = vec![0u8; (r.next_u32() % 2000) as usize];
+        r.fill_bytes(&mut random);
+        let n = random.len().min(4);
+        random[..n].copy_from_slice(&b"SZKT"[..n]);
+        let _ = Transaction::from_bytes(&random);
+    }
+}

@@ -1,0 +1,796 @@
+//! Groth16 verification over BLS12-381: one proof at a time, or many in a
+//! randomized batch.
+//!
+//! # The check for one proof
+//!
+//! A proof `(A, B, C)` for public inputs `x = (x_1, …, x_ℓ)` is valid under a
+//! verifying key `(α, β, γ, δ, IC_0 … IC_ℓ)` iff
+//!
+//! ```text
+//! e(A, B) = e(α, β) · e(IC(x), γ) · e(C, δ),     IC(x) = IC_0 + Σ_j x_j·IC_j
+//! ```
+//!
+//! [`verify_single`] computes `e(A, B) · e(IC(x), −γ) · e(C, −δ)` with one
+//! multi-Miller loop and one final exponentiation and compares it with the
+//! precomputed `e(α, β)` of the prepared key.
+//!
+//! # The batch check
+//!
+//! For proofs `i = 1 … n` (each under its own key), write the error of proof
+//! `i` as the target-group element
+//!
+//! ```text
+//! D_i = e(A_i, B_i) · ( e(α, β) · e(IC(x_i), γ) · e(C_i, δ) )^{-1}     (α, β, γ, δ, IC of i's key)
+//! ```
+//!
+//! Proof `i` is valid iff `D_i = 1`. [`batch_verify`] draws independent
+//! random nonzero 128-bit scalars `r_i` *after* the batch is fixed and checks
+//! `Π_i D_i^{r_i} = 1`. By bilinearity this product is
+//!
+//! ```text
+//! Π_i e(r_i·A_i, B_i) · Π_k e(−(Σ_{i∈k} r_i)·α_k, β_k)
+//!                     · Π_k e(Σ_{i∈k} r_i·IC_k(x_i), −γ_k)
+//!                     · Π_k e(Σ_{i∈k} r_i·C_i, −δ_k)
+//! ```
+//!
+//! where `k` ranges over the distinct verifying keys of the batch: the
+//! equation `Π_i e(r_i A_i, B_i) = Π_k e(Σ r_i α, β) · e(Σ r_i IC(x_i), γ) ·
+//! e(Σ r_i C_i, δ)` moved to one side. That is `n + 3·(#keys)` pairings
+//! evaluated with **one** multi-Miller loop and **one** final exponentiation,
+//! instead of `3n` Miller-loop pairs and `n` final exponentiations. The input
+//! terms of a key collapse to one multi-scalar multiplication over that key's
+//! `IC` points: `Σ_i r_i·IC(x_i) = Σ_j (Σ_i r_i x_{i,j})·IC_j` (with
+//! `x_{i,0} = 1`).
+//!
+//! *Completeness.* If every proof is valid every `D_i = 1`, so the batch always
+//! accepts (the check is exact, not probabilistic, in that direction).
+//!
+//! *Soundness.* All the points are in the prime-order subgroups (checked here
+//! for the proof points; the verifying key is trusted), so every `D_i` lies in
+//! the target group `G_T` of prime order `q ≈ 2^255`. Suppose some `D_k ≠ 1`.
+//! Fix all the other `r_i`; then `T = Π_{i≠k} D_i^{r_i}` is fixed, and the batch
+//! accepts only if `D_k^{r_k} = T^{-1}`. As `D_k` generates `G_T`, the map
+//! `r ↦ D_k^r` is injective on `[0, q)` ⊇ `[1, 2^128)`, so at most one of the
+//! `2^128 − 1` equally likely values of `r_k` passes: a batch with an invalid
+//! proof is accepted with probability at most `1/(2^128 − 1) ≈ 2^-128`.
+//!
+//! *Why 128 bits suffice.* That bound holds for every batch, however it was
+//! crafted and whatever the prover's computing power, as long as the prover
+//! cannot predict the `r_i` (hence the [`CryptoRng`] bound): even `2^64`
+//! attempted batches succeed with probability `2^-64`. BLS12-381 itself offers
+//! about 117–128 bits of security, so longer scalars would cost more
+//! scalar-multiplication work without making the system stronger. The scalars
+//! are nonzero, since `r_k = 0` would drop proof `k` from the check.
+//!
+//! *Subgroup checks.* The argument needs bilinearity on the prime-order
+//! subgroups; a point with a small-order component could, for instance,
+//! cancel out whenever `r_i` is a multiple of that order. So both entry points
+//! check that `A`, `C ∈ G1` and `B ∈ G2` are on the curve and in the
+//! prime-order subgroup (cheap endomorphism-based tests), however the proof
+//! was decoded. Verifying keys are trusted: load them with point validation
+//! (as `superzk-keys` does).
+
+use std::ptr;
+
+use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective};
+use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ff::{One, PrimeField, Zero};
+use ark_groth16::{PreparedVerifyingKey, Proof};
+use rand_core::{CryptoRng, RngCore};
+use rayon::prelude::*;
+
+type G1Prepared = <Bls12_381 as Pairing>::G1Prepared;
+type G2Prepared = <Bls12_381 as Pairing>::G2Prepared;
+
+/// One proof to check: its prepared verifying key, the proof and its public
+/// inputs (in the circuit's allocation order, without the leading constant 1).
+#[derive(Clone, Copy, Debug)]
+pub struct ProofItem<'a> {
+    /// The prepared verifying key of the proof's circuit (from
+    /// [`ark_groth16::prepare_verifying_key`]).
+    pub pvk: &'a PreparedVerifyingKey<Bls12_381>,
+    /// The proof.
+    pub proof: &'a Proof<Bls12_381>,
+    /// The public inputs the proof is checked against.
+    pub public_inputs: &'a [Fr],
+}
+
+/// Why a Groth16 proof, or a batch of them, was rejected.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum Groth16Error {
+    /// The number of public inputs does not match the verifying key.
+    #[error(
+        "wrong number of public inputs: the verifying key expects {expected}, got {got}; \
+         pass exactly the circuit's public inputs, in order, and check that the key is the \
+         one of the proof's circuit"
+    )]
+    WrongInputCount {
+        /// How many public inputs the verifying key expects.
+        expected: usize,
+        /// How many were given.
+        got: usize,
+    },
+    /// The number of public inputs of one batch item does not match its key.
+    #[error(
+        "batch item {index}: wrong number of public inputs: its verifying key expects \
+         {expected}, got {got}; pass exactly the circuit's public inputs, in order, and check \
+         that the key is the one of the proof's circuit"
+    )]
+    WrongInputCountAt {
+        /// Position of the item in the batch.
+        index: usize,
+        /// How many public inputs the item's verifying key expects.
+        expected: usize,
+        /// How many were given.
+        got: usize,
+    },
+    /// A proof point is not on the curve or not in the prime-order subgroup.
+    #[error(
+        "malformed proof: a point is not on the curve or not in the prime-order subgroup; \
+         the proof is invalid (decode proofs with validation, e.g. \
+         `Proof::deserialize_compressed`, and reject those that fail)"
+    )]
+    MalformedProof,
+    /// A proof point of one batch item is not on the curve or not in the
+    /// prime-order subgroup.
+    #[error(
+        "batch item {index}: malformed proof: a point is not on the curve or not in the \
+         prime-order subgroup; that proof is invalid and must be rejected"
+    )]
+    MalformedProofAt {
+        /// Position of the item in the batch.
+        index: usize,
+    },
+    /// The pairing check failed: the proof (or, for a batch, at least one of
+    /// its proofs) is invalid.
+    #[error(
+        "Groth16 verification failed: a proof is not valid for its public inputs under its \
+         verifying key; check that the inputs are the ones it was proven with and that the key \
+         is the circuit's (for a batch, call `batch_verify_report` to find which proofs fail)"
+    )]
+    Invalid,
+    /// The pairing check failed for a batch whose failing item is known (a
+    /// batch of one item).
+    #[error(
+        "Groth16 verification failed for batch item {index}: its proof is not valid for its \
+         public inputs under its verifying key; check the inputs and the key"
+    )]
+    InvalidAt {
+        /// Position of the invalid item in the batch.
+        index: usize,
+    },
+}
+
+impl Groth16Error {
+    /// The same error, attributed to item `index` of a batch.
+    fn at(self, index: usize) -> Self {
+        match self {
+            Self::WrongInputCount { expected, got } => Self::WrongInputCountAt {
+                index,
+                expected,
+                got,
+            },
+            Self::MalformedProof => Self::MalformedProofAt { index },
+            Self::Invalid => Self::InvalidAt { index },
+            other => other,
+        }
+    }
+}
+
+/// Whether a G1 point is on the curve and in the prime-order subgroup.
+fn g1_ok(p: &G1Affine) -> bool {
+    p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve()
+}
+
+impl ProofItem<'_> {
+    /// The checks that need no pairing: input count and proof points.
+    fn check_well_formed(&self) -> Result<(), Groth16Error> {
+        let n_ic = self.pvk.vk.gamma_abc_g1.len();
+        let got = self.public_inputs.len();
+        if n_ic != got + 1 {
+            return Err(Groth16Error::WrongInputCount {
+                expected: n_ic.saturating_sub(1),
+                got,
+            });
+        }
+        let Proof { a, b, c } = self.proof;
+        if !(g1_ok(a)
+            && g1_ok(c)
+            && b.is_on_curve()
+            && b.is_in_correct_subgroup_assuming_on_curve())
+        {
+            return Err(Groth16Error::MalformedProof);
+        }
+        Ok(())
+    }
+}
+
+/// `IC(x) = IC_0 + Σ_j x_j·IC_j`; the input count must already be checked.
+fn prepare_inputs(pvk: &PreparedVerifyingKey<Bls12_381>, inputs: &[Fr]) -> G1Projective {
+    let ic = &pvk.vk.gamma_abc_g1;
+    ic[0].into_group() + G1Projective::msm_unchecked(&ic[1..], inputs)
+}
+
+/// Verifies one Groth16 proof against its prepared verifying key and public
+/// inputs (one multi-Miller loop, one final exponentiation).
+///
+/// # Errors
+///
+/// [`Groth16Error::WrongInputCount`] if the number of public inputs does not
+/// match the key, [`Groth16Error::MalformedProof`] if a proof point is off the
+/// curve or outside the prime-order subgroup, [`Groth16Error::Invalid`] if the
+/// pairing check fails.
+pub fn verify_single(item: &ProofItem) -> Result<(), Groth16Error> {
+    item.check_well_formed()?;
+    let pvk = item.pvk;
+    let ic = prepare_inputs(pvk, item.public_inputs).into_affine();
+    let ml = Bls12_381::multi_miller_loop(
+        [
+            G1Prepared::from(item.proof.a),
+            G1Prepared::from(ic),
+            G1Prepared::from(item.proof.c),
+        ],
+        [
+            G2Prepared::from(item.proof.b),
+            pvk.gamma_g2_neg_pc.clone(),
+            pvk.delta_g2_neg_pc.clone(),
+        ],
+    );
+    match Bls12_381::final_exponentiation(ml) {
+        Some(out) if out.0 == pvk.alpha_g1_beta_g2 => Ok(()),
+        _ => Err(Groth16Error::Invalid),
+    }
+}
+
+/// A uniformly random nonzero 128-bit scalar (zero is rejected and redrawn).
+fn random_nonzero_u128<R: RngCore + ?Sized>(rng: &mut R) -> u128 {
+    loop {
+        let r = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+        if r != 0 {
+            return r;
+        }
+    }
+}
+
+/// The items of a batch that share one verifying key.
+struct KeyGroup<'a> {
+    pvk: &'a PreparedVerifyingKey<Bls12_381>,
+    members: Vec<usize>,
+}
+
+/// Groups the items by verifying key: by address first, then by equality of
+/// the whole prepared key (so equal keys held in different places share their
+/// terms).
+fn group_by_key<'a>(items: &[ProofItem<'a>]) -> Vec<KeyGroup<'a>> {
+    let mut groups: Vec<KeyGroup<'a>> = Vec::new();
+    // Every key address seen so far, with its group.
+    let mut seen: Vec<(*const PreparedVerifyingKey<Bls12_381>, usize)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let addr: *const _ = item.pvk;
+        let g = match seen.iter().find(|(p, _)| ptr::eq(*p, addr)) {
+            Some(&(_, g)) => g,
+            None => {
+                let g = match groups.iter().position(|g| *g.pvk == *item.pvk) {
+                    Some(g) => g,
+                    None => {
+                        groups.push(KeyGroup {
+                            pvk: item.pvk,
+                            members: Vec::new(),
+                        });
+                        groups.len() - 1
+                    }
+                };
+                seen.push((addr, g));
+                g
+            }
+        };
+        groups[g].members.push(i);
+    }
+    groups
+}
+
+/// Verifies many Groth16 proofs at once with a random linear combination.
+///
+/// For independent random nonzero 128-bit `r_i` drawn from `rng`, checks
+///
+/// ```text
+/// Π_i e(r_i A_i, B_i) = Π_vk e(Σ r_i α, β) · e(Σ_{i∈vk} r_i IC(x_i), γ) · e(Σ r_i C_i, δ)
+/// ```
+///
+/// with one multi-Miller loop and one final exponentiation (see the
+/// [module documentation](self) for why this holds and why an invalid batch
+/// passes with probability at most about `2^-128`). Items may use different
+/// verifying keys; the key terms are computed once per distinct key. The
+/// per-proof work (checks, scalar multiplications, line precomputation) runs
+/// in parallel. An empty batch is valid; a batch of one is checked with
+/// [`verify_single`].
+///
+/// `rng` must be unpredictable to whoever made the proofs.
+///
+/// # Errors
+///
+/// [`Groth16Error::WrongInputCountAt`] or [`Groth16Error::MalformedProofAt`]
+/// for the first item that is structurally wrong; [`Groth16Error::Invalid`] if
+/// the combined pairing check fails (at least one proof is invalid: use
+/// [`batch_verify_report`] to find which), or [`Groth16Error::InvalidAt`] when
+/// the batch has a single item.
+pub fn batch_verify<R: RngCore + CryptoRng>(
+    items: &[ProofItem],
+    rng: &mut R,
+) -> Result<(), Groth16Error> {
+    match items {
+        [] => return Ok(()),
+        // One proof: the plain check is cheaper and needs no randomness.
+        [item] => return verify_single(item).map_err(|e| e.at(0)),
+        _ => {}
+    }
+    if let Some(err) = items
+        .par_iter()
+        .enumerate()
+        .find_map_first(|(i, item)| item.check_well_formed().err().map(|e| e.at(i)))
+    {
+        return Err(err);
+    }
+
+    let r: Vec<u128> = items.iter().map(|_| random_nonzero_u128(rng)).collect();
+    let r_fr: Vec<Fr> = r.iter().map(|&r| Fr::from(r)).collect();
+
+    // Per proof: r_i·A_i (a 128-bit scalar multiplication) and the line
+    // coefficients of B_i.
+    let (ra, b_prepared): (Vec<G1Projective>, Vec<G2Prepared>) = items
+        .par_iter()
+        .zip(r.par_iter())
+        .map(|(item, &r)| {
+            let ra = item.proof.a.mul_bigint([r as u64, (r >> 64) as u64]);
+            (ra, G2Prepared::from(item.proof.b))
+        })
+        .unzip();
+
+    // Per key: −(Σ r_i)·α paired with β, Σ r_i·IC(x_i) with −γ, Σ r_i·C_i with −δ.
+    let groups = group_by_key(items);
+    let key_terms: Vec<([G1Projective; 3], [G2Prepared; 3])> = groups
+        .par_iter()
+        .map(|g| {
+            let n_ic = g.pvk.vk.gamma_abc_g1.len();
+            // s_0 = Σ r_i, s_j = Σ r_i·x_{i,j}.
+            let s = g
+                .members
+                .par_iter()
+                .fold(
+                    || vec![Fr::zero(); n_ic],
+                    |mut s, &i| {
+                        s[0] += r_fr[i];
+                        for (s_j, x) in s[1..].iter_mut().zip(items[i].public_inputs) {
+                            *s_j += r_fr[i] * x;
+                        }
+                        s
+                    },
+                )
+                .reduce(
+                    || vec![Fr::zero(); n_ic],
+                    |mut a, b| {
+                        a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+                        a
+                    },
+                );
+            let ic = G1Projective::msm_unchecked(&g.pvk.vk.gamma_abc_g1, &s);
+            let alpha = g.pvk.vk.alpha_g1.mul_bigint((-s[0]).into_bigint());
+            let cs: Vec<G1Affine> = g.members.iter().map(|&i| items[i].proof.c).collect();
+            let rs: Vec<Fr> = g.members.iter().map(|&i| r_fr[i]).collect();
+            let c = G1Projective::msm_unchecked(&cs, &rs);
+            (
+                [alpha, ic, c],
+                [
+                    G2Prepared::from(g.pvk.vk.beta_g2),
+                    g.pvk.gamma_g2_neg_pc.clone(),
+                    g.pvk.delta_g2_neg_pc.clone(),
+                ],
+            )
+        })
+        .collect();
+
+    let mut g1 = ra;
+    let mut g2 = b_prepared;
+    for (p, q) in key_terms {
+        g1.extend(p);
+        g2.extend(q);
+    }
+    let g1 = G1Projective::normalize_batch(&g1);
+    let ml = Bls12_381::multi_miller_loop(g1.into_iter().map(G1Prepared::from), g2);
+    match Bls12_381::final_exponentiation(ml) {
+        Some(out) if out.0.is_one() => Ok(()),
+        _ => Err(Groth16Error::Invalid),
+    }
+}
+
+/// Like [`batch_verify`], but on failure names the invalid items.
+///
+/// Runs the randomized batch first; if it fails, checks every item on its own
+/// (in parallel, deterministically) and returns the indices of those that
+/// fail, in increasing order, input-count mismatches and malformed proofs
+/// included. Returns `Ok(())` if all items are valid (an empty batch is).
+///
+/// # Errors
+///
+/// The sorted indices of the invalid items.
+pub fn batch_verify_report<R: RngCore + CryptoRng>(
+    items: &[ProofItem],
+    rng: &mut R,
+) -> Result<(), Vec<usize>> {
+    if batch_verify(items, rng).is_ok() {
+        return Ok(());
+    }
+    let bad: Vec<usize> = items
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, item)| verify_single(item).err().map(|_| i))
+        .collect();
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(bad)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_groth16::{prepare_verifying_key, Groth16};
+    use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
+    use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+    use ark_snark::{CircuitSpecificSetupSNARK, SNARK};
+    use ark_std::UniformRand;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+    use std::time::Instant;
+
+    /// Knowledge of `x, y` with `x·y = z`, `z` public.
+    #[derive(Clone)]
+    struct Mul {
+        x: Option<Fr>,
+        y: Option<Fr>,
+    }
+
+    impl ConstraintSynthesizer<Fr> for Mul {
+        fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+            let x = FpVar::new_witness(cs.clone(), || {
+                self.x.ok_or(SynthesisError::AssignmentMissing)
+            })?;
+            let y = FpVar::new_witness(cs.clone(), || {
+                self.y.ok_or(SynthesisError::AssignmentMissing)
+            })?;
+            let z = FpVar::new_input(cs, || {
+                Ok(self.x.ok_or(SynthesisError::AssignmentMissing)?
+                    * self.y.ok_or(SynthesisError::AssignmentMissing)?)
+            })?;
+            (&x * &y).enforce_equal(&z)
+        }
+    }
+
+    /// Knowledge of `x, y` with `x·y = p` and `x + y = s`, `p, s` public.
+    #[derive(Clone)]
+    struct MulAdd {
+        x: Option<Fr>,
+        y: Option<Fr>,
+    }
+
+    impl ConstraintSynthesizer<Fr> for MulAdd {
+        fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+            let (x, y) = (self.x, self.y);
+            let xv = FpVar::new_witness(cs.clone(), || x.ok_or(SynthesisError::AssignmentMissing))?;
+            let yv = FpVar::new_witness(cs.clone(), || y.ok_or(SynthesisError::AssignmentMissing))?;
+            let p = FpVar::new_input(cs.clone(), || {
+                Ok(x.ok_or(SynthesisError::AssignmentMissing)?
+                    * y.ok_or(SynthesisError::AssignmentMissing)?)
+            })?;
+            let s = FpVar::new_input(cs, || {
+                Ok(x.ok_or(SynthesisError::AssignmentMissing)?
+                    + y.ok_or(SynthesisError::AssignmentMissing)?)
+            })?;
+            (&xv * &yv).enforce_equal(&p)?;
+            (&xv + &yv).enforce_equal(&s)
+        }
+    }
+
+    /// Two keys and `n` proofs alternating between them (even: `Mul`, odd:
+    /// `MulAdd`).
+    struct Fixture {
+        pvks: [PreparedVerifyingKey<Bls12_381>; 2],
+        proofs: Vec<Proof<Bls12_381>>,
+        inputs: Vec<Vec<Fr>>,
+        key_of: Vec<usize>,
+    }
+
+    impl Fixture {
+        fn new(n: usize, seed: u64) -> Self {
+            let mut rng = ChaCha20Rng::seed_from_u64(seed);
+            let (pk1, vk1) =
+                Groth16::<Bls12_381>::setup(Mul { x: None, y: None }, &mut rng).expect("setup 1");
+            let (pk2, vk2) = Groth16::<Bls12_381>::setup(MulAdd { x: None, y: None }, &mut rng)
+                .expect("setup 2");
+            let mut proofs = Vec::with_capacity(n);
+            let mut inputs = Vec::with_capacity(n);
+            let mut key_of = Vec::with_capacity(n);
+            for i in 0..n {
+                let (x, y) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+                if i % 2 == 0 {
+                    let c = Mul {
+                        x: Some(x),
+                        y: Some(y),
+                    };
+                    proofs.push(Groth16::<Bls12_381>::prove(&pk1, c, &mut rng).expect("prove 1"));
+                    inputs.push(vec![x * y]);
+                    key_of.push(0);
+                } else {
+                    let c = MulAdd {
+                        x: Some(x),
+                        y: Some(y),
+                    };
+                    proofs.push(Groth16::<Bls12_381>::prove(&pk2, c, &mut rng).expect("prove 2"));
+                    inputs.push(vec![x * y, x + y]);
+                    key_of.push(1);
+                }
+            }
+            let pvks = [prepare_verifying_key(&vk1), prepare_verifying_key(&vk2)];
+            Fixture {
+                pvks,
+                proofs,
+                inputs,
+                key_of,
+            }
+        }
+
+        fn items(&self) -> Vec<ProofItem<'_>> {
+            (0..self.proofs.len())
+                .map(|i| ProofItem {
+                    pvk: &self.pvks[self.key_of[i]],
+                    proof: &self.proofs[i],
+                    public_inputs: &self.inputs[i],
+                })
+                .collect()
+        }
+    }
+
+    fn rng() -> ChaCha20Rng {
+        ChaCha20Rng::seed_from_u64(0x5eed)
+    }
+
+    /// Batch rejects with the plain error and the report names exactly `bad`.
+    fn assert_rejected(items: &[ProofItem], bad: &[usize]) {
+        assert_eq!(batch_verify(items, &mut rng()), Err(Groth16Error::Invalid));
+        assert_eq!(batch_verify_report(items, &mut rng()), Err(bad.to_vec()));
+    }
+
+    #[test]
+    fn single_valid_proofs_verify() {
+        let f = Fixture::new(2, 1);
+        for item in f.items() {
+            assert_eq!(verify_single(&item), Ok(()));
+        }
+    }
+
+    #[test]
+    fn single_wrong_input_is_invalid() {
+        let mut f = Fixture::new(2, 2);
+        f.inputs[0][0] += Fr::from(1u64);
+        f.inputs[1][1] = f.inputs[1][0];
+        for item in f.items() {
+            assert_eq!(verify_single(&item), Err(Groth16Error::Invalid));
+        }
+    }
+
+    #[test]
+    fn batch_of_valid_proofs_with_mixed_keys_verifies() {
+        let f = Fixture::new(24, 3);
+        let items = f.items();
+        assert_eq!(batch_verify(&items, &mut rng()), Ok(()));
+        assert_eq!(batch_verify_report(&items, &mut rng()), Ok(()));
+        // Every prefix, including a batch of one.
+        for n in 1..6 {
+            assert_eq!(batch_verify(&items[..n], &mut rng()), Ok(()), "prefix {n}");
+        }
+    }
+
+    #[test]
+    fn equal_keys_at_different_addresses_are_grouped() {
+        let f = Fixture::new(8, 4);
+        let copies: Vec<PreparedVerifyingKey<Bls12_381>> =
+            (0..8).map(|i| f.pvks[f.key_of[i]].clone()).collect();
+        let items: Vec<ProofItem> = (0..8)
+            .map(|i| ProofItem {
+                pvk: &copies[i],
+                proof: &f.proofs[i],
+                public_inputs: &f.inputs[i],
+            })
+            .collect();
+        assert_eq!(group_by_key(&items).len(), 2);
+        assert_eq!(group_by_key(&f.items()).len(), 2);
+        assert_eq!(batch_verify(&items, &mut rng()), Ok(()));
+    }
+
+    #[test]
+    fn batch_rejects_tampered_a() {
+        let mut f = Fixture::new(16, 5);
+        let mut r = rng();
+        f.proofs[5].a = (G1Affine::generator() * Fr::rand(&mut r)).into_affine();
+        assert_rejected(&f.items(), &[5]);
+        // A taken from another valid proof is just as wrong.
+        let mut f = Fixture::new(16, 5);
+        f.proofs[2].a = f.proofs[4].a;
+        assert_rejected(&f.items(), &[2]);
+    }
+
+    #[test]
+    fn batch_rejects_wrong_public_input() {
+        let mut f = Fixture::new(16, 6);
+        f.inputs[11][1] += Fr::from(1u64);
+        assert_rejected(&f.items(), &[11]);
+    }
+
+    #[test]
+    fn batch_rejects_proofs_swapped_between_keys() {
+        let mut f = Fixture::new(16, 7);
+        // Item 6 uses key 0 and item 9 key 1: exchange their proofs, keeping
+        // keys and inputs (so the input counts still match).
+        f.proofs.swap(6, 9);
+        assert_rejected(&f.items(), &[6, 9]);
+    }
+
+    #[test]
+    fn batch_report_names_every_bad_item() {
+        let mut f = Fixture::new(20, 8);
+        f.inputs[0][0] = Fr::from(7u64);
+        f.proofs[13].c = f.proofs[15].c;
+        f.proofs[19].b = f.proofs[17].b;
+        assert_rejected(&f.items(), &[0, 13, 19]);
+    }
+
+    #[test]
+    fn batch_of_one_invalid_names_it() {
+        let mut f = Fixture::new(1, 9);
+        f.inputs[0][0] += Fr::from(1u64);
+        let items = f.items();
+        assert_eq!(
+            batch_verify(&items, &mut rng()),
+            Err(Groth16Error::InvalidAt { index: 0 })
+        );
+        assert_eq!(batch_verify_report(&items, &mut rng()), Err(vec![0]));
+    }
+
+    #[test]
+    fn wrong_input_count_is_a_typed_error() {
+        let mut f = Fixture::new(6, 10);
+        f.inputs[2].push(Fr::from(1u64));
+        f.inputs[3].clear();
+        let items = f.items();
+        assert_eq!(
+            verify_single(&items[2]),
+            Err(Groth16Error::WrongInputCount {
+                expected: 1,
+                got: 2
+            })
+        );
+        assert_eq!(
+            verify_single(&items[3]),
+            Err(Groth16Error::WrongInputCount {
+                expected: 2,
+                got: 0
+            })
+        );
+        assert_eq!(
+            batch_verify(&items, &mut rng()),
+            Err(Groth16Error::WrongInputCountAt {
+                index: 2,
+                expected: 1,
+                got: 2
+            })
+        );
+        assert_eq!(batch_verify_report(&items, &mut rng()), Err(vec![2, 3]));
+        // A proof presented under the other circuit's key.
+        let swapped = ProofItem {
+            pvk: &f.pvks[1],
+            ..items[0]
+        };
+        assert_eq!(
+            verify_single(&swapped),
+            Err(Groth16Error::WrongInputCount {
+                expected: 2,
+                got: 1
+            })
+        );
+    }
+
+    #[test]
+    fn points_outside_the_subgroup_are_rejected() {
+        // Most points on E(Fq) are not in the order-q subgroup (cofactor ≈ 2^126).
+        let off = (1u64..)
+            .find_map(|x| {
+                G1Affine::get_point_from_x_unchecked(x.into(), false)
+                    .filter(|p| !p.is_in_correct_subgroup_assuming_on_curve())
+            })
+            .expect("a point outside the subgroup");
+        let mut f = Fixture::new(4, 11);
+        f.proofs[1].c = off;
+        let items = f.items();
+        assert_eq!(verify_single(&items[1]), Err(Groth16Error::MalformedProof));
+        assert_eq!(
+            batch_verify(&items, &mut rng()),
+            Err(Groth16Error::MalformedProofAt { index: 1 })
+        );
+        assert_eq!(batch_verify_report(&items, &mut rng()), Err(vec![1]));
+    }
+
+    #[test]
+    fn empty_batch_is_valid() {
+        assert_eq!(batch_verify(&[], &mut rng()), Ok(()));
+        assert_eq!(batch_verify_report(&[], &mut rng()), Ok(()));
+    }
+
+    #[test]
+    fn random_scalars_are_nonzero() {
+        /// Yields zeros first, then counts up.
+        struct ZerosFirst(u64);
+        impl RngCore for ZerosFirst {
+            fn next_u32(&mut self) -> u32 {
+                self.next_u64() as u32
+            }
+            fn next_u64(&mut self) -> u64 {
+                self.0 += 1;
+                if self.0 <= 4 {
+                    0
+                } else {
+                    self.0
+                }
+            }
+            fn fill_bytes(&mut self, dest: &mut [u8]) {
+                rand_core::impls::fill_bytes_via_next(self, dest)
+            }
+            fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+                self.fill_bytes(dest);
+                Ok(())
+            }
+        }
+        let mut r = ZerosFirst(0);
+        assert_eq!(random_nonzero_u128(&mut r), (5u128 << 64) | 6);
+        let mut r = rng();
+        assert!((0..1000).all(|_| random_nonzero_u128(&mut r) != 0));
+    }
+
+    /// `cargo test --release -p superzk-verifier -- --ignored --nocapture timing`
+    #[test]
+    #[ignore = "timing, prints batch vs single"]
+    fn timing_batch_vs_single() {
+        for n in [16, 64, 256] {
+            let f = Fixture::new(n, 12);
+            let items = f.items();
+            let mut r = rng();
+            batch_verify(&items, &mut r).expect("warm-up");
+            let reps = 5;
+            let t = Instant::now();
+            for _ in 0..reps {
+                batch_verify(&items, &mut r).expect("valid");
+            }
+            let batch = t.elapsed() / reps;
+            let t = Instant::now();
+            for item in &items {
+                verify_single(item).expect("valid");
+            }
+            let single = t.elapsed();
+            let t = Instant::now();
+            items
+                .par_iter()
+                .for_each(|item| verify_single(item).expect("valid"));
+            let par_single = t.elapsed();
+            println!(
+                "n = {n:4} (mixed keys): batch {batch:?} ({:?}/proof), sequential singles {single:?} \
+                 ({:?}/proof), parallel singles {par_single:?}; batch speed-up vs sequential {:.1}x, \
+                 vs parallel {:.1}x, threads {}",
+                batch / n as u32,
+                single / n as u32,
+                single.as_secs_f64() / batch.as_secs_f64(),
+                par_single.as_secs_f64() / batch.as_secs_f64(),
+                rayon::current_num_threads(),
+            );
+        }
+    }
+}
