@@ -166,7 +166,7 @@ pub fn run(params_dir: Option<PathBuf>, out: Option<PathBuf>) -> Result<(), CliE
         bob.balance_of(&sero),
         bob.balance_of(&usd),
     );
-    if (a_sero, a_usd, b_sero, b_usd) != (747, 400, 249, 100) {
+    if (a_sero, a_usd, b_sero, b_usd) != (748, 400, 249, 100) {
         return Err(CliError::Ledger(format!(
             "unexpected balances: alice {a_sero} SERO {a_usd} USD, bob {b_sero} SERO {b_usd} USD"
         )));
