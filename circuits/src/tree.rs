@@ -103,11 +103,7 @@ impl CommitmentTree {
 
     /// The current root (unfilled positions count as empty leaves).
     pub fn root(&self) -> Fr {
-        let empty = empty_roots();
-        (0..DEPTH).fold(empty[0], |node, h| match self.frontier[h] {
-            Some(left) if (self.size >> h) & 1 == 1 => merkle_hash(h, left, node),
-            _ => merkle_hash(h, node, empty[h]),
-        })
+        self.path_up(empty_roots()[0]).1
     }
 
     /// Appends `cm`, updating `witnesses` of earlier leaves; returns its position.
@@ -121,7 +117,7 @@ impl CommitmentTree {
             return Err(TreeError::Full);
         }
         if !witnesses.is_empty() {
-            let partials = self.partial_nodes(cm);
+            let (partials, _) = self.path_up(cm);
             for w in witnesses.iter_mut() {
                 w.observe(position, &partials);
             }
@@ -160,19 +156,19 @@ impl CommitmentTree {
     }
 
     /// For a leaf about to be appended at `self.size`, the value of every node
-    /// on its path, each padded with empty leaves: `partials[h]` at height `h`.
-    fn partial_nodes(&self, cm: Fr) -> Vec<Fr> {
-        let empty = empty_roots();
+    /// on its path, each padded with empty leaves (`partials[h]` at height
+    /// `h`), and the root the tree would then have.
+    fn path_up(&self, leaf: Fr) -> (Vec<Fr>, Fr) {
         let mut partials = Vec::with_capacity(DEPTH);
-        let mut node = cm;
-        for h in 0..DEPTH {
+        let mut node = leaf;
+        for (h, (left, empty)) in self.frontier.iter().zip(empty_roots()).enumerate() {
             partials.push(node);
-            node = match self.frontier[h] {
-                Some(left) if (self.size >> h) & 1 == 1 => merkle_hash(h, left, node),
-                _ => merkle_hash(h, node, empty[h]),
+            node = match left {
+                Some(left) if (self.size >> h) & 1 == 1 => merkle_hash(h, *left, node),
+                _ => merkle_hash(h, node, *empty),
             };
         }
-        partials
+        (partials, node)
     }
 }
 

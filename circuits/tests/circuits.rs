@@ -164,7 +164,8 @@ fn output_accepts_honest_and_rejects_wrong_witnesses() {
     assert!(satisfied(OutputCircuit::new(w.clone())));
     println!("Output constraints: {}", count(OutputCircuit::blank()));
     let public = w.public_inputs();
-    let changes: Vec<Box<dyn Fn(&mut OutputWitness)>> = vec![
+    type Change = Box<dyn Fn(&mut OutputWitness)>;
+    let changes: Vec<Change> = vec![
         Box::new(|w| w.note.value -= 1),
         Box::new(|w| w.note.asset = AssetId::from_name("USD")),
         Box::new(|w| w.note.owner += Fr::one()),
