@@ -2,6 +2,7 @@
 //! BLS12-381, and the native primitives those statements talk about.
 //!
 //! * [`poseidon`]: the hash used everywhere in-circuit;
+//! * [`asset`]: currencies and tickets, and their asset ids;
 //! * [`generators`]: Jubjub generators, one per asset, hashed to the curve;
 //! * [`note`]: notes, note commitments, nullifiers, value commitments;
 //! * [`tree`]: the depth-32 note commitment tree and wallet witnesses;
@@ -20,6 +21,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod asset;
 mod blank;
 pub mod gadgets;
 pub mod generators;

@@ -1,7 +1,7 @@
 //! Notes and what is computed from them: asset identifiers, note commitments,
 //! nullifiers, owner tags and value commitments.
 //!
-//! * `asset = H_AssetId(len, chunks of the name)`, each chunk 31 bytes LE;
+//! * asset identifiers: see [`crate::asset`];
 //! * `ivk = H_Ivk(ak.x, nk)`; `owner = H_Owner(ivk, d)` for a diversifier `d`;
 //! * `cm = H_NoteCommitment(asset, value, owner, rho, rcm)`;
 //! * `nf = H_Nullifier(nk, rho, position)`;
@@ -17,39 +17,15 @@ use ark_ff::PrimeField;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use zeroize::Zeroize;
 
+pub use crate::asset::AssetId;
 use crate::{
-    generators::{group_hash, value_randomness_base, GroupHash},
+    generators::value_randomness_base,
     poseidon::{hash, Domain},
     Fr,
 };
 
 /// Length in bytes of an address diversifier.
 pub const DIVERSIFIER_LEN: usize = 11;
-
-/// An asset identifier: a field element derived from the asset's name (or,
-/// for tickets and packages, from their defining data).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, CanonicalSerialize, CanonicalDeserialize)]
-pub struct AssetId(pub Fr);
-
-impl AssetId {
-    /// The asset id of a currency name such as `"SERO"`.
-    pub fn from_name(name: &str) -> Self {
-        let bytes = name.as_bytes();
-        let mut inputs = vec![Fr::from(bytes.len() as u64)];
-        inputs.extend(bytes.chunks(31).map(Fr::from_le_bytes_mod_order));
-        AssetId(hash(Domain::AssetId.tag(0), &inputs))
-    }
-
-    /// The chain's native currency, in which fees are paid.
-    pub fn native() -> Self {
-        Self::from_name(crate::NATIVE_ASSET)
-    }
-
-    /// This asset's value base `G_asset`, with the hints circuits need.
-    pub fn value_base(&self) -> GroupHash {
-        group_hash(self.0)
-    }
-}
 
 /// A diversifier as a field element (11 bytes, little-endian).
 pub fn diversifier_to_field(d: &[u8; DIVERSIFIER_LEN]) -> Fr {

@@ -53,6 +53,8 @@ pub enum Domain {
     GroupHash = 5,
     /// Asset identifiers from names.
     AssetId = 6,
+    /// Asset identifiers of tickets.
+    TicketAsset = 7,
 }
 
 impl Domain {

@@ -4,7 +4,7 @@ use std::{path::PathBuf, time::Instant};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{OsRng, RngCore, SeedableRng};
-use superzk_circuits::note::AssetId;
+use superzk_circuits::asset::{AssetInfo, Ticket};
 use superzk_keys::{params::write_file_atomic, spending_key::SpendingKey};
 use superzk_prover::{TransactionBuilder, Wallet};
 use superzk_verifier::{transaction::Transaction, verify::verify_batch};
@@ -72,8 +72,8 @@ pub fn run(params_dir: Option<PathBuf>, out: Option<PathBuf>) -> Result<(), CliE
 
     let mut alice = Wallet::new(SpendingKey::random(&mut rng));
     let mut bob = Wallet::new(SpendingKey::random(&mut rng));
-    let sero = AssetId::native();
-    let usd = AssetId::from_name("USD");
+    let sero = AssetInfo::native();
+    let usd = AssetInfo::currency("USD");
     println!("alice's address: {}", alice.address(0));
     println!("bob's address:   {}", bob.address(0));
 
@@ -82,10 +82,29 @@ pub fn run(params_dir: Option<PathBuf>, out: Option<PathBuf>) -> Result<(), CliE
     // 1. Shield public value of two currencies into Alice's notes.
     let t = Instant::now();
     let mut b = TransactionBuilder::new();
-    b.add_public_input(sero, 1_000).add_public_input(usd, 500);
-    b.add_output(None, alice.address(0), sero, 600, memo("shielded SERO"));
-    b.add_output(None, alice.address(0), sero, 400, memo("shielded SERO"));
-    b.add_output(None, alice.address(0), usd, 500, memo("shielded USD"));
+    b.add_public_input(sero.asset(), 1_000)
+        .add_public_input(usd.asset(), 500);
+    b.add_output(
+        None,
+        alice.address(0),
+        sero.clone(),
+        600,
+        memo("shielded SERO"),
+    );
+    b.add_output(
+        None,
+        alice.address(0),
+        sero.clone(),
+        400,
+        memo("shielded SERO"),
+    );
+    b.add_output(
+        None,
+        alice.address(0),
+        usd.clone(),
+        500,
+        memo("shielded USD"),
+    );
     let shield = b.build(&keys, &mut rng)?;
     let prove_ms = ms(t);
     submit(
@@ -104,7 +123,7 @@ pub fn run(params_dir: Option<PathBuf>, out: Option<PathBuf>) -> Result<(), CliE
     let transfer = alice.transfer(
         &keys,
         &bob.address(3),
-        &[(sero, 250), (usd, 120)],
+        &[(sero.clone(), 250), (usd.clone(), 120)],
         2,
         memo("for the concert"),
         &mut rng,
@@ -132,7 +151,7 @@ pub fn run(params_dir: Option<PathBuf>, out: Option<PathBuf>) -> Result<(), CliE
     let payback = bob.transfer(
         &keys,
         &alice.address(1),
-        &[(usd, 20)],
+        &[(usd.clone(), 20)],
         1,
         memo("thanks"),
         &mut rng,
@@ -149,7 +168,56 @@ pub fn run(params_dir: Option<PathBuf>, out: Option<PathBuf>) -> Result<(), CliE
     alice.scan(&payback)?;
     bob.scan(&payback)?;
 
-    // 4. An auditor-style re-verification of the whole ledger in one batch.
+    // 4. Alice issues a concert ticket to herself and sells it to Bob for
+    //    30 SERO in one private transaction that both of them fund.
+    let ticket = Ticket {
+        category: "concert-2026".into(),
+        id: *b"SuperZK demo ticket, seat 42A..."
+            .first_chunk()
+            .expect("32 bytes"),
+    };
+    let t = Instant::now();
+    let mut b = TransactionBuilder::new();
+    b.issue_ticket(None, &ticket, alice.address(2));
+    let issue = b.build(&keys, &mut rng)?;
+    let prove_ms = ms(t);
+    submit("issue", &issue, prove_ms, &mut ledger, &mut rows, &mut rng)?;
+    alice.scan(&issue)?;
+    bob.scan(&issue)?;
+    let ticket_info = AssetInfo::Ticket(ticket.clone());
+    let t = Instant::now();
+    let mut b = TransactionBuilder::new();
+    b.add_output(
+        None,
+        bob.address(4),
+        ticket_info.clone(),
+        1,
+        memo("enjoy the show"),
+    );
+    b.add_output(
+        None,
+        alice.address(3),
+        sero.clone(),
+        30,
+        memo("ticket payment"),
+    );
+    alice.fund(&mut b, &ticket_info, 1)?;
+    bob.fund(&mut b, &sero, 30)?;
+    let sale = b.build(&keys, &mut rng)?;
+    let prove_ms = ms(t);
+    submit("sale", &sale, prove_ms, &mut ledger, &mut rows, &mut rng)?;
+    alice.scan(&sale)?;
+    bob.scan(&sale)?;
+    println!(
+        "bob now holds: {}",
+        bob.tickets()
+            .iter()
+            .map(|t| AssetInfo::Ticket(t.clone()).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    // 5. An auditor-style re-verification of the whole ledger in one batch.
     let t = Instant::now();
     verify_batch(
         ledger.transactions(),
@@ -161,12 +229,15 @@ pub fn run(params_dir: Option<PathBuf>, out: Option<PathBuf>) -> Result<(), CliE
     let batch_ms = ms(t);
 
     let (a_sero, a_usd, b_sero, b_usd) = (
-        alice.balance_of(&sero),
-        alice.balance_of(&usd),
-        bob.balance_of(&sero),
-        bob.balance_of(&usd),
+        alice.balance_of(&sero.asset()),
+        alice.balance_of(&usd.asset()),
+        bob.balance_of(&sero.asset()),
+        bob.balance_of(&usd.asset()),
     );
-    if (a_sero, a_usd, b_sero, b_usd) != (748, 400, 249, 100) {
+    if (a_sero, a_usd, b_sero, b_usd) != (778, 400, 219, 100)
+        || bob.tickets() != [ticket.clone()]
+        || !alice.tickets().is_empty()
+    {
         return Err(CliError::Ledger(format!(
             "unexpected balances: alice {a_sero} SERO {a_usd} USD, bob {b_sero} SERO {b_usd} USD"
         )));
@@ -190,7 +261,7 @@ pub fn run(params_dir: Option<PathBuf>, out: Option<PathBuf>) -> Result<(), CliE
             .sum::<usize>()
     );
     println!(
-        "  alice: {a_sero} SERO, {a_usd} USD   bob: {b_sero} SERO, {b_usd} USD   fees paid: 3 SERO"
+        "  alice: {a_sero} SERO, {a_usd} USD   bob: {b_sero} SERO, {b_usd} USD, 1 ticket   fees paid: 3 SERO"
     );
     println!("  all transactions valid; every balance as expected");
 

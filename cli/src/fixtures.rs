@@ -8,7 +8,10 @@ use ark_serialize::Compress;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::Serialize;
-use superzk_circuits::{note::AssetId, Fr};
+use superzk_circuits::{
+    asset::{AssetInfo, Ticket},
+    Fr,
+};
 use superzk_keys::{
     params::{verifying_key_to_bytes, write_file_atomic, CircuitKind},
     spending_key::SpendingKey,
@@ -79,16 +82,16 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
     let alice_sk = SpendingKey::from_seed(b"SuperZK fixture wallet alice", 0);
     let bob_sk = SpendingKey::from_seed(b"SuperZK fixture wallet bob", 0);
     let mut alice = Wallet::new(alice_sk.clone());
-    let bob = Wallet::new(bob_sk);
-    let sero = AssetId::native();
-    let usd = AssetId::from_name("USD");
+    let bob = Wallet::new(bob_sk.clone());
+    let sero = AssetInfo::native();
+    let usd = AssetInfo::currency("USD");
 
     let mut shield = TransactionBuilder::new();
     shield
-        .add_public_input(sero, 1_000)
-        .add_public_input(usd, 500);
-    shield.add_output(None, alice.address(0), sero, 1_000, memo("fixture"));
-    shield.add_output(None, alice.address(0), usd, 500, memo("fixture"));
+        .add_public_input(sero.asset(), 1_000)
+        .add_public_input(usd.asset(), 500);
+    shield.add_output(None, alice.address(0), sero.clone(), 1_000, memo("fixture"));
+    shield.add_output(None, alice.address(0), usd.clone(), 500, memo("fixture"));
     let shield_tx = shield.build(&keys, &mut rng)?;
     write(
         "shield.tx",
@@ -102,7 +105,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
     let transfer_tx = alice.transfer(
         &keys,
         &bob.address(0),
-        &[(sero, 300), (usd, 200)],
+        &[(sero.clone(), 300), (usd.clone(), 200)],
         5,
         memo("fixture transfer"),
         &mut rng,
@@ -156,7 +159,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
     // Invalid transactions, each with valid signatures so one thing fails.
     let (note, path) = alice
         .spendable()
-        .find(|(n, _)| n.note.asset == sero)
+        .find(|(n, _)| n.note.asset == sero.asset())
         .map(|(n, p)| (n.clone(), p.clone()))
         .expect("alice holds SERO");
     let variant = |rng: &mut ChaCha20Rng,
@@ -168,7 +171,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         b.add_output(
             None,
             bob.address(1),
-            sero,
+            sero.clone(),
             note.note.value - fee,
             memo("variant"),
         );
@@ -221,6 +224,113 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         "transaction",
         "invalid",
         "one bit of a valid transaction flipped after signing",
+    )?;
+
+    // Tickets: issue to alice, sell to bob for 30 SERO, bob redeems.
+    let ticket = Ticket {
+        category: "concert-2026".into(),
+        id: [42; 32],
+    };
+    let ticket_info = AssetInfo::Ticket(ticket.clone());
+    let mut bob = bob;
+    bob.scan(&shield_tx)?;
+    bob.scan(&transfer_tx)?;
+    alice.scan(&transfer_tx)?;
+    let mut b = TransactionBuilder::new();
+    b.issue_ticket(None, &ticket, alice.address(4));
+    let issue = b.build(&keys, &mut rng)?;
+    write(
+        "ticket_issue.tx",
+        &issue.to_bytes(),
+        "transaction",
+        "valid",
+        "issues ticket concert-2026 to a shielded owner",
+    )?;
+    alice.scan(&issue)?;
+    bob.scan(&issue)?;
+    let mut b = TransactionBuilder::new();
+    b.add_output(None, bob.address(2), ticket_info.clone(), 1, memo("ticket"));
+    b.add_output(None, alice.address(5), sero.clone(), 30, memo("payment"));
+    alice.fund(&mut b, &ticket_info, 1)?;
+    bob.fund(&mut b, &sero, 30)?;
+    let sale = b.build(&keys, &mut rng)?;
+    write(
+        "ticket_sale.tx",
+        &sale.to_bytes(),
+        "transaction",
+        "valid",
+        "the ticket sold for 30 SERO in one private transaction",
+    )?;
+    alice.scan(&sale)?;
+    bob.scan(&sale)?;
+    let redeem = bob.redeem(&keys, &ticket, &mut rng)?;
+    write(
+        "ticket_redeem.tx",
+        &redeem.to_bytes(),
+        "transaction",
+        "valid",
+        "the ticket redeemed: revealed and burnt",
+    )?;
+    let (tnote, tpath) = bob
+        .spendable()
+        .find(|(n, _)| n.note.asset == ticket.asset())
+        .map(|(n, p)| (n.clone(), p.clone()))
+        .expect("bob holds the ticket");
+    let mut b = TransactionBuilder::new();
+    b.add_spend(
+        &bob_sk,
+        tnote.note.clone(),
+        tnote.diversifier,
+        tpath.clone(),
+    );
+    b.add_output(None, bob.address(6), ticket_info.clone(), 1, memo("copy 1"));
+    b.add_output(None, bob.address(7), ticket_info.clone(), 1, memo("copy 2"));
+    let dup = b.skip_balance_check().build(&keys, &mut rng)?;
+    write(
+        "ticket_duplicated.tx",
+        &dup.to_bytes(),
+        "transaction",
+        "invalid",
+        "one ticket spent, two outputs of it",
+    )?;
+    let mut b = TransactionBuilder::new();
+    b.add_output(
+        None,
+        bob.address(6),
+        AssetInfo::Ticket(Ticket {
+            category: "concert-2026".into(),
+            id: [7; 32],
+        }),
+        1,
+        memo("forged"),
+    );
+    let forged = b.skip_balance_check().build(&keys, &mut rng)?;
+    write(
+        "ticket_forged.tx",
+        &forged.to_bytes(),
+        "transaction",
+        "invalid",
+        "an output of a ticket never issued",
+    )?;
+    let mut b = TransactionBuilder::new();
+    b.add_spend(&bob_sk, tnote.note.clone(), tnote.diversifier, tpath);
+    b.add_output(
+        None,
+        bob.address(6),
+        AssetInfo::Ticket(Ticket {
+            category: "vip-2026".into(),
+            id: [42; 32],
+        }),
+        1,
+        memo("changed"),
+    );
+    let changed = b.skip_balance_check().build(&keys, &mut rng)?;
+    write(
+        "ticket_changed.tx",
+        &changed.to_bytes(),
+        "transaction",
+        "invalid",
+        "a ticket's category changed in transit",
     )?;
 
     // Malformed inputs.

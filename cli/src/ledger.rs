@@ -1,7 +1,7 @@
 //! The demo's local ledger: the checks a node makes on shielded transactions
 //! (full verification, known anchors, no nullifier spent twice across the
-//! ledger) and the state they update (the note commitment tree, its past
-//! roots, the nullifier set). Block production and consensus belong to
+//! ledger, no ticket issued twice) and the state they update (the note
+//! commitment tree, its past roots, the nullifier set, the issued tickets). Block production and consensus belong to
 //! `chain-core`; this is the shielded-pool part of it.
 
 use std::collections::HashSet;
@@ -28,6 +28,9 @@ pub enum LedgerError {
     /// A nullifier was already spent on the ledger or earlier in the block.
     #[error("transaction {0} spends a note that was already spent (nullifier seen before)")]
     DoubleSpend(usize),
+    /// A ticket issued before (on the ledger or earlier in the block).
+    #[error("transaction {0} issues a ticket that was already issued")]
+    TicketReissued(usize),
     /// The tree is full.
     #[error(transparent)]
     Tree(#[from] superzk_circuits::tree::TreeError),
@@ -39,6 +42,7 @@ pub struct Ledger {
     tree: CommitmentTree,
     anchors: HashSet<Fr>,
     nullifiers: HashSet<Fr>,
+    issued_tickets: HashSet<Fr>,
     transactions: Vec<Transaction>,
 }
 
@@ -52,6 +56,7 @@ impl Ledger {
             tree,
             anchors,
             nullifiers: HashSet::new(),
+            issued_tickets: HashSet::new(),
             transactions: vec![],
         }
     }
@@ -88,6 +93,16 @@ impl Ledger {
                 return Err(LedgerError::DoubleSpend(i));
             }
         }
+        let mut issued = HashSet::new();
+        for (i, tx) in txs.iter().enumerate() {
+            if tx
+                .issuances
+                .iter()
+                .any(|t| self.issued_tickets.contains(&t.asset.0) || !issued.insert(t.asset.0))
+            {
+                return Err(LedgerError::TicketReissued(i));
+            }
+        }
         let mut tree = self.tree.clone();
         for tx in &txs {
             for o in &tx.outputs {
@@ -97,6 +112,7 @@ impl Ledger {
         self.tree = tree;
         self.anchors.insert(self.tree.root());
         self.nullifiers.extend(seen);
+        self.issued_tickets.extend(issued);
         self.transactions.extend(txs);
         Ok(())
     }

@@ -109,6 +109,11 @@ pub enum EncryptionError {
     /// The AEAD refused to encrypt (it only does so far beyond our size limit).
     #[error("ChaCha20-Poly1305 refused to encrypt the note; this is a bug, please report it")]
     Cipher,
+    /// The asset information given does not describe the note's asset.
+    #[error(
+        "the asset information does not match the note's asset (or its name is not 1 to 32 bytes)"
+    )]
+    AssetMismatch,
 }
 
 /// An ephemeral secret `esk`: a nonzero ristretto255 scalar used for exactly

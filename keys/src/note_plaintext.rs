@@ -4,15 +4,17 @@
 //!
 //! ```text
 //! plaintext = 0x01 || d (11) || owner (32) || asset (32) || value (u64 LE)
-//!             || rho (32) || rcm (32) || memo (64)
+//!             || rho (32) || rcm (32) || asset_info (66) || memo (64)
 //! ```
 //! The recipient accepts a note only if `owner` is what its own `ivk` gives
-//! for `d` and the note's commitment equals the one on chain; the sender,
-//! reading back with its `ovk`, checks the commitment.
+//! for `d`, the asset information names the note's asset, and the note's
+//! commitment equals the one on chain; the sender, reading back with its
+//! `ovk`, checks the same but the owner.
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use rand_core::{CryptoRng, RngCore};
 use superzk_circuits::{
+    asset::{AssetInfo, ASSET_INFO_LEN},
     note::{AssetId, Note, DIVERSIFIER_LEN},
     Fr,
 };
@@ -29,7 +31,8 @@ use crate::{
 /// Length of a memo.
 pub const MEMO_LEN: usize = 64;
 /// Length of a note plaintext.
-pub const NOTE_PLAINTEXT_LEN: usize = 1 + DIVERSIFIER_LEN + 32 + 32 + 8 + 32 + 32 + MEMO_LEN;
+pub const NOTE_PLAINTEXT_LEN: usize =
+    1 + DIVERSIFIER_LEN + 32 + 32 + 8 + 32 + 32 + ASSET_INFO_LEN + MEMO_LEN;
 const LEAD_BYTE: u8 = 0x01;
 
 /// A note read from an output, with what came along with it.
@@ -39,6 +42,8 @@ pub struct DecryptedNote {
     pub note: Note,
     /// The diversifier of the address it was sent to.
     pub diversifier: [u8; DIVERSIFIER_LEN],
+    /// What the asset is (checked against the note's asset id).
+    pub asset_info: AssetInfo,
     /// The sender's memo.
     pub memo: [u8; MEMO_LEN],
 }
@@ -47,6 +52,7 @@ pub struct DecryptedNote {
 pub fn encode_plaintext(
     d: &[u8; DIVERSIFIER_LEN],
     note: &Note,
+    info: &[u8; ASSET_INFO_LEN],
     memo: &[u8; MEMO_LEN],
 ) -> Zeroizing<Vec<u8>> {
     let mut out = Zeroizing::new(Vec::with_capacity(NOTE_PLAINTEXT_LEN));
@@ -57,6 +63,7 @@ pub fn encode_plaintext(
     out.extend_from_slice(&note.value.to_le_bytes());
     out.extend_from_slice(&encode_field(&note.rho));
     out.extend_from_slice(&encode_field(&note.rcm));
+    out.extend_from_slice(info);
     out.extend_from_slice(memo);
     out
 }
@@ -78,7 +85,11 @@ fn decode_plaintext(bytes: &[u8]) -> Option<DecryptedNote> {
     let value = u64::from_le_bytes(take(8).try_into().ok()?);
     let rho = decode_field(take(32), "rho").ok()?;
     let rcm = decode_field(take(32), "rcm").ok()?;
+    let asset_info = AssetInfo::from_bytes(take(ASSET_INFO_LEN)).ok()?;
     let memo: [u8; MEMO_LEN] = take(MEMO_LEN).try_into().ok()?;
+    if asset_info.asset() != asset {
+        return None;
+    }
     Some(DecryptedNote {
         note: Note {
             asset,
@@ -88,21 +99,30 @@ fn decode_plaintext(bytes: &[u8]) -> Option<DecryptedNote> {
             rcm,
         },
         diversifier,
+        asset_info,
         memo,
     })
 }
 
 /// Encrypts `note` to `to`. `ovk` lets the sender read it back later; pass a
-/// random one to make the output unrecoverable by the sender.
+/// random one to make the output unrecoverable by the sender. `info` must
+/// describe the note's asset.
 pub fn encrypt_output<R: RngCore + CryptoRng>(
     to: &PaymentAddress,
     note: &Note,
+    info: &AssetInfo,
     memo: &[u8; MEMO_LEN],
     ovk: &[u8; 32],
     cv: &[u8; 32],
     rng: &mut R,
 ) -> Result<EncryptedNote, EncryptionError> {
-    let plaintext = encode_plaintext(&to.diversifier(), note, memo);
+    if info.asset() != note.asset {
+        return Err(EncryptionError::AssetMismatch);
+    }
+    let info = info
+        .to_bytes()
+        .map_err(|_| EncryptionError::AssetMismatch)?;
+    let plaintext = encode_plaintext(&to.diversifier(), note, &info, memo);
     let cm = encode_field(&note.commitment());
     encrypt_note(&to.pk_d(), &to.base(), &plaintext, ovk, cv, &cm, rng)
 }

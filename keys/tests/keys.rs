@@ -7,6 +7,7 @@ use ark_serialize::{Compress, Validate};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use superzk_circuits::{
+    asset::AssetInfo,
     note::{AssetId, Note},
     Fr,
 };
@@ -146,7 +147,19 @@ fn notes_decrypt_only_for_their_recipient_and_sender() {
         rcm: Fr::from(2u64),
     };
     let cv = [9u8; 32];
-    let enc = encrypt_output(&to, &note, &[4; 64], &alice.ovk(), &cv, &mut r).unwrap();
+    // Asset information must describe the note's asset.
+    let usd = AssetInfo::currency("USD");
+    assert!(encrypt_output(&to, &note, &usd, &[4; 64], &alice.ovk(), &cv, &mut r).is_err());
+    let enc = encrypt_output(
+        &to,
+        &note,
+        &AssetInfo::native(),
+        &[4; 64],
+        &alice.ovk(),
+        &cv,
+        &mut r,
+    )
+    .unwrap();
     let cm = note.commitment();
     let got = bob
         .incoming_viewing_key()
@@ -154,6 +167,7 @@ fn notes_decrypt_only_for_their_recipient_and_sender() {
         .unwrap();
     assert_eq!(got.note, note);
     assert_eq!(got.memo, [4; 64]);
+    assert_eq!(got.asset_info, AssetInfo::native());
     assert!(alice
         .incoming_viewing_key()
         .decrypt_output(&cm, &enc.epk, &enc.ciphertext)

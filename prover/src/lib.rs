@@ -5,14 +5,14 @@
 //! ```no_run
 //! use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
 //! use superzk_keys::spending_key::SpendingKey;
-//! use superzk_circuits::note::AssetId;
+//! use superzk_circuits::{asset::AssetInfo, note::AssetId};
 //! let mut rng = rand_core::OsRng;
 //! let keys = ProvingKeys::insecure_cached(b"demo").unwrap();
 //! let alice = Wallet::new(SpendingKey::random(&mut rng));
 //! let mut builder = TransactionBuilder::new();
 //! // Shield 100 SERO from public funds into a note for Alice.
 //! builder.add_public_input(AssetId::native(), 100);
-//! builder.add_output(None, alice.address(0), AssetId::native(), 100, [0; 64]);
+//! builder.add_output(None, alice.address(0), AssetInfo::native(), 100, [0; 64]);
 //! let tx = builder.build(&keys, &mut rng).unwrap();
 //! ```
 #![deny(missing_docs)]
@@ -21,4 +21,4 @@ mod builder;
 mod wallet;
 
 pub use builder::{BuildError, ProvingKeys, TransactionBuilder};
-pub use wallet::{OwnedNote, Wallet};
+pub use wallet::{OwnedNote, ScanResult, Wallet};

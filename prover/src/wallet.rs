@@ -5,10 +5,9 @@
 //! each output it tries to decrypt the note; for each spend it checks the
 //! nullifier against its notes.
 
-use std::collections::BTreeMap;
-
 use rand_core::{CryptoRng, RngCore};
 use superzk_circuits::{
+    asset::{AssetInfo, Ticket},
     note::{AssetId, Note, DIVERSIFIER_LEN},
     tree::{CommitmentTree, IncrementalWitness, TreeError},
     Fr,
@@ -29,6 +28,8 @@ pub struct OwnedNote {
     pub note: Note,
     /// The diversifier of the address it was sent to.
     pub diversifier: [u8; DIVERSIFIER_LEN],
+    /// What the asset is: a named currency or a ticket.
+    pub asset_info: AssetInfo,
     /// The sender's memo.
     pub memo: [u8; MEMO_LEN],
     /// Its position in the tree.
@@ -106,13 +107,29 @@ impl Wallet {
             .map(|(n, w)| (n, w.path()))
     }
 
-    /// Unspent value per asset.
-    pub fn balance(&self) -> BTreeMap<AssetIdKey, u64> {
-        let mut out = BTreeMap::new();
+    /// Unspent value per asset, sorted by asset name.
+    pub fn balances(&self) -> Vec<(AssetInfo, u64)> {
+        let mut out: Vec<(AssetInfo, u64)> = vec![];
         for n in self.notes.iter().filter(|n| !n.spent) {
-            *out.entry(AssetIdKey(n.note.asset)).or_insert(0u64) += n.note.value;
+            match out.iter_mut().find(|(a, _)| *a == n.asset_info) {
+                Some(entry) => entry.1 += n.note.value,
+                None => out.push((n.asset_info.clone(), n.note.value)),
+            }
         }
+        out.sort_by_key(|(a, _)| a.to_string());
         out
+    }
+
+    /// The tickets this wallet holds.
+    pub fn tickets(&self) -> Vec<Ticket> {
+        self.notes
+            .iter()
+            .filter(|n| !n.spent)
+            .filter_map(|n| match &n.asset_info {
+                AssetInfo::Ticket(t) => Some(t.clone()),
+                AssetInfo::Currency(_) => None,
+            })
+            .collect()
     }
 
     /// Unspent value of one asset.
@@ -145,6 +162,7 @@ impl Wallet {
                 Some(DecryptedNote {
                     note,
                     diversifier,
+                    asset_info,
                     memo,
                 }) => {
                     let witness = self.tree.append_marked(output.cm, &mut self.witnesses)?;
@@ -153,6 +171,7 @@ impl Wallet {
                     self.notes.push(OwnedNote {
                         note,
                         diversifier,
+                        asset_info,
                         memo,
                         position,
                         nullifier,
@@ -170,86 +189,111 @@ impl Wallet {
     }
 
     /// Builds a transfer to `to` of each `(asset, amount)` in `payments`,
-    /// paying `fee` in the native asset, with change to address 0. Picks the
-    /// largest unspent notes first.
+    /// paying `fee` in the native asset, with change to address 0.
     pub fn transfer<R: RngCore + CryptoRng>(
         &self,
         keys: &ProvingKeys,
         to: &PaymentAddress,
-        payments: &[(AssetId, u64)],
+        payments: &[(AssetInfo, u64)],
         fee: u64,
         memo: [u8; MEMO_LEN],
         rng: &mut R,
     ) -> Result<Transaction, BuildError> {
         let mut builder = TransactionBuilder::new();
         builder.set_fee(fee);
-        let mut needs: Vec<(AssetId, u128)> = vec![];
-        let mut need =
-            |asset: AssetId, amount: u64| match needs.iter_mut().find(|(a, _)| *a == asset) {
-                Some(n) => n.1 += u128::from(amount),
-                None => needs.push((asset, u128::from(amount))),
-            };
-        for &(asset, amount) in payments {
-            builder.add_output(Some(self.fvk.ovk()), *to, asset, amount, memo);
-            need(asset, amount);
+        let mut needs: Vec<(AssetInfo, u64)> = vec![];
+        let mut need = |asset: &AssetInfo, amount: u64| -> Result<(), BuildError> {
+            match needs.iter_mut().find(|(a, _)| a == asset) {
+                Some(n) => n.1 = n.1.checked_add(amount).ok_or(BuildError::AmountTooLarge)?,
+                None => needs.push((asset.clone(), amount)),
+            }
+            Ok(())
+        };
+        for (asset, amount) in payments {
+            builder.add_output(Some(self.fvk.ovk()), *to, asset.clone(), *amount, memo);
+            need(asset, *amount)?;
         }
         if fee > 0 {
-            need(AssetId::native(), fee);
+            need(
+                &AssetInfo::Currency(superzk_circuits::NATIVE_ASSET.into()),
+                fee,
+            )?;
         }
-        for (asset, need) in needs {
-            let mut candidates: Vec<usize> = (0..self.notes.len())
-                .filter(|&i| !self.notes[i].spent && self.notes[i].note.asset == asset)
-                .collect();
-            candidates.sort_by_key(|&i| std::cmp::Reverse(self.notes[i].note.value));
-            let mut gathered = 0u128;
-            for i in candidates {
-                if gathered >= need {
-                    break;
-                }
-                let n = &self.notes[i];
-                builder.add_spend(
-                    &self.sk,
-                    n.note.clone(),
-                    n.diversifier,
-                    self.witnesses[i].path().clone(),
-                );
-                gathered += u128::from(n.note.value);
-            }
-            if gathered < need {
-                return Err(BuildError::InsufficientFunds {
-                    have: gathered,
-                    need,
-                });
-            }
-            if gathered > need {
-                let change =
-                    u64::try_from(gathered - need).map_err(|_| BuildError::AmountTooLarge)?;
-                builder.add_output(
-                    Some(self.fvk.ovk()),
-                    self.address(0),
-                    asset,
-                    change,
-                    [0; MEMO_LEN],
-                );
-            }
+        for (asset, amount) in &needs {
+            self.fund(&mut builder, asset, *amount)?;
         }
         builder.build(keys, rng)
     }
-}
 
-/// An asset id ordered by its bytes, for sorted balances.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AssetIdKey(pub AssetId);
-
-impl PartialOrd for AssetIdKey {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
+    /// Adds to `builder` spends of this wallet's unspent notes of `asset`
+    /// worth at least `amount` (largest notes first) and an output returning
+    /// the change to address 0. Several wallets can fund one builder: that is
+    /// how a ticket is sold for currency in a single transaction.
+    pub fn fund(
+        &self,
+        builder: &mut TransactionBuilder,
+        asset: &AssetInfo,
+        amount: u64,
+    ) -> Result<(), BuildError> {
+        let id = asset.asset();
+        let mut candidates: Vec<usize> = (0..self.notes.len())
+            .filter(|&i| !self.notes[i].spent && self.notes[i].note.asset == id)
+            .collect();
+        candidates.sort_by_key(|&i| std::cmp::Reverse(self.notes[i].note.value));
+        let mut gathered = 0u128;
+        for i in candidates {
+            if gathered >= u128::from(amount) {
+                break;
+            }
+            let n = &self.notes[i];
+            builder.add_spend(
+                &self.sk,
+                n.note.clone(),
+                n.diversifier,
+                self.witnesses[i].path().clone(),
+            );
+            gathered += u128::from(n.note.value);
+        }
+        if gathered < u128::from(amount) {
+            return Err(BuildError::InsufficientFunds {
+                have: gathered,
+                need: u128::from(amount),
+            });
+        }
+        if gathered > u128::from(amount) {
+            let change = u64::try_from(gathered - u128::from(amount))
+                .map_err(|_| BuildError::AmountTooLarge)?;
+            builder.add_output(
+                Some(self.fvk.ovk()),
+                self.address(0),
+                asset.clone(),
+                change,
+                [0; MEMO_LEN],
+            );
+        }
+        Ok(())
     }
-}
 
-impl Ord for AssetIdKey {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        use ark_ff::PrimeField;
-        self.0 .0.into_bigint().cmp(&other.0 .0.into_bigint())
+    /// Redeems a ticket this wallet holds: the transaction burns it publicly.
+    pub fn redeem<R: RngCore + CryptoRng>(
+        &self,
+        keys: &ProvingKeys,
+        ticket: &Ticket,
+        rng: &mut R,
+    ) -> Result<Transaction, BuildError> {
+        let asset = ticket.asset();
+        let i = (0..self.notes.len())
+            .find(|&i| !self.notes[i].spent && self.notes[i].note.asset == asset)
+            .ok_or(BuildError::InsufficientFunds { have: 0, need: 1 })?;
+        let n = &self.notes[i];
+        let mut builder = TransactionBuilder::new();
+        builder.redeem_ticket(
+            &self.sk,
+            ticket,
+            n.note.clone(),
+            n.diversifier,
+            self.witnesses[i].path().clone(),
+        );
+        builder.build(keys, rng)
     }
 }

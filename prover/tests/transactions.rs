@@ -5,7 +5,11 @@ use std::{collections::HashSet, path::Path, sync::OnceLock};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use superzk_circuits::{note::AssetId, Fr};
+use superzk_circuits::{
+    asset::{AssetInfo, Ticket},
+    note::AssetId,
+    Fr,
+};
 use superzk_keys::{params::ParameterCache, spending_key::SpendingKey};
 use superzk_prover::{BuildError, ProvingKeys, TransactionBuilder, Wallet};
 use superzk_verifier::{
@@ -35,11 +39,11 @@ fn funded_alice(seed: u64) -> (Wallet, SpendingKey, Transaction) {
     let mut b = TransactionBuilder::new();
     b.add_public_input(AssetId::native(), 1000)
         .add_public_input(AssetId::from_name("USD"), 500);
-    b.add_output(None, alice.address(0), AssetId::native(), 1000, [0; 64]);
+    b.add_output(None, alice.address(0), AssetInfo::native(), 1000, [0; 64]);
     b.add_output(
         None,
         alice.address(1),
-        AssetId::from_name("USD"),
+        AssetInfo::currency("USD"),
         500,
         [0; 64],
     );
@@ -65,7 +69,10 @@ fn shield_transfer_scan_and_verify() {
         .transfer(
             keys(),
             &bob.address(7),
-            &[(AssetId::native(), 300), (usd, 120)],
+            &[
+                (AssetInfo::native(), 300),
+                (AssetInfo::currency("USD"), 120),
+            ],
             3,
             [1; 64],
             &mut rng(3),
@@ -114,7 +121,7 @@ fn shield_transfer_scan_and_verify() {
         .transfer(
             keys(),
             &alice.address(0),
-            &[(usd, 20)],
+            &[(AssetInfo::currency("USD"), 20)],
             1,
             [0; 64],
             &mut rng(5),
@@ -141,7 +148,7 @@ fn builder_refuses_unbalanced_and_foreign_notes() {
     b.add_output(
         None,
         alice.address(0),
-        note.note.asset,
+        note.asset_info.clone(),
         note.note.value,
         [0; 64],
     );
@@ -151,7 +158,7 @@ fn builder_refuses_unbalanced_and_foreign_notes() {
     ));
 
     let mut b = TransactionBuilder::new();
-    b.add_output(None, alice.address(0), AssetId::native(), 5, [0; 64]);
+    b.add_output(None, alice.address(0), AssetInfo::native(), 5, [0; 64]);
     assert!(matches!(
         b.build(keys(), &mut rng(13)),
         Err(BuildError::Unbalanced { .. })
@@ -175,7 +182,7 @@ fn tampered(seed: u64, tamper: impl FnOnce(&mut Transaction)) -> Transaction {
     b.add_output(
         None,
         alice.address(2),
-        AssetId::native(),
+        AssetInfo::native(),
         note.note.value,
         [0; 64],
     );
@@ -193,7 +200,7 @@ fn value_creation_is_rejected() {
     let (alice, _, _) = funded_alice(21);
     let mut b = TransactionBuilder::new();
     b.add_public_input(AssetId::native(), 5000);
-    b.add_output(None, alice.address(0), AssetId::native(), 5000, [0; 64]);
+    b.add_output(None, alice.address(0), AssetInfo::native(), 5000, [0; 64]);
     let big = b.build(keys(), &mut rng(22)).unwrap();
     let tx = tampered(23, |tx| tx.outputs[0] = big.outputs[0].clone());
     assert_eq!(verify(&tx), Err(TxError::Binding));
@@ -209,7 +216,7 @@ fn swapped_asset_ids_are_rejected() {
     b.add_output(
         None,
         alice.address(0),
-        AssetId::from_name("USD"),
+        AssetInfo::currency("USD"),
         1000,
         [0; 64],
     );
@@ -305,4 +312,152 @@ fn transaction_decoder_never_panics_on_garbage() {
         random[..n].copy_from_slice(&b"SZKT"[..n]);
         let _ = Transaction::from_bytes(&random);
     }
+}
+
+fn concert_ticket(n: u8) -> Ticket {
+    Ticket {
+        category: "concert-2026".into(),
+        id: [n; 32],
+    }
+}
+
+#[test]
+fn tickets_issue_move_sell_and_redeem() {
+    let mut r = rng(80);
+    let mut issuer = Wallet::new(SpendingKey::random(&mut r));
+    let (mut alice, _, shield) = funded_alice(81);
+    let mut bob = Wallet::new(SpendingKey::random(&mut r));
+    issuer.scan(&shield).unwrap();
+    bob.scan(&shield).unwrap();
+    let scan_all = |tx: &Transaction, ws: &mut [&mut Wallet]| {
+        ws.iter_mut().for_each(|w| {
+            w.scan(tx).unwrap();
+        })
+    };
+
+    // Issue a ticket to Bob: public registration, shielded note.
+    let ticket = concert_ticket(1);
+    let mut b = TransactionBuilder::new();
+    b.issue_ticket(None, &ticket, bob.address(0));
+    let issue = b.build(keys(), &mut r).unwrap();
+    verify(&issue).unwrap();
+    assert_eq!(issue.issuances[0].asset, ticket.asset());
+    scan_all(&issue, &mut [&mut issuer, &mut alice, &mut bob]);
+    assert_eq!(
+        bob.tickets(),
+        vec![ticket.clone()],
+        "bob sees category and id"
+    );
+
+    // Bob sells it to Alice for 30 SERO in one transaction both fund.
+    let mut b = TransactionBuilder::new();
+    b.add_output(
+        None,
+        alice.address(5),
+        AssetInfo::Ticket(ticket.clone()),
+        1,
+        [0; 64],
+    );
+    b.add_output(None, bob.address(1), AssetInfo::native(), 30, [0; 64]);
+    bob.fund(&mut b, &AssetInfo::Ticket(ticket.clone()), 1)
+        .unwrap();
+    alice.fund(&mut b, &AssetInfo::native(), 30).unwrap();
+    let sale = b.build(keys(), &mut r).unwrap();
+    verify(&sale).unwrap();
+    assert!(
+        sale.issuances.is_empty() && sale.redemptions.is_empty() && sale.balances.is_empty(),
+        "observers see no ticket, category or owner"
+    );
+    scan_all(&sale, &mut [&mut issuer, &mut alice, &mut bob]);
+    assert_eq!(alice.tickets(), vec![ticket.clone()]);
+    assert!(bob.tickets().is_empty());
+    assert_eq!(bob.balance_of(&AssetId::native()), 30);
+
+    // Alice redeems it at the door: the ticket is revealed, its owners are not.
+    let redeem = alice.redeem(keys(), &ticket, &mut r).unwrap();
+    verify(&redeem).unwrap();
+    assert_eq!(redeem.redemptions, vec![ticket.clone()]);
+    scan_all(&redeem, &mut [&mut alice]);
+    assert!(alice.tickets().is_empty());
+}
+
+#[test]
+fn tickets_cannot_be_duplicated_forged_or_changed() {
+    let mut r = rng(90);
+    let sk = SpendingKey::random(&mut r);
+    let mut holder = Wallet::new(sk.clone());
+    let ticket = concert_ticket(2);
+    let mut b = TransactionBuilder::new();
+    b.issue_ticket(None, &ticket, holder.address(0));
+    let issue = b.build(keys(), &mut r).unwrap();
+    holder.scan(&issue).unwrap();
+    let (note, path) = holder
+        .spendable()
+        .map(|(n, p)| (n.clone(), p.clone()))
+        .next()
+        .unwrap();
+    let info = AssetInfo::Ticket(ticket.clone());
+
+    // Duplicate: one ticket in, two out.
+    let mut b = TransactionBuilder::new();
+    b.add_spend(&sk, note.note.clone(), note.diversifier, path.clone());
+    b.add_output(None, holder.address(1), info.clone(), 1, [0; 64]);
+    b.add_output(None, holder.address(2), info.clone(), 1, [0; 64]);
+    assert!(matches!(
+        b.build(keys(), &mut r),
+        Err(BuildError::Unbalanced { .. })
+    ));
+    let dup = b.skip_balance_check().build(keys(), &mut r).unwrap();
+    assert_eq!(verify(&dup), Err(TxError::Binding));
+
+    // Forge: an output of a ticket never issued, from nothing.
+    let mut b = TransactionBuilder::new();
+    b.add_output(
+        None,
+        holder.address(1),
+        AssetInfo::Ticket(concert_ticket(3)),
+        1,
+        [0; 64],
+    );
+    let forged = b.skip_balance_check().build(keys(), &mut r).unwrap();
+    assert_eq!(verify(&forged), Err(TxError::Binding));
+
+    // Change in transit: spend ticket 2, output ticket 4 (another id) or the
+    // same id under another category.
+    for other in [
+        concert_ticket(4),
+        Ticket {
+            category: "concert-2027".into(),
+            id: [2; 32],
+        },
+    ] {
+        let mut b = TransactionBuilder::new();
+        b.add_spend(&sk, note.note.clone(), note.diversifier, path.clone());
+        b.add_output(
+            None,
+            holder.address(1),
+            AssetInfo::Ticket(other),
+            1,
+            [0; 64],
+        );
+        let changed = b.skip_balance_check().build(keys(), &mut r).unwrap();
+        assert_eq!(verify(&changed), Err(TxError::Binding));
+    }
+
+    // Issuing the same ticket twice in one transaction.
+    let mut b = TransactionBuilder::new();
+    b.issue_ticket(None, &ticket, holder.address(0))
+        .issue_ticket(None, &ticket, holder.address(1));
+    let twice = b.build(keys(), &mut r).unwrap();
+    assert!(matches!(verify(&twice), Err(TxError::DuplicateAsset(_))));
+
+    // Redeeming a ticket other than the one spent.
+    let mut b = TransactionBuilder::new();
+    b.redeem_ticket(&sk, &ticket, note.note.clone(), note.diversifier, path);
+    let tx = b
+        .build_tampered(keys(), &mut r, |tx| {
+            tx.redemptions = vec![concert_ticket(5)]
+        })
+        .unwrap();
+    assert_eq!(verify(&tx), Err(TxError::Binding));
 }

@@ -59,6 +59,9 @@ pub enum TxError {
     /// The same nullifier twice in one transaction.
     #[error("nullifier {0} is spent twice in this transaction (double spend)")]
     DuplicateNullifier(String),
+    /// An asset listed twice among public balances, issuances and redemptions.
+    #[error("asset {0} appears more than once among the public balances, ticket issuances and redemptions")]
+    DuplicateAsset(String),
     /// A spend's anchor is not a known tree root.
     #[error("spend {index} uses anchor {anchor}, which is not a known note commitment tree root")]
     UnknownAnchor {

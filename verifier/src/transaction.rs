@@ -4,7 +4,10 @@
 //! transaction = "SZKT" || version (1) || spend_vk (32) || output_vk (32)
 //!               || n_spends (u16) || spend*  || n_outputs (u16) || output*
 //!               || n_balances (u16) || (asset (32) || amount (i64))*
+//!               || n_issuances (u16) || (category || asset (32))*
+//!               || n_redemptions (u16) || (category || ticket id (32))*
 //!               || fee (u64) || binding_sig (64)
+//! category    = length (u8, 1..=32) || UTF-8 bytes
 //! spend       = anchor (32) || nf (32) || cv (32) || rk (32) || proof (192) || auth_sig (64)
 //! output      = cm (32) || cv (32) || epk (32) || enc_ciphertext (196)
 //!               || out_ciphertext (80) || proof (192)
@@ -26,7 +29,13 @@ use ark_ed_on_bls12_381::EdwardsAffine;
 use ark_groth16::Proof;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use blake2::{digest::consts::U32, Blake2b, Digest};
-use superzk_circuits::{note::AssetId, output::OutputPublicInputs, spend::SpendPublicInputs, Fr};
+use superzk_circuits::{
+    asset::{Ticket, MAX_NAME_LEN},
+    note::AssetId,
+    output::OutputPublicInputs,
+    spend::SpendPublicInputs,
+    Fr,
+};
 use superzk_keys::{
     params::Fingerprint,
     signature::Signature,
@@ -104,6 +113,17 @@ impl OutputDescription {
     }
 }
 
+/// A ticket registered (issued) by a transaction: its category and its asset
+/// id, the hash of category and ticket id. One unit of the ticket enters the
+/// shielded pool; the chain refuses a second issuance of the same asset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TicketIssuance {
+    /// The ticket's category.
+    pub category: String,
+    /// The ticket's asset id.
+    pub asset: AssetId,
+}
+
 /// A shielded transaction.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transaction {
@@ -117,6 +137,11 @@ pub struct Transaction {
     pub outputs: Vec<OutputDescription>,
     /// Net public value leaving the pool per asset (negative: entering it).
     pub balances: Vec<(AssetId, i64)>,
+    /// Tickets issued: one unit of each enters the pool.
+    pub issuances: Vec<TicketIssuance>,
+    /// Tickets redeemed (burnt), revealed in full: one unit of each leaves
+    /// the pool.
+    pub redemptions: Vec<Ticket>,
     /// Fee in the native asset, paid to the block producer.
     pub fee: u64,
     /// Binding signature over the signature hash.
@@ -182,6 +207,16 @@ impl Transaction {
             out.extend_from_slice(&encode_field(&asset.0));
             out.extend_from_slice(&amount.to_le_bytes());
         }
+        out.extend_from_slice(&(self.issuances.len() as u16).to_le_bytes());
+        for i in &self.issuances {
+            write_category(&mut out, &i.category);
+            out.extend_from_slice(&encode_field(&i.asset.0));
+        }
+        out.extend_from_slice(&(self.redemptions.len() as u16).to_le_bytes());
+        for t in &self.redemptions {
+            write_category(&mut out, &t.category);
+            out.extend_from_slice(&t.id);
+        }
         out.extend_from_slice(&self.fee.to_le_bytes());
         out.extend_from_slice(&sig(&self.binding_sig));
         out
@@ -238,6 +273,22 @@ impl Transaction {
             }
             balances.push((asset, amount));
         }
+        let n = r.count("issuances")?;
+        let mut issuances = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            issuances.push(TicketIssuance {
+                category: r.category()?,
+                asset: AssetId(r.field("ticket asset")?),
+            });
+        }
+        let n = r.count("redemptions")?;
+        let mut redemptions = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            redemptions.push(Ticket {
+                category: r.category()?,
+                id: r.array("ticket id")?,
+            });
+        }
         let fee = u64::from_le_bytes(r.array("fee")?);
         let binding_sig = Signature::from_bytes(&r.array("binding signature")?);
         if !r.bytes.is_empty() {
@@ -249,6 +300,8 @@ impl Transaction {
             spends,
             outputs,
             balances,
+            issuances,
+            redemptions,
             fee,
             binding_sig,
         })
@@ -271,6 +324,15 @@ pub fn canonical_balances(
                 .map_err(|_| DecodeError::NonCanonicalBalance)
         })
         .collect()
+}
+
+/// Writes a category as length and bytes. Categories are at most 32 bytes
+/// (checked where tickets are made); a longer one is cut to keep the encoding
+/// decodable, and then no longer matches its ticket.
+fn write_category(out: &mut Vec<u8>, category: &str) {
+    let bytes = &category.as_bytes()[..category.len().min(MAX_NAME_LEN)];
+    out.push(bytes.len() as u8);
+    out.extend_from_slice(bytes);
 }
 
 fn proof_bytes(proof: &Proof<Bls12_381>) -> [u8; PROOF_LEN] {
@@ -333,6 +395,16 @@ impl<'a> Reader<'a> {
     fn point(&mut self, what: &'static str) -> Result<EdwardsAffine, DecodeError> {
         superzk_keys::spending_key::decode_point(self.take(32, what)?, what)
             .map_err(|_| DecodeError::InvalidEncoding(what))
+    }
+
+    fn category(&mut self) -> Result<String, DecodeError> {
+        let len = self.take(1, "category length")?[0] as usize;
+        if len == 0 || len > MAX_NAME_LEN {
+            return Err(DecodeError::InvalidEncoding("ticket category"));
+        }
+        let bytes = self.take(len, "ticket category")?;
+        String::from_utf8(bytes.to_vec())
+            .map_err(|_| DecodeError::InvalidEncoding("ticket category"))
     }
 
     fn proof(&mut self) -> Result<Proof<Bls12_381>, DecodeError> {

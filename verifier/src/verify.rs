@@ -8,8 +8,10 @@
 //! 3. every anchor is a known root (when the caller supplies a check);
 //! 4. every spend-authorization signature verifies under its `rk` (batched);
 //! 5. the binding signature verifies under
-//!    `bvk = Σ cv_spend − Σ cv_output − Σ_a balance_a·G_a − fee·G_native`,
-//!    so the values balance per asset;
+//!    `bvk = Σ cv_spend − Σ cv_output − Σ_a balance_a·G_a − fee·G_native
+//!           + Σ_issued G_t − Σ_redeemed G_t`,
+//!    so the values balance per asset; an asset appears at most once among
+//!    the public balances, issuances and redemptions;
 //! 6. every Groth16 proof verifies (one randomized batch for everything).
 
 use std::collections::HashSet;
@@ -78,6 +80,12 @@ pub fn binding_verification_key(tx: &Transaction) -> EdwardsProjective {
         bvk -= public_value_point(asset, i128::from(*amount));
     }
     bvk -= public_value_point(&AssetId::native(), i128::from(tx.fee));
+    for issued in &tx.issuances {
+        bvk += public_value_point(&issued.asset, 1);
+    }
+    for redeemed in &tx.redemptions {
+        bvk -= public_value_point(&redeemed.asset(), 1);
+    }
     bvk
 }
 
@@ -102,6 +110,17 @@ pub fn check_without_proofs<R: RngCore + CryptoRng>(
     }
     if tx.spends.is_empty() && tx.outputs.is_empty() {
         return Err(TxError::Empty);
+    }
+    let mut public_assets = HashSet::new();
+    let tickets = tx
+        .issuances
+        .iter()
+        .map(|i| i.asset)
+        .chain(tx.redemptions.iter().map(|t| t.asset()));
+    for asset in tx.balances.iter().map(|(a, _)| *a).chain(tickets) {
+        if !public_assets.insert(asset) {
+            return Err(TxError::DuplicateAsset(hex_fr(&asset.0)));
+        }
     }
     let mut seen = HashSet::with_capacity(tx.spends.len());
     for s in &tx.spends {
