@@ -38,21 +38,32 @@ pub fn witness_scalar_bits(
         .collect()
 }
 
-/// `cv = [value] G_asset + [rcv] R` in-circuit, with `G_asset` hashed from
-/// `asset` using the prover's hints `(ctr, y)`.
+/// One term `[value] G_asset` of a value commitment: the asset variable, the
+/// prover's hint for hashing it to the curve, and the value's bits.
+pub struct ValueTerm<'a> {
+    /// The asset id, allocated.
+    pub asset: &'a FpVar<Fr>,
+    /// `GroupHash(asset)` with its hints.
+    pub hint: crate::generators::GroupHash,
+    /// The value, 64 constrained bits.
+    pub value_bits: &'a [Boolean<Fr>],
+}
+
+/// `cv = Σ [value_j] G_{asset_j} + [rcv] R` in-circuit, each `G_asset`
+/// hashed from its asset with the prover's hints `(ctr, y)`.
 pub fn value_commitment_var(
     cs: ConstraintSystemRef<Fr>,
-    asset: &FpVar<Fr>,
-    hint: &crate::generators::GroupHash,
-    value_bits: &[Boolean<Fr>],
+    terms: &[ValueTerm],
     rcv_bits: &[Boolean<Fr>],
 ) -> Result<EdwardsVar, SynthesisError> {
     use ark_r1cs_std::groups::CurveVar;
-    let ctr = FpVar::new_witness(cs.clone(), || Ok(Fr::from(hint.ctr)))?;
-    let base = group_hash_var(cs, asset, &ctr, hint.y)?;
-    let value_part = base.scalar_mul_le(value_bits.iter())?;
-    let rcv_part = fixed_base_mul_var(&fixed_base_tables().0, rcv_bits)?;
-    Ok(value_part + rcv_part)
+    let mut acc = fixed_base_mul_var(&fixed_base_tables().0, rcv_bits)?;
+    for term in terms {
+        let ctr = FpVar::new_witness(cs.clone(), || Ok(Fr::from(term.hint.ctr)))?;
+        let base = group_hash_var(cs.clone(), term.asset, &ctr, term.hint.y)?;
+        acc += base.scalar_mul_le(term.value_bits.iter())?;
+    }
+    Ok(acc)
 }
 
 /// The Merkle root above `leaf` along a witnessed path. Returns the root and

@@ -6,7 +6,9 @@
 //! * [`generators`]: Jubjub generators, one per asset, hashed to the curve;
 //! * [`note`]: notes, note commitments, nullifiers, value commitments;
 //! * [`tree`]: the depth-32 note commitment tree and wallet witnesses;
-//! * [`spend`] and [`output`]: the two circuits, each stating its statement;
+//! * [`package`]: sealed bundles of assets;
+//! * [`spend`] and [`output`]: the two circuits (generic over [`note_kind`]:
+//!   plain notes and packages), each stating its statement;
 //! * [`gadgets`]: the in-circuit halves of the primitives.
 //!
 //! The specification of all of it is `docs/PROTOCOL.md`.
@@ -22,11 +24,12 @@
 #![deny(missing_docs)]
 
 pub mod asset;
-mod blank;
 pub mod gadgets;
 pub mod generators;
 pub mod note;
+pub mod note_kind;
 pub mod output;
+pub mod package;
 pub mod poseidon;
 pub mod spend;
 pub mod tree;

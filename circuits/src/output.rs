@@ -1,24 +1,24 @@
 //! The Output circuit.
 //!
-//! **Statement.** Public inputs `(cm, cv)`. The prover knows a note
-//! `(asset, value, owner, rho, rcm)` and `rcv` such that
+//! **Statement.** Public inputs `(cm, cv)`. The prover knows a note and
+//! `rcv` such that
 //!
-//! 1. `cm = H_NoteCommitment(asset, value, owner, rho, rcm)` with
-//!    `0 <= value < 2^64`;
-//! 2. `cv = [value] GroupHash(asset) + [rcv] R`.
+//! 1. `cm` is the note's commitment: for a plain note
+//!    `H_NoteCommitment(asset, value, owner, rho, rcm)` with
+//!    `0 <= value < 2^64`; for a package see [`crate::package`];
+//! 2. `cv = [value] GroupHash(asset) + [rcv] R` (for a package, the sum over
+//!    its contents).
 //!
 //! Together with the Spend statement and the binding signature this makes the
 //! values of a transaction balance per asset, with no value below zero or
 //! wrapping around the field.
 
 use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
-use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, prelude::Boolean};
+use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 use crate::{
-    gadgets::{value_commitment_var, witness_bits, witness_scalar_bits},
-    note::{value_commitment, Note},
-    poseidon::{hash_var, Domain},
+    gadgets::witness_scalar_bits, note::Note, note_kind::NoteKind, package::PackageNote,
     EdwardsVar, Fr,
 };
 
@@ -38,70 +38,70 @@ impl OutputPublicInputs {
     }
 }
 
-/// Everything the prover knows for one output.
+/// Everything the prover knows for one output of kind `N`.
 #[derive(Clone, Debug)]
-pub struct OutputWitness {
+pub struct OutputWitnessFor<N: NoteKind> {
     /// The note being created.
-    pub note: Note,
+    pub note: N,
     /// Value commitment randomness.
     pub rcv: JubjubScalar,
 }
 
-impl OutputWitness {
+/// The witness of a plain note's output.
+pub type OutputWitness = OutputWitnessFor<Note>;
+/// The witness of a package's output.
+pub type PackageOutputWitness = OutputWitnessFor<PackageNote>;
+
+impl<N: NoteKind> OutputWitnessFor<N> {
     /// The public inputs this witness proves.
     pub fn public_inputs(&self) -> OutputPublicInputs {
         OutputPublicInputs {
             cm: self.note.commitment(),
-            cv: value_commitment(&self.note.asset, self.note.value, &self.rcv),
+            cv: self.note.value_commitment(&self.rcv),
         }
     }
 }
 
-/// The Output circuit: proves [`OutputWitness`] against [`OutputPublicInputs`].
+/// The Output circuit for notes of kind `N`.
 #[derive(Clone, Debug)]
-pub struct OutputCircuit {
+pub struct OutputCircuitFor<N: NoteKind> {
     /// The witness.
-    pub witness: OutputWitness,
-    /// The public inputs to allocate (see [`crate::spend::SpendCircuit::public`]).
+    pub witness: OutputWitnessFor<N>,
+    /// The public inputs to allocate (see [`crate::spend::SpendCircuitFor::public`]).
     pub public: OutputPublicInputs,
 }
 
-impl OutputCircuit {
+/// The Output circuit of plain notes.
+pub type OutputCircuit = OutputCircuitFor<Note>;
+/// The Output circuit of packages.
+pub type PackageOutputCircuit = OutputCircuitFor<PackageNote>;
+
+impl<N: NoteKind> OutputCircuitFor<N> {
     /// A circuit proving `witness` against the public inputs it implies.
-    pub fn new(witness: OutputWitness) -> Self {
+    pub fn new(witness: OutputWitnessFor<N>) -> Self {
         let public = witness.public_inputs();
         Self { witness, public }
     }
 
     /// A structurally complete circuit for parameter generation.
     pub fn blank() -> Self {
-        Self::new(crate::blank::output_witness())
+        Self::new(OutputWitnessFor {
+            note: N::blank(),
+            rcv: JubjubScalar::from(1u64),
+        })
     }
 }
 
-impl ConstraintSynthesizer<Fr> for OutputCircuit {
+impl<N: NoteKind> ConstraintSynthesizer<Fr> for OutputCircuitFor<N> {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
         let w = &self.witness;
         let cm = FpVar::new_input(cs.clone(), || Ok(self.public.cm))?;
         let cv = EdwardsVar::new_input(cs.clone(), || Ok(self.public.cv))?;
-
-        let asset = FpVar::new_witness(cs.clone(), || Ok(w.note.asset.0))?;
-        let value_bits = witness_bits(cs.clone(), w.note.value, 64)?;
-        let value = Boolean::le_bits_to_fp(&value_bits)?;
-        let owner = FpVar::new_witness(cs.clone(), || Ok(w.note.owner))?;
-        let rho = FpVar::new_witness(cs.clone(), || Ok(w.note.rho))?;
-        let rcm = FpVar::new_witness(cs.clone(), || Ok(w.note.rcm))?;
-        let cm_computed = hash_var(
-            cs.clone(),
-            Domain::NoteCommitment.tag(0),
-            &[asset.clone(), value, owner, rho, rcm],
-        )?;
-        cm_computed.enforce_equal(&cm)?;
-
+        let owner = FpVar::new_witness(cs.clone(), || Ok(w.note.owner()))?;
         let rcv_bits = witness_scalar_bits(cs.clone(), &w.rcv)?;
-        let hint = w.note.asset.value_base();
-        let cv_computed = value_commitment_var(cs, &asset, &hint, &value_bits, &rcv_bits)?;
-        cv_computed.enforce_equal(&cv)?;
+        let note = w.note.commit_var(cs, owner, &rcv_bits)?;
+        note.cm.enforce_equal(&cm)?;
+        note.cv.enforce_equal(&cv)?;
         Ok(())
     }
 }

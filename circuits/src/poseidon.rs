@@ -55,6 +55,10 @@ pub enum Domain {
     AssetId = 6,
     /// Asset identifiers of tickets.
     TicketAsset = 7,
+    /// Contents commitment of a package.
+    PackageContents = 8,
+    /// Note commitment of a package.
+    PackageNote = 9,
 }
 
 impl Domain {

@@ -6,26 +6,30 @@
 //!
 //! 1. `ak` is a point of Jubjub's prime-order subgroup;
 //! 2. `owner = H_Owner(H_Ivk(ak.x, nk), d)`: the note belongs to these keys;
-//! 3. `cm = H_NoteCommitment(asset, value, owner, rho, rcm)` with
-//!    `0 <= value < 2^64`;
+//! 3. `cm` is the note's commitment (for a plain note
+//!    `H_NoteCommitment(asset, value, owner, rho, rcm)` with
+//!    `0 <= value < 2^64`; for a package see [`crate::package`]);
 //! 4. the path from `cm` at `position` (`0 <= position < 2^32`) leads to `anchor`;
 //! 5. `nf = H_Nullifier(nk, rho, position)`;
-//! 6. `cv = [value] GroupHash(asset) + [rcv] R`;
+//! 6. `cv = [value] GroupHash(asset) + [rcv] R` (for a package, the sum of
+//!    its contents' terms);
 //! 7. `rk = ak + [alpha] G_auth`: the spend is authorised by a signature under
 //!    `rk`, which only the holder of `ask` (with `ak = [ask] G_auth`) can make,
 //!    and `rk` is unlinkable to `ak`.
 
 use ark_ec::CurveGroup;
 use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
-use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, prelude::Boolean};
+use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 use crate::{
-    gadgets::{merkle_root_var, value_commitment_var, witness_bits, witness_scalar_bits},
+    gadgets::{merkle_root_var, witness_scalar_bits},
     generators::{fixed_base_mul_var, fixed_base_tables, spend_auth_base},
-    note::{diversifier_to_field, value_commitment, Note, DIVERSIFIER_LEN},
+    note::{diversifier_to_field, Note, DIVERSIFIER_LEN},
+    note_kind::NoteKind,
+    package::PackageNote,
     poseidon::{hash_var, Domain},
-    tree::MerklePath,
+    tree::{empty_roots, MerklePath, DEPTH},
     EdwardsVar, Fr,
 };
 
@@ -56,11 +60,11 @@ impl SpendPublicInputs {
     }
 }
 
-/// Everything the prover knows for one spend.
+/// Everything the prover knows for one spend of a note of kind `N`.
 #[derive(Clone, Debug)]
-pub struct SpendWitness {
+pub struct SpendWitnessFor<N: NoteKind> {
     /// The note being spent.
-    pub note: Note,
+    pub note: N,
     /// Spend-authorization validating key `ak = [ask] G_auth`.
     pub ak: EdwardsAffine,
     /// Nullifier deriving key.
@@ -75,33 +79,60 @@ pub struct SpendWitness {
     pub path: MerklePath,
 }
 
-impl SpendWitness {
+/// The witness of a plain note's spend.
+pub type SpendWitness = SpendWitnessFor<Note>;
+/// The witness of a package's spend.
+pub type PackageSpendWitness = SpendWitnessFor<PackageNote>;
+
+impl<N: NoteKind> SpendWitnessFor<N> {
     /// The public inputs this witness proves.
     pub fn public_inputs(&self) -> SpendPublicInputs {
         let cm = self.note.commitment();
         SpendPublicInputs {
             anchor: self.path.root(cm),
             nullifier: self.note.nullifier(&self.nk, self.path.position),
-            cv: value_commitment(&self.note.asset, self.note.value, &self.rcv),
+            cv: self.note.value_commitment(&self.rcv),
             rk: (self.ak + spend_auth_base() * self.alpha).into_affine(),
+        }
+    }
+
+    /// A placeholder of the right shape.
+    pub fn blank() -> Self {
+        Self {
+            note: N::blank(),
+            ak: spend_auth_base(),
+            nk: Fr::from(1u64),
+            diversifier: [0; DIVERSIFIER_LEN],
+            rcv: JubjubScalar::from(1u64),
+            alpha: JubjubScalar::from(1u64),
+            path: MerklePath {
+                position: 0,
+                siblings: empty_roots()[..DEPTH].to_vec(),
+            },
         }
     }
 }
 
-/// The Spend circuit: proves [`SpendWitness`] against [`SpendPublicInputs`].
+/// The Spend circuit for notes of kind `N`: proves a [`SpendWitnessFor`]
+/// against [`SpendPublicInputs`].
 #[derive(Clone, Debug)]
-pub struct SpendCircuit {
+pub struct SpendCircuitFor<N: NoteKind> {
     /// The witness; its shape alone fixes the constraint system, so parameter
-    /// generation uses [`SpendCircuit::blank`].
-    pub witness: SpendWitness,
+    /// generation uses [`SpendCircuitFor::blank`].
+    pub witness: SpendWitnessFor<N>,
     /// The public inputs to allocate; normally `witness.public_inputs()`, but
     /// tests set other values to check they are rejected.
     pub public: SpendPublicInputs,
 }
 
-impl SpendCircuit {
+/// The Spend circuit of plain notes.
+pub type SpendCircuit = SpendCircuitFor<Note>;
+/// The Spend circuit of packages.
+pub type PackageSpendCircuit = SpendCircuitFor<PackageNote>;
+
+impl<N: NoteKind> SpendCircuitFor<N> {
     /// A circuit proving `witness` against the public inputs it implies.
-    pub fn new(witness: SpendWitness) -> Self {
+    pub fn new(witness: SpendWitnessFor<N>) -> Self {
         let public = witness.public_inputs();
         Self { witness, public }
     }
@@ -109,11 +140,11 @@ impl SpendCircuit {
     /// A structurally complete circuit with arbitrary values, for parameter
     /// generation and constraint counting.
     pub fn blank() -> Self {
-        Self::new(crate::blank::spend_witness())
+        Self::new(SpendWitnessFor::blank())
     }
 }
 
-impl ConstraintSynthesizer<Fr> for SpendCircuit {
+impl<N: NoteKind> ConstraintSynthesizer<Fr> for SpendCircuitFor<N> {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
         let w = &self.witness;
         let public = self.public;
@@ -136,31 +167,22 @@ impl ConstraintSynthesizer<Fr> for SpendCircuit {
         )?;
         let owner = hash_var(cs.clone(), Domain::Owner.tag(0), &[ivk, d])?;
 
-        // 3. The note commitment, with a 64-bit value.
-        let asset = FpVar::new_witness(cs.clone(), || Ok(w.note.asset.0))?;
-        let value_bits = witness_bits(cs.clone(), w.note.value, 64)?;
-        let value = Boolean::le_bits_to_fp(&value_bits)?;
-        let rho = FpVar::new_witness(cs.clone(), || Ok(w.note.rho))?;
-        let rcm = FpVar::new_witness(cs.clone(), || Ok(w.note.rcm))?;
-        let cm = hash_var(
-            cs.clone(),
-            Domain::NoteCommitment.tag(0),
-            &[asset.clone(), value, owner, rho.clone(), rcm],
-        )?;
+        // 3 and 6. The note commitment (64-bit values) and value commitment.
+        let rcv_bits = witness_scalar_bits(cs.clone(), &w.rcv)?;
+        let note = w.note.commit_var(cs.clone(), owner, &rcv_bits)?;
+        note.cv.enforce_equal(&cv)?;
 
         // 4. Membership under the anchor.
-        let (root, position) = merkle_root_var(cs.clone(), &cm, &w.path)?;
+        let (root, position) = merkle_root_var(cs.clone(), &note.cm, &w.path)?;
         root.enforce_equal(&anchor)?;
 
         // 5. The nullifier.
-        let nf = hash_var(cs.clone(), Domain::Nullifier.tag(0), &[nk, rho, position])?;
+        let nf = hash_var(
+            cs.clone(),
+            Domain::Nullifier.tag(0),
+            &[nk, note.rho, position],
+        )?;
         nf.enforce_equal(&nullifier)?;
-
-        // 6. The value commitment.
-        let rcv_bits = witness_scalar_bits(cs.clone(), &w.rcv)?;
-        let hint = w.note.asset.value_base();
-        let cv_computed = value_commitment_var(cs.clone(), &asset, &hint, &value_bits, &rcv_bits)?;
-        cv_computed.enforce_equal(&cv)?;
 
         // 7. The re-randomized authorization key.
         let alpha_bits = witness_scalar_bits(cs.clone(), &w.alpha)?;

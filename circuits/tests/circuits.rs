@@ -194,3 +194,108 @@ fn output_accepts_honest_and_rejects_wrong_witnesses() {
         public: altered
     }));
 }
+
+mod packages {
+    use super::*;
+    use superzk_circuits::{
+        note_kind::NoteKind,
+        output::{OutputCircuitFor, PackageOutputCircuit, PackageOutputWitness},
+        package::PackageNote,
+        spend::{PackageSpendCircuit, PackageSpendWitness, SpendCircuitFor},
+    };
+
+    fn package(owner: Fr, rng: &mut ChaCha20Rng) -> PackageNote {
+        PackageNote {
+            key: Fr::rand(rng),
+            contents: [
+                (AssetId::native(), 100),
+                (AssetId::from_name("USD"), 50),
+                (
+                    superzk_circuits::asset::Ticket {
+                        category: "c".into(),
+                        id: [1; 32],
+                    }
+                    .asset(),
+                    1,
+                ),
+                (AssetId::native(), 0),
+            ],
+            owner,
+            rho: Fr::rand(rng),
+            rcm: Fr::rand(rng),
+        }
+    }
+
+    fn spend_fixture() -> (PackageSpendWitness, ChaCha20Rng) {
+        let mut rng = ChaCha20Rng::seed_from_u64(44);
+        let ask = JubjubScalar::rand(&mut rng);
+        let ak = (spend_auth_base() * ask).into_affine();
+        let nk = Fr::rand(&mut rng);
+        let d = [9u8; 11];
+        let pkg = package(owner_tag(&incoming_viewing_key(&ak, &nk), &d), &mut rng);
+        let mut tree = CommitmentTree::new();
+        tree.append(Fr::from(5u64), &mut []).unwrap();
+        let w = tree.append_marked(pkg.commitment(), &mut []).unwrap();
+        let witness = PackageSpendWitness {
+            note: pkg,
+            ak,
+            nk,
+            diversifier: d,
+            rcv: JubjubScalar::rand(&mut rng),
+            alpha: JubjubScalar::rand(&mut rng),
+            path: w.path().clone(),
+        };
+        (witness, rng)
+    }
+
+    #[test]
+    fn package_circuits_accept_honest_and_reject_wrong_key_or_contents() {
+        let (w, mut rng) = spend_fixture();
+        assert!(satisfied(PackageSpendCircuit::new(w.clone())));
+        println!(
+            "PackageSpend constraints: {}, PackageOutput constraints: {}",
+            count(SpendCircuitFor::<PackageNote>::blank()),
+            count(OutputCircuitFor::<PackageNote>::blank())
+        );
+        let public = w.public_inputs();
+        // Opening with a wrong key: the commitment cannot be reproduced.
+        let mut bad = w.clone();
+        bad.note.key = Fr::rand(&mut rng);
+        assert!(!satisfied(PackageSpendCircuit {
+            witness: bad,
+            public
+        }));
+        // Claiming other contents (more value, another asset).
+        let mut bad = w.clone();
+        bad.note.contents[0].1 += 1;
+        assert!(!satisfied(PackageSpendCircuit {
+            witness: bad,
+            public
+        }));
+        let mut bad = w.clone();
+        bad.note.contents[1].0 = AssetId::from_name("EUR");
+        assert!(!satisfied(PackageSpendCircuit {
+            witness: bad,
+            public
+        }));
+
+        let out = PackageOutputWitness {
+            note: w.note.clone(),
+            rcv: JubjubScalar::rand(&mut rng),
+        };
+        assert!(satisfied(PackageOutputCircuit::new(out.clone())));
+        let public = out.public_inputs();
+        let mut bad = out.clone();
+        bad.note.contents[2].1 = 2;
+        assert!(!satisfied(PackageOutputCircuit {
+            witness: bad,
+            public
+        }));
+        let mut bad = out;
+        bad.note.key += Fr::one();
+        assert!(!satisfied(PackageOutputCircuit {
+            witness: bad,
+            public
+        }));
+    }
+}
