@@ -1,10 +1,7 @@
 //! `superzk verify`: reads transaction and proof files, verifies them all in
 //! one batch, and reports per file.
 
-use std::{
-    path::{Path, PathBuf},
-    process::ExitCode,
-};
+use std::{path::PathBuf, process::ExitCode};
 
 use rand_core::OsRng;
 use superzk_keys::params::{read_file, verifying_key_from_bytes, CircuitKind, VerifyingParameters};
@@ -19,6 +16,8 @@ use superzk_verifier::{
 /// The demo's verifying keys, built in (the same files as in `fixtures/`).
 const BUILTIN_SPEND_VK: &[u8] = include_bytes!("../../fixtures/spend.vk");
 const BUILTIN_OUTPUT_VK: &[u8] = include_bytes!("../../fixtures/output.vk");
+const BUILTIN_PACKAGE_SPEND_VK: &[u8] = include_bytes!("../../fixtures/package-spend.vk");
+const BUILTIN_PACKAGE_OUTPUT_VK: &[u8] = include_bytes!("../../fixtures/package-output.vk");
 
 /// A decoded input file.
 pub enum InputFile {
@@ -39,23 +38,34 @@ pub fn decode_file(bytes: &[u8]) -> Result<InputFile, DecodeError> {
     }
 }
 
-fn load_vk(
-    path: Option<&Path>,
-    builtin: &[u8],
-    kind: CircuitKind,
-) -> Result<VerifyingParameters, String> {
-    let bytes = match path {
-        Some(p) => read_file(p).map_err(|e| e.to_string())?,
-        None => builtin.to_vec(),
+/// The verifying keys to use: the built-in demo keys, replaced by any key
+/// file given (each file names its circuit).
+pub fn load_keys(files: &[PathBuf]) -> Result<VerifyingKeys, String> {
+    let builtin =
+        |bytes: &[u8]| verifying_key_from_bytes(bytes).map_err(|e| format!("built-in key: {e}"));
+    let mut keys = VerifyingKeys {
+        spend: builtin(BUILTIN_SPEND_VK)?,
+        output: builtin(BUILTIN_OUTPUT_VK)?,
+        package_spend: builtin(BUILTIN_PACKAGE_SPEND_VK)?,
+        package_output: builtin(BUILTIN_PACKAGE_OUTPUT_VK)?,
     };
-    let vp = verifying_key_from_bytes(&bytes).map_err(|e| e.to_string())?;
-    if vp.kind != kind {
-        return Err(format!(
-            "expected a {kind} verifying key, got a {} key",
-            vp.kind
-        ));
+    for path in files {
+        let vp = read_file(path)
+            .and_then(|b| verifying_key_from_bytes(&b))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let kind = vp.kind;
+        *key_for(&mut keys, kind) = vp;
     }
-    Ok(vp)
+    Ok(keys)
+}
+
+fn key_for(keys: &mut VerifyingKeys, kind: CircuitKind) -> &mut VerifyingParameters {
+    match kind {
+        CircuitKind::Spend => &mut keys.spend,
+        CircuitKind::Output => &mut keys.output,
+        CircuitKind::PackageSpend => &mut keys.package_spend,
+        CircuitKind::PackageOutput => &mut keys.package_output,
+    }
 }
 
 /// The outcome for one file.
@@ -93,6 +103,8 @@ pub fn verify_files(files: &[(PathBuf, Vec<u8>)], keys: &VerifyingKeys) -> Vec<V
         let vp = match p.kind {
             CircuitKind::Spend => &keys.spend,
             CircuitKind::Output => &keys.output,
+            CircuitKind::PackageSpend => &keys.package_spend,
+            CircuitKind::PackageOutput => &keys.package_output,
         };
         if vp.fingerprint != p.vk {
             verdicts[*i] = Verdict::Invalid(format!(
@@ -118,17 +130,10 @@ pub fn verify_files(files: &[(PathBuf, Vec<u8>)], keys: &VerifyingKeys) -> Vec<V
 }
 
 /// `superzk verify`.
-pub fn verify_command(
-    paths: &[PathBuf],
-    spend_vk: Option<&Path>,
-    output_vk: Option<&Path>,
-) -> ExitCode {
-    let keys = match (
-        load_vk(spend_vk, BUILTIN_SPEND_VK, CircuitKind::Spend),
-        load_vk(output_vk, BUILTIN_OUTPUT_VK, CircuitKind::Output),
-    ) {
-        (Ok(spend), Ok(output)) => VerifyingKeys { spend, output },
-        (Err(e), _) | (_, Err(e)) => {
+pub fn verify_command(paths: &[PathBuf], vk_files: &[PathBuf]) -> ExitCode {
+    let keys = match load_keys(vk_files) {
+        Ok(keys) => keys,
+        Err(e) => {
             eprintln!("error: verifying key: {e}");
             return ExitCode::from(2);
         }

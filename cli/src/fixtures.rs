@@ -36,8 +36,8 @@ struct Entry {
 struct Manifest {
     description: &'static str,
     params_seed: String,
-    spend_vk_fingerprint: String,
-    output_vk_fingerprint: String,
+    /// Fingerprint (hex) of each circuit's verifying key, by circuit name.
+    vk_fingerprints: std::collections::BTreeMap<&'static str, String>,
     files: Vec<Entry>,
 }
 
@@ -64,20 +64,24 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         Ok(())
     };
 
-    write(
-        "spend.vk",
-        &verifying_key_to_bytes(&keys.spend.verifying, Compress::Yes),
-        "verifying-key",
-        "valid",
-        "Spend verifying key (insecure demo parameters)",
-    )?;
-    write(
-        "output.vk",
-        &verifying_key_to_bytes(&keys.output.verifying, Compress::Yes),
-        "verifying-key",
-        "valid",
-        "Output verifying key (insecure demo parameters)",
-    )?;
+    let vks = [
+        &keys.spend,
+        &keys.output,
+        &keys.package_spend,
+        &keys.package_output,
+    ];
+    for params in vks {
+        let kind = params.kind();
+        let name = format!("{}.vk", kind.name());
+        let bytes = verifying_key_to_bytes(&params.verifying, Compress::Yes);
+        write(
+            &name,
+            &bytes,
+            "verifying-key",
+            "valid",
+            "verifying key (insecure demo parameters)",
+        )?;
+    }
 
     let alice_sk = SpendingKey::from_seed(b"SuperZK fixture wallet alice", 0);
     let bob_sk = SpendingKey::from_seed(b"SuperZK fixture wallet bob", 0);
@@ -217,7 +221,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         "the same note spent twice in one transaction",
     )?;
     let mut resigned = transfer_tx.to_bytes();
-    resigned[100] ^= 1;
+    resigned[4 + 1 + 4 * 32 + 2 + 40] ^= 1; // inside the first spend's nullifier
     write(
         "flipped_bit.tx",
         &resigned,
@@ -333,6 +337,83 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         "a ticket's category changed in transit",
     )?;
 
+    // Packages: alice seals 100 SERO, 50 USD and a ticket for bob; bob
+    // passes it back; alice opens it.
+    let gift = Ticket {
+        category: "gift-2026".into(),
+        id: [9; 32],
+    };
+    let mut b = TransactionBuilder::new();
+    b.issue_ticket(None, &gift, alice.address(8));
+    let issue_gift = b.build(&keys, &mut rng)?;
+    alice.scan(&issue_gift)?;
+    bob.scan(&issue_gift)?;
+    let contents = [
+        (sero.clone(), 100),
+        (usd.clone(), 50),
+        (AssetInfo::Ticket(gift.clone()), 1),
+    ];
+    let seal = alice.seal_package(
+        &keys,
+        &bob.address(9),
+        &contents,
+        memo("a sealed gift"),
+        &mut rng,
+    )?;
+    write(
+        "package_seal.tx",
+        &seal.to_bytes(),
+        "transaction",
+        "valid",
+        "two currencies and a ticket sealed into a package",
+    )?;
+    alice.scan(&seal)?;
+    bob.scan(&seal)?;
+    let held = bob.packages()[0].clone();
+    let pass = bob.pass_package(&keys, &held, &alice.address(10), &mut rng)?;
+    write(
+        "package_pass.tx",
+        &pass.to_bytes(),
+        "transaction",
+        "valid",
+        "the package passed on, contents hidden",
+    )?;
+    alice.scan(&pass)?;
+    bob.scan(&pass)?;
+    let held = alice.packages()[0].clone();
+    let open = alice.open_package(&keys, &held, &mut rng)?;
+    write(
+        "package_open.tx",
+        &open.to_bytes(),
+        "transaction",
+        "valid",
+        "the package opened into ordinary notes",
+    )?;
+    let mut b = TransactionBuilder::new();
+    b.add_package_spend(
+        &alice_sk,
+        held.package.clone(),
+        held.diversifier,
+        alice.package_path(&held).clone(),
+    );
+    for (info, value) in held.contents() {
+        b.add_output(
+            None,
+            alice.address(0),
+            info.clone(),
+            if info == sero { value + 1 } else { value },
+            memo("more"),
+        );
+    }
+    let greedy = b.skip_balance_check().build(&keys, &mut rng)?;
+    write(
+        "package_open_more.tx",
+        &greedy.to_bytes(),
+        "transaction",
+        "invalid",
+        "a package opened into more than it holds",
+    )?;
+
     // Malformed inputs.
     let bytes = transfer_tx.to_bytes();
     write(
@@ -343,7 +424,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         "a valid transaction cut short",
     )?;
     let mut off_curve = shield_tx.to_bytes();
-    let cv_at = 4 + 1 + 32 + 32 + 2 + 2 + 32; // first output's cv
+    let cv_at = 4 + 1 + 4 * 32 + 2 + 2 + 32; // shield.tx has no spends: the first output's cv
     off_curve[cv_at..cv_at + 32].copy_from_slice(&[0xff; 32]);
     write(
         "off_curve.tx",
@@ -365,8 +446,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
     let manifest = Manifest {
         description: "SuperZK test vectors; regenerate with `cargo run --release -p superzk-cli -- fixtures fixtures`",
         params_seed: String::from_utf8_lossy(crate::DEMO_PARAMS_SEED).into_owned(),
-        spend_vk_fingerprint: hex::encode(keys.spend.verifying.fingerprint.0),
-        output_vk_fingerprint: hex::encode(keys.output.verifying.fingerprint.0),
+        vk_fingerprints: vks.iter().map(|p| (p.kind().name(), hex::encode(p.verifying.fingerprint.0))).collect(),
         files: entries,
     };
     let json = serde_json::to_string_pretty(&manifest).map_err(|e| CliError::Io(e.to_string()))?;

@@ -105,7 +105,7 @@ impl Ledger {
         }
         let mut tree = self.tree.clone();
         for tx in &txs {
-            for o in &tx.outputs {
+            for o in tx.all_outputs() {
                 tree.append(o.cm, &mut [])?;
             }
         }

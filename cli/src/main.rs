@@ -49,12 +49,10 @@ enum Command {
         /// The files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Spend verifying key file (default: the built-in demo key).
-        #[arg(long)]
-        spend_vk: Option<PathBuf>,
-        /// Output verifying key file (default: the built-in demo key).
-        #[arg(long)]
-        output_vk: Option<PathBuf>,
+        /// A verifying key file to use instead of the built-in demo key of
+        /// its circuit (repeatable; each file names its circuit).
+        #[arg(long = "vk")]
+        vks: Vec<PathBuf>,
     },
     /// Regenerate the test vectors in DIR (default: fixtures/).
     Fixtures {
@@ -71,13 +69,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo { params_dir, out } => demo::run(params_dir, out).map(|()| ExitCode::SUCCESS),
-        Command::Verify {
-            files,
-            spend_vk,
-            output_vk,
-        } => {
-            return files::verify_command(&files, spend_vk.as_deref(), output_vk.as_deref());
-        }
+        Command::Verify { files, vks } => return files::verify_command(&files, &vks),
         Command::Fixtures { dir, params_dir } => {
             fixtures::generate(&dir, params_dir).map(|()| ExitCode::SUCCESS)
         }

@@ -77,16 +77,22 @@ fn every_manifest_entry_verifies_as_listed() {
 #[test]
 fn many_files_in_one_batch_report_the_worst() {
     let dir = fixtures_dir();
-    let valid: Vec<String> = ["shield.tx", "transfer.tx", "spend.proof", "output.proof"]
-        .iter()
-        .map(|f| dir.join(f).to_string_lossy().into_owned())
-        .collect();
+    let valid: Vec<String> = [
+        "shield.tx",
+        "transfer.tx",
+        "package_seal.tx",
+        "spend.proof",
+        "output.proof",
+    ]
+    .iter()
+    .map(|f| dir.join(f).to_string_lossy().into_owned())
+    .collect();
     let args: Vec<&str> = std::iter::once("verify")
         .chain(valid.iter().map(String::as_str))
         .collect();
     let (code, text) = superzk(&args);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("4 valid, 0 invalid, 0 unreadable"), "{text}");
+    assert!(text.contains("5 valid, 0 invalid, 0 unreadable"), "{text}");
 
     let bad = dir.join("unbalanced.tx").to_string_lossy().into_owned();
     let mut with_bad = args.clone();
@@ -105,16 +111,13 @@ fn fixtures_match_todays_circuits() {
     let cache =
         ParameterCache::new(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("superzk-params"));
     let m = manifest();
-    for (kind, field) in [
-        (CircuitKind::Spend, "spend_vk_fingerprint"),
-        (CircuitKind::Output, "output_vk_fingerprint"),
-    ] {
+    for kind in CircuitKind::ALL {
         let params = cache
             .load_or_generate(kind, superzk_cli_seed(), |_| {})
             .unwrap();
         assert_eq!(
             hex::encode(params.verifying.fingerprint.0),
-            m[field].as_str().unwrap(),
+            m["vk_fingerprints"][kind.name()].as_str().unwrap(),
             "the {kind} circuit changed: regenerate fixtures with `cargo run --release -p superzk-cli -- fixtures`"
         );
     }

@@ -16,6 +16,8 @@ use rand_core::{CryptoRng, RngCore};
 use superzk_circuits::{
     asset::{AssetInfo, ASSET_INFO_LEN},
     note::{AssetId, Note, DIVERSIFIER_LEN},
+    note_kind::NoteKind,
+    package::{PackageNote, PACKAGE_SLOTS},
     Fr,
 };
 use zeroize::Zeroizing;
@@ -162,5 +164,129 @@ impl FullViewingKey {
             try_decrypt_outgoing(&self.ovk(), cv, &cm_bytes, epk, out_ciphertext, ciphertext)?;
         let decrypted = decode_plaintext(&Zeroizing::new(plaintext))?;
         (decrypted.note.commitment() == *cm).then_some((pk_d, decrypted))
+    }
+}
+
+/// Length of a package plaintext:
+/// `0x02 ‖ d ‖ owner ‖ key ‖ (asset ‖ value ‖ asset_info)×4 ‖ rho ‖ rcm ‖ memo`.
+pub const PACKAGE_PLAINTEXT_LEN: usize =
+    1 + DIVERSIFIER_LEN + 32 + 32 + PACKAGE_SLOTS * (32 + 8 + ASSET_INFO_LEN) + 32 + 32 + MEMO_LEN;
+const PACKAGE_LEAD_BYTE: u8 = 0x02;
+
+/// A package read from an output: the note (with its key) and what each slot holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecryptedPackage {
+    /// The package note, key included.
+    pub package: PackageNote,
+    /// What each slot's asset is (checked against the slot's asset id).
+    pub infos: [AssetInfo; PACKAGE_SLOTS],
+    /// The diversifier of the address it was sent to.
+    pub diversifier: [u8; DIVERSIFIER_LEN],
+    /// The sender's memo.
+    pub memo: [u8; MEMO_LEN],
+}
+
+fn encode_package_plaintext(
+    d: &[u8; DIVERSIFIER_LEN],
+    package: &PackageNote,
+    infos: &[AssetInfo; PACKAGE_SLOTS],
+    memo: &[u8; MEMO_LEN],
+) -> Result<Zeroizing<Vec<u8>>, EncryptionError> {
+    let mut out = Zeroizing::new(Vec::with_capacity(PACKAGE_PLAINTEXT_LEN));
+    out.push(PACKAGE_LEAD_BYTE);
+    out.extend_from_slice(d);
+    out.extend_from_slice(&encode_field(&package.owner));
+    out.extend_from_slice(&encode_field(&package.key));
+    for ((asset, value), info) in package.contents.iter().zip(infos) {
+        if info.asset() != *asset {
+            return Err(EncryptionError::AssetMismatch);
+        }
+        out.extend_from_slice(&encode_field(&asset.0));
+        out.extend_from_slice(&value.to_le_bytes());
+        out.extend_from_slice(
+            &info
+                .to_bytes()
+                .map_err(|_| EncryptionError::AssetMismatch)?,
+        );
+    }
+    out.extend_from_slice(&encode_field(&package.rho));
+    out.extend_from_slice(&encode_field(&package.rcm));
+    out.extend_from_slice(memo);
+    Ok(out)
+}
+
+fn decode_package_plaintext(bytes: &[u8]) -> Option<DecryptedPackage> {
+    if bytes.len() != PACKAGE_PLAINTEXT_LEN || bytes[0] != PACKAGE_LEAD_BYTE {
+        return None;
+    }
+    let mut at = 1;
+    let mut take = |n: usize| {
+        let s = &bytes[at..at + n];
+        at += n;
+        s
+    };
+    let diversifier: [u8; DIVERSIFIER_LEN] = take(DIVERSIFIER_LEN).try_into().ok()?;
+    let owner = decode_field(take(32), "owner").ok()?;
+    let key = decode_field(take(32), "package key").ok()?;
+    let mut contents = [(AssetId::native(), 0u64); PACKAGE_SLOTS];
+    let mut infos: [AssetInfo; PACKAGE_SLOTS] = std::array::from_fn(|_| AssetInfo::native());
+    for (slot, info) in contents.iter_mut().zip(infos.iter_mut()) {
+        let asset = AssetId(decode_field(take(32), "asset").ok()?);
+        let value = u64::from_le_bytes(take(8).try_into().ok()?);
+        *info = AssetInfo::from_bytes(take(ASSET_INFO_LEN)).ok()?;
+        if info.asset() != asset {
+            return None;
+        }
+        *slot = (asset, value);
+    }
+    let rho = decode_field(take(32), "rho").ok()?;
+    let rcm = decode_field(take(32), "rcm").ok()?;
+    let memo: [u8; MEMO_LEN] = take(MEMO_LEN).try_into().ok()?;
+    Some(DecryptedPackage {
+        package: PackageNote {
+            key,
+            contents,
+            owner,
+            rho,
+            rcm,
+        },
+        infos,
+        diversifier,
+        memo,
+    })
+}
+
+/// Encrypts a package note to `to`; its key travels inside.
+#[allow(clippy::too_many_arguments)]
+pub fn encrypt_package<R: RngCore + CryptoRng>(
+    to: &PaymentAddress,
+    package: &PackageNote,
+    infos: &[AssetInfo; PACKAGE_SLOTS],
+    memo: &[u8; MEMO_LEN],
+    ovk: &[u8; 32],
+    cv: &[u8; 32],
+    rng: &mut R,
+) -> Result<EncryptedNote, EncryptionError> {
+    let plaintext = encode_package_plaintext(&to.diversifier(), package, infos, memo)?;
+    let cm = encode_field(&package.commitment());
+    encrypt_note(&to.pk_d(), &to.base(), &plaintext, ovk, cv, &cm, rng)
+}
+
+impl IncomingViewingKey {
+    /// Trial-decrypts a package output (see [`Self::decrypt_output`]).
+    pub fn decrypt_package_output(
+        &self,
+        cm: &Fr,
+        epk: &[u8; 32],
+        ciphertext: &[u8],
+    ) -> Option<DecryptedPackage> {
+        let plaintext = Zeroizing::new(try_decrypt_incoming(
+            &self.encryption_scalar(),
+            epk,
+            ciphertext,
+        )?);
+        let decrypted = decode_package_plaintext(&plaintext)?;
+        let ours = decrypted.package.owner == self.address_for(decrypted.diversifier).owner();
+        (ours && decrypted.package.commitment() == *cm).then_some(decrypted)
     }
 }

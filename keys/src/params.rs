@@ -25,7 +25,11 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate
 use blake2::{digest::consts::U32, Blake2b, Digest};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use superzk_circuits::{output::OutputCircuit, spend::SpendCircuit, Fr};
+use superzk_circuits::{
+    output::{OutputCircuit, PackageOutputCircuit},
+    spend::{PackageSpendCircuit, SpendCircuit},
+    Fr,
+};
 
 use crate::error::KeyError;
 
@@ -38,36 +42,92 @@ pub enum CircuitKind {
     Spend,
     /// The Output circuit.
     Output,
+    /// The Spend circuit of packages.
+    PackageSpend,
+    /// The Output circuit of packages.
+    PackageOutput,
 }
 
 impl CircuitKind {
     /// Every circuit.
-    pub const ALL: [CircuitKind; 2] = [CircuitKind::Spend, CircuitKind::Output];
+    pub const ALL: [CircuitKind; 4] = [
+        CircuitKind::Spend,
+        CircuitKind::Output,
+        CircuitKind::PackageSpend,
+        CircuitKind::PackageOutput,
+    ];
 
     /// Lower-case name, used in file names.
     pub fn name(self) -> &'static str {
         match self {
             CircuitKind::Spend => "spend",
             CircuitKind::Output => "output",
+            CircuitKind::PackageSpend => "package-spend",
+            CircuitKind::PackageOutput => "package-output",
         }
     }
 
-    fn id(self) -> u8 {
+    /// The byte that names the circuit in files.
+    pub fn id(self) -> u8 {
         match self {
             CircuitKind::Spend => 1,
             CircuitKind::Output => 2,
+            CircuitKind::PackageSpend => 3,
+            CircuitKind::PackageOutput => 4,
         }
     }
 
-    fn from_id(id: u8) -> Option<Self> {
+    /// The circuit a file byte names.
+    pub fn from_id(id: u8) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.id() == id)
+    }
+
+    /// A digest of the circuit's constraint system (its matrices and variable
+    /// counts): parameters are only valid for the exact shape they were made
+    /// for, so the cache keys files by it and a changed circuit never picks
+    /// up stale parameters.
+    pub fn shape_digest(self) -> [u8; 32] {
+        use std::sync::OnceLock;
+        static DIGESTS: [OnceLock<[u8; 32]>; 4] = [const { OnceLock::new() }; 4];
+        *DIGESTS[self.id() as usize - 1].get_or_init(|| {
+            fn digest<C: ConstraintSynthesizer<Fr>>(c: C) -> [u8; 32] {
+                use ark_relations::gr1cs::ConstraintSystem;
+                let cs = ConstraintSystem::<Fr>::new_ref();
+                c.generate_constraints(cs.clone())
+                    .expect("the circuits synthesize for any witness");
+                cs.finalize();
+                let mut h = Blake2b256::new();
+                h.update(b"SuperZK circuit shape");
+                h.update((cs.num_instance_variables() as u64).to_le_bytes());
+                h.update((cs.num_witness_variables() as u64).to_le_bytes());
+                for (label, matrices) in cs.to_matrices().expect("finalized") {
+                    h.update(label.as_bytes());
+                    for row in matrices.iter().flatten() {
+                        h.update((row.len() as u64).to_le_bytes());
+                        for (coeff, index) in row {
+                            let mut bytes = Vec::with_capacity(32);
+                            coeff.serialize_compressed(&mut bytes).expect("in memory");
+                            h.update(&bytes);
+                            h.update((*index as u64).to_le_bytes());
+                        }
+                    }
+                }
+                h.finalize().into()
+            }
+            match self {
+                CircuitKind::Spend => digest(SpendCircuit::blank()),
+                CircuitKind::Output => digest(OutputCircuit::blank()),
+                CircuitKind::PackageSpend => digest(PackageSpendCircuit::blank()),
+                CircuitKind::PackageOutput => digest(PackageOutputCircuit::blank()),
+            }
+        })
     }
 
     /// Number of public inputs the circuit takes.
     pub fn num_public_inputs(self) -> usize {
         match self {
-            CircuitKind::Spend => 6,
-            CircuitKind::Output => 3,
+            CircuitKind::Spend | CircuitKind::PackageSpend => 6,
+            CircuitKind::Output | CircuitKind::PackageOutput => 3,
         }
     }
 }
@@ -93,6 +153,13 @@ impl Fingerprint {
         hasher.update(b"SuperZK_VK_Fingerprint");
         hasher.update(&bytes);
         Fingerprint(hasher.finalize().into())
+    }
+}
+
+impl Fingerprint {
+    /// All 32 bytes in hex (`Display` shows the first 8, for humans).
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -188,6 +255,8 @@ pub fn generate_insecure(kind: CircuitKind, seed: &[u8]) -> Parameters {
     let pk = match kind {
         CircuitKind::Spend => setup(SpendCircuit::blank(), &mut rng),
         CircuitKind::Output => setup(OutputCircuit::blank(), &mut rng),
+        CircuitKind::PackageSpend => setup(PackageSpendCircuit::blank(), &mut rng),
+        CircuitKind::PackageOutput => setup(PackageOutputCircuit::blank(), &mut rng),
     };
     Parameters::new(kind, pk).expect("freshly generated keys match their circuit")
 }
@@ -431,8 +500,12 @@ impl ParameterCache {
     }
 
     fn path(&self, kind: CircuitKind, seed: &[u8]) -> PathBuf {
-        let tag = hex_prefix(&Blake2b256::digest(seed));
-        self.dir.join(format!("insecure-{}-{tag}.pk", kind.name()))
+        let seed_tag = hex_prefix(&Blake2b256::digest(seed));
+        let shape_tag = hex_prefix(&kind.shape_digest());
+        self.dir.join(format!(
+            "insecure-{}-{seed_tag}-{shape_tag}.pk",
+            kind.name()
+        ))
     }
 
     /// **INSECURE** seeded parameters for `kind`: loaded from the cache, or

@@ -1,12 +1,12 @@
-//! The transaction builder: collects spends, outputs, public value and a fee,
-//! checks they balance per asset, proves every action in parallel, encrypts
-//! the outputs and signs.
+//! The transaction builder: collects spends, outputs (of notes and of
+//! packages), public value, ticket issuances and redemptions and a fee; checks
+//! they balance per asset; proves every action in parallel; encrypts the
+//! outputs; and signs.
 
 use std::collections::BTreeMap;
 
 use ark_bls12_381::Bls12_381;
-use ark_ed_on_bls12_381::EdwardsAffine;
-use ark_ed_on_bls12_381::Fr as JubjubScalar;
+use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
 use ark_ff::UniformRand;
 use ark_groth16::{Groth16, Proof};
 use rand_chacha::ChaCha20Rng;
@@ -15,147 +15,91 @@ use rayon::prelude::*;
 use superzk_circuits::{
     asset::{AssetInfo, Ticket},
     note::{incoming_viewing_key, owner_tag, AssetId, Note, DIVERSIFIER_LEN},
-    output::{OutputCircuit, OutputWitness},
-    spend::{SpendCircuit, SpendWitness},
+    note_kind::NoteKind,
+    output::{OutputCircuitFor, OutputWitnessFor},
+    package::{PackageNote, PACKAGE_SLOTS},
+    spend::{SpendCircuitFor, SpendWitnessFor},
     tree::MerklePath,
     Fr,
 };
 use superzk_keys::{
     address::PaymentAddress,
-    error::KeyError,
-    note_plaintext::{encrypt_output, MEMO_LEN},
-    params::{CacheEvent, CircuitKind, ParameterCache, Parameters},
+    encryption::{EncryptedNote, EncryptionError},
+    note_plaintext::{encrypt_output, encrypt_package, MEMO_LEN},
+    params::Parameters,
     signature::{Signature, SigningKey},
     spending_key::{encode_field, encode_point, Binding, SpendAuth, SpendingKey},
 };
-use superzk_verifier::{
-    transaction::{
-        canonical_balances, OutputDescription, SpendDescription, TicketIssuance, Transaction,
-        ENC_CIPHERTEXT_LEN, MAX_ITEMS,
-    },
-    verify::VerifyingKeys,
+use superzk_verifier::transaction::{
+    canonical_balances, OutputDescription, SpendDescription, TicketIssuance, Transaction, MAX_ITEMS,
 };
 use zeroize::Zeroize;
 
-/// Proving keys for both circuits.
-#[derive(Clone, Debug)]
-pub struct ProvingKeys {
-    /// Spend circuit.
-    pub spend: Parameters,
-    /// Output circuit.
-    pub output: Parameters,
-}
+use crate::{error::BuildError, proving_keys::ProvingKeys};
 
-impl ProvingKeys {
-    /// **INSECURE** seeded parameters from the default on-disk cache
-    /// (generated on first use). For tests and demos only.
-    pub fn insecure_cached(seed: &[u8]) -> Result<Self, KeyError> {
-        Self::insecure_from_cache(&ParameterCache::default_location(), seed, |_| {})
-    }
-
-    /// **INSECURE** seeded parameters from `cache`, reporting progress.
-    pub fn insecure_from_cache(
-        cache: &ParameterCache,
-        seed: &[u8],
-        mut on_event: impl FnMut(CacheEvent),
-    ) -> Result<Self, KeyError> {
-        Ok(Self {
-            spend: cache.load_or_generate(CircuitKind::Spend, seed, &mut on_event)?,
-            output: cache.load_or_generate(CircuitKind::Output, seed, &mut on_event)?,
-        })
-    }
-
-    /// The matching verifying keys.
-    pub fn verifying_keys(&self) -> VerifyingKeys {
-        VerifyingKeys {
-            spend: self.spend.verifying.clone(),
-            output: self.output.verifying.clone(),
-        }
-    }
-}
-
-/// Why a transaction could not be built.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    /// Inputs and outputs of an asset differ.
-    #[error("asset {asset} does not balance: inputs exceed outputs by {excess} (negative: outputs exceed inputs); add a change output, more spends, or adjust the fee")]
-    Unbalanced {
-        /// The asset, hex.
-        asset: String,
-        /// Inputs minus outputs.
-        excess: i128,
-    },
-    /// The wallet holds too little of an asset.
-    #[error("insufficient funds: the wallet holds {have} unspent units of the asset, the transfer needs {need}")]
-    InsufficientFunds {
-        /// Unspent units held.
-        have: u128,
-        /// Units needed, fee included.
-        need: u128,
-    },
-    /// Nothing to build.
-    #[error("the transaction has no spends and no outputs")]
-    Empty,
-    /// Too many spends or outputs.
-    #[error("too many actions: {0} (at most {MAX_ITEMS} spends and {MAX_ITEMS} outputs)")]
-    TooManyActions(usize),
-    /// The public amount of an asset does not fit the format.
-    #[error("public value of an asset exceeds 2^63 - 1 units; split the transaction")]
-    AmountTooLarge,
-    /// A spent note does not belong to the key given for it.
-    #[error("spend {0}: the note does not belong to this spending key and diversifier")]
-    NotOwned(usize),
-    /// A spend's path does not lead to the same root as the others.
-    #[error("spend {0} is witnessed against a different tree root than spend 0; update the wallet's witnesses")]
-    MixedAnchors(usize),
-    /// Proving failed (a witness does not satisfy its circuit).
-    #[error("proving {kind} {index} failed: {reason}")]
-    Proving {
-        /// "spend" or "output".
-        kind: &'static str,
-        /// Its index.
-        index: usize,
-        /// The arkworks error.
-        reason: String,
-    },
-    /// Note encryption failed.
-    #[error("encrypting output {0} failed: {1}")]
-    Encryption(usize, String),
-}
-
-struct SpendInput {
-    ask: SigningKey<SpendAuth>,
-    witness: SpendWitness,
-}
-
-/// A spend as added: its key material, note and path; randomness comes at build.
-struct PendingSpend {
+/// A spend as added: key material, the note and its path; the randomness is
+/// drawn at build time.
+struct PendingSpend<N: NoteKind> {
     ask: SigningKey<SpendAuth>,
     ak: EdwardsAffine,
     nk: Fr,
-    note: Note,
+    note: N,
     diversifier: [u8; DIVERSIFIER_LEN],
     path: MerklePath,
+}
+
+/// What an output creates.
+enum Payload {
+    /// A plain note.
+    Note { info: AssetInfo, value: u64 },
+    /// A package with its key.
+    Package {
+        contents: Box<[(AssetInfo, u64); PACKAGE_SLOTS]>,
+        key: Fr,
+    },
 }
 
 struct OutputRequest {
     ovk: Option<[u8; 32]>,
     to: PaymentAddress,
-    asset: AssetInfo,
-    value: u64,
+    payload: Payload,
     memo: [u8; MEMO_LEN],
 }
+
+/// A spend ready to prove: its signing key and full witness.
+type ReadySpend<N> = (SigningKey<SpendAuth>, SpendWitnessFor<N>);
+/// An output ready to prove: its witness, request and outgoing viewing key.
+type ReadyOutput<'a, N> = (OutputWitnessFor<N>, &'a OutputRequest, [u8; 32]);
 
 /// Collects the parts of a shielded transaction, then proves and signs it.
 #[derive(Default)]
 pub struct TransactionBuilder {
-    spends: Vec<PendingSpend>,
+    spends: Vec<PendingSpend<Note>>,
+    package_spends: Vec<PendingSpend<PackageNote>>,
     outputs: Vec<OutputRequest>,
+    package_outputs: Vec<OutputRequest>,
     public: Vec<(AssetId, i128)>,
     issuances: Vec<TicketIssuance>,
     redemptions: Vec<Ticket>,
     fee: u64,
     skip_balance_check: bool,
+}
+
+fn pending<N: NoteKind>(
+    sk: &SpendingKey,
+    note: N,
+    diversifier: [u8; DIVERSIFIER_LEN],
+    path: MerklePath,
+) -> PendingSpend<N> {
+    let fvk = sk.full_viewing_key();
+    PendingSpend {
+        ask: sk.spend_auth_key(),
+        ak: fvk.ak(),
+        nk: fvk.nk(),
+        note,
+        diversifier,
+        path,
+    }
 }
 
 impl TransactionBuilder {
@@ -172,15 +116,19 @@ impl TransactionBuilder {
         d: [u8; DIVERSIFIER_LEN],
         path: MerklePath,
     ) -> &mut Self {
-        let fvk = sk.full_viewing_key();
-        self.spends.push(PendingSpend {
-            ask: sk.spend_auth_key(),
-            ak: fvk.ak(),
-            nk: fvk.nk(),
-            note,
-            diversifier: d,
-            path,
-        });
+        self.spends.push(pending(sk, note, d, path));
+        self
+    }
+
+    /// Spends a package held by `sk`'s wallet (to pass it on or open it).
+    pub fn add_package_spend(
+        &mut self,
+        sk: &SpendingKey,
+        package: PackageNote,
+        d: [u8; DIVERSIFIER_LEN],
+        path: MerklePath,
+    ) -> &mut Self {
+        self.package_spends.push(pending(sk, package, d, path));
         self
     }
 
@@ -197,11 +145,39 @@ impl TransactionBuilder {
         self.outputs.push(OutputRequest {
             ovk,
             to,
-            asset,
-            value,
+            payload: Payload::Note { info: asset, value },
             memo,
         });
         self
+    }
+
+    /// Creates a package holding `contents` (at most four assets) sealed
+    /// with `key`, for `to`; the key travels encrypted with the note. Use a
+    /// fresh random key to seal a new package, the same key to pass one on.
+    pub fn add_package_output(
+        &mut self,
+        ovk: Option<[u8; 32]>,
+        to: PaymentAddress,
+        contents: &[(AssetInfo, u64)],
+        key: Fr,
+        memo: [u8; MEMO_LEN],
+    ) -> Result<&mut Self, BuildError> {
+        if contents.len() > PACKAGE_SLOTS {
+            return Err(BuildError::TooManyPackageSlots {
+                got: contents.len(),
+                max: PACKAGE_SLOTS,
+            });
+        }
+        let contents = Box::new(std::array::from_fn(|i| {
+            contents.get(i).cloned().unwrap_or((AssetInfo::native(), 0))
+        }));
+        self.package_outputs.push(OutputRequest {
+            ovk,
+            to,
+            payload: Payload::Package { contents, key },
+            memo,
+        });
+        Ok(self)
     }
 
     /// Public value entering the shielded pool (shielding).
@@ -267,17 +243,29 @@ impl TransactionBuilder {
         for s in &self.spends {
             add(s.note.asset, i128::from(s.note.value));
         }
-        for o in &self.outputs {
-            add(o.asset.asset(), -i128::from(o.value));
+        for s in &self.package_spends {
+            for (asset, value) in &s.note.contents {
+                add(*asset, i128::from(*value));
+            }
+        }
+        for o in self.outputs.iter().chain(&self.package_outputs) {
+            match &o.payload {
+                Payload::Note { info, value } => add(info.asset(), -i128::from(*value)),
+                Payload::Package { contents, .. } => {
+                    for (info, value) in contents.iter() {
+                        add(info.asset(), -i128::from(*value));
+                    }
+                }
+            }
+        }
+        for (asset, amount) in &self.public {
+            add(*asset, -amount);
         }
         for t in &self.issuances {
             add(t.asset, 1);
         }
         for t in &self.redemptions {
             add(t.asset(), -1);
-        }
-        for (asset, amount) in &self.public {
-            add(*asset, -amount);
         }
         add(AssetId::native(), -i128::from(self.fee));
         match excess.into_values().find(|(_, e)| *e != 0) {
@@ -309,13 +297,17 @@ impl TransactionBuilder {
         rng: &mut R,
         tamper: impl FnOnce(&mut Transaction),
     ) -> Result<Transaction, BuildError> {
-        if self.spends.is_empty() && self.outputs.is_empty() {
+        let counts = [
+            self.spends.len(),
+            self.package_spends.len(),
+            self.outputs.len(),
+            self.package_outputs.len(),
+        ];
+        if counts.iter().all(|c| *c == 0) {
             return Err(BuildError::Empty);
         }
-        if self.spends.len() > MAX_ITEMS || self.outputs.len() > MAX_ITEMS {
-            return Err(BuildError::TooManyActions(
-                self.spends.len().max(self.outputs.len()),
-            ));
+        if let Some(&n) = counts.iter().find(|c| **c > MAX_ITEMS) {
+            return Err(BuildError::TooManyActions(n));
         }
         if !self.skip_balance_check {
             self.check_balance()?;
@@ -323,135 +315,126 @@ impl TransactionBuilder {
         let balances = canonical_balances(self.public.iter().copied())
             .map_err(|_| BuildError::AmountTooLarge)?;
 
-        let spends: Vec<SpendInput> = self
-            .spends
+        let spends = ready_spends(&self.spends, rng);
+        let package_spends = ready_spends(&self.package_spends, rng);
+        let publics = spends
             .iter()
-            .map(|p| SpendInput {
-                ask: p.ask.clone(),
-                witness: SpendWitness {
-                    note: p.note.clone(),
-                    ak: p.ak,
-                    nk: p.nk,
-                    diversifier: p.diversifier,
-                    rcv: JubjubScalar::rand(rng),
-                    alpha: JubjubScalar::rand(rng),
-                    path: p.path.clone(),
-                },
+            .map(|(_, w)| {
+                (
+                    w.ak,
+                    w.nk,
+                    w.diversifier,
+                    w.note.owner(),
+                    w.public_inputs().anchor,
+                )
             })
-            .collect();
-        for (i, s) in spends.iter().enumerate() {
-            let w = &s.witness;
-            if owner_tag(&incoming_viewing_key(&w.ak, &w.nk), &w.diversifier) != w.note.owner {
+            .chain(package_spends.iter().map(|(_, w)| {
+                (
+                    w.ak,
+                    w.nk,
+                    w.diversifier,
+                    w.note.owner(),
+                    w.public_inputs().anchor,
+                )
+            }));
+        let mut anchor0 = None;
+        for (i, (ak, nk, d, owner, anchor)) in publics.enumerate() {
+            if owner_tag(&incoming_viewing_key(&ak, &nk), &d) != owner {
                 return Err(BuildError::NotOwned(i));
             }
-        }
-        let anchor0 = spends.first().map(|s| s.witness.public_inputs().anchor);
-        for (i, s) in spends.iter().enumerate() {
-            if Some(s.witness.public_inputs().anchor) != anchor0 {
+            if *anchor0.get_or_insert(anchor) != anchor {
                 return Err(BuildError::MixedAnchors(i));
             }
         }
-        let outputs: Vec<(OutputWitness, &OutputRequest, [u8; 32])> = self
-            .outputs
-            .iter()
-            .map(|req| {
-                let note = Note {
-                    asset: req.asset.asset(),
-                    value: req.value,
-                    owner: req.to.owner(),
-                    rho: Fr::rand(rng),
-                    rcm: Fr::rand(rng),
-                };
-                let mut ovk = [0u8; 32];
-                match req.ovk {
-                    Some(k) => ovk = k,
-                    None => rng.fill_bytes(&mut ovk),
+
+        let mut outputs: Vec<ReadyOutput<Note>> = vec![];
+        let mut package_outputs: Vec<ReadyOutput<PackageNote>> = vec![];
+        for req in self.outputs.iter().chain(&self.package_outputs) {
+            let mut ovk = [0u8; 32];
+            match req.ovk {
+                Some(k) => ovk = k,
+                None => rng.fill_bytes(&mut ovk),
+            }
+            let (owner, rho, rcm, rcv) = (
+                req.to.owner(),
+                Fr::rand(rng),
+                Fr::rand(rng),
+                JubjubScalar::rand(rng),
+            );
+            match &req.payload {
+                Payload::Note { info, value } => {
+                    let note = Note {
+                        asset: info.asset(),
+                        value: *value,
+                        owner,
+                        rho,
+                        rcm,
+                    };
+                    outputs.push((OutputWitnessFor { note, rcv }, req, ovk));
                 }
-                (
-                    OutputWitness {
-                        note,
-                        rcv: JubjubScalar::rand(rng),
-                    },
-                    req,
-                    ovk,
-                )
-            })
-            .collect();
+                Payload::Package { contents, key } => {
+                    let contents = std::array::from_fn(|i| (contents[i].0.asset(), contents[i].1));
+                    let note = PackageNote {
+                        key: *key,
+                        contents,
+                        owner,
+                        rho,
+                        rcm,
+                    };
+                    package_outputs.push((OutputWitnessFor { note, rcv }, req, ovk));
+                }
+            }
+        }
 
-        // One RNG per job, seeded from the caller's, so jobs run independently.
-        let mut seed = || {
-            let mut s = [0u8; 32];
-            rng.fill_bytes(&mut s);
-            s
+        let mut seeds = |n: usize| -> Vec<[u8; 32]> {
+            (0..n)
+                .map(|_| {
+                    let mut s = [0u8; 32];
+                    rng.fill_bytes(&mut s);
+                    s
+                })
+                .collect()
         };
-        let spend_seeds: Vec<[u8; 32]> = spends.iter().map(|_| seed()).collect();
-        let output_seeds: Vec<[u8; 32]> = outputs.iter().map(|_| seed()).collect();
-
-        let spend_descs: Vec<SpendDescription> = spends
-            .par_iter()
-            .zip(spend_seeds)
-            .enumerate()
-            .map(|(index, (s, seed))| {
-                let mut rng = ChaCha20Rng::from_seed(seed);
-                let public = s.witness.public_inputs();
-                let proof = prove(SpendCircuit::new(s.witness.clone()), &keys.spend, &mut rng)
-                    .map_err(|reason| BuildError::Proving {
-                        kind: "spend",
-                        index,
-                        reason,
-                    })?;
-                Ok(SpendDescription {
-                    anchor: public.anchor,
-                    nullifier: public.nullifier,
-                    cv: public.cv,
-                    rk: public.rk,
-                    proof,
-                    auth_sig: Signature::from_bytes(&[0u8; 64]),
-                })
-            })
-            .collect::<Result<_, BuildError>>()?;
-
-        let output_descs: Vec<OutputDescription> = outputs
-            .par_iter()
-            .zip(output_seeds)
-            .enumerate()
-            .map(|(index, ((w, req, ovk), seed))| {
-                let mut rng = ChaCha20Rng::from_seed(seed);
-                let public = w.public_inputs();
-                let proof = prove(OutputCircuit::new(w.clone()), &keys.output, &mut rng).map_err(
-                    |reason| BuildError::Proving {
-                        kind: "output",
-                        index,
-                        reason,
-                    },
-                )?;
-                let enc = encrypt_output(
-                    &req.to,
-                    &w.note,
-                    &req.asset,
-                    &req.memo,
-                    ovk,
-                    &encode_point(&public.cv),
-                    &mut rng,
-                )
-                .map_err(|e| BuildError::Encryption(index, e.to_string()))?;
-                debug_assert_eq!(enc.ciphertext.len(), ENC_CIPHERTEXT_LEN);
-                Ok(OutputDescription {
-                    cm: public.cm,
-                    cv: public.cv,
-                    epk: enc.epk,
-                    enc_ciphertext: enc.ciphertext,
-                    out_ciphertext: enc.out_ciphertext,
-                    proof,
-                })
-            })
-            .collect::<Result<_, BuildError>>()?;
+        let (spend_seeds, pspend_seeds) = (seeds(spends.len()), seeds(package_spends.len()));
+        let (output_seeds, poutput_seeds) = (seeds(outputs.len()), seeds(package_outputs.len()));
 
         let mut tx = Transaction {
             spend_vk: keys.spend.verifying.fingerprint,
             output_vk: keys.output.verifying.fingerprint,
-            spends: spend_descs,
-            outputs: output_descs,
+            package_spend_vk: keys.package_spend.verifying.fingerprint,
+            package_output_vk: keys.package_output.verifying.fingerprint,
+            spends: prove_spends("spend", &spends, &keys.spend, spend_seeds)?,
+            outputs: prove_outputs(
+                "output",
+                &outputs,
+                &keys.output,
+                output_seeds,
+                |req, note, ovk, cv, rng| {
+                    let Payload::Note { info, .. } = &req.payload else {
+                        unreachable!("sorted above")
+                    };
+                    encrypt_output(&req.to, note, info, &req.memo, ovk, cv, rng)
+                },
+            )?,
+            package_spends: prove_spends(
+                "package spend",
+                &package_spends,
+                &keys.package_spend,
+                pspend_seeds,
+            )?,
+            package_outputs: prove_outputs(
+                "package output",
+                &package_outputs,
+                &keys.package_output,
+                poutput_seeds,
+                |req, note, ovk, cv, rng| {
+                    let Payload::Package { contents, .. } = &req.payload else {
+                        unreachable!("sorted above")
+                    };
+                    let infos = std::array::from_fn(|i| contents[i].0.clone());
+                    encrypt_package(&req.to, note, &infos, &req.memo, ovk, cv, rng)
+                },
+            )?,
             balances,
             issuances: self.issuances.clone(),
             redemptions: self.redemptions.clone(),
@@ -459,24 +442,152 @@ impl TransactionBuilder {
             binding_sig: Signature::from_bytes(&[0u8; 64]),
         };
         tamper(&mut tx);
+
         let sighash = tx.sighash();
-        for (desc, s) in tx.spends.iter_mut().zip(&spends) {
-            desc.auth_sig = s.ask.randomize(&s.witness.alpha).sign(&sighash, rng);
+        let signers = spends
+            .iter()
+            .map(|(ask, w)| (ask, w.alpha))
+            .chain(package_spends.iter().map(|(ask, w)| (ask, w.alpha)));
+        for (desc, (ask, alpha)) in tx
+            .spends
+            .iter_mut()
+            .chain(tx.package_spends.iter_mut())
+            .zip(signers)
+        {
+            desc.auth_sig = ask.randomize(&alpha).sign(&sighash, rng);
         }
-        let mut bsk = spends.iter().map(|s| s.witness.rcv).sum::<JubjubScalar>()
-            - outputs.iter().map(|(w, ..)| w.rcv).sum::<JubjubScalar>();
+        let mut bsk = spends.iter().map(|(_, w)| w.rcv).sum::<JubjubScalar>()
+            + package_spends
+                .iter()
+                .map(|(_, w)| w.rcv)
+                .sum::<JubjubScalar>()
+            - outputs.iter().map(|(w, ..)| w.rcv).sum::<JubjubScalar>()
+            - package_outputs
+                .iter()
+                .map(|(w, ..)| w.rcv)
+                .sum::<JubjubScalar>();
         tx.binding_sig = SigningKey::<Binding>::from_scalar(bsk).sign(&sighash, rng);
         bsk.zeroize();
         Ok(tx)
     }
 }
 
+/// Draws each spend's randomness.
+fn ready_spends<N: NoteKind, R: RngCore + CryptoRng>(
+    pending: &[PendingSpend<N>],
+    rng: &mut R,
+) -> Vec<ReadySpend<N>> {
+    pending
+        .iter()
+        .map(|p| {
+            let witness = SpendWitnessFor {
+                note: p.note.clone(),
+                ak: p.ak,
+                nk: p.nk,
+                diversifier: p.diversifier,
+                rcv: JubjubScalar::rand(rng),
+                alpha: JubjubScalar::rand(rng),
+                path: p.path.clone(),
+            };
+            (p.ask.clone(), witness)
+        })
+        .collect()
+}
+
+/// Proves spends in parallel, one RNG per job (seeded from the caller's).
+fn prove_spends<N: NoteKind>(
+    kind: &'static str,
+    spends: &[ReadySpend<N>],
+    params: &Parameters,
+    seeds: Vec<[u8; 32]>,
+) -> Result<Vec<SpendDescription>, BuildError> {
+    spends
+        .par_iter()
+        .zip(seeds)
+        .enumerate()
+        .map(|(index, ((_, w), seed))| {
+            let public = w.public_inputs();
+            let proof = prove(SpendCircuitFor::new(w.clone()), params, seed).map_err(|reason| {
+                BuildError::Proving {
+                    kind,
+                    index,
+                    reason,
+                }
+            })?;
+            Ok(SpendDescription {
+                anchor: public.anchor,
+                nullifier: public.nullifier,
+                cv: public.cv,
+                rk: public.rk,
+                proof,
+                auth_sig: Signature::from_bytes(&[0u8; 64]),
+            })
+        })
+        .collect()
+}
+
+/// Proves and encrypts outputs in parallel.
+fn prove_outputs<N, E>(
+    kind: &'static str,
+    outputs: &[ReadyOutput<N>],
+    params: &Parameters,
+    seeds: Vec<[u8; 32]>,
+    encrypt: E,
+) -> Result<Vec<OutputDescription>, BuildError>
+where
+    N: NoteKind,
+    E: Fn(
+            &OutputRequest,
+            &N,
+            &[u8; 32],
+            &[u8; 32],
+            &mut ChaCha20Rng,
+        ) -> Result<EncryptedNote, EncryptionError>
+        + Sync,
+{
+    outputs
+        .par_iter()
+        .zip(seeds)
+        .enumerate()
+        .map(|(index, ((w, req, ovk), seed))| {
+            let public = w.public_inputs();
+            let proof =
+                prove(OutputCircuitFor::new(w.clone()), params, seed).map_err(|reason| {
+                    BuildError::Proving {
+                        kind,
+                        index,
+                        reason,
+                    }
+                })?;
+            let mut rng = ChaCha20Rng::from_seed(seed);
+            rng.set_stream(1);
+            let enc =
+                encrypt(req, &w.note, ovk, &encode_point(&public.cv), &mut rng).map_err(|e| {
+                    BuildError::Encryption {
+                        kind,
+                        index,
+                        reason: e.to_string(),
+                    }
+                })?;
+            Ok(OutputDescription {
+                cm: public.cm,
+                cv: public.cv,
+                epk: enc.epk,
+                enc_ciphertext: enc.ciphertext,
+                out_ciphertext: enc.out_ciphertext,
+                proof,
+            })
+        })
+        .collect()
+}
+
 fn prove<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
     circuit: C,
     params: &Parameters,
-    rng: &mut ChaCha20Rng,
+    seed: [u8; 32],
 ) -> Result<Proof<Bls12_381>, String> {
-    Groth16::<Bls12_381>::create_random_proof_with_reduction(circuit, &params.proving_key, rng)
+    let mut rng = ChaCha20Rng::from_seed(seed);
+    Groth16::<Bls12_381>::create_random_proof_with_reduction(circuit, &params.proving_key, &mut rng)
         .map_err(|e| e.to_string())
 }
 

@@ -18,7 +18,11 @@
 #![deny(missing_docs)]
 
 mod builder;
+mod error;
+mod proving_keys;
 mod wallet;
 
-pub use builder::{BuildError, ProvingKeys, TransactionBuilder};
-pub use wallet::{OwnedNote, ScanResult, Wallet};
+pub use builder::TransactionBuilder;
+pub use error::BuildError;
+pub use proving_keys::ProvingKeys;
+pub use wallet::{OwnedNote, OwnedPackage, ScanResult, Wallet};

@@ -5,21 +5,24 @@
 //! each output it tries to decrypt the note; for each spend it checks the
 //! nullifier against its notes.
 
+use ark_ff::UniformRand;
 use rand_core::{CryptoRng, RngCore};
 use superzk_circuits::{
     asset::{AssetInfo, Ticket},
     note::{AssetId, Note, DIVERSIFIER_LEN},
+    note_kind::NoteKind,
+    package::{PackageNote, PACKAGE_SLOTS},
     tree::{CommitmentTree, IncrementalWitness, TreeError},
     Fr,
 };
 use superzk_keys::{
     address::PaymentAddress,
-    note_plaintext::{DecryptedNote, MEMO_LEN},
+    note_plaintext::{DecryptedNote, DecryptedPackage, MEMO_LEN},
     spending_key::{FullViewingKey, IncomingViewingKey, SpendingKey},
 };
 use superzk_verifier::transaction::Transaction;
 
-use crate::builder::{BuildError, ProvingKeys, TransactionBuilder};
+use crate::{builder::TransactionBuilder, error::BuildError, proving_keys::ProvingKeys};
 
 /// A note the wallet received.
 #[derive(Clone, Debug)]
@@ -38,12 +41,44 @@ pub struct OwnedNote {
     pub nullifier: Fr,
     /// Whether a scanned transaction spent it.
     pub spent: bool,
+    /// Index of its witness in the wallet.
+    witness: usize,
+}
+
+/// A package the wallet holds, with its key and contents.
+#[derive(Clone, Debug)]
+pub struct OwnedPackage {
+    /// The package note (key included).
+    pub package: PackageNote,
+    /// What each slot holds (unused slots: the native asset, value 0).
+    pub infos: [AssetInfo; PACKAGE_SLOTS],
+    /// The diversifier of the address it was sent to.
+    pub diversifier: [u8; DIVERSIFIER_LEN],
+    /// The sender's memo.
+    pub memo: [u8; MEMO_LEN],
+    /// Its nullifier.
+    pub nullifier: Fr,
+    /// Whether a scanned transaction spent it.
+    pub spent: bool,
+    witness: usize,
+}
+
+impl OwnedPackage {
+    /// The non-empty slots: what the package holds.
+    pub fn contents(&self) -> Vec<(AssetInfo, u64)> {
+        self.infos
+            .iter()
+            .zip(&self.package.contents)
+            .filter(|(_, (_, v))| *v > 0)
+            .map(|(info, (_, v))| (info.clone(), *v))
+            .collect()
+    }
 }
 
 /// What scanning one transaction found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScanResult {
-    /// Notes received.
+    /// Notes and packages received.
     pub received: usize,
     /// Of the wallet's notes, how many this transaction spent.
     pub spent: usize,
@@ -56,8 +91,9 @@ pub struct Wallet {
     ivk: IncomingViewingKey,
     tree: CommitmentTree,
     notes: Vec<OwnedNote>,
-    /// `witnesses[i]` belongs to `notes[i]`; kept apart so the tree can
-    /// update them all in one pass.
+    packages: Vec<OwnedPackage>,
+    /// The witnesses of notes and packages, kept apart so the tree can update
+    /// them all in one pass; each owned item knows its index here.
     witnesses: Vec<IncrementalWitness>,
 }
 
@@ -72,6 +108,7 @@ impl Wallet {
             ivk,
             tree: CommitmentTree::new(),
             notes: vec![],
+            packages: vec![],
             witnesses: vec![],
         }
     }
@@ -102,9 +139,8 @@ impl Wallet {
     ) -> impl Iterator<Item = (&OwnedNote, &superzk_circuits::tree::MerklePath)> {
         self.notes
             .iter()
-            .zip(&self.witnesses)
-            .filter(|(n, _)| !n.spent)
-            .map(|(n, w)| (n, w.path()))
+            .filter(|n| !n.spent)
+            .map(|n| (n, self.witnesses[n.witness].path()))
     }
 
     /// Unspent value per asset, sorted by asset name.
@@ -141,16 +177,25 @@ impl Wallet {
             .sum()
     }
 
+    /// Packages the wallet holds (unspent).
+    pub fn packages(&self) -> Vec<&OwnedPackage> {
+        self.packages.iter().filter(|p| !p.spent).collect()
+    }
+
     /// Scans one transaction (in chain order).
     pub fn scan(&mut self, tx: &Transaction) -> Result<ScanResult, TreeError> {
         let mut result = ScanResult::default();
         for nf in tx.nullifiers() {
-            for n in self
-                .notes
+            let notes = self.notes.iter_mut().map(|n| (&mut n.spent, n.nullifier));
+            let packages = self
+                .packages
                 .iter_mut()
-                .filter(|n| !n.spent && n.nullifier == nf)
+                .map(|p| (&mut p.spent, p.nullifier));
+            for (spent, _) in notes
+                .chain(packages)
+                .filter(|(spent, n)| !**spent && *n == nf)
             {
-                n.spent = true;
+                *spent = true;
                 result.spent += 1;
             }
         }
@@ -165,8 +210,7 @@ impl Wallet {
                     asset_info,
                     memo,
                 }) => {
-                    let witness = self.tree.append_marked(output.cm, &mut self.witnesses)?;
-                    let position = witness.position();
+                    let (position, witness) = self.track(output.cm)?;
                     let nullifier = note.nullifier(&self.fvk.nk(), position);
                     self.notes.push(OwnedNote {
                         note,
@@ -176,8 +220,37 @@ impl Wallet {
                         position,
                         nullifier,
                         spent: false,
+                        witness,
                     });
-                    self.witnesses.push(witness);
+                    result.received += 1;
+                }
+                None => {
+                    self.tree.append(output.cm, &mut self.witnesses)?;
+                }
+            }
+        }
+        for output in &tx.package_outputs {
+            match self
+                .ivk
+                .decrypt_package_output(&output.cm, &output.epk, &output.enc_ciphertext)
+            {
+                Some(DecryptedPackage {
+                    package,
+                    infos,
+                    diversifier,
+                    memo,
+                }) => {
+                    let (position, witness) = self.track(output.cm)?;
+                    let nullifier = package.nullifier(&self.fvk.nk(), position);
+                    self.packages.push(OwnedPackage {
+                        package,
+                        infos,
+                        diversifier,
+                        memo,
+                        nullifier,
+                        spent: false,
+                        witness,
+                    });
                     result.received += 1;
                 }
                 None => {
@@ -186,6 +259,93 @@ impl Wallet {
             }
         }
         Ok(result)
+    }
+
+    /// Appends one of our commitments and starts its witness.
+    fn track(&mut self, cm: Fr) -> Result<(u64, usize), TreeError> {
+        let witness = self.tree.append_marked(cm, &mut self.witnesses)?;
+        let position = witness.position();
+        self.witnesses.push(witness);
+        Ok((position, self.witnesses.len() - 1))
+    }
+
+    /// Seals `contents` (at most four assets) from this wallet's notes into a
+    /// new package for `to`, under a fresh random key; returns the transaction.
+    pub fn seal_package<R: RngCore + CryptoRng>(
+        &self,
+        keys: &ProvingKeys,
+        to: &PaymentAddress,
+        contents: &[(AssetInfo, u64)],
+        memo: [u8; MEMO_LEN],
+        rng: &mut R,
+    ) -> Result<Transaction, BuildError> {
+        let mut builder = TransactionBuilder::new();
+        builder.add_package_output(Some(self.fvk.ovk()), *to, contents, Fr::rand(rng), memo)?;
+        for (asset, amount) in contents {
+            self.fund(&mut builder, asset, *amount)?;
+        }
+        builder.build(keys, rng)
+    }
+
+    /// Passes a held package on to `to`, contents and key unchanged.
+    pub fn pass_package<R: RngCore + CryptoRng>(
+        &self,
+        keys: &ProvingKeys,
+        package: &OwnedPackage,
+        to: &PaymentAddress,
+        rng: &mut R,
+    ) -> Result<Transaction, BuildError> {
+        let mut builder = TransactionBuilder::new();
+        self.spend_package(&mut builder, package);
+        let contents: Vec<(AssetInfo, u64)> = package
+            .infos
+            .iter()
+            .zip(&package.package.contents)
+            .map(|(i, (_, v))| (i.clone(), *v))
+            .collect();
+        builder.add_package_output(
+            Some(self.fvk.ovk()),
+            *to,
+            &contents,
+            package.package.key,
+            package.memo,
+        )?;
+        builder.build(keys, rng)
+    }
+
+    /// Opens a held package: its contents become ordinary notes of this wallet.
+    pub fn open_package<R: RngCore + CryptoRng>(
+        &self,
+        keys: &ProvingKeys,
+        package: &OwnedPackage,
+        rng: &mut R,
+    ) -> Result<Transaction, BuildError> {
+        let mut builder = TransactionBuilder::new();
+        self.spend_package(&mut builder, package);
+        for (info, value) in package.contents() {
+            builder.add_output(
+                Some(self.fvk.ovk()),
+                self.address(0),
+                info,
+                value,
+                [0; MEMO_LEN],
+            );
+        }
+        builder.build(keys, rng)
+    }
+
+    /// The current authentication path of a held package.
+    pub fn package_path(&self, package: &OwnedPackage) -> &superzk_circuits::tree::MerklePath {
+        self.witnesses[package.witness].path()
+    }
+
+    fn spend_package(&self, builder: &mut TransactionBuilder, package: &OwnedPackage) {
+        builder.add_package_spend(
+            &self.sk,
+            package.package.clone(),
+            package.diversifier,
+            self.witnesses[package.witness].path().clone(),
+        );
     }
 
     /// Builds a transfer to `to` of each `(asset, amount)` in `payments`,
@@ -250,7 +410,7 @@ impl Wallet {
                 &self.sk,
                 n.note.clone(),
                 n.diversifier,
-                self.witnesses[i].path().clone(),
+                self.witnesses[n.witness].path().clone(),
             );
             gathered += u128::from(n.note.value);
         }
@@ -292,7 +452,7 @@ impl Wallet {
             ticket,
             n.note.clone(),
             n.diversifier,
-            self.witnesses[i].path().clone(),
+            self.witnesses[n.witness].path().clone(),
         );
         builder.build(keys, rng)
     }

@@ -461,3 +461,189 @@ fn tickets_cannot_be_duplicated_forged_or_changed() {
         .unwrap();
     assert_eq!(verify(&tx), Err(TxError::Binding));
 }
+
+#[test]
+fn packages_seal_pass_and_open_with_balance_kept() {
+    let mut r = rng(100);
+    let (mut alice, alice_sk, shield) = funded_alice(101);
+    let mut bob = Wallet::new(SpendingKey::random(&mut r));
+    bob.scan(&shield).unwrap();
+    let ticket = concert_ticket(9);
+    let mut b = TransactionBuilder::new();
+    b.issue_ticket(None, &ticket, alice.address(0));
+    let issue = b.build(keys(), &mut r).unwrap();
+    alice.scan(&issue).unwrap();
+    bob.scan(&issue).unwrap();
+
+    let contents = [
+        (AssetInfo::native(), 100),
+        (AssetInfo::currency("USD"), 40),
+        (AssetInfo::Ticket(ticket.clone()), 1),
+    ];
+    let seal = alice
+        .seal_package(keys(), &bob.address(0), &contents, [0; 64], &mut r)
+        .unwrap();
+    verify(&seal).unwrap();
+    assert!(
+        seal.balances.is_empty(),
+        "nothing about the contents is public"
+    );
+    alice.scan(&seal).unwrap();
+    bob.scan(&seal).unwrap();
+    assert!(alice.tickets().is_empty());
+    assert_eq!(alice.balance_of(&AssetId::native()), 900);
+    let held = bob.packages()[0].clone();
+    let mut listed = held.contents();
+    listed.sort_by_key(|(a, _)| a.to_string());
+    let mut expected = contents.to_vec();
+    expected.sort_by_key(|(a, _)| a.to_string());
+    assert_eq!(listed, expected, "the holder sees the contents");
+
+    let pass = bob
+        .pass_package(keys(), &held, &alice.address(3), &mut r)
+        .unwrap();
+    verify(&pass).unwrap();
+    alice.scan(&pass).unwrap();
+    bob.scan(&pass).unwrap();
+    assert!(bob.packages().is_empty());
+    let held = alice.packages()[0].clone();
+
+    // Opening into more than the package holds does not verify.
+    let mut b = TransactionBuilder::new();
+    b.add_package_spend(
+        &alice_sk,
+        held.package.clone(),
+        held.diversifier,
+        alice.package_path(&held).clone(),
+    );
+    b.add_output(None, alice.address(0), AssetInfo::native(), 101, [0; 64]);
+    b.add_output(
+        None,
+        alice.address(0),
+        AssetInfo::currency("USD"),
+        40,
+        [0; 64],
+    );
+    b.add_output(
+        None,
+        alice.address(0),
+        AssetInfo::Ticket(ticket.clone()),
+        1,
+        [0; 64],
+    );
+    assert!(matches!(
+        b.build(keys(), &mut r),
+        Err(BuildError::Unbalanced { .. })
+    ));
+    let greedy = b.skip_balance_check().build(keys(), &mut r).unwrap();
+    assert_eq!(verify(&greedy), Err(TxError::Binding));
+    // Opening into another asset does not verify either.
+    let mut b = TransactionBuilder::new();
+    b.add_package_spend(
+        &alice_sk,
+        held.package.clone(),
+        held.diversifier,
+        alice.package_path(&held).clone(),
+    );
+    b.add_output(None, alice.address(0), AssetInfo::native(), 100, [0; 64]);
+    b.add_output(
+        None,
+        alice.address(0),
+        AssetInfo::currency("EUR"),
+        40,
+        [0; 64],
+    );
+    b.add_output(
+        None,
+        alice.address(0),
+        AssetInfo::Ticket(ticket.clone()),
+        1,
+        [0; 64],
+    );
+    let swapped = b.skip_balance_check().build(keys(), &mut r).unwrap();
+    assert_eq!(verify(&swapped), Err(TxError::Binding));
+    // Opening with a wrong key: no proof can be made (the witness fails).
+    let mut wrong = held.package.clone();
+    wrong.key += Fr::from(1u64);
+    let mut b = TransactionBuilder::new();
+    b.add_package_spend(
+        &alice_sk,
+        wrong,
+        held.diversifier,
+        alice.package_path(&held).clone(),
+    );
+    b.add_output(None, alice.address(0), AssetInfo::native(), 100, [0; 64]);
+    b.add_output(
+        None,
+        alice.address(0),
+        AssetInfo::currency("USD"),
+        40,
+        [0; 64],
+    );
+    b.add_output(
+        None,
+        alice.address(0),
+        AssetInfo::Ticket(ticket.clone()),
+        1,
+        [0; 64],
+    );
+    // The proof can only claim a root the wrong commitment would have, which
+    // is no root of the chain's tree.
+    let forged = b.build(keys(), &mut r).unwrap();
+    let anchors: HashSet<Fr> = HashSet::from([alice.tree().root()]);
+    assert!(matches!(
+        verify_transaction(&forged, &keys().verifying_keys(), &anchors, &mut r),
+        Err(TxError::UnknownAnchor { .. })
+    ));
+    // Against the real root, the wrong key cannot prove membership.
+    let tx = {
+        let mut wrong = held.package.clone();
+        wrong.key += Fr::from(1u64);
+        let mut b = TransactionBuilder::new();
+        b.add_package_spend(
+            &alice_sk,
+            wrong,
+            held.diversifier,
+            alice.package_path(&held).clone(),
+        );
+        b.add_output(None, alice.address(0), AssetInfo::native(), 100, [0; 64]);
+        b.add_output(
+            None,
+            alice.address(0),
+            AssetInfo::currency("USD"),
+            40,
+            [0; 64],
+        );
+        b.add_output(
+            None,
+            alice.address(0),
+            AssetInfo::Ticket(ticket.clone()),
+            1,
+            [0; 64],
+        );
+        let root = alice.tree().root();
+        b.build_tampered(keys(), &mut r, |tx| tx.package_spends[0].anchor = root)
+            .unwrap()
+    };
+    assert_eq!(
+        verify(&tx),
+        Err(TxError::Proof {
+            kind: "package spend",
+            index: 0
+        })
+    );
+
+    let open = alice.open_package(keys(), &held, &mut r).unwrap();
+    verify(&open).unwrap();
+    alice.scan(&open).unwrap();
+    assert_eq!(alice.balance_of(&AssetId::native()), 1000);
+    assert_eq!(alice.balance_of(&AssetId::from_name("USD")), 500);
+    assert_eq!(alice.tickets(), vec![ticket]);
+    assert!(alice.packages().is_empty());
+    // Opening twice reveals the same nullifier: a ledger refuses it.
+    let again = open.package_spends[0].nullifier;
+    assert!(
+        greedy.package_spends[0].nullifier == again,
+        "a package has one nullifier"
+    );
+}

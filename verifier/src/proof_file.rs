@@ -3,7 +3,7 @@
 //! single action offline.
 //!
 //! ```text
-//! proof_file = "SZKR" || version (1) || circuit (1: 1 spend, 2 output)
+//! proof_file = "SZKR" || version (1) || circuit (1 spend, 2 output, 3 package spend, 4 package output)
 //!              || vk fingerprint (32) || n_inputs (u16) || input (32)* || proof (192)
 //! ```
 
@@ -43,10 +43,7 @@ impl ProofFile {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
-        out.push(match self.kind {
-            CircuitKind::Spend => 1,
-            CircuitKind::Output => 2,
-        });
+        out.push(self.kind.id());
         out.extend_from_slice(&self.vk.0);
         out.extend_from_slice(&(self.public_inputs.len() as u16).to_le_bytes());
         for x in &self.public_inputs {
@@ -75,11 +72,8 @@ impl ProofFile {
         if bytes[4] != VERSION {
             return Err(DecodeError::UnsupportedVersion(bytes[4]));
         }
-        let kind = match bytes[5] {
-            1 => CircuitKind::Spend,
-            2 => CircuitKind::Output,
-            _ => return Err(DecodeError::InvalidEncoding("circuit id")),
-        };
+        let kind =
+            CircuitKind::from_id(bytes[5]).ok_or(DecodeError::InvalidEncoding("circuit id"))?;
         let vk = Fingerprint(bytes[6..38].try_into().expect("32 bytes"));
         let n = u16::from_le_bytes([bytes[38], bytes[39]]) as usize;
         if n != kind.num_public_inputs() {

@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! transaction = "SZKT" || version (1) || spend_vk (32) || output_vk (32)
+//!               || package_spend_vk (32) || package_output_vk (32)
 //!               || n_spends (u16) || spend*  || n_outputs (u16) || output*
+//!               || n_package_spends (u16) || spend* || n_package_outputs (u16) || package_output*
 //!               || n_balances (u16) || (asset (32) || amount (i64))*
 //!               || n_issuances (u16) || (category || asset (32))*
 //!               || n_redemptions (u16) || (category || ticket id (32))*
@@ -11,6 +13,7 @@
 //! spend       = anchor (32) || nf (32) || cv (32) || rk (32) || proof (192) || auth_sig (64)
 //! output      = cm (32) || cv (32) || epk (32) || enc_ciphertext (196)
 //!               || out_ciphertext (80) || proof (192)
+//! package_output = as output, with a 644-byte enc_ciphertext
 //! ```
 //! Integers are little-endian; field elements canonical little-endian;
 //! Jubjub points compressed (ark-serialize); proofs compressed Groth16
@@ -46,6 +49,9 @@ use crate::error::DecodeError;
 
 /// Length of a note ciphertext: the 180-byte plaintext and a 16-byte tag.
 pub const ENC_CIPHERTEXT_LEN: usize = superzk_keys::note_plaintext::NOTE_PLAINTEXT_LEN + 16;
+/// Length of a package ciphertext.
+pub const PACKAGE_ENC_CIPHERTEXT_LEN: usize =
+    superzk_keys::note_plaintext::PACKAGE_PLAINTEXT_LEN + 16;
 /// Length of an out-ciphertext.
 pub const OUT_CIPHERTEXT_LEN: usize = 80;
 /// Length of a compressed Groth16 proof on BLS12-381.
@@ -131,10 +137,18 @@ pub struct Transaction {
     pub spend_vk: Fingerprint,
     /// Fingerprint of the Output verifying key.
     pub output_vk: Fingerprint,
+    /// Fingerprint of the package Spend verifying key.
+    pub package_spend_vk: Fingerprint,
+    /// Fingerprint of the package Output verifying key.
+    pub package_output_vk: Fingerprint,
     /// Spent notes.
     pub spends: Vec<SpendDescription>,
     /// New notes.
     pub outputs: Vec<OutputDescription>,
+    /// Spent packages.
+    pub package_spends: Vec<SpendDescription>,
+    /// New packages (their ciphertexts carry the package key).
+    pub package_outputs: Vec<OutputDescription>,
     /// Net public value leaving the pool per asset (negative: entering it).
     pub balances: Vec<(AssetId, i64)>,
     /// Tickets issued: one unit of each enters the pool.
@@ -170,38 +184,40 @@ impl Transaction {
         h.finalize().into()
     }
 
+    /// Every spend, plain notes first, then packages.
+    pub fn all_spends(&self) -> impl Iterator<Item = &SpendDescription> + '_ {
+        self.spends.iter().chain(&self.package_spends)
+    }
+
+    /// Every output, plain notes first, then packages: the order in which
+    /// their commitments enter the tree.
+    pub fn all_outputs(&self) -> impl Iterator<Item = &OutputDescription> + '_ {
+        self.outputs.iter().chain(&self.package_outputs)
+    }
+
     /// Nullifiers this transaction reveals.
     pub fn nullifiers(&self) -> impl Iterator<Item = Fr> + '_ {
-        self.spends.iter().map(|s| s.nullifier)
+        self.all_spends().map(|s| s.nullifier)
     }
 
     fn encode(&self, with_sigs: bool) -> Vec<u8> {
-        let sig = |s: &Signature| if with_sigs { s.to_bytes() } else { [0u8; 64] };
         let mut out = Vec::with_capacity(
             80 + self.spends.len() * 384 + self.outputs.len() * 564 + self.balances.len() * 40,
         );
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
-        out.extend_from_slice(&self.spend_vk.0);
-        out.extend_from_slice(&self.output_vk.0);
-        out.extend_from_slice(&(self.spends.len() as u16).to_le_bytes());
-        for s in &self.spends {
-            out.extend_from_slice(&encode_field(&s.anchor));
-            out.extend_from_slice(&encode_field(&s.nullifier));
-            out.extend_from_slice(&encode_point(&s.cv));
-            out.extend_from_slice(&encode_point(&s.rk));
-            out.extend_from_slice(&proof_bytes(&s.proof));
-            out.extend_from_slice(&sig(&s.auth_sig));
+        for vk in [
+            self.spend_vk,
+            self.output_vk,
+            self.package_spend_vk,
+            self.package_output_vk,
+        ] {
+            out.extend_from_slice(&vk.0);
         }
-        out.extend_from_slice(&(self.outputs.len() as u16).to_le_bytes());
-        for o in &self.outputs {
-            out.extend_from_slice(&encode_field(&o.cm));
-            out.extend_from_slice(&encode_point(&o.cv));
-            out.extend_from_slice(&o.epk);
-            out.extend_from_slice(&o.enc_ciphertext);
-            out.extend_from_slice(&o.out_ciphertext);
-            out.extend_from_slice(&proof_bytes(&o.proof));
-        }
+        write_spends(&mut out, &self.spends, with_sigs);
+        write_outputs(&mut out, &self.outputs);
+        write_spends(&mut out, &self.package_spends, with_sigs);
+        write_outputs(&mut out, &self.package_outputs);
         out.extend_from_slice(&(self.balances.len() as u16).to_le_bytes());
         for (asset, amount) in &self.balances {
             out.extend_from_slice(&encode_field(&asset.0));
@@ -218,7 +234,7 @@ impl Transaction {
             out.extend_from_slice(&t.id);
         }
         out.extend_from_slice(&self.fee.to_le_bytes());
-        out.extend_from_slice(&sig(&self.binding_sig));
+        out.extend_from_slice(&signature_bytes(&self.binding_sig, with_sigs));
         out
     }
 
@@ -235,30 +251,12 @@ impl Transaction {
         }
         let spend_vk = Fingerprint(r.array("spend key fingerprint")?);
         let output_vk = Fingerprint(r.array("output key fingerprint")?);
-        let n = r.count("spends")?;
-        let mut spends = Vec::with_capacity(n.min(64));
-        for _ in 0..n {
-            spends.push(SpendDescription {
-                anchor: r.field("anchor")?,
-                nullifier: r.field("nullifier")?,
-                cv: r.point("value commitment")?,
-                rk: r.point("authorization key")?,
-                proof: r.proof()?,
-                auth_sig: Signature::from_bytes(&r.array("authorization signature")?),
-            });
-        }
-        let n = r.count("outputs")?;
-        let mut outputs = Vec::with_capacity(n.min(64));
-        for _ in 0..n {
-            outputs.push(OutputDescription {
-                cm: r.field("note commitment")?,
-                cv: r.point("value commitment")?,
-                epk: r.array("ephemeral key")?,
-                enc_ciphertext: r.take(ENC_CIPHERTEXT_LEN, "note ciphertext")?.to_vec(),
-                out_ciphertext: r.array("out-ciphertext")?,
-                proof: r.proof()?,
-            });
-        }
+        let package_spend_vk = Fingerprint(r.array("package spend key fingerprint")?);
+        let package_output_vk = Fingerprint(r.array("package output key fingerprint")?);
+        let spends = r.spends()?;
+        let outputs = r.outputs(ENC_CIPHERTEXT_LEN)?;
+        let package_spends = r.spends()?;
+        let package_outputs = r.outputs(PACKAGE_ENC_CIPHERTEXT_LEN)?;
         let n = r.count("balance entries")?;
         let mut balances: Vec<(AssetId, i64)> = Vec::with_capacity(n.min(64));
         for _ in 0..n {
@@ -297,8 +295,12 @@ impl Transaction {
         Ok(Self {
             spend_vk,
             output_vk,
+            package_spend_vk,
+            package_output_vk,
             spends,
             outputs,
+            package_spends,
+            package_outputs,
             balances,
             issuances,
             redemptions,
@@ -324,6 +326,38 @@ pub fn canonical_balances(
                 .map_err(|_| DecodeError::NonCanonicalBalance)
         })
         .collect()
+}
+
+fn signature_bytes(sig: &Signature, with_sigs: bool) -> [u8; 64] {
+    if with_sigs {
+        sig.to_bytes()
+    } else {
+        [0u8; 64]
+    }
+}
+
+fn write_spends(out: &mut Vec<u8>, spends: &[SpendDescription], with_sigs: bool) {
+    out.extend_from_slice(&(spends.len() as u16).to_le_bytes());
+    for s in spends {
+        out.extend_from_slice(&encode_field(&s.anchor));
+        out.extend_from_slice(&encode_field(&s.nullifier));
+        out.extend_from_slice(&encode_point(&s.cv));
+        out.extend_from_slice(&encode_point(&s.rk));
+        out.extend_from_slice(&proof_bytes(&s.proof));
+        out.extend_from_slice(&signature_bytes(&s.auth_sig, with_sigs));
+    }
+}
+
+fn write_outputs(out: &mut Vec<u8>, outputs: &[OutputDescription]) {
+    out.extend_from_slice(&(outputs.len() as u16).to_le_bytes());
+    for o in outputs {
+        out.extend_from_slice(&encode_field(&o.cm));
+        out.extend_from_slice(&encode_point(&o.cv));
+        out.extend_from_slice(&o.epk);
+        out.extend_from_slice(&o.enc_ciphertext);
+        out.extend_from_slice(&o.out_ciphertext);
+        out.extend_from_slice(&proof_bytes(&o.proof));
+    }
 }
 
 /// Writes a category as length and bytes. Categories are at most 32 bytes
@@ -395,6 +429,38 @@ impl<'a> Reader<'a> {
     fn point(&mut self, what: &'static str) -> Result<EdwardsAffine, DecodeError> {
         superzk_keys::spending_key::decode_point(self.take(32, what)?, what)
             .map_err(|_| DecodeError::InvalidEncoding(what))
+    }
+
+    fn spends(&mut self) -> Result<Vec<SpendDescription>, DecodeError> {
+        let n = self.count("spends")?;
+        let mut spends = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            spends.push(SpendDescription {
+                anchor: self.field("anchor")?,
+                nullifier: self.field("nullifier")?,
+                cv: self.point("value commitment")?,
+                rk: self.point("authorization key")?,
+                proof: self.proof()?,
+                auth_sig: Signature::from_bytes(&self.array("authorization signature")?),
+            });
+        }
+        Ok(spends)
+    }
+
+    fn outputs(&mut self, ciphertext_len: usize) -> Result<Vec<OutputDescription>, DecodeError> {
+        let n = self.count("outputs")?;
+        let mut outputs = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            outputs.push(OutputDescription {
+                cm: self.field("note commitment")?,
+                cv: self.point("value commitment")?,
+                epk: self.array("ephemeral key")?,
+                enc_ciphertext: self.take(ciphertext_len, "note ciphertext")?.to_vec(),
+                out_ciphertext: self.array("out-ciphertext")?,
+                proof: self.proof()?,
+            });
+        }
+        Ok(outputs)
     }
 
     fn category(&mut self) -> Result<String, DecodeError> {

@@ -33,7 +33,7 @@ use superzk_keys::{
 use crate::{
     error::{hex_fr, TxError},
     groth16::{batch_verify, batch_verify_report, ProofItem},
-    transaction::Transaction,
+    transaction::{OutputDescription, SpendDescription, Transaction},
 };
 
 /// The verifying keys of both circuits.
@@ -43,6 +43,10 @@ pub struct VerifyingKeys {
     pub spend: VerifyingParameters,
     /// Output circuit.
     pub output: VerifyingParameters,
+    /// Spend circuit of packages.
+    pub package_spend: VerifyingParameters,
+    /// Output circuit of packages.
+    pub package_output: VerifyingParameters,
 }
 
 /// Which anchors (tree roots) are acceptable.
@@ -70,10 +74,10 @@ impl AnchorCheck for HashSet<Fr> {
 /// The binding verification key the transaction's values imply.
 pub fn binding_verification_key(tx: &Transaction) -> EdwardsProjective {
     let mut bvk = EdwardsProjective::default();
-    for s in &tx.spends {
+    for s in tx.all_spends() {
         bvk += s.cv;
     }
-    for o in &tx.outputs {
+    for o in tx.all_outputs() {
         bvk -= o.cv;
     }
     for (asset, amount) in &tx.balances {
@@ -99,16 +103,18 @@ pub fn check_without_proofs<R: RngCore + CryptoRng>(
     for (circuit, found, have) in [
         ("spend", tx.spend_vk, &keys.spend),
         ("output", tx.output_vk, &keys.output),
+        ("package spend", tx.package_spend_vk, &keys.package_spend),
+        ("package output", tx.package_output_vk, &keys.package_output),
     ] {
         if found != have.fingerprint {
             return Err(TxError::UnknownVerifyingKey {
                 circuit,
-                found: found.to_string(),
-                expected: have.fingerprint.to_string(),
+                found: found.to_hex(),
+                expected: have.fingerprint.to_hex(),
             });
         }
     }
-    if tx.spends.is_empty() && tx.outputs.is_empty() {
+    if tx.all_spends().next().is_none() && tx.all_outputs().next().is_none() {
         return Err(TxError::Empty);
     }
     let mut public_assets = HashSet::new();
@@ -122,13 +128,13 @@ pub fn check_without_proofs<R: RngCore + CryptoRng>(
             return Err(TxError::DuplicateAsset(hex_fr(&asset.0)));
         }
     }
-    let mut seen = HashSet::with_capacity(tx.spends.len());
-    for s in &tx.spends {
+    let mut seen = HashSet::new();
+    for s in tx.all_spends() {
         if !seen.insert(s.nullifier) {
             return Err(TxError::DuplicateNullifier(hex_fr(&s.nullifier)));
         }
     }
-    for (index, s) in tx.spends.iter().enumerate() {
+    for (index, s) in tx.all_spends().enumerate() {
         if !anchors.is_known(&s.anchor) {
             return Err(TxError::UnknownAnchor {
                 index,
@@ -137,10 +143,9 @@ pub fn check_without_proofs<R: RngCore + CryptoRng>(
         }
     }
     let sighash = tx.sighash();
-    if !tx.spends.is_empty() {
+    if tx.all_spends().next().is_some() {
         let items: Vec<_> = tx
-            .spends
-            .iter()
+            .all_spends()
             .map(|s| {
                 (
                     VerificationKey::<SpendAuth>::from_point(s.rk),
@@ -157,33 +162,57 @@ pub fn check_without_proofs<R: RngCore + CryptoRng>(
     Ok(())
 }
 
+type ProofRef<'a> = (
+    &'a VerifyingParameters,
+    &'a ark_groth16::Proof<ark_bls12_381::Bls12_381>,
+);
+
+/// Every proof of `tx` with its key, in one order: spends, outputs, package
+/// spends, package outputs (the order of [`public_inputs`] and [`proof_error`]).
+fn proofs<'a>(
+    tx: &'a Transaction,
+    keys: &'a VerifyingKeys,
+) -> impl Iterator<Item = ProofRef<'a>> + 'a {
+    let spends = |vk, list: &'a [SpendDescription]| list.iter().map(move |s| (vk, &s.proof));
+    let outputs = |vk, list: &'a [OutputDescription]| list.iter().map(move |o| (vk, &o.proof));
+    spends(&keys.spend, &tx.spends)
+        .chain(outputs(&keys.output, &tx.outputs))
+        .chain(spends(&keys.package_spend, &tx.package_spends))
+        .chain(outputs(&keys.package_output, &tx.package_outputs))
+}
+
+fn public_inputs(tx: &Transaction) -> Vec<Vec<Fr>> {
+    let spends = |list: &[SpendDescription]| {
+        list.iter()
+            .map(|s| s.public_inputs().to_field_elements())
+            .collect::<Vec<_>>()
+    };
+    let outputs = |list: &[OutputDescription]| {
+        list.iter()
+            .map(|o| o.public_inputs().to_field_elements())
+            .collect::<Vec<_>>()
+    };
+    [
+        spends(&tx.spends),
+        outputs(&tx.outputs),
+        spends(&tx.package_spends),
+        outputs(&tx.package_outputs),
+    ]
+    .concat()
+}
+
 fn proof_items<'a>(
     tx: &'a Transaction,
     keys: &'a VerifyingKeys,
     inputs: &'a [Vec<Fr>],
 ) -> Vec<ProofItem<'a>> {
-    let spends = tx.spends.iter().map(|s| (&keys.spend.prepared, &s.proof));
-    let outputs = tx.outputs.iter().map(|o| (&keys.output.prepared, &o.proof));
-    spends
-        .chain(outputs)
+    proofs(tx, keys)
         .zip(inputs)
-        .map(|((pvk, proof), public_inputs)| ProofItem {
-            pvk,
+        .map(|((vp, proof), public_inputs)| ProofItem {
+            pvk: &vp.prepared,
             proof,
             public_inputs,
         })
-        .collect()
-}
-
-fn public_inputs(tx: &Transaction) -> Vec<Vec<Fr>> {
-    tx.spends
-        .iter()
-        .map(|s| s.public_inputs().to_field_elements())
-        .chain(
-            tx.outputs
-                .iter()
-                .map(|o| o.public_inputs().to_field_elements()),
-        )
         .collect()
 }
 
@@ -200,20 +229,26 @@ pub fn verify_transaction<R: RngCore + CryptoRng>(
     batch_verify_report(&items, rng).map_err(|bad| proof_error(tx, &bad))
 }
 
-/// The error naming the first invalid proof among `bad` (indices over the
-/// transaction's spends, then outputs).
+/// The error naming the first invalid proof among `bad` (indices in the
+/// order of [`proofs`]), with its index within its own list.
 fn proof_error(tx: &Transaction, bad: &[usize]) -> TxError {
-    match bad.first() {
-        Some(&index) if index < tx.spends.len() => TxError::Proof {
-            kind: "spend",
-            index,
-        },
-        Some(&index) => TxError::Proof {
-            kind: "output",
-            index: index - tx.spends.len(),
-        },
-        None => TxError::Proofs,
+    let Some(&first) = bad.first() else {
+        return TxError::Proofs;
+    };
+    let lists = [
+        ("spend", tx.spends.len()),
+        ("output", tx.outputs.len()),
+        ("package spend", tx.package_spends.len()),
+        ("package output", tx.package_outputs.len()),
+    ];
+    let mut index = first;
+    for (kind, len) in lists {
+        if index < len {
+            return TxError::Proof { kind, index };
+        }
+        index -= len;
     }
+    TxError::Proofs
 }
 
 /// The outcome of verifying several transactions together.

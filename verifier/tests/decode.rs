@@ -18,7 +18,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// Offsets in transfer.tx: header, then the first spend.
-const FIRST_SPEND: usize = 4 + 1 + 32 + 32 + 2;
+const FIRST_SPEND: usize = 4 + 1 + 4 * 32 + 2;
 const CV: usize = FIRST_SPEND + 64;
 const RK: usize = FIRST_SPEND + 96;
 const PROOF: usize = FIRST_SPEND + 128;
@@ -93,7 +93,7 @@ fn non_canonical_fields_and_bad_structure_are_rejected() {
         Err(DecodeError::UnsupportedVersion(9))
     );
     assert!(matches!(
-        Transaction::from_bytes(&with(&tx, 69, &[0xff, 0xff])),
+        Transaction::from_bytes(&with(&tx, FIRST_SPEND - 2, &[0xff, 0xff])),
         Err(DecodeError::TooMany { .. })
     ));
     let mut longer = tx.clone();

@@ -1,0 +1,67 @@
+//! Why a transaction could not be built.
+
+use superzk_verifier::transaction::MAX_ITEMS;
+
+/// Why a transaction could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Inputs and outputs of an asset differ.
+    #[error("asset {asset} does not balance: inputs exceed outputs by {excess} (negative: outputs exceed inputs); add a change output, more spends, or adjust the fee")]
+    Unbalanced {
+        /// The asset, hex.
+        asset: String,
+        /// Inputs minus outputs.
+        excess: i128,
+    },
+    /// The wallet holds too little of an asset.
+    #[error("insufficient funds: the wallet holds {have} unspent units of the asset, the transfer needs {need}")]
+    InsufficientFunds {
+        /// Unspent units held.
+        have: u128,
+        /// Units needed, fee included.
+        need: u128,
+    },
+    /// Nothing to build.
+    #[error("the transaction has no spends and no outputs")]
+    Empty,
+    /// Too many spends or outputs.
+    #[error("too many actions: {0} (at most {MAX_ITEMS} of each kind)")]
+    TooManyActions(usize),
+    /// A package with more contents than it has slots.
+    #[error("a package holds at most {max} assets, {got} were given")]
+    TooManyPackageSlots {
+        /// Contents given.
+        got: usize,
+        /// Slots a package has.
+        max: usize,
+    },
+    /// The public amount of an asset does not fit the format.
+    #[error("public value of an asset exceeds 2^63 - 1 units; split the transaction")]
+    AmountTooLarge,
+    /// A spent note does not belong to the key given for it.
+    #[error("spend {0}: the note does not belong to this spending key and diversifier")]
+    NotOwned(usize),
+    /// A spend's path does not lead to the same root as the others.
+    #[error("spend {0} is witnessed against a different tree root than spend 0; update the wallet's witnesses")]
+    MixedAnchors(usize),
+    /// Proving failed (a witness does not satisfy its circuit).
+    #[error("proving {kind} {index} failed: {reason}")]
+    Proving {
+        /// Which kind of action.
+        kind: &'static str,
+        /// Its index.
+        index: usize,
+        /// The arkworks error.
+        reason: String,
+    },
+    /// Note encryption failed.
+    #[error("encrypting {kind} {index} failed: {reason}")]
+    Encryption {
+        /// Which kind of output.
+        kind: &'static str,
+        /// Its index.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+}

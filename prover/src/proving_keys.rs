@@ -1,0 +1,53 @@
+//! The proving keys of all four circuits, loaded together.
+
+use superzk_keys::{
+    error::KeyError,
+    params::{CacheEvent, CircuitKind, ParameterCache, Parameters},
+};
+use superzk_verifier::verify::VerifyingKeys;
+
+/// Proving keys for every circuit.
+#[derive(Clone, Debug)]
+pub struct ProvingKeys {
+    /// Spend circuit.
+    pub spend: Parameters,
+    /// Output circuit.
+    pub output: Parameters,
+    /// Spend circuit of packages.
+    pub package_spend: Parameters,
+    /// Output circuit of packages.
+    pub package_output: Parameters,
+}
+
+impl ProvingKeys {
+    /// **INSECURE** seeded parameters from the default on-disk cache
+    /// (generated on first use). For tests and demos only.
+    pub fn insecure_cached(seed: &[u8]) -> Result<Self, KeyError> {
+        Self::insecure_from_cache(&ParameterCache::default_location(), seed, |_| {})
+    }
+
+    /// **INSECURE** seeded parameters from `cache`, reporting progress.
+    pub fn insecure_from_cache(
+        cache: &ParameterCache,
+        seed: &[u8],
+        mut on_event: impl FnMut(CacheEvent),
+    ) -> Result<Self, KeyError> {
+        let mut load = |kind| cache.load_or_generate(kind, seed, &mut on_event);
+        Ok(Self {
+            spend: load(CircuitKind::Spend)?,
+            output: load(CircuitKind::Output)?,
+            package_spend: load(CircuitKind::PackageSpend)?,
+            package_output: load(CircuitKind::PackageOutput)?,
+        })
+    }
+
+    /// The matching verifying keys.
+    pub fn verifying_keys(&self) -> VerifyingKeys {
+        VerifyingKeys {
+            spend: self.spend.verifying.clone(),
+            output: self.output.verifying.clone(),
+            package_spend: self.package_spend.verifying.clone(),
+            package_output: self.package_output.verifying.clone(),
+        }
+    }
+}
