@@ -6,8 +6,14 @@ use ark_groth16::Groth16;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use superzk_benches::{constraints, output_witness, proving_keys, spend_witness};
-use superzk_circuits::{output::OutputCircuit, spend::SpendCircuit};
+use superzk_benches::{
+    constraints, output_witness, package_output_witness, package_spend_witness, proving_keys,
+    spend_witness,
+};
+use superzk_circuits::{
+    output::{OutputCircuit, PackageOutputCircuit},
+    spend::{PackageSpendCircuit, SpendCircuit},
+};
 use superzk_verifier::groth16::{batch_verify, verify_single, ProofItem};
 
 fn bench(c: &mut Criterion) {
@@ -54,7 +60,42 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    let package_spend = package_spend_witness(&mut rng);
+    let package_output = package_output_witness(&mut rng);
+    group.bench_function(BenchmarkId::new("package-spend", "all-cores"), |b| {
+        b.iter(|| {
+            Groth16::<Bls12_381>::create_random_proof_with_reduction(
+                PackageSpendCircuit::new(package_spend.clone()),
+                &keys.package_spend.proving_key,
+                &mut rng,
+            )
+            .expect("proves")
+        })
+    });
+    group.bench_function(BenchmarkId::new("package-output", "all-cores"), |b| {
+        b.iter(|| {
+            Groth16::<Bls12_381>::create_random_proof_with_reduction(
+                PackageOutputCircuit::new(package_output.clone()),
+                &keys.package_output.proving_key,
+                &mut rng,
+            )
+            .expect("proves")
+        })
+    });
     group.finish();
+
+    let package_proof = Groth16::<Bls12_381>::create_random_proof_with_reduction(
+        PackageSpendCircuit::new(package_spend.clone()),
+        &keys.package_spend.proving_key,
+        &mut rng,
+    )
+    .expect("proves");
+    let package_inputs = package_spend.public_inputs().to_field_elements();
+    let package_item = ProofItem {
+        pvk: &keys.package_spend.verifying.prepared,
+        proof: &package_proof,
+        public_inputs: &package_inputs,
+    };
 
     let spend_inputs = spend.public_inputs().to_field_elements();
     let spend_proofs: Vec<_> = (0..64)
@@ -78,6 +119,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("verify");
     group.bench_function("spend-single", |b| {
         b.iter(|| verify_single(&items[0]).expect("valid"))
+    });
+    group.bench_function("package-spend-single", |b| {
+        b.iter(|| verify_single(&package_item).expect("valid"))
     });
     group.bench_function("spend-batch-64", |b| {
         b.iter(|| batch_verify(&items, &mut rng).expect("valid"))

@@ -12,8 +12,10 @@ use rand_chacha::ChaCha20Rng;
 use superzk_circuits::{
     generators::spend_auth_base,
     note::{incoming_viewing_key, owner_tag, AssetId, Note},
-    output::OutputWitness,
-    spend::SpendWitness,
+    note_kind::NoteKind,
+    output::{OutputWitness, OutputWitnessFor},
+    package::PackageNote,
+    spend::{SpendWitness, SpendWitnessFor},
     tree::CommitmentTree,
     Fr,
 };
@@ -33,17 +35,54 @@ pub fn proving_keys() -> ProvingKeys {
 
 /// An honest Spend witness for a note among 100 others.
 pub fn spend_witness(rng: &mut ChaCha20Rng) -> SpendWitness {
+    spend_witness_of(rng, |owner, rng| Note {
+        asset: AssetId::native(),
+        value: 42,
+        owner,
+        rho: Fr::rand(rng),
+        rcm: Fr::rand(rng),
+    })
+}
+
+/// An honest package Spend witness: three assets sealed, among 100 notes.
+pub fn package_spend_witness(rng: &mut ChaCha20Rng) -> SpendWitnessFor<PackageNote> {
+    spend_witness_of(rng, package)
+}
+
+/// An honest package Output witness.
+pub fn package_output_witness(rng: &mut ChaCha20Rng) -> OutputWitnessFor<PackageNote> {
+    let owner = Fr::rand(rng);
+    OutputWitnessFor {
+        note: package(owner, rng),
+        rcv: JubjubScalar::rand(rng),
+    }
+}
+
+fn package(owner: Fr, rng: &mut ChaCha20Rng) -> PackageNote {
+    PackageNote {
+        key: Fr::rand(rng),
+        contents: [
+            (AssetId::native(), 10),
+            (AssetId::from_name("USD"), 20),
+            (AssetId::from_name("EUR"), 30),
+            (AssetId::native(), 0),
+        ],
+        owner,
+        rho: Fr::rand(rng),
+        rcm: Fr::rand(rng),
+    }
+}
+
+/// A spend witness of a note made by `make` for a random key's owner tag.
+fn spend_witness_of<N: NoteKind>(
+    rng: &mut ChaCha20Rng,
+    make: impl FnOnce(Fr, &mut ChaCha20Rng) -> N,
+) -> SpendWitnessFor<N> {
     let ask = JubjubScalar::rand(rng);
     let ak = (spend_auth_base() * ask).into_affine();
     let nk = Fr::rand(rng);
     let d = [3u8; 11];
-    let note = Note {
-        asset: AssetId::native(),
-        value: 42,
-        owner: owner_tag(&incoming_viewing_key(&ak, &nk), &d),
-        rho: Fr::rand(rng),
-        rcm: Fr::rand(rng),
-    };
+    let note = make(owner_tag(&incoming_viewing_key(&ak, &nk), &d), rng);
     let mut tree = CommitmentTree::new();
     for i in 0..50u64 {
         tree.append(Fr::from(i), &mut []).expect("not full");
@@ -54,7 +93,7 @@ pub fn spend_witness(rng: &mut ChaCha20Rng) -> SpendWitness {
     for i in 0..50u64 {
         tree.append(Fr::from(i + 1000), &mut ws).expect("not full");
     }
-    SpendWitness {
+    SpendWitnessFor {
         note,
         ak,
         nk,
