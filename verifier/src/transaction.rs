@@ -11,7 +11,7 @@
 //!               || fee (u64) || binding_sig (64)
 //! category    = length (u8, 1..=32) || UTF-8 bytes
 //! spend       = anchor (32) || nf (32) || cv (32) || rk (32) || proof (192) || auth_sig (64)
-//! output      = cm (32) || cv (32) || epk (32) || enc_ciphertext (196)
+//! output      = cm (32) || cv (32) || epk (32) || enc_ciphertext (294)
 //!               || out_ciphertext (80) || proof (192)
 //! package_output = as output, with a 644-byte enc_ciphertext
 //! ```
