@@ -20,9 +20,11 @@ fn bench(c: &mut Criterion) {
     let keys = proving_keys();
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     println!(
-        "constraints: spend {}, output {}",
+        "constraints: spend {}, output {}, package spend {}, package output {}",
         constraints(SpendCircuit::blank()),
-        constraints(OutputCircuit::blank())
+        constraints(OutputCircuit::blank()),
+        constraints(PackageSpendCircuit::blank()),
+        constraints(PackageOutputCircuit::blank())
     );
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)

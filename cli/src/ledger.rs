@@ -117,3 +117,81 @@ impl Ledger {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+    use superzk_circuits::asset::{AssetInfo, Ticket};
+    use superzk_keys::{params::ParameterCache, spending_key::SpendingKey};
+    use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
+
+    fn keys() -> ProvingKeys {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/superzk-params");
+        ProvingKeys::insecure_from_cache(&ParameterCache::new(dir), crate::DEMO_PARAMS_SEED, |_| {})
+            .unwrap()
+    }
+
+    #[test]
+    fn refuses_reissued_tickets_double_spends_and_reopened_packages_atomically() {
+        let keys = keys();
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let mut ledger = Ledger::new(keys.verifying_keys());
+        let mut alice = Wallet::new(SpendingKey::random(&mut rng));
+
+        let ticket = Ticket {
+            category: "ledger-test".into(),
+            id: [3; 32],
+        };
+        let mut b = TransactionBuilder::new();
+        b.issue_ticket(None, &ticket, alice.address(0));
+        b.add_public_input(superzk_circuits::note::AssetId::native(), 10);
+        b.add_output(None, alice.address(0), AssetInfo::native(), 10, [0; 64]);
+        let issue = b.build(&keys, &mut rng).unwrap();
+        ledger.apply_block(vec![issue.clone()], &mut rng).unwrap();
+        alice.scan(&issue).unwrap();
+        let root = ledger.tree.root();
+
+        // The same ticket issued again, in a new transaction.
+        let mut b = TransactionBuilder::new();
+        b.issue_ticket(None, &ticket, alice.address(1));
+        let again = b.build(&keys, &mut rng).unwrap();
+        assert!(matches!(
+            ledger.apply_block(vec![again], &mut rng),
+            Err(LedgerError::TicketReissued(0))
+        ));
+
+        // A package sealed, opened, and opened again.
+        let seal = alice
+            .seal_package(
+                &keys,
+                &alice.address(2),
+                &[(AssetInfo::native(), 10), (AssetInfo::Ticket(ticket), 1)],
+                [0; 64],
+                &mut rng,
+            )
+            .unwrap();
+        ledger.apply_block(vec![seal.clone()], &mut rng).unwrap();
+        alice.scan(&seal).unwrap();
+        let held = alice.packages()[0].clone();
+        let open = alice.open_package(&keys, &held, &mut rng).unwrap();
+        let reopen = alice.open_package(&keys, &held, &mut rng).unwrap();
+        // Both in one block: refused, and nothing of the block applied.
+        let before = (ledger.tree.root(), ledger.transactions().len());
+        assert!(matches!(
+            ledger.apply_block(vec![open.clone(), reopen.clone()], &mut rng),
+            Err(LedgerError::DoubleSpend(1))
+        ));
+        assert_eq!((ledger.tree.root(), ledger.transactions().len()), before);
+        ledger.apply_block(vec![open], &mut rng).unwrap();
+        assert!(matches!(
+            ledger.apply_block(vec![reopen], &mut rng),
+            Err(LedgerError::DoubleSpend(0))
+        ));
+        assert!(
+            ledger.anchors().contains(&root),
+            "past roots stay valid anchors"
+        );
+    }
+}

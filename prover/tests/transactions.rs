@@ -8,6 +8,7 @@ use rand_core::SeedableRng;
 use superzk_circuits::{
     asset::{AssetInfo, Ticket},
     note::AssetId,
+    package::PackageNote,
     Fr,
 };
 use superzk_keys::{params::ParameterCache, spending_key::SpendingKey};
@@ -508,28 +509,31 @@ fn packages_seal_pass_and_open_with_balance_kept() {
     assert!(bob.packages().is_empty());
     let held = alice.packages()[0].clone();
 
+    // A builder spending `package` into plain outputs of `outputs` to Alice.
+    let opening = |package: PackageNote, outputs: &[(AssetInfo, u64)]| {
+        let mut b = TransactionBuilder::new();
+        b.add_package_spend(
+            &alice_sk,
+            package,
+            held.diversifier,
+            alice.package_path(&held).clone(),
+        );
+        for (info, value) in outputs {
+            b.add_output(None, alice.address(0), info.clone(), *value, [0; 64]);
+        }
+        b
+    };
+    let usd = AssetInfo::currency("USD");
+    let ticket_info = AssetInfo::Ticket(ticket.clone());
+
     // Opening into more than the package holds does not verify.
-    let mut b = TransactionBuilder::new();
-    b.add_package_spend(
-        &alice_sk,
+    let mut b = opening(
         held.package.clone(),
-        held.diversifier,
-        alice.package_path(&held).clone(),
-    );
-    b.add_output(None, alice.address(0), AssetInfo::native(), 101, [0; 64]);
-    b.add_output(
-        None,
-        alice.address(0),
-        AssetInfo::currency("USD"),
-        40,
-        [0; 64],
-    );
-    b.add_output(
-        None,
-        alice.address(0),
-        AssetInfo::Ticket(ticket.clone()),
-        1,
-        [0; 64],
+        &[
+            (AssetInfo::native(), 101),
+            (usd.clone(), 40),
+            (ticket_info.clone(), 1),
+        ],
     );
     assert!(matches!(
         b.build(keys(), &mut r),
@@ -538,93 +542,36 @@ fn packages_seal_pass_and_open_with_balance_kept() {
     let greedy = b.skip_balance_check().build(keys(), &mut r).unwrap();
     assert_eq!(verify(&greedy), Err(TxError::Binding));
     // Opening into another asset does not verify either.
-    let mut b = TransactionBuilder::new();
-    b.add_package_spend(
-        &alice_sk,
+    let eur = AssetInfo::currency("EUR");
+    let mut b = opening(
         held.package.clone(),
-        held.diversifier,
-        alice.package_path(&held).clone(),
-    );
-    b.add_output(None, alice.address(0), AssetInfo::native(), 100, [0; 64]);
-    b.add_output(
-        None,
-        alice.address(0),
-        AssetInfo::currency("EUR"),
-        40,
-        [0; 64],
-    );
-    b.add_output(
-        None,
-        alice.address(0),
-        AssetInfo::Ticket(ticket.clone()),
-        1,
-        [0; 64],
+        &[
+            (AssetInfo::native(), 100),
+            (eur, 40),
+            (ticket_info.clone(), 1),
+        ],
     );
     let swapped = b.skip_balance_check().build(keys(), &mut r).unwrap();
     assert_eq!(verify(&swapped), Err(TxError::Binding));
-    // Opening with a wrong key: no proof can be made (the witness fails).
+
+    // Opening with a wrong key: the proof can only claim the root the wrong
+    // commitment would have, which is no root of the chain's tree...
     let mut wrong = held.package.clone();
     wrong.key += Fr::from(1u64);
-    let mut b = TransactionBuilder::new();
-    b.add_package_spend(
-        &alice_sk,
-        wrong,
-        held.diversifier,
-        alice.package_path(&held).clone(),
-    );
-    b.add_output(None, alice.address(0), AssetInfo::native(), 100, [0; 64]);
-    b.add_output(
-        None,
-        alice.address(0),
-        AssetInfo::currency("USD"),
-        40,
-        [0; 64],
-    );
-    b.add_output(
-        None,
-        alice.address(0),
-        AssetInfo::Ticket(ticket.clone()),
-        1,
-        [0; 64],
-    );
-    // The proof can only claim a root the wrong commitment would have, which
-    // is no root of the chain's tree.
-    let forged = b.build(keys(), &mut r).unwrap();
+    let honest_contents = [(AssetInfo::native(), 100), (usd, 40), (ticket_info, 1)];
+    let forged = opening(wrong.clone(), &honest_contents)
+        .build(keys(), &mut r)
+        .unwrap();
     let anchors: HashSet<Fr> = HashSet::from([alice.tree().root()]);
     assert!(matches!(
         verify_transaction(&forged, &keys().verifying_keys(), &anchors, &mut r),
         Err(TxError::UnknownAnchor { .. })
     ));
-    // Against the real root, the wrong key cannot prove membership.
-    let tx = {
-        let mut wrong = held.package.clone();
-        wrong.key += Fr::from(1u64);
-        let mut b = TransactionBuilder::new();
-        b.add_package_spend(
-            &alice_sk,
-            wrong,
-            held.diversifier,
-            alice.package_path(&held).clone(),
-        );
-        b.add_output(None, alice.address(0), AssetInfo::native(), 100, [0; 64]);
-        b.add_output(
-            None,
-            alice.address(0),
-            AssetInfo::currency("USD"),
-            40,
-            [0; 64],
-        );
-        b.add_output(
-            None,
-            alice.address(0),
-            AssetInfo::Ticket(ticket.clone()),
-            1,
-            [0; 64],
-        );
-        let root = alice.tree().root();
-        b.build_tampered(keys(), &mut r, |tx| tx.package_spends[0].anchor = root)
-            .unwrap()
-    };
+    // ...and against the real root the wrong key cannot prove membership.
+    let root = alice.tree().root();
+    let tx = opening(wrong, &honest_contents)
+        .build_tampered(keys(), &mut r, |tx| tx.package_spends[0].anchor = root)
+        .unwrap();
     assert_eq!(
         verify(&tx),
         Err(TxError::Proof {
