@@ -299,3 +299,61 @@ mod packages {
         }));
     }
 }
+
+/// Every allocated witness variable appears in at least one constraint: a
+/// witness no constraint mentions is a value the prover may set freely, the
+/// classic under-constrained-circuit bug.
+#[test]
+fn every_witness_variable_is_constrained() {
+    use superzk_circuits::{
+        note_kind::NoteKind, output::OutputCircuitFor, package::PackageNote, spend::SpendCircuitFor,
+    };
+
+    fn unconstrained(circuit: impl ConstraintSynthesizer<Fr>) -> Vec<usize> {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        circuit.generate_constraints(cs.clone()).unwrap();
+        cs.finalize();
+        let instances = cs.num_instance_variables();
+        let total = instances + cs.num_witness_variables();
+        let mut used = vec![false; total];
+        for matrices in cs.to_matrices().unwrap().values() {
+            for (_, index) in matrices.iter().flatten().flatten() {
+                used[*index] = true;
+            }
+        }
+        (instances..total).filter(|i| !used[*i]).collect()
+    }
+
+    fn check<N: NoteKind>() {
+        assert_eq!(
+            unconstrained(SpendCircuitFor::<N>::blank()),
+            Vec::<usize>::new(),
+            "{} spend",
+            N::NAME
+        );
+        assert_eq!(
+            unconstrained(OutputCircuitFor::<N>::blank()),
+            Vec::<usize>::new(),
+            "{} output",
+            N::NAME
+        );
+    }
+    check::<Note>();
+    check::<PackageNote>();
+
+    // The check itself catches a free witness.
+    struct Leaky;
+    impl ConstraintSynthesizer<Fr> for Leaky {
+        fn generate_constraints(
+            self,
+            cs: ark_relations::gr1cs::ConstraintSystemRef<Fr>,
+        ) -> Result<(), ark_relations::gr1cs::SynthesisError> {
+            use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
+            let x = FpVar::new_witness(cs.clone(), || Ok(Fr::from(3u64)))?;
+            let _free = FpVar::new_witness(cs.clone(), || Ok(Fr::from(4u64)))?;
+            let y = FpVar::new_input(cs, || Ok(Fr::from(9u64)))?;
+            (&x * &x).enforce_equal(&y)
+        }
+    }
+    assert_eq!(unconstrained(Leaky).len(), 1);
+}
