@@ -138,14 +138,41 @@ impl IncomingViewingKey {
         epk: &[u8; 32],
         ciphertext: &[u8],
     ) -> Option<DecryptedNote> {
+        self.trial_decrypt(cm, epk, ciphertext, decode_plaintext, |d| {
+            (d.note.owner, d.diversifier, d.note.commitment())
+        })
+    }
+
+    /// Trial-decrypts a package output (see [`Self::decrypt_output`]).
+    pub fn decrypt_package_output(
+        &self,
+        cm: &Fr,
+        epk: &[u8; 32],
+        ciphertext: &[u8],
+    ) -> Option<DecryptedPackage> {
+        self.trial_decrypt(cm, epk, ciphertext, decode_package_plaintext, |d| {
+            (d.package.owner, d.diversifier, d.package.commitment())
+        })
+    }
+
+    /// Decrypts with this key, decodes, and accepts only a note whose owner
+    /// tag is this key's for its diversifier and whose commitment is `cm`.
+    fn trial_decrypt<T>(
+        &self,
+        cm: &Fr,
+        epk: &[u8; 32],
+        ciphertext: &[u8],
+        decode: impl Fn(&[u8]) -> Option<T>,
+        owner_diversifier_commitment: impl Fn(&T) -> (Fr, [u8; DIVERSIFIER_LEN], Fr),
+    ) -> Option<T> {
         let plaintext = Zeroizing::new(try_decrypt_incoming(
             &self.encryption_scalar(),
             epk,
             ciphertext,
         )?);
-        let decrypted = decode_plaintext(&plaintext)?;
-        let ours = decrypted.note.owner == self.address_for(decrypted.diversifier).owner();
-        (ours && decrypted.note.commitment() == *cm).then_some(decrypted)
+        let found = decode(&plaintext)?;
+        let (owner, d, commitment) = owner_diversifier_commitment(&found);
+        (owner == self.address_for(d).owner() && commitment == *cm).then_some(found)
     }
 }
 
@@ -270,23 +297,4 @@ pub fn encrypt_package<R: RngCore + CryptoRng>(
     let plaintext = encode_package_plaintext(&to.diversifier(), package, infos, memo)?;
     let cm = encode_field(&package.commitment());
     encrypt_note(&to.pk_d(), &to.base(), &plaintext, ovk, cv, &cm, rng)
-}
-
-impl IncomingViewingKey {
-    /// Trial-decrypts a package output (see [`Self::decrypt_output`]).
-    pub fn decrypt_package_output(
-        &self,
-        cm: &Fr,
-        epk: &[u8; 32],
-        ciphertext: &[u8],
-    ) -> Option<DecryptedPackage> {
-        let plaintext = Zeroizing::new(try_decrypt_incoming(
-            &self.encryption_scalar(),
-            epk,
-            ciphertext,
-        )?);
-        let decrypted = decode_package_plaintext(&plaintext)?;
-        let ours = decrypted.package.owner == self.address_for(decrypted.diversifier).owner();
-        (ours && decrypted.package.commitment() == *cm).then_some(decrypted)
-    }
 }

@@ -20,7 +20,7 @@ use superzk_keys::{
     note_plaintext::{DecryptedNote, DecryptedPackage, MEMO_LEN},
     spending_key::{FullViewingKey, IncomingViewingKey, SpendingKey},
 };
-use superzk_verifier::transaction::Transaction;
+use superzk_verifier::transaction::{OutputDescription, Transaction};
 
 use crate::{builder::TransactionBuilder, error::BuildError, proving_keys::ProvingKeys};
 
@@ -199,66 +199,65 @@ impl Wallet {
                 result.spent += 1;
             }
         }
-        for output in &tx.outputs {
-            match self
-                .ivk
-                .decrypt_output(&output.cm, &output.epk, &output.enc_ciphertext)
-            {
-                Some(DecryptedNote {
-                    note,
-                    diversifier,
-                    asset_info,
-                    memo,
-                }) => {
-                    let (position, witness) = self.track(output.cm)?;
-                    let nullifier = note.nullifier(&self.fvk.nk(), position);
-                    self.notes.push(OwnedNote {
-                        note,
-                        diversifier,
-                        asset_info,
-                        memo,
-                        position,
-                        nullifier,
-                        spent: false,
-                        witness,
-                    });
-                    result.received += 1;
-                }
-                None => {
-                    self.tree.append(output.cm, &mut self.witnesses)?;
-                }
-            }
-        }
-        for output in &tx.package_outputs {
-            match self
-                .ivk
-                .decrypt_package_output(&output.cm, &output.epk, &output.enc_ciphertext)
-            {
-                Some(DecryptedPackage {
-                    package,
-                    infos,
-                    diversifier,
-                    memo,
-                }) => {
-                    let (position, witness) = self.track(output.cm)?;
-                    let nullifier = package.nullifier(&self.fvk.nk(), position);
-                    self.packages.push(OwnedPackage {
-                        package,
-                        infos,
-                        diversifier,
-                        memo,
-                        nullifier,
-                        spent: false,
-                        witness,
-                    });
-                    result.received += 1;
-                }
-                None => {
-                    self.tree.append(output.cm, &mut self.witnesses)?;
-                }
-            }
-        }
+        result.received += self.scan_outputs(
+            &tx.outputs,
+            |ivk, o| ivk.decrypt_output(&o.cm, &o.epk, &o.enc_ciphertext),
+            |wallet, found: DecryptedNote, position, witness| {
+                let nullifier = found.note.nullifier(&wallet.fvk.nk(), position);
+                wallet.notes.push(OwnedNote {
+                    note: found.note,
+                    diversifier: found.diversifier,
+                    asset_info: found.asset_info,
+                    memo: found.memo,
+                    position,
+                    nullifier,
+                    spent: false,
+                    witness,
+                });
+            },
+        )?;
+        result.received += self.scan_outputs(
+            &tx.package_outputs,
+            |ivk, o| ivk.decrypt_package_output(&o.cm, &o.epk, &o.enc_ciphertext),
+            |wallet, found: DecryptedPackage, position, witness| {
+                let nullifier = found.package.nullifier(&wallet.fvk.nk(), position);
+                wallet.packages.push(OwnedPackage {
+                    package: found.package,
+                    infos: found.infos,
+                    diversifier: found.diversifier,
+                    memo: found.memo,
+                    nullifier,
+                    spent: false,
+                    witness,
+                });
+            },
+        )?;
         Ok(result)
+    }
+
+    /// Appends every output's commitment to the tree, in order; for those
+    /// `decrypt` finds ours, starts a witness and lets `keep` record them.
+    /// Returns how many were ours.
+    fn scan_outputs<T>(
+        &mut self,
+        outputs: &[OutputDescription],
+        decrypt: impl Fn(&IncomingViewingKey, &OutputDescription) -> Option<T>,
+        keep: impl Fn(&mut Self, T, u64, usize),
+    ) -> Result<usize, TreeError> {
+        let mut received = 0;
+        for output in outputs {
+            match decrypt(&self.ivk, output) {
+                Some(found) => {
+                    let (position, witness) = self.track(output.cm)?;
+                    keep(self, found, position, witness);
+                    received += 1;
+                }
+                None => {
+                    self.tree.append(output.cm, &mut self.witnesses)?;
+                }
+            }
+        }
+        Ok(received)
     }
 
     /// Appends one of our commitments and starts its witness.
