@@ -374,12 +374,29 @@ fn tickets_issue_move_sell_and_redeem() {
     assert!(bob.tickets().is_empty());
     assert_eq!(bob.balance_of(&AssetId::native()), 30);
 
-    // Alice redeems it at the door: the ticket is revealed, its owners are not.
-    let redeem = alice.redeem(keys(), &ticket, &mut r).unwrap();
+    // Alice gives it on alone, privately, to the issuer's wallet.
+    let gift = alice
+        .transfer(
+            keys(),
+            &issuer.address(2),
+            &[(AssetInfo::Ticket(ticket.clone()), 1)],
+            0,
+            [0; 64],
+            &mut r,
+        )
+        .unwrap();
+    verify(&gift).unwrap();
+    assert!(gift.issuances.is_empty() && gift.redemptions.is_empty() && gift.balances.is_empty());
+    scan_all(&gift, &mut [&mut issuer, &mut alice, &mut bob]);
+    assert!(alice.tickets().is_empty());
+    assert_eq!(issuer.tickets(), vec![ticket.clone()]);
+
+    // Redeemed at the door: the ticket is revealed, its owners are not.
+    let redeem = issuer.redeem(keys(), &ticket, &mut r).unwrap();
     verify(&redeem).unwrap();
     assert_eq!(redeem.redemptions, vec![ticket.clone()]);
-    scan_all(&redeem, &mut [&mut alice]);
-    assert!(alice.tickets().is_empty());
+    scan_all(&redeem, &mut [&mut issuer]);
+    assert!(issuer.tickets().is_empty());
 }
 
 #[test]
