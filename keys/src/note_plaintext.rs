@@ -70,25 +70,42 @@ pub fn encode_plaintext(
     out
 }
 
+/// Reads a plaintext of known length field by field; `open` checks the
+/// length and lead byte, so no read can run past the end.
+struct PlaintextReader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> PlaintextReader<'a> {
+    fn open(bytes: &'a [u8], len: usize, lead: u8) -> Option<Self> {
+        (bytes.len() == len && bytes[0] == lead).then(|| Self { rest: &bytes[1..] })
+    }
+
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        let (head, tail) = self.rest.split_at(n);
+        self.rest = tail;
+        head
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N).try_into().ok()
+    }
+
+    fn field(&mut self) -> Option<Fr> {
+        decode_field(self.take(32), "plaintext field").ok()
+    }
+}
+
 /// Parses a plaintext.
 fn decode_plaintext(bytes: &[u8]) -> Option<DecryptedNote> {
-    if bytes.len() != NOTE_PLAINTEXT_LEN || bytes[0] != LEAD_BYTE {
-        return None;
-    }
-    let mut at = 1;
-    let mut take = |n: usize| {
-        let s = &bytes[at..at + n];
-        at += n;
-        s
-    };
-    let diversifier: [u8; DIVERSIFIER_LEN] = take(DIVERSIFIER_LEN).try_into().ok()?;
-    let owner = decode_field(take(32), "owner").ok()?;
-    let asset = AssetId(decode_field(take(32), "asset").ok()?);
-    let value = u64::from_le_bytes(take(8).try_into().ok()?);
-    let rho = decode_field(take(32), "rho").ok()?;
-    let rcm = decode_field(take(32), "rcm").ok()?;
-    let asset_info = AssetInfo::from_bytes(take(ASSET_INFO_LEN)).ok()?;
-    let memo: [u8; MEMO_LEN] = take(MEMO_LEN).try_into().ok()?;
+    let mut r = PlaintextReader::open(bytes, NOTE_PLAINTEXT_LEN, LEAD_BYTE)?;
+    let (diversifier, owner) = (r.array()?, r.field()?);
+    let asset = AssetId(r.field()?);
+    let value = u64::from_le_bytes(r.array()?);
+    let rho = r.field()?;
+    let rcm = r.field()?;
+    let asset_info = AssetInfo::from_bytes(r.take(ASSET_INFO_LEN)).ok()?;
+    let memo: [u8; MEMO_LEN] = r.array()?;
     if asset_info.asset() != asset {
         return None;
     }
@@ -243,32 +260,23 @@ fn encode_package_plaintext(
 }
 
 fn decode_package_plaintext(bytes: &[u8]) -> Option<DecryptedPackage> {
-    if bytes.len() != PACKAGE_PLAINTEXT_LEN || bytes[0] != PACKAGE_LEAD_BYTE {
-        return None;
-    }
-    let mut at = 1;
-    let mut take = |n: usize| {
-        let s = &bytes[at..at + n];
-        at += n;
-        s
-    };
-    let diversifier: [u8; DIVERSIFIER_LEN] = take(DIVERSIFIER_LEN).try_into().ok()?;
-    let owner = decode_field(take(32), "owner").ok()?;
-    let key = decode_field(take(32), "package key").ok()?;
+    let mut r = PlaintextReader::open(bytes, PACKAGE_PLAINTEXT_LEN, PACKAGE_LEAD_BYTE)?;
+    let (diversifier, owner) = (r.array()?, r.field()?);
+    let key = r.field()?;
     let mut contents = [(AssetId::native(), 0u64); PACKAGE_SLOTS];
     let mut infos: [AssetInfo; PACKAGE_SLOTS] = std::array::from_fn(|_| AssetInfo::native());
     for (slot, info) in contents.iter_mut().zip(infos.iter_mut()) {
-        let asset = AssetId(decode_field(take(32), "asset").ok()?);
-        let value = u64::from_le_bytes(take(8).try_into().ok()?);
-        *info = AssetInfo::from_bytes(take(ASSET_INFO_LEN)).ok()?;
+        let asset = AssetId(r.field()?);
+        let value = u64::from_le_bytes(r.array()?);
+        *info = AssetInfo::from_bytes(r.take(ASSET_INFO_LEN)).ok()?;
         if info.asset() != asset {
             return None;
         }
         *slot = (asset, value);
     }
-    let rho = decode_field(take(32), "rho").ok()?;
-    let rcm = decode_field(take(32), "rcm").ok()?;
-    let memo: [u8; MEMO_LEN] = take(MEMO_LEN).try_into().ok()?;
+    let rho = r.field()?;
+    let rcm = r.field()?;
+    let memo: [u8; MEMO_LEN] = r.array()?;
     Some(DecryptedPackage {
         package: PackageNote {
             key,
