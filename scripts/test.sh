@@ -11,5 +11,11 @@ cargo clippy --release --workspace --all-targets -- -D warnings
 echo "== tests (release: proving is far too slow unoptimised)"
 cargo test --release --workspace
 
+echo "== bindings (Wasm in Node and Chromium; Kotlin, Swift, Python via UniFFI)"
+./bindings/test.sh
+
+echo "== fuzzing: a short run of every target"
+./fuzz/smoke.sh
+
 echo "== the main job, end to end"
 SUPERZK_PARAMS_DIR="$PWD/target/superzk-params" cargo run --release -q -p superzk-cli -- demo
