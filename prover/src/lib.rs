@@ -25,4 +25,4 @@ mod wallet;
 pub use builder::TransactionBuilder;
 pub use error::BuildError;
 pub use proving_keys::ProvingKeys;
-pub use wallet::{OwnedNote, OwnedPackage, ScanResult, Wallet};
+pub use wallet::{OwnedNote, OwnedPackage, ScanError, ScanResult, Wallet};

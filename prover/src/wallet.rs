@@ -84,7 +84,27 @@ pub struct ScanResult {
     pub spent: usize,
 }
 
+/// Why a transaction could not be scanned.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScanError {
+    /// The note commitment tree has no room for the transaction's outputs.
+    #[error(transparent)]
+    Tree(#[from] TreeError),
+    /// A transaction was skipped: the wallet's tree must see every one.
+    #[error("transaction {got} comes after a gap: {scanned} transactions are scanned, so scan transaction {scanned} next")]
+    Gap {
+        /// Transactions scanned so far.
+        scanned: u64,
+        /// Chain index of the transaction offered.
+        got: u64,
+    },
+}
+
 /// A wallet: its keys, its notes, and the tree they are witnessed in.
+///
+/// Cloning a wallet is checkpointing it: a clone taken between two scans
+/// resumes with [`Wallet::scan_at`] from [`Wallet::scanned`].
+#[derive(Clone)]
 pub struct Wallet {
     sk: SpendingKey,
     fvk: FullViewingKey,
@@ -95,6 +115,8 @@ pub struct Wallet {
     /// The witnesses of notes and packages, kept apart so the tree can update
     /// them all in one pass; each owned item knows its index here.
     witnesses: Vec<IncrementalWitness>,
+    /// How many transactions have been scanned: the chain index of the next.
+    scanned: u64,
 }
 
 impl Wallet {
@@ -110,6 +132,7 @@ impl Wallet {
             notes: vec![],
             packages: vec![],
             witnesses: vec![],
+            scanned: 0,
         }
     }
 
@@ -182,8 +205,35 @@ impl Wallet {
         self.packages.iter().filter(|p| !p.spent).collect()
     }
 
-    /// Scans one transaction (in chain order).
+    /// How many transactions have been scanned: the chain index (from 0) of
+    /// the next one, where a scan resumes.
+    pub fn scanned(&self) -> u64 {
+        self.scanned
+    }
+
+    /// Scans the transaction at chain index `index` (from 0), the resumable
+    /// form of [`Self::scan`]: one already scanned (`index < scanned()`) is
+    /// skipped, so rescanning an overlap after an interruption counts
+    /// nothing twice; one after a gap is refused, as the tree must see every
+    /// commitment in order.
+    pub fn scan_at(&mut self, index: u64, tx: &Transaction) -> Result<ScanResult, ScanError> {
+        match index.cmp(&self.scanned) {
+            std::cmp::Ordering::Less => Ok(ScanResult::default()),
+            std::cmp::Ordering::Equal => Ok(self.scan(tx)?),
+            std::cmp::Ordering::Greater => Err(ScanError::Gap {
+                scanned: self.scanned,
+                got: index,
+            }),
+        }
+    }
+
+    /// Scans one transaction (the next in chain order). All or nothing: a
+    /// transaction whose outputs do not fit the tree changes nothing.
     pub fn scan(&mut self, tx: &Transaction) -> Result<ScanResult, TreeError> {
+        let new_leaves = (tx.outputs.len() + tx.package_outputs.len()) as u64;
+        if self.tree.size() + new_leaves > 1u64 << superzk_circuits::tree::DEPTH {
+            return Err(TreeError::Full);
+        }
         let mut result = ScanResult::default();
         for nf in tx.nullifiers() {
             let notes = self.notes.iter_mut().map(|n| (&mut n.spent, n.nullifier));
@@ -232,6 +282,7 @@ impl Wallet {
                 });
             },
         )?;
+        self.scanned += 1;
         Ok(result)
     }
 
