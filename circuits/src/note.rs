@@ -15,7 +15,7 @@ use ark_ec::{AffineRepr, CurveGroup};
 use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
 use ark_ff::PrimeField;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 pub use crate::asset::AssetId;
 use crate::{
@@ -43,7 +43,13 @@ pub fn owner_tag(ivk: &Fr, d: &[u8; DIVERSIFIER_LEN]) -> Fr {
 }
 
 /// A note: `value` units of `asset` owned by `owner`.
-#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize, Zeroize)]
+///
+/// Its contents are secret (whoever learns `rho` and `rcm` can link it to its
+/// commitment): they are wiped when it is dropped and never printed by
+/// `Debug`.
+#[derive(
+    Clone, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize, Zeroize, ZeroizeOnDrop,
+)]
 pub struct Note {
     /// What the note holds.
     #[zeroize(skip)]
@@ -56,6 +62,12 @@ pub struct Note {
     pub rho: Fr,
     /// Commitment randomness.
     pub rcm: Fr,
+}
+
+impl std::fmt::Debug for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Note(<redacted>)")
+    }
 }
 
 impl Note {

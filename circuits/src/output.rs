@@ -17,6 +17,8 @@ use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
 use crate::{
     gadgets::witness_scalar_bits, note::Note, note_kind::NoteKind, package::PackageNote,
     EdwardsVar, Fr,
@@ -38,8 +40,9 @@ impl OutputPublicInputs {
     }
 }
 
-/// Everything the prover knows for one output of kind `N`.
-#[derive(Clone, Debug)]
+/// Everything the prover knows for one output of kind `N`: secret, so
+/// wiped when dropped (the note wipes itself) and redacted in `Debug`.
+#[derive(Clone)]
 pub struct OutputWitnessFor<N: NoteKind> {
     /// The note being created.
     pub note: N,
@@ -51,6 +54,27 @@ pub struct OutputWitnessFor<N: NoteKind> {
 pub type OutputWitness = OutputWitnessFor<Note>;
 /// The witness of a package's output.
 pub type PackageOutputWitness = OutputWitnessFor<PackageNote>;
+
+impl<N: NoteKind> Zeroize for OutputWitnessFor<N> {
+    /// Wipes the randomness; the note wipes itself when dropped.
+    fn zeroize(&mut self) {
+        self.rcv.zeroize();
+    }
+}
+
+impl<N: NoteKind> Drop for OutputWitnessFor<N> {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl<N: NoteKind> ZeroizeOnDrop for OutputWitnessFor<N> {}
+
+impl<N: NoteKind> std::fmt::Debug for OutputWitnessFor<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OutputWitness<{}>(<redacted>)", N::NAME)
+    }
+}
 
 impl<N: NoteKind> OutputWitnessFor<N> {
     /// The public inputs this witness proves.

@@ -26,6 +26,8 @@ use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
 use ark_r1cs_std::{alloc::AllocVar, fields::fp::FpVar, prelude::Boolean};
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
 use crate::{
     gadgets::{value_commitment_var, witness_bits, ValueTerm},
     generators::value_randomness_base,
@@ -38,8 +40,9 @@ use crate::{
 /// Number of `(asset, value)` slots in a package.
 pub const PACKAGE_SLOTS: usize = 4;
 
-/// A package note.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A package note. Its key and contents are secret: wiped when it is dropped
+/// and never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PackageNote {
     /// The package key: whoever holds it can see and open the contents.
     pub key: Fr,
@@ -51,6 +54,33 @@ pub struct PackageNote {
     pub rho: Fr,
     /// Commitment randomness.
     pub rcm: Fr,
+}
+
+impl Zeroize for PackageNote {
+    fn zeroize(&mut self) {
+        self.key.zeroize();
+        for (asset, value) in &mut self.contents {
+            asset.0.zeroize();
+            value.zeroize();
+        }
+        self.owner.zeroize();
+        self.rho.zeroize();
+        self.rcm.zeroize();
+    }
+}
+
+impl Drop for PackageNote {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for PackageNote {}
+
+impl std::fmt::Debug for PackageNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PackageNote(<redacted>)")
+    }
 }
 
 impl PackageNote {

@@ -22,6 +22,8 @@ use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
 use crate::{
     gadgets::{merkle_root_var, witness_scalar_bits},
     generators::{fixed_base_mul_var, fixed_base_tables, spend_auth_base},
@@ -60,8 +62,9 @@ impl SpendPublicInputs {
     }
 }
 
-/// Everything the prover knows for one spend of a note of kind `N`.
-#[derive(Clone, Debug)]
+/// Everything the prover knows for one spend of a note of kind `N`: secret,
+/// so wiped when dropped (the note wipes itself) and redacted in `Debug`.
+#[derive(Clone)]
 pub struct SpendWitnessFor<N: NoteKind> {
     /// The note being spent.
     pub note: N,
@@ -83,6 +86,33 @@ pub struct SpendWitnessFor<N: NoteKind> {
 pub type SpendWitness = SpendWitnessFor<Note>;
 /// The witness of a package's spend.
 pub type PackageSpendWitness = SpendWitnessFor<PackageNote>;
+
+impl<N: NoteKind> Zeroize for SpendWitnessFor<N> {
+    /// Wipes everything but the note, which wipes itself when dropped.
+    fn zeroize(&mut self) {
+        self.ak.zeroize();
+        self.nk.zeroize();
+        self.diversifier.zeroize();
+        self.rcv.zeroize();
+        self.alpha.zeroize();
+        self.path.position.zeroize();
+        self.path.siblings.zeroize();
+    }
+}
+
+impl<N: NoteKind> Drop for SpendWitnessFor<N> {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl<N: NoteKind> ZeroizeOnDrop for SpendWitnessFor<N> {}
+
+impl<N: NoteKind> std::fmt::Debug for SpendWitnessFor<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SpendWitness<{}>(<redacted>)", N::NAME)
+    }
+}
 
 impl<N: NoteKind> SpendWitnessFor<N> {
     /// The public inputs this witness proves.

@@ -1,0 +1,277 @@
+//! Secret hygiene: every secret type of `keys` and of `circuits` (keys, note
+//! contents, packages, circuit witnesses) is wiped when dropped and never
+//! shown by `Debug`; secrets compare in constant time.
+//!
+//! Wiping is checked three ways: statically (each type implements
+//! `ZeroizeOnDrop`), by calling `Zeroize::zeroize` and reading the fields
+//! back, and, for types without padding bytes, by dropping a value in place
+//! and reading its memory afterwards.
+
+use std::mem::{size_of, MaybeUninit};
+
+use ark_ec::CurveGroup;
+use ark_ed_on_bls12_381::Fr as JubjubScalar;
+use ark_ff::{UniformRand, Zero};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use subtle::ConstantTimeEq;
+use superzk_circuits::{
+    generators::spend_auth_base,
+    note::{AssetId, Note},
+    output::OutputWitness,
+    package::PackageNote,
+    spend::{PackageSpendWitness, SpendWitness},
+    Fr,
+};
+use superzk_keys::{
+    encryption::EphemeralSecret,
+    signature::SigningKey,
+    spending_key::{
+        encode_field, Binding, FullViewingKey, IncomingViewingKey, SpendAuth, SpendingKey,
+    },
+};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+fn rng() -> ChaCha20Rng {
+    ChaCha20Rng::seed_from_u64(2024)
+}
+
+/// The ways a secret of these bytes could show up in text: hex either case,
+/// and the byte array as `Debug` prints it.
+fn renderings(bytes: &[u8]) -> Vec<String> {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    vec![hex.to_uppercase(), hex, format!("{bytes:?}")]
+}
+
+/// The renderings of a field element: its canonical bytes, and `Display`
+/// and `Debug` (decimal).
+fn field_renderings(f: &Fr) -> Vec<String> {
+    let mut out = renderings(&encode_field(f));
+    out.push(f.to_string());
+    out.push(format!("{f:?}"));
+    out
+}
+
+/// `Debug` of `value` says it is redacted and contains none of `secrets`
+/// (nor any 8-byte run of their hex, which would catch partial printing).
+fn assert_debug_hides<T: std::fmt::Debug>(value: &T, secrets: &[String]) {
+    for text in [format!("{value:?}"), format!("{value:#?}")] {
+        assert!(text.contains("redacted"), "{text}");
+        for s in secrets {
+            assert!(!text.contains(s.as_str()), "{text} shows {s}");
+            if s.len() >= 16 && s.chars().all(|c| c.is_ascii_hexdigit()) {
+                for w in s.as_bytes().windows(16) {
+                    let w = std::str::from_utf8(w).unwrap();
+                    assert!(!text.contains(w), "{text} shows part of a secret: {w}");
+                }
+            }
+        }
+    }
+}
+
+/// Drops `value` in place and returns how many of its bytes were non-zero
+/// before and after. Only for types without padding (every byte of them is
+/// initialized, so reading them is defined); reads are volatile so the
+/// compiler cannot assume the memory dead after the drop.
+fn nonzero_bytes_around_drop<T>(value: T) -> (usize, usize) {
+    let mut slot = MaybeUninit::new(value);
+    let count = |slot: &MaybeUninit<T>| {
+        let p = slot.as_ptr().cast::<u8>();
+        (0..size_of::<T>())
+            // SAFETY: `p` points at `size_of::<T>()` bytes owned by `slot`,
+            // all initialized (no padding in the types used here; the
+            // drop writes zeros, it does not de-initialize).
+            .filter(|&i| unsafe { p.add(i).read_volatile() } != 0)
+            .count()
+    };
+    let before = count(&slot);
+    // SAFETY: `slot` holds an initialized `T`, dropped exactly once here and
+    // never used as a `T` again.
+    unsafe { std::ptr::drop_in_place(slot.as_mut_ptr()) };
+    (before, count(&slot))
+}
+
+fn note(rng: &mut ChaCha20Rng) -> Note {
+    Note {
+        asset: AssetId::from_name("USD"),
+        value: 0x1234_5678_9abc_def0,
+        owner: Fr::rand(rng),
+        rho: Fr::rand(rng),
+        rcm: Fr::rand(rng),
+    }
+}
+
+fn package(rng: &mut ChaCha20Rng) -> PackageNote {
+    PackageNote {
+        key: Fr::rand(rng),
+        contents: [(AssetId::native(), 0x0bad_cafe_f00d_1234); 4],
+        owner: Fr::rand(rng),
+        rho: Fr::rand(rng),
+        rcm: Fr::rand(rng),
+    }
+}
+
+fn spend_witness(rng: &mut ChaCha20Rng) -> SpendWitness {
+    let mut w = SpendWitness::blank();
+    w.note = note(rng);
+    w.ak = (spend_auth_base() * JubjubScalar::rand(rng)).into_affine();
+    w.nk = Fr::rand(rng);
+    w.diversifier = [0xa5; 11];
+    w.rcv = JubjubScalar::rand(rng);
+    w.alpha = JubjubScalar::rand(rng);
+    w
+}
+
+#[test]
+fn every_secret_type_is_zeroize_on_drop() {
+    fn zeroize_on_drop<T: ZeroizeOnDrop>() {}
+    zeroize_on_drop::<SpendingKey>();
+    zeroize_on_drop::<FullViewingKey>();
+    zeroize_on_drop::<IncomingViewingKey>();
+    zeroize_on_drop::<SigningKey<SpendAuth>>();
+    zeroize_on_drop::<SigningKey<Binding>>();
+    zeroize_on_drop::<EphemeralSecret>();
+    zeroize_on_drop::<Note>();
+    zeroize_on_drop::<PackageNote>();
+    zeroize_on_drop::<SpendWitness>();
+    zeroize_on_drop::<PackageSpendWitness>();
+    zeroize_on_drop::<OutputWitness>();
+    zeroize_on_drop::<zeroize::Zeroizing<[u8; 32]>>();
+}
+
+#[test]
+fn dropped_keys_leave_no_secret_bytes_in_memory() {
+    let mut rng = rng();
+    // Wholly secret types: every byte is zero after the drop.
+    let cases: [(usize, usize); 5] = [
+        nonzero_bytes_around_drop(SpendingKey::random(&mut rng)),
+        nonzero_bytes_around_drop(
+            SpendingKey::random(&mut rng)
+                .full_viewing_key()
+                .incoming_viewing_key(),
+        ),
+        nonzero_bytes_around_drop(SigningKey::<SpendAuth>::random(&mut rng)),
+        nonzero_bytes_around_drop(EphemeralSecret::random(&mut rng)),
+        nonzero_bytes_around_drop(package(&mut rng)),
+    ];
+    for (i, (before, after)) in cases.into_iter().enumerate() {
+        assert!(
+            before > 16,
+            "case {i}: the secret was there ({before} bytes)"
+        );
+        assert_eq!(after, 0, "case {i}: bytes left after drop");
+    }
+    // A full viewing key keeps `ak` (a public point: it is in every spend's
+    // statement, re-randomized); `nk` and `ovk` are wiped.
+    let fvk = SpendingKey::random(&mut rng).full_viewing_key();
+    let ak_bytes = size_of::<ark_ed_on_bls12_381::EdwardsAffine>();
+    let (before, after) = nonzero_bytes_around_drop(fvk);
+    assert!(before > ak_bytes + 32, "{before}");
+    assert!(after <= ak_bytes, "{after} bytes left, ak is {ak_bytes}");
+    // A note keeps its asset id (public knowledge: the hash of a currency
+    // name); value, owner, rho and rcm are wiped.
+    let (before, after) = nonzero_bytes_around_drop(note(&mut rng));
+    assert!(before > 32 + 64, "{before}");
+    assert!(after <= 32, "{after} bytes left of a note");
+}
+
+#[test]
+fn zeroize_wipes_witness_fields() {
+    let mut rng = rng();
+    let mut w = spend_witness(&mut rng);
+    w.note.zeroize();
+    w.zeroize();
+    assert_eq!(
+        (w.note.value, w.note.rho, w.note.rcm, w.nk),
+        (0, Fr::zero(), Fr::zero(), Fr::zero())
+    );
+    assert!(w.rcv.is_zero() && w.alpha.is_zero());
+    assert_eq!(w.diversifier, [0; 11]);
+    assert!(w.path.siblings.is_empty() && w.path.position == 0);
+
+    let mut o = OutputWitness {
+        note: note(&mut rng),
+        rcv: JubjubScalar::rand(&mut rng),
+    };
+    o.zeroize();
+    assert!(o.rcv.is_zero());
+
+    let mut p = package(&mut rng);
+    p.zeroize();
+    assert!(p.key.is_zero() && p.contents.iter().all(|(a, v)| a.0.is_zero() && *v == 0));
+}
+
+#[test]
+fn debug_never_shows_key_material() {
+    let mut rng = rng();
+    let sk = SpendingKey::random(&mut rng);
+    assert_debug_hides(&sk, &renderings(&sk.to_bytes()[..]));
+    let fvk = sk.full_viewing_key();
+    let mut fvk_secrets = field_renderings(&fvk.nk());
+    fvk_secrets.extend(renderings(&fvk.ovk()));
+    assert_debug_hides(&fvk, &fvk_secrets);
+    let ivk = fvk.incoming_viewing_key();
+    let mut ivk_secrets = field_renderings(&ivk.ivk());
+    ivk_secrets.extend(renderings(&ivk.encryption_scalar().to_bytes()));
+    assert_debug_hides(&ivk, &ivk_secrets);
+    let ask = sk.spend_auth_key();
+    assert_debug_hides(&ask, &renderings(&ask.to_bytes()[..]));
+    let esk = EphemeralSecret::random(&mut rng);
+    assert_debug_hides(&esk, &renderings(&esk.to_bytes()[..]));
+}
+
+#[test]
+fn debug_never_shows_notes_packages_or_witnesses() {
+    let mut rng = rng();
+    let n = note(&mut rng);
+    let mut note_secrets = vec![n.value.to_string(), format!("{:x}", n.value)];
+    for f in [n.owner, n.rho, n.rcm] {
+        note_secrets.extend(field_renderings(&f));
+    }
+    assert_debug_hides(&n, &note_secrets);
+
+    let p = package(&mut rng);
+    let mut package_secrets = field_renderings(&p.key);
+    package_secrets.push(p.contents[0].1.to_string());
+    package_secrets.extend(field_renderings(&p.rcm));
+    assert_debug_hides(&p, &package_secrets);
+
+    let w = spend_witness(&mut rng);
+    let mut witness_secrets = note_secrets.clone();
+    witness_secrets.extend(field_renderings(&w.nk));
+    witness_secrets.push(w.rcv.to_string());
+    witness_secrets.push(w.alpha.to_string());
+    witness_secrets.extend(renderings(&w.diversifier));
+    assert_debug_hides(&w, &witness_secrets);
+    // And through the circuit that carries it.
+    let circuit = superzk_circuits::spend::SpendCircuit::new(w);
+    assert_debug_hides(&circuit.witness, &witness_secrets);
+    let text = format!("{circuit:?}");
+    for s in &witness_secrets {
+        assert!(!text.contains(s.as_str()), "circuit Debug shows {s}");
+    }
+
+    let o = OutputWitness {
+        note: note(&mut rng),
+        rcv: JubjubScalar::rand(&mut rng),
+    };
+    assert_debug_hides(&o, &[o.rcv.to_string(), o.note.rcm.to_string()]);
+}
+
+#[test]
+fn secret_comparisons_are_constant_time_and_correct() {
+    let mut rng = rng();
+    let a = SpendingKey::random(&mut rng);
+    let b = SpendingKey::from_bytes(*a.to_bytes());
+    let c = SpendingKey::random(&mut rng);
+    // `==` goes through `ct_eq` (subtle): same answers both ways.
+    assert!(bool::from(a.ct_eq(&b)) && a == b);
+    assert!(!bool::from(a.ct_eq(&c)) && a != c);
+    let (ka, kc) = (a.spend_auth_key(), c.spend_auth_key());
+    assert!(bool::from(ka.ct_eq(&a.spend_auth_key())) && !bool::from(ka.ct_eq(&kc)));
+    assert_eq!(a.full_viewing_key(), b.full_viewing_key());
+    assert_ne!(a.full_viewing_key(), c.full_viewing_key());
+    let e = EphemeralSecret::random(&mut rng);
+    let same = EphemeralSecret::from_bytes(&e.to_bytes()).unwrap();
+    assert!(bool::from(e.ct_eq(&same)));
+}
