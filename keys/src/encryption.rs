@@ -150,6 +150,11 @@ impl EphemeralSecret {
         self.0 * b_d
     }
 
+    /// The scalar itself (secret!), for proofs about it.
+    pub(crate) fn scalar(&self) -> &Scalar {
+        &self.0
+    }
+
     /// The shared secret `[esk] pk_d`.
     fn shared_secret(&self, pk_d: &RistrettoPoint) -> Zeroizing<RistrettoPoint> {
         Zeroizing::new(self.0 * pk_d)
@@ -332,19 +337,28 @@ pub fn try_decrypt_incoming(
     open(&note_key(&shared, epk), ciphertext)
 }
 
-/// Recovers an output the holder of `ovk` sent: decrypts `out_ciphertext`
-/// (bound to `cv`, `cm` and `epk`) to `pk_d || esk`, then the note itself.
-///
-/// Returns the recipient's transmission key `pk_d` and the plaintext, or
-/// `None` if `ovk` is not the sender's (or anything was altered).
-pub fn try_decrypt_outgoing(
+/// Decrypts an output given its shared secret `S` itself rather than a key
+/// (as an audit disclosure reveals it): `None` if `epk` is malformed or the
+/// tag does not match. Checking that `S` is the right one is the caller's job.
+pub fn try_decrypt_with_shared_secret(
+    shared: &RistrettoPoint,
+    epk: &[u8; 32],
+    ciphertext: &[u8],
+) -> Option<Vec<u8>> {
+    decode_point(epk)?;
+    open(&note_key(shared, epk), ciphertext)
+}
+
+/// Decrypts `out_ciphertext` (bound to `cv`, `cm` and `epk`) with the
+/// sender's `ovk`: the recipient's transmission key `pk_d` and the output's
+/// ephemeral secret `esk`, or `None` if `ovk` is not the sender's.
+pub fn recover_ephemeral_secret(
     ovk: &[u8; 32],
     cv: &[u8; 32],
     cm: &[u8; 32],
     epk: &[u8; 32],
     out_ciphertext: &[u8; OUT_CIPHERTEXT_LEN],
-    ciphertext: &[u8],
-) -> Option<(RistrettoPoint, Vec<u8>)> {
+) -> Option<(RistrettoPoint, EphemeralSecret)> {
     let ock = out_cipher_key(ovk, cv, cm, epk);
     let mut out = Zeroizing::new([0u8; OUT_PLAINTEXT_LEN]);
     out.copy_from_slice(&out_ciphertext[..OUT_PLAINTEXT_LEN]);
@@ -359,7 +373,23 @@ pub fn try_decrypt_outgoing(
     let pk_d = decode_point(&out[..32])?;
     let mut esk_bytes = Zeroizing::new([0u8; 32]);
     esk_bytes.copy_from_slice(&out[32..]);
-    let esk = EphemeralSecret::from_bytes(&esk_bytes)?;
+    Some((pk_d, EphemeralSecret::from_bytes(&esk_bytes)?))
+}
+
+/// Recovers an output the holder of `ovk` sent: decrypts `out_ciphertext`
+/// (bound to `cv`, `cm` and `epk`) to `pk_d || esk`, then the note itself.
+///
+/// Returns the recipient's transmission key `pk_d` and the plaintext, or
+/// `None` if `ovk` is not the sender's (or anything was altered).
+pub fn try_decrypt_outgoing(
+    ovk: &[u8; 32],
+    cv: &[u8; 32],
+    cm: &[u8; 32],
+    epk: &[u8; 32],
+    out_ciphertext: &[u8; OUT_CIPHERTEXT_LEN],
+    ciphertext: &[u8],
+) -> Option<(RistrettoPoint, Vec<u8>)> {
+    let (pk_d, esk) = recover_ephemeral_secret(ovk, cv, cm, epk, out_ciphertext)?;
     decode_point(epk)?;
     let plaintext = open(&note_key(&esk.shared_secret(&pk_d), epk), ciphertext)?;
     Some((pk_d, plaintext))

@@ -97,7 +97,7 @@ impl<'a> PlaintextReader<'a> {
 }
 
 /// Parses a plaintext.
-fn decode_plaintext(bytes: &[u8]) -> Option<DecryptedNote> {
+pub(crate) fn decode_plaintext(bytes: &[u8]) -> Option<DecryptedNote> {
     let mut r = PlaintextReader::open(bytes, NOTE_PLAINTEXT_LEN, LEAD_BYTE)?;
     let (diversifier, owner) = (r.array()?, r.field()?);
     let asset = AssetId(r.field()?);
@@ -259,7 +259,7 @@ fn encode_package_plaintext(
     Ok(out)
 }
 
-fn decode_package_plaintext(bytes: &[u8]) -> Option<DecryptedPackage> {
+pub(crate) fn decode_package_plaintext(bytes: &[u8]) -> Option<DecryptedPackage> {
     let mut r = PlaintextReader::open(bytes, PACKAGE_PLAINTEXT_LEN, PACKAGE_LEAD_BYTE)?;
     let (diversifier, owner) = (r.array()?, r.field()?);
     let key = r.field()?;
