@@ -5,11 +5,13 @@
 //! * [`groth16`]: one proof, or many in a randomized batch;
 //! * [`transaction`]: the transaction format and its canonical bytes;
 //! * [`verify`]: transaction-level checks, for one transaction or a batch;
-//! * [`proof_file`]: a single proof with its public inputs, for auditors.
+//! * [`proof_file`]: a single proof with its public inputs, for auditors;
+//! * [`interop`]: Groth16 proofs from snarkjs and bellman files.
 #![deny(missing_docs)]
 
 pub mod error;
 pub mod groth16;
+pub mod interop;
 pub mod proof_file;
 pub mod transaction;
 pub mod verify;
