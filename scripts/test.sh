@@ -14,6 +14,9 @@ cargo test --release --workspace
 echo "== bindings (Wasm in Node and Chromium; Kotlin, Swift, Python via UniFFI)"
 ./bindings/test.sh
 
+echo "== interop: snarkjs proofs (circom2 and snarkjs from npm) through superzk verify"
+./verifier/tests/interop/run.sh
+
 echo "== fuzzing: a short run of every target"
 ./fuzz/smoke.sh
 

@@ -10,6 +10,7 @@ mod demo;
 mod error;
 mod files;
 mod fixtures;
+mod interop_cmd;
 mod ledger;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -53,6 +54,11 @@ enum Command {
         /// its circuit (repeatable; each file names its circuit).
         #[arg(long = "vk")]
         vks: Vec<PathBuf>,
+        /// The files' format: `native` (SuperZK files, the default),
+        /// `snarkjs` (VK.json PROOF.json PUBLIC.json) or `bellman`
+        /// (VK PROOF [PUBLIC...]); see docs/PROTOCOL.md "Interop formats".
+        #[arg(long, value_enum, default_value_t = interop_cmd::Format::Native)]
+        format: interop_cmd::Format,
     },
     /// Regenerate the test vectors in DIR (default: fixtures/).
     Fixtures {
@@ -69,7 +75,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo { params_dir, out } => demo::run(params_dir, out).map(|()| ExitCode::SUCCESS),
-        Command::Verify { files, vks } => return files::verify_command(&files, &vks),
+        Command::Verify { files, vks, format } => return interop_cmd::run(format, &files, &vks),
         Command::Fixtures { dir, params_dir } => {
             fixtures::generate(&dir, params_dir).map(|()| ExitCode::SUCCESS)
         }
