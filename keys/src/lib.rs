@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod address;
+pub mod ceremony;
 pub mod disclosure;
 pub mod encoding;
 pub mod encryption;
