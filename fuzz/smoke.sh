@@ -4,7 +4,7 @@
 # Installs cargo-fuzz if absent (it needs the machine's nightly toolchain),
 # builds every target once, seeds each corpus from fixtures/ and the small
 # committed seeds in fuzz/seeds/, and runs each target for FUZZ_SECONDS
-# (default 20). Any crash, panic, timeout or out-of-memory fails the run and
+# (default 12). Any crash, panic, timeout or out-of-memory fails the run and
 # leaves the input under fuzz/artifacts/<target>/. Corpora grow in
 # fuzz/corpus/ (ignored by git) and are reused by later runs.
 #
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-seconds="${FUZZ_SECONDS:-20}"
+seconds="${FUZZ_SECONDS:-12}"
 sanitizer="${FUZZ_SANITIZER:-none}"
 all_targets="addresses viewing_keys note_plaintext key_files proof_file transaction verify_mutated"
 targets="${FUZZ_TARGETS:-$all_targets}"
@@ -58,7 +58,11 @@ seed_with_mode key_files 02 ../fixtures/*.vk
 seed proof_file ../fixtures/*.proof
 seed transaction ../fixtures/*.tx ../fixtures/garbage.bin
 mkdir -p corpus/verify_mutated
-for i in 0 1 2 3 4 5 6 7; do printf "\\x0$i" > "corpus/verify_mutated/seed-$i"; done
+# Which fixture, then four no-op edits (xor 0): room for several real edits.
+for i in 0 1 2 3 4 5 6 7; do
+    printf "\\x0$i\\x00\\x00\\x00\\x00\\x00\\x10\\x00\\x00\\x00\\x20\\x00\\x00\\x00\\x40\\x00\\x00" \
+        > "corpus/verify_mutated/seed-$i"
+done
 
 for target in $targets; do
     log="$(mktemp)"

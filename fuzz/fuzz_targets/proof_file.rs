@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(file) = ProofFile::from_bytes(data) else {
         return;
     };
-    assert_eq!(file.to_bytes(), data, "proof file encoding is not canonical");
+    assert_eq!(
+        file.to_bytes(),
+        data,
+        "proof file encoding is not canonical"
+    );
     let Some(vp) = superzk_fuzz::verifying_key_by_fingerprint(&file.vk) else {
         return;
     };

@@ -7,8 +7,8 @@ use superzk_keys::{
     encoding,
     signature::{Signature, SigningKey, VerificationKey},
     spending_key::{
-        Binding, FullViewingKey, IncomingViewingKey, SpendAuth, SpendingKey,
-        FULL_VIEWING_KEY_HRP, INCOMING_VIEWING_KEY_HRP, SPENDING_KEY_HRP,
+        Binding, FullViewingKey, IncomingViewingKey, SpendAuth, SpendingKey, FULL_VIEWING_KEY_HRP,
+        INCOMING_VIEWING_KEY_HRP, SPENDING_KEY_HRP,
     },
 };
 
@@ -45,7 +45,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = FullViewingKey::decode(text);
         let _ = IncomingViewingKey::decode(text);
     }
-    for hrp in [SPENDING_KEY_HRP, FULL_VIEWING_KEY_HRP, INCOMING_VIEWING_KEY_HRP] {
+    for hrp in [
+        SPENDING_KEY_HRP,
+        FULL_VIEWING_KEY_HRP,
+        INCOMING_VIEWING_KEY_HRP,
+    ] {
         if let Ok(text) = encoding::encode(hrp, data) {
             if let Ok(sk) = SpendingKey::decode(&text) {
                 assert_eq!(&sk.to_bytes()[..], data);
