@@ -333,6 +333,12 @@ pub fn run(params_dir: Option<PathBuf>, out: Option<PathBuf>) -> Result<(), CliE
             write_file_atomic(&path, &tx.to_bytes())?;
             println!("  wrote {}", path.display());
         }
+        // The wallets' full viewing keys, for `superzk audit`.
+        for (name, wallet) in [("alice", &alice), ("bob", &bob)] {
+            let path = dir.join(format!("{name}.fvk"));
+            write_file_atomic(&path, wallet.full_viewing_key().encode().as_bytes())?;
+            println!("  wrote {}", path.display());
+        }
     }
     Ok(())
 }

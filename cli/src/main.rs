@@ -6,6 +6,7 @@
 //!   files; exit 0 all valid, 1 some invalid, 2 unreadable or malformed.
 //! * `superzk fixtures DIR`: regenerates the committed test vectors.
 
+mod audit_cmd;
 mod demo;
 mod error;
 mod files;
@@ -60,6 +61,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = interop_cmd::Format::Native)]
         format: interop_cmd::Format,
     },
+    /// Audit with a full viewing key (received and spent notes, totals), and
+    /// make or check per-note disclosures.
+    Audit(audit_cmd::AuditArgs),
     /// Regenerate the test vectors in DIR (default: fixtures/).
     Fixtures {
         /// Target directory.
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo { params_dir, out } => demo::run(params_dir, out).map(|()| ExitCode::SUCCESS),
         Command::Verify { files, vks, format } => return interop_cmd::run(format, &files, &vks),
+        Command::Audit(args) => return audit_cmd::run(args),
         Command::Fixtures { dir, params_dir } => {
             fixtures::generate(&dir, params_dir).map(|()| ExitCode::SUCCESS)
         }
