@@ -13,6 +13,7 @@ mod files;
 mod fixtures;
 mod interop_cmd;
 mod ledger;
+mod setup_cmd;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -64,6 +65,9 @@ enum Command {
     /// Audit with a full viewing key (received and spent notes, totals), and
     /// make or check per-note disclosures.
     Audit(audit_cmd::AuditArgs),
+    /// The multi-party ceremony for a circuit's Groth16 parameters.
+    #[command(subcommand)]
+    Setup(setup_cmd::SetupCommand),
     /// Regenerate the test vectors in DIR (default: fixtures/).
     Fixtures {
         /// Target directory.
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo { params_dir, out } => demo::run(params_dir, out).map(|()| ExitCode::SUCCESS),
         Command::Verify { files, vks, format } => return interop_cmd::run(format, &files, &vks),
+        Command::Setup(cmd) => return setup_cmd::run(cmd),
         Command::Audit(args) => return audit_cmd::run(args),
         Command::Fixtures { dir, params_dir } => {
             fixtures::generate(&dir, params_dir).map(|()| ExitCode::SUCCESS)

@@ -39,7 +39,7 @@ use phase1::{Phase1Contribution, Powers};
 use phase2::Phase2Contribution;
 
 /// Called with the number of points just processed (from several threads).
-pub type Progress = dyn Fn(u64) + Sync;
+pub type Progress<'a> = dyn Fn(u64) + Sync + 'a;
 
 /// Why a transcript cannot be used.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -69,6 +69,24 @@ pub enum CeremonyError {
     /// The circuit does not synthesize.
     #[error("the circuit does not synthesize: {0}")]
     Circuit(String),
+}
+
+/// The randomness of one contribution: a ChaCha20 stream seeded with the
+/// hash of 64 bytes from the operating system and the participant's own
+/// text, so that either source alone suffices if the other is weak.
+pub fn contribution_rng(user_entropy: &[u8]) -> rand_chacha::ChaCha20Rng {
+    use rand_core::SeedableRng;
+    let mut os = [0u8; 64];
+    rand_core::OsRng.fill_bytes(&mut os);
+    let mut h = Blake2b::<U32>::new();
+    h.update(b"SuperZK ceremony entropy");
+    h.update(os);
+    h.update(user_entropy);
+    let mut seed: [u8; 32] = h.finalize().into();
+    zeroize::Zeroize::zeroize(&mut os);
+    let rng = rand_chacha::ChaCha20Rng::from_seed(seed);
+    zeroize::Zeroize::zeroize(&mut seed);
+    rng
 }
 
 /// A circuit's constraint system, as the ceremony needs it.
@@ -245,7 +263,7 @@ impl Transcript {
     pub fn contribute<R: RngCore + CryptoRng>(
         &mut self,
         rng: &mut R,
-        progress: &Progress,
+        progress: &Progress<'_>,
     ) -> [u8; 64] {
         let digest = *self.digests().last().expect("nonempty");
         match &mut self.params {

@@ -89,7 +89,7 @@ impl Powers {
         &mut self,
         digest: &[u8; 64],
         rng: &mut R,
-        progress: &Progress,
+        progress: &Progress<'_>,
     ) -> Phase1Contribution {
         let mut secrets = [nonzero(rng), nonzero(rng), nonzero(rng)];
         let [t, a, b] = secrets;
@@ -226,7 +226,12 @@ pub(crate) fn nonzero<R: RngCore + CryptoRng>(rng: &mut R) -> Fr {
 }
 
 /// `v[i] ← c·x^i·v[i]`, in parallel chunks.
-fn scale_powers<A: AffineRepr<ScalarField = Fr>>(v: &mut [A], c: Fr, x: Fr, progress: &Progress) {
+fn scale_powers<A: AffineRepr<ScalarField = Fr>>(
+    v: &mut [A],
+    c: Fr,
+    x: Fr,
+    progress: &Progress<'_>,
+) {
     const CHUNK: usize = 256;
     v.par_chunks_mut(CHUNK).enumerate().for_each(|(k, chunk)| {
         let mut s = c * x.pow([(k * CHUNK) as u64]);

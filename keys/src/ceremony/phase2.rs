@@ -170,7 +170,7 @@ pub fn contribute<R: RngCore + CryptoRng>(
     pk: &mut ProvingKey<ark_bls12_381::Bls12_381>,
     digest: &[u8; 64],
     rng: &mut R,
-    progress: &Progress,
+    progress: &Progress<'_>,
 ) -> Phase2Contribution {
     let mut s = nonzero(rng);
     let mut s_inv = s.inverse().expect("nonzero");
