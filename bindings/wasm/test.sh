@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The Wasm binding's tests, from a bare Debian 12 machine: installs what it
+# needs (skipped when present), builds superzk-wasm for wasm32-unknown-unknown
+# with Debian's rustc-web (the rustup toolchain has no wasm32 standard library
+# and cannot fetch one), generates the npm package for the web and for Node
+# with wasm-bindgen, shrinks it with wasm-opt, then runs the Node tests and
+# the headless-Chromium test.
+#
+# Caches: apt packages, wasm-bindgen-cli (~/.cargo/bin), the wasm32 build
+# (SUPERZK_WASM_TARGET_DIR, default target/wasm32-build), node_modules.
+set -euo pipefail
+cd "$(dirname "$0")"
+HERE="$PWD"
+ROOT="$(cd ../.. && pwd)"
+START=$SECONDS
+stage() { echo "== wasm: $* ($((SECONDS - START)) s)"; }
+
+# --- system packages ---------------------------------------------------------
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-19 binaryen chromium)
+command -v node >/dev/null || APT_PACKAGES+=(nodejs)
+command -v npm >/dev/null || APT_PACKAGES+=(npm)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    stage "apt-get install ${missing[*]}"
+    SUDO=""
+    [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- native parts: the `superzk` verifier, and the demo proving keys ---------
+NATIVE_TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+export SUPERZK_PARAMS_DIR="${SUPERZK_PARAMS_DIR:-$ROOT/target/superzk-params}"
+stage "native build (superzk, demo_keys)"
+cargo build --release -q -p superzk-cli -p superzk-wasm --example demo_keys
+export SUPERZK_BIN="$NATIVE_TARGET/release/superzk"
+export SUPERZK_WASM_KEYS="$HERE/artifacts/keys"
+mkdir -p "$SUPERZK_WASM_KEYS"
+"$NATIVE_TARGET/release/examples/demo_keys" "$SUPERZK_WASM_KEYS" >/dev/null
+
+# --- wasm32 build with Debian's rustc-web and build-std -----------------------
+WASM_TARGET="${SUPERZK_WASM_TARGET_DIR:-$ROOT/target/wasm32-build}"
+stage "wasm32 build ($(/usr/bin/rustc --version))"
+(
+    export PATH="/usr/bin:$PATH" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$WASM_TARGET"
+    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld
+    # One codegen unit and LTO: the prover's field arithmetic inlines across
+    # crates (faster proofs, smaller .wasm), at the price of a longer build.
+    export CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+    unset RUSTFLAGS
+    cd "$ROOT"
+    cargo build -q --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort -p superzk-wasm
+)
+RAW_WASM="$WASM_TARGET/wasm32-unknown-unknown/release/superzk_wasm.wasm"
+
+# --- wasm-bindgen, at exactly the version in Cargo.lock ----------------------
+BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")"
+BINDGEN="${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen"
+if [[ "$("$BINDGEN" --version 2>/dev/null)" != "wasm-bindgen $BINDGEN_VERSION" ]]; then
+    stage "cargo install wasm-bindgen-cli $BINDGEN_VERSION"
+    cargo install -q wasm-bindgen-cli --version "$BINDGEN_VERSION"
+fi
+stage "wasm-opt, then wasm-bindgen $BINDGEN_VERSION (web, nodejs)"
+# Debian's binaryen (108) mis-optimises the externref table wasm-bindgen
+# adds, so it runs on rustc's output, before wasm-bindgen.
+OPT_DIR="$WASM_TARGET/opt"
+mkdir -p "$OPT_DIR"
+wasm-opt -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+    --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
+    "$RAW_WASM" -o "$OPT_DIR/superzk_wasm.wasm"
+echo "   .wasm from rustc $(stat -c %s "$RAW_WASM") bytes, after wasm-opt $(stat -c %s "$OPT_DIR/superzk_wasm.wasm") bytes"
+for target in web nodejs; do
+    out="pkg-${target%js}"
+    rm -rf "$out"
+    "$BINDGEN" --target "$target" --typescript --out-dir "$out" "$OPT_DIR/superzk_wasm.wasm"
+    echo "   $out/superzk_wasm_bg.wasm: $(stat -c %s "$out/superzk_wasm_bg.wasm") bytes"
+done
+
+# --- npm: playwright-core drives Debian's Chromium ----------------------------
+if [[ ! -d node_modules/playwright-core ]]; then
+    stage "npm install"
+    npm install --no-audit --no-fund --loglevel=error
+fi
+
+stage "Node tests"
+node --test tests/*.test.mjs
+stage "browser test (headless Chromium)"
+node tests/browser.mjs
+stage "passed"
