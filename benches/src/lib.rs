@@ -1,6 +1,10 @@
 //! Shared set-up for SuperZK's benchmarks: cached parameters and honest
-//! witnesses for each circuit.
+//! witnesses for each circuit, the Zcash Sapling baseline ([`sapling`]) and
+//! the measuring helpers of the `compare` binary ([`measure`]).
 #![deny(missing_docs)]
+
+pub mod measure;
+pub mod sapling;
 
 use std::path::PathBuf;
 
@@ -22,15 +26,49 @@ use superzk_circuits::{
 use superzk_keys::params::ParameterCache;
 use superzk_prover::ProvingKeys;
 
-/// Parameters for benchmarks, cached under `target/superzk-params`.
-pub fn proving_keys() -> ProvingKeys {
-    let dir = std::env::var_os("SUPERZK_PARAMS_DIR")
+/// Seed of the benchmarks' (insecure) parameters.
+pub const BENCH_SEED: &[u8] = b"superzk benches";
+
+/// Where benchmark parameters are cached: `$SUPERZK_PARAMS_DIR`, else
+/// `target/superzk-params`.
+pub fn params_dir() -> PathBuf {
+    std::env::var_os("SUPERZK_PARAMS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/superzk-params")
-        });
-    ProvingKeys::insecure_from_cache(&ParameterCache::new(dir), b"superzk benches", |_| {})
+        })
+}
+
+/// Parameters for benchmarks, cached in [`params_dir`].
+pub fn proving_keys() -> ProvingKeys {
+    ProvingKeys::insecure_from_cache(&ParameterCache::new(params_dir()), BENCH_SEED, |_| {})
         .expect("parameters load or generate")
+}
+
+/// Loads the Spend parameters from the cache and makes one Spend proof:
+/// what a phone has to do. Returns the loading and proving times.
+pub fn one_spend_proof() -> (std::time::Duration, std::time::Duration) {
+    use ark_bls12_381::Bls12_381;
+    use ark_groth16::Groth16;
+    use rand_core::SeedableRng;
+    use superzk_circuits::spend::SpendCircuit;
+    use superzk_keys::params::CircuitKind;
+
+    let t = std::time::Instant::now();
+    let params = ParameterCache::new(params_dir())
+        .load_or_generate(CircuitKind::Spend, BENCH_SEED, |_| {})
+        .expect("parameters load or generate");
+    let loaded = t.elapsed();
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let witness = spend_witness(&mut rng);
+    let t = std::time::Instant::now();
+    Groth16::<Bls12_381>::create_random_proof_with_reduction(
+        SpendCircuit::new(witness),
+        &params.proving_key,
+        &mut rng,
+    )
+    .expect("proves");
+    (loaded, t.elapsed())
 }
 
 /// An honest Spend witness for a note among 100 others.

@@ -64,11 +64,14 @@
 //!
 //! *Subgroup checks.* The argument needs bilinearity on the prime-order
 //! subgroups; a point with a small-order component could, for instance,
-//! cancel out whenever `r_i` is a multiple of that order. So both entry points
-//! check that `A`, `C ∈ G1` and `B ∈ G2` are on the curve and in the
-//! prime-order subgroup (cheap endomorphism-based tests), however the proof
-//! was decoded. Verifying keys are trusted: load them with point validation
-//! (as `superzk-keys` does).
+//! cancel out whenever `r_i` is a multiple of that order. So [`verify_single`]
+//! and [`batch_verify`] check that `A`, `C ∈ G1` and `B ∈ G2` are on the curve
+//! and in the prime-order subgroup (endomorphism-based tests), however the
+//! proof was decoded. Those tests cost about a quarter of a batch, and a proof
+//! decoded with validation (`Proof::deserialize_compressed`, as the
+//! transaction decoder does) has already passed them: [`batch_verify_validated`]
+//! skips them for such proofs. Verifying keys are trusted: load them with
+//! point validation (as `superzk-keys` does).
 
 use std::ptr;
 
@@ -182,9 +185,23 @@ fn g1_ok(p: &G1Affine) -> bool {
     p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve()
 }
 
+/// Whether a batch must still check its proof points.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Points {
+    /// Check them (raw input).
+    Check,
+    /// They were validated when decoded.
+    Validated,
+}
+
 impl ProofItem<'_> {
     /// The checks that need no pairing: input count and proof points.
     fn check_well_formed(&self) -> Result<(), Groth16Error> {
+        self.check_shape(Points::Check)
+    }
+
+    /// The input count, and the proof points unless already validated.
+    fn check_shape(&self, points: Points) -> Result<(), Groth16Error> {
         let n_ic = self.pvk.vk.gamma_abc_g1.len();
         let got = self.public_inputs.len();
         if n_ic != got + 1 {
@@ -192,6 +209,9 @@ impl ProofItem<'_> {
                 expected: n_ic.saturating_sub(1),
                 got,
             });
+        }
+        if points == Points::Validated {
+            return Ok(());
         }
         let Proof { a, b, c } = self.proof;
         if !(g1_ok(a)
@@ -318,6 +338,37 @@ pub fn batch_verify<R: RngCore + CryptoRng>(
     items: &[ProofItem],
     rng: &mut R,
 ) -> Result<(), Groth16Error> {
+    batch(items, rng, Points::Check)
+}
+
+/// [`batch_verify`] for proofs whose points were already validated — on the
+/// curve and in the prime-order subgroups — when they were decoded (by
+/// `Proof::deserialize_compressed`/`deserialize_uncompressed` with
+/// validation, as `Transaction::from_bytes` and
+/// [`decode_proof`](crate::transaction::decode_proof) do) or that an honest
+/// prover made: it skips those checks, about a quarter of the batch's cost.
+/// Input counts are still checked.
+///
+/// Use it only for such proofs: for a proof point outside the subgroup (one
+/// made with an `*_unchecked` constructor or decoder) the batch is not sound.
+/// For proofs of unknown origin use [`batch_verify`].
+///
+/// # Errors
+///
+/// As [`batch_verify`], but never [`Groth16Error::MalformedProofAt`] for a
+/// batch of two or more.
+pub fn batch_verify_validated<R: RngCore + CryptoRng>(
+    items: &[ProofItem],
+    rng: &mut R,
+) -> Result<(), Groth16Error> {
+    batch(items, rng, Points::Validated)
+}
+
+fn batch<R: RngCore + CryptoRng>(
+    items: &[ProofItem],
+    rng: &mut R,
+    points: Points,
+) -> Result<(), Groth16Error> {
     match items {
         [] => return Ok(()),
         // One proof: the plain check is cheaper and needs no randomness.
@@ -327,7 +378,7 @@ pub fn batch_verify<R: RngCore + CryptoRng>(
     if let Some(err) = items
         .par_iter()
         .enumerate()
-        .find_map_first(|(i, item)| item.check_well_formed().err().map(|e| e.at(i)))
+        .find_map_first(|(i, item)| item.check_shape(points).err().map(|e| e.at(i)))
     {
         return Err(err);
     }
@@ -438,6 +489,7 @@ mod tests {
     use ark_groth16::{prepare_verifying_key, Groth16};
     use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
     use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+    use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
     use ark_snark::{CircuitSpecificSetupSNARK, SNARK};
     use ark_std::UniformRand;
     use rand_chacha::ChaCha20Rng;
@@ -700,15 +752,20 @@ mod tests {
         );
     }
 
-    #[test]
-    fn points_outside_the_subgroup_are_rejected() {
-        // Most points on E(Fq) are not in the order-q subgroup (cofactor ≈ 2^126).
-        let off = (1u64..)
+    /// A point on the curve outside the prime-order subgroup: most points of
+    /// E(Fq) are (the cofactor is about 2^126).
+    fn off_subgroup_point() -> G1Affine {
+        (1u64..)
             .find_map(|x| {
                 G1Affine::get_point_from_x_unchecked(x.into(), false)
                     .filter(|p| !p.is_in_correct_subgroup_assuming_on_curve())
             })
-            .expect("a point outside the subgroup");
+            .expect("a point outside the subgroup")
+    }
+
+    #[test]
+    fn points_outside_the_subgroup_are_rejected() {
+        let off = off_subgroup_point();
         let mut f = Fixture::new(4, 11);
         f.proofs[1].c = off;
         let items = f.items();
@@ -718,6 +775,77 @@ mod tests {
             Err(Groth16Error::MalformedProofAt { index: 1 })
         );
         assert_eq!(batch_verify_report(&items, &mut rng()), Err(vec![1]));
+    }
+
+    #[test]
+    fn validated_batch_accepts_valid_and_rejects_invalid_proofs() {
+        let f = Fixture::new(24, 13);
+        assert_eq!(batch_verify_validated(&f.items(), &mut rng()), Ok(()));
+        assert_eq!(batch_verify_validated(&[], &mut rng()), Ok(()));
+        // Tampered A (a valid subgroup point, just the wrong one).
+        let mut f = Fixture::new(16, 14);
+        f.proofs[3].a = f.proofs[5].a;
+        assert_eq!(
+            batch_verify_validated(&f.items(), &mut rng()),
+            Err(Groth16Error::Invalid)
+        );
+        // A wrong public input.
+        let mut f = Fixture::new(16, 15);
+        f.inputs[8][0] += Fr::from(1u64);
+        assert_eq!(
+            batch_verify_validated(&f.items(), &mut rng()),
+            Err(Groth16Error::Invalid)
+        );
+        // Proofs swapped between the two keys.
+        let mut f = Fixture::new(16, 16);
+        f.proofs.swap(6, 9);
+        assert_eq!(
+            batch_verify_validated(&f.items(), &mut rng()),
+            Err(Groth16Error::Invalid)
+        );
+        // A batch of one still names its item.
+        let mut f = Fixture::new(1, 17);
+        f.inputs[0][0] += Fr::from(1u64);
+        assert_eq!(
+            batch_verify_validated(&f.items(), &mut rng()),
+            Err(Groth16Error::InvalidAt { index: 0 })
+        );
+    }
+
+    #[test]
+    fn validated_batch_still_checks_input_counts() {
+        let mut f = Fixture::new(6, 18);
+        f.inputs[4].push(Fr::from(1u64));
+        assert_eq!(
+            batch_verify_validated(&f.items(), &mut rng()),
+            Err(Groth16Error::WrongInputCountAt {
+                index: 4,
+                expected: 1,
+                got: 2
+            })
+        );
+    }
+
+    #[test]
+    fn checked_batch_rejects_what_the_validated_batch_trusts() {
+        // The checked path is the one for raw input: a point outside the
+        // subgroup is named there, whereas the validated path leaves it to the
+        // decoder (which rejects it: see the transaction decoder's tests).
+        let off = off_subgroup_point();
+        let mut f = Fixture::new(4, 19);
+        f.proofs[2].a = off;
+        assert_eq!(
+            batch_verify(&f.items(), &mut rng()),
+            Err(Groth16Error::MalformedProofAt { index: 2 })
+        );
+        let mut bytes = Vec::new();
+        f.proofs[2]
+            .serialize_compressed(&mut bytes)
+            .expect("serializes");
+        assert!(
+            Proof::<Bls12_381>::deserialize_compressed(&bytes[..]).is_err(),
+            "validated decoding rejects the point the validated batch would not check"
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ use superzk_keys::{
 
 use crate::{
     error::{hex_fr, TxError},
-    groth16::{batch_verify, batch_verify_report, ProofItem},
+    groth16::{batch_verify_report, batch_verify_validated, ProofItem},
     transaction::{OutputDescription, SpendDescription, Transaction},
 };
 
@@ -262,6 +262,11 @@ pub struct BatchFailure {
 /// every proof of every transaction in a single randomized Groth16 batch (one
 /// multi-Miller loop, one final exponentiation). If the batch fails, each
 /// transaction's proofs are checked on their own to name the culprits.
+///
+/// The batch trusts that the proof points are in their subgroups, as they
+/// are for transactions from [`Transaction::from_bytes`] or the builder (see
+/// [`batch_verify_validated`]); a transaction assembled in memory from
+/// unchecked points must go through [`verify_transaction`].
 pub fn verify_batch<R: RngCore + CryptoRng>(
     txs: &[Transaction],
     keys: &VerifyingKeys,
@@ -296,7 +301,10 @@ pub fn verify_batch<R: RngCore + CryptoRng>(
         .filter(|(i, _)| !cheap_failed.contains(i))
         .flat_map(|(_, (tx, inp))| proof_items(tx, keys, inp))
         .collect();
-    if batch_verify(&items, rng).is_err() {
+    // A `Transaction`'s proofs come from `Transaction::from_bytes`, which
+    // validates every point, or from the builder: the batch need not check
+    // subgroup membership again.
+    if batch_verify_validated(&items, rng).is_err() {
         for (i, tx) in txs.iter().enumerate() {
             if cheap_failed.contains(&i) {
                 continue;

@@ -1,0 +1,685 @@
+//! `compare`: SuperZK against Zcash Sapling, side by side, in one process.
+//!
+//! ```text
+//! cargo run --release --bin compare [-- --quick] [-- --json]
+//! ```
+//!
+//! Measures, with the same thread count for both systems: proving times of
+//! Spend and Output (one thread), single-proof verification, batch
+//! verification of 64 proofs against verifying them one by one, the
+//! throughput gain of proving 8 proofs on all cores, the peak memory of a
+//! process that makes one Spend proof, and the time a block validator needs
+//! for the proofs and signatures of 1,000 actions. Prints a table; with
+//! `--json` the last line is one JSON object of the ratios and figures.
+//! `--quick` takes fewer samples (the whole run stays under 3 minutes on two
+//! cores once parameters are cached); the default takes more and reports
+//! medians.
+//!
+//! Threads: bellman (Zcash's prover) runs its work on rayon's *global* pool
+//! and refuses to be called from inside a pool, so this binary makes the
+//! global pool one thread (the one-thread measurements of both systems run
+//! from the main thread on it) and runs its all-cores measurements, which are
+//! SuperZK's alone, in a separate pool of `RAYON_NUM_THREADS` (default: all
+//! cores) threads.
+
+use std::{path::Path, process::Command};
+
+use ark_bls12_381::Bls12_381;
+use ark_groth16::{Groth16, Proof};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{OsRng, SeedableRng};
+use rayon::prelude::*;
+use serde_json::{json, Map, Value};
+use superzk_benches::{
+    constraints,
+    measure::{child_peak_rss_mib, median, secs, time},
+    one_spend_proof, output_witness, params_dir, proving_keys, sapling, spend_witness,
+};
+use superzk_circuits::{
+    asset::AssetInfo, note::AssetId, output::OutputCircuit, spend::SpendCircuit,
+};
+use superzk_keys::spending_key::SpendingKey;
+use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
+use superzk_verifier::{
+    groth16::{batch_verify, batch_verify_validated, verify_single, ProofItem},
+    transaction::Transaction,
+    verify::{verify_batch, AnyAnchor},
+};
+
+/// The hidden flag that makes this binary the one-Spend child process.
+const CHILD_FLAG: &str = "--one-spend-child";
+
+/// How many samples each measurement takes.
+struct Plan {
+    quick: bool,
+    /// Proving samples per circuit and system (one thread).
+    prove: usize,
+    /// Rounds of single verifications (each round verifies `verify_round`
+    /// proofs) per system.
+    verify_rounds: usize,
+    verify_round: usize,
+    /// Repetitions of the 64-proof batch comparison.
+    batch: usize,
+    /// Repetitions of the 8-proof throughput comparison.
+    parallel: usize,
+    /// Distinct 4-action transactions built for the block.
+    block_txs: usize,
+    /// Repetitions of the block verification.
+    block: usize,
+}
+
+impl Plan {
+    fn new(quick: bool) -> Self {
+        if quick {
+            Self {
+                quick,
+                prove: 1,
+                verify_rounds: 5,
+                verify_round: 10,
+                batch: 3,
+                parallel: 1,
+                block_txs: 2,
+                block: 3,
+            }
+        } else {
+            Self {
+                quick,
+                prove: 5,
+                verify_rounds: 21,
+                verify_round: 20,
+                batch: 9,
+                parallel: 3,
+                block_txs: 5,
+                block: 9,
+            }
+        }
+    }
+}
+
+/// The table and the JSON object being filled in.
+#[derive(Default)]
+struct Report {
+    rows: Vec<[String; 4]>,
+    json: Map<String, Value>,
+}
+
+impl Report {
+    fn row(&mut self, what: &str, ours: String, theirs: String, ratio: String) {
+        self.rows.push([what.into(), ours, theirs, ratio]);
+    }
+
+    fn key(&mut self, key: &str, value: f64) {
+        // Four significant digits: the measurements are no more precise.
+        let rounded = format!("{value:.4e}").parse::<f64>().unwrap_or(value);
+        self.json.insert(key.into(), json!(rounded));
+    }
+
+    fn print(&self) {
+        let header = ["measurement", "SuperZK", "baseline", "ratio"];
+        let widths: Vec<usize> = (0..4)
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .map(|r| r[c].chars().count())
+                    .chain([header[c].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |r: [&str; 4]| {
+            let cells: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            println!("| {} |", cells.join(" | "));
+        };
+        line(header);
+        let dashes: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        println!("|-{}-|", dashes.join("-|-"));
+        for r in &self.rows {
+            line([&r[0], &r[1], &r[2], &r[3]]);
+        }
+    }
+}
+
+fn ms(s: f64) -> String {
+    format!("{:.3} ms", s * 1e3)
+}
+
+fn sec(s: f64) -> String {
+    format!("{s:.3} s")
+}
+
+fn ratio(x: f64) -> String {
+    format!("{x:.3}")
+}
+
+/// Threads of the all-cores pool: `RAYON_NUM_THREADS`, else all cores.
+fn all_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+}
+
+fn prove_spend(keys: &ProvingKeys, seed: u64) -> Proof<Bls12_381> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let w = spend_witness(&mut ChaCha20Rng::seed_from_u64(1));
+    Groth16::<Bls12_381>::create_random_proof_with_reduction(
+        SpendCircuit::new(w),
+        &keys.spend.proving_key,
+        &mut rng,
+    )
+    .expect("proves")
+}
+
+/// Constraint counts.
+fn constraint_rows(report: &mut Report) {
+    let (ours_s, ours_o) = (
+        constraints(SpendCircuit::blank()),
+        constraints(OutputCircuit::blank()),
+    );
+    let (sap_s, sap_o) = (sapling::spend_constraints(), sapling::output_constraints());
+    report.row(
+        "Spend constraints",
+        ours_s.to_string(),
+        format!("{sap_s} (Sapling)"),
+        ratio(ours_s as f64 / sap_s as f64),
+    );
+    report.row(
+        "Output constraints",
+        ours_o.to_string(),
+        format!("{sap_o} (Sapling)"),
+        ratio(ours_o as f64 / sap_o as f64),
+    );
+    report.key("spend_constraints", ours_s as f64);
+    report.key("sapling_spend_constraints", sap_s as f64);
+    report.key("output_constraints", ours_o as f64);
+    report.key("sapling_output_constraints", sap_o as f64);
+}
+
+/// Proving times, ours and Sapling's interleaved sample by sample so that
+/// load from elsewhere on the machine hits both alike.
+fn proving(
+    report: &mut Report,
+    plan: &Plan,
+    keys: &ProvingKeys,
+    sap: &sapling::SaplingParams,
+    all: &rayon::ThreadPool,
+) -> f64 {
+    let spend = spend_witness(&mut ChaCha20Rng::seed_from_u64(1));
+    let output = output_witness(&mut ChaCha20Rng::seed_from_u64(2));
+    let sap_spend = sapling::spend_instance(3);
+    let sap_output = sapling::output_instance(4);
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let ours_spend = |rng: &mut ChaCha20Rng| {
+        secs(|| {
+            Groth16::<Bls12_381>::create_random_proof_with_reduction(
+                SpendCircuit::new(spend.clone()),
+                &keys.spend.proving_key,
+                rng,
+            )
+            .expect("proves");
+        })
+    };
+    let ours_output = |rng: &mut ChaCha20Rng| {
+        secs(|| {
+            Groth16::<Bls12_381>::create_random_proof_with_reduction(
+                OutputCircuit::new(output.clone()),
+                &keys.output.proving_key,
+                rng,
+            )
+            .expect("proves");
+        })
+    };
+    // One thread: from the main thread, on the one-thread global pool.
+    let (mut os, mut ss, mut oo, mut so) = (vec![], vec![], vec![], vec![]);
+    for i in 0..plan.prove {
+        os.push(ours_spend(&mut rng));
+        ss.push(secs(|| {
+            sapling::prove(sap_spend.circuit.clone(), &sap.spend, i as u64);
+        }));
+        oo.push(ours_output(&mut rng));
+        so.push(secs(|| {
+            sapling::prove(sap_output.circuit.clone(), &sap.output, i as u64);
+        }));
+    }
+    let (os, ss, oo, so) = (median(&os), median(&ss), median(&oo), median(&so));
+    report.row("Spend prove (1 thread)", sec(os), sec(ss), ratio(os / ss));
+    report.row("Output prove (1 thread)", sec(oo), sec(so), ratio(oo / so));
+    report.key("spend_prove_s", os);
+    report.key("sapling_spend_prove_s", ss);
+    report.key("spend_prove_vs_sapling", os / ss);
+    report.key("output_prove_s", oo);
+    report.key("sapling_output_prove_s", so);
+    report.key("output_prove_vs_sapling", oo / so);
+    if !plan.quick {
+        // bellman cannot run in a pool of our choosing: SuperZK alone here.
+        let (mut a_s, mut a_o) = (vec![], vec![]);
+        all.install(|| {
+            for _ in 0..plan.prove {
+                a_s.push(ours_spend(&mut rng));
+                a_o.push(ours_output(&mut rng));
+            }
+        });
+        let (a_s, a_o) = (median(&a_s), median(&a_o));
+        let label = |c: &str| {
+            format!(
+                "{c} prove (one proof, all {} cores)",
+                all.current_num_threads()
+            )
+        };
+        report.row(&label("Spend"), sec(a_s), "-".into(), String::new());
+        report.row(&label("Output"), sec(a_o), "-".into(), String::new());
+        report.key("spend_prove_all_cores_s", a_s);
+    }
+    os
+}
+
+/// Single-proof verification, one thread, ours (with the proof-point checks)
+/// against Zcash's (which leaves them to its decoder).
+fn verification(
+    report: &mut Report,
+    plan: &Plan,
+    keys: &ProvingKeys,
+    sap: &sapling::SaplingParams,
+) {
+    let spend = spend_witness(&mut ChaCha20Rng::seed_from_u64(1));
+    let proof = prove_spend(keys, 6);
+    let inputs = spend.public_inputs().to_field_elements();
+    let item = ProofItem {
+        pvk: &keys.spend.verifying.prepared,
+        proof: &proof,
+        public_inputs: &inputs,
+    };
+    let sap_spend = sapling::spend_instance(3);
+    let sap_proof = sapling::prove(sap_spend.circuit.clone(), &sap.spend, 7);
+    assert!(
+        sapling::verify(&sap.spend_pvk, &sap_proof, &sap_spend.inputs),
+        "the Sapling baseline's proof verifies"
+    );
+    let n = plan.verify_round;
+    let (mut ours, mut theirs) = (vec![], vec![]);
+    for _ in 0..plan.verify_rounds {
+        ours.push(secs(|| (0..n).for_each(|_| verify_single(&item).expect("valid"))) / n as f64);
+        theirs.push(
+            secs(|| {
+                (0..n).for_each(|_| {
+                    assert!(sapling::verify(
+                        &sap.spend_pvk,
+                        &sap_proof,
+                        &sap_spend.inputs
+                    ))
+                })
+            }) / n as f64,
+        );
+    }
+    let (o, t) = (median(&ours), median(&theirs));
+    report.row(
+        "Spend verify (1 proof, 1 thread)",
+        ms(o),
+        ms(t),
+        ratio(o / t),
+    );
+    report.key("verify_s", o);
+    report.key("sapling_verify_s", t);
+    report.key("verify_vs_sapling", o / t);
+}
+
+/// 64 distinct Spend proofs: `base` real ones, re-randomized (a re-randomized
+/// Groth16 proof is a fresh valid proof of the same statement, and costs the
+/// verifier exactly as much).
+fn sixty_four(keys: &ProvingKeys, base: &[Proof<Bls12_381>]) -> Vec<Proof<Bls12_381>> {
+    let mut rng = ChaCha20Rng::seed_from_u64(8);
+    (0..64)
+        .map(|i| {
+            Groth16::<Bls12_381>::rerandomize_proof(
+                &keys.spend.verifying.prepared.vk,
+                &base[i % base.len()],
+                &mut rng,
+            )
+        })
+        .collect()
+}
+
+/// Batch of 64 against one by one, both on one thread; the batch also on all
+/// cores.
+fn batching(
+    report: &mut Report,
+    plan: &Plan,
+    keys: &ProvingKeys,
+    base: &[Proof<Bls12_381>],
+    all: &rayon::ThreadPool,
+) {
+    let proofs = sixty_four(keys, base);
+    let inputs = spend_witness(&mut ChaCha20Rng::seed_from_u64(1))
+        .public_inputs()
+        .to_field_elements();
+    let items: Vec<ProofItem> = proofs
+        .iter()
+        .map(|proof| ProofItem {
+            pvk: &keys.spend.verifying.prepared,
+            proof,
+            public_inputs: &inputs,
+        })
+        .collect();
+    let (mut single, mut validated, mut checked, mut all_cores) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..plan.batch {
+        single.push(secs(|| {
+            items.iter().for_each(|i| verify_single(i).expect("valid"))
+        }));
+        validated.push(secs(|| {
+            batch_verify_validated(&items, &mut OsRng).expect("valid")
+        }));
+        checked.push(secs(|| batch_verify(&items, &mut OsRng).expect("valid")));
+        all_cores.push(
+            all.install(|| secs(|| batch_verify_validated(&items, &mut OsRng).expect("valid"))),
+        );
+    }
+    let (s, v, c, a) = (
+        median(&single),
+        median(&validated),
+        median(&checked),
+        median(&all_cores),
+    );
+    report.row(
+        "64 Spend proofs, batch (decoded proofs) vs one by one, 1 thread",
+        ms(v),
+        format!("{} one by one", ms(s)),
+        ratio(v / s),
+    );
+    report.row(
+        "64 Spend proofs, batch with point checks vs one by one, 1 thread",
+        ms(c),
+        format!("{} one by one", ms(s)),
+        ratio(c / s),
+    );
+    report.row(
+        "64 Spend proofs, batch (decoded proofs), all cores",
+        format!("{} ({}/proof)", ms(a), ms(a / 64.0)),
+        String::new(),
+        String::new(),
+    );
+    report.key("batch64_vs_single", v / s);
+    report.key("batch64_checked_vs_single", c / s);
+    report.key("batch64_per_proof_s", v / 64.0);
+    report.key("batch64_all_cores_per_proof_s", a / 64.0);
+}
+
+/// Throughput of proving 8 Spend proofs, one rayon task per proof, on all
+/// cores against one thread. Returns the proofs made.
+fn parallel(
+    report: &mut Report,
+    plan: &Plan,
+    keys: &ProvingKeys,
+    all: &rayon::ThreadPool,
+) -> Vec<Proof<Bls12_381>> {
+    let threads = all.current_num_threads();
+    let prove8 = || -> Vec<Proof<Bls12_381>> {
+        (0..8u64)
+            .into_par_iter()
+            .map(|i| prove_spend(keys, 100 + i))
+            .collect()
+    };
+    let (mut one, mut many) = (vec![], vec![]);
+    let mut proofs = vec![];
+    for _ in 0..plan.parallel {
+        one.push(secs(|| drop(prove8())));
+        let (t, p) = all.install(|| time(prove8));
+        many.push(t);
+        proofs = p;
+    }
+    let (o, a) = (median(&one), median(&many));
+    report.row(
+        &format!("8 Spend proofs, all {threads} cores vs 1 thread"),
+        format!("{} ({:.2} proofs/s)", sec(a), 8.0 / a),
+        format!("{} on 1 thread", sec(o)),
+        format!("{:.2}x speed-up", o / a),
+    );
+    report.key("parallel_speedup", o / a);
+    report.key("threads", threads as f64);
+    proofs
+}
+
+/// Builds `n` distinct transactions of 2 spends and 2 outputs each and
+/// returns them decoded from their bytes, as a validator receives them.
+fn transactions(keys: &ProvingKeys, n: usize) -> Vec<Transaction> {
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let mut alice = Wallet::new(SpendingKey::random(&mut rng));
+    let bob = Wallet::new(SpendingKey::random(&mut rng));
+    let native = AssetInfo::native();
+    let mut b = TransactionBuilder::new();
+    b.add_public_input(AssetId::native(), 200 * n as u64);
+    for _ in 0..2 * n {
+        b.add_output(None, alice.address(0), native.clone(), 100, [0; 64]);
+    }
+    let shield = b.build(keys, &mut rng).expect("shielding builds");
+    alice.scan(&shield).expect("alice scans");
+    (0..n)
+        .map(|_| {
+            let tx = alice
+                .transfer(
+                    keys,
+                    &bob.address(0),
+                    &[(native.clone(), 150)],
+                    0,
+                    [0; 64],
+                    &mut rng,
+                )
+                .expect("transfer builds");
+            assert_eq!(
+                (tx.spends.len(), tx.outputs.len()),
+                (2, 2),
+                "a transfer of 150 from notes of 100 spends two and makes two"
+            );
+            alice.scan(&tx).expect("alice scans");
+            Transaction::from_bytes(&tx.to_bytes()).expect("decodes")
+        })
+        .collect()
+}
+
+/// A block of 1,000 actions (250 transactions of 2 spends and 2 outputs,
+/// copies of a few distinct ones), its proofs and signatures verified in one
+/// batch.
+fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::ThreadPool) {
+    let (build, distinct) = all.install(|| time(|| transactions(keys, plan.block_txs)));
+    let txs: Vec<Transaction> = (0..250)
+        .map(|i| distinct[i % distinct.len()].clone())
+        .collect();
+    let actions: usize = txs.iter().map(|t| t.spends.len() + t.outputs.len()).sum();
+    assert_eq!(actions, 1000);
+    let vks = keys.verifying_keys();
+    let bytes: Vec<Vec<u8>> = txs.iter().map(Transaction::to_bytes).collect();
+    let decode = all.install(|| {
+        median(
+            &(0..plan.block)
+                .map(|_| {
+                    secs(|| {
+                        bytes
+                            .par_iter()
+                            .for_each(|b| drop(Transaction::from_bytes(b).expect("decodes")))
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+    });
+    let verify = all.install(|| {
+        median(
+            &(0..plan.block)
+                .map(|_| {
+                    secs(|| verify_batch(&txs, &vks, &AnyAnchor, &mut OsRng).expect("valid block"))
+                })
+                .collect::<Vec<_>>(),
+        )
+    });
+    report.row(
+        "Block of 1,000 actions (250 tx): proofs + signatures, one batch, all cores",
+        sec(verify),
+        format!("decoding them: {}", sec(decode)),
+        format!("{:.0} actions/s", 1000.0 / verify),
+    );
+    report.row(
+        &format!("  (building its {} distinct transactions)", distinct.len()),
+        sec(build),
+        String::new(),
+        String::new(),
+    );
+    report.key("block_1000_actions_s", verify);
+    report.key("block_1000_decode_s", decode);
+}
+
+/// Peak memory of a child process that loads the Spend parameters and makes
+/// one proof (this binary, started with [`CHILD_FLAG`]).
+fn memory(report: &mut Report) {
+    let rss = std::env::current_exe()
+        .map_err(|e| e.to_string())
+        .and_then(|exe| child_peak_rss_mib(&exe, &[CHILD_FLAG]).map_err(|e| e.to_string()));
+    match rss {
+        Ok(mib) => {
+            report.row(
+                "Peak RSS, process loading params + 1 Spend proof",
+                format!("{mib:.1} MiB"),
+                String::new(),
+                String::new(),
+            );
+            report.key("spend_peak_rss_mib", mib);
+        }
+        Err(e) => eprintln!("compare: peak memory not measured: {e}"),
+    }
+}
+
+/// The Wasm binding's own benchmark, when it and `node` are there.
+fn wasm(report: &mut Report, native_one_thread_spend: f64) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let script = root.join("bindings/wasm/bench.mjs");
+    let pkg = root.join("bindings/wasm/pkg-node");
+    let skip = |why: String| println!("Wasm section skipped: {why}");
+    if !script.is_file() {
+        return skip(format!("{} does not exist", script.display()));
+    }
+    if !pkg.is_dir() {
+        return skip(format!(
+            "{} does not exist (build the Wasm binding first)",
+            pkg.display()
+        ));
+    }
+    let out = match Command::new("node")
+        .arg(&script)
+        .arg("--json")
+        .current_dir(&root)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => return skip(format!("node could not be run ({e}); is it on PATH?")),
+    };
+    if !out.status.success() {
+        return skip(format!(
+            "node bench.mjs failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let parsed: Result<Value, _> = serde_json::from_str(last);
+    let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
+    match parsed {
+        Ok(v) => match (
+            field(&v, "wasm_spend_prove_s"),
+            field(&v, "wasm_size_bytes"),
+        ) {
+            (Some(t), Some(size)) => {
+                report.row(
+                    "Spend prove in Wasm (node) vs native, 1 thread",
+                    sec(t),
+                    format!("{} native", sec(native_one_thread_spend)),
+                    ratio(t / native_one_thread_spend),
+                );
+                report.row(
+                    "Wasm module size",
+                    format!("{:.2} MiB", size / (1024.0 * 1024.0)),
+                    String::new(),
+                    String::new(),
+                );
+                report.key("wasm_spend_prove_s", t);
+                report.key("wasm_spend_prove_vs_native", t / native_one_thread_spend);
+                report.key("wasm_size_bytes", size);
+            }
+            _ => skip(format!(
+                "bench.mjs's last line lacks wasm_spend_prove_s or wasm_size_bytes: {last}"
+            )),
+        },
+        Err(e) => skip(format!("bench.mjs's last line is not JSON ({e}): {last}")),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == CHILD_FLAG) {
+        one_spend_proof();
+        return;
+    }
+    let known = ["--quick", "--json"];
+    if let Some(bad) = args.iter().find(|a| !known.contains(&a.as_str())) {
+        eprintln!("compare: unknown argument {bad}; usage: compare [--quick] [--json]");
+        std::process::exit(2);
+    }
+    let plan = Plan::new(args.iter().any(|a| a == "--quick"));
+    let json_out = args.iter().any(|a| a == "--json");
+    // See the module documentation: the global pool is the one-thread one.
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()
+        .expect("the global thread pool is set up first");
+    let all = pool(all_threads());
+    let mut report = Report::default();
+    let started = std::time::Instant::now();
+    let progress = |what: &str| eprintln!("[{:6.1} s] {what}", started.elapsed().as_secs_f64());
+
+    // Memory first, while this process is still small and idle.
+    progress("peak memory of a one-Spend process");
+    memory(&mut report);
+    progress("loading parameters (SuperZK, Sapling; generated and cached on first use)");
+    let (ours_load, keys) = time(proving_keys);
+    let (sap_load, sap) = time(|| {
+        sapling::SaplingParams::load_or_generate(&params_dir()).expect("Sapling parameters")
+    });
+    eprintln!("  SuperZK parameters in {ours_load:.2} s, Sapling's in {sap_load:.2} s");
+    constraint_rows(&mut report);
+    progress("proving");
+    let spend_1 = proving(&mut report, &plan, &keys, &sap, &all);
+    progress("verifying");
+    verification(&mut report, &plan, &keys, &sap);
+    progress("proving 8 proofs on all cores and on one");
+    let proofs = parallel(&mut report, &plan, &keys, &all);
+    progress("batch of 64");
+    batching(&mut report, &plan, &keys, &proofs, &all);
+    progress("block of 1,000 actions");
+    block(&mut report, &plan, &keys, &all);
+    progress("Wasm");
+    wasm(&mut report, spend_1);
+    progress("done");
+
+    println!(
+        "SuperZK vs Zcash Sapling (sapling-crypto 0.9, groth16 0.2), {} mode, {} threads",
+        if plan.quick { "quick" } else { "careful" },
+        all.current_num_threads()
+    );
+    report.print();
+    if json_out {
+        println!("{}", Value::Object(report.json));
+    }
+}
