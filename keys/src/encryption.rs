@@ -197,7 +197,7 @@ pub struct EncryptedNote {
 /// (The `blake2` crate's `Blake2bMac` with an empty key is not the standard
 /// unkeyed hash: it hashes an extra all-zero key block. This drives the core
 /// directly instead.)
-pub(crate) fn blake2b_personal<const N: usize>(
+pub fn blake2b_personal<const N: usize>(
     personal: &[u8; 16],
     parts: &[&[u8]],
 ) -> Zeroizing<[u8; N]> {

@@ -1,0 +1,248 @@
+//! Blocks: a header (sealed by proof of work), the votes of the drawn
+//! tickets, and the transactions. Canonical bytes and hashes; block files
+//! ("SZKB") and chain files ("SZKC"). Formats: docs/PROTOCOL.md §11.
+
+use superzk_keys::signature::Signature;
+
+use crate::{
+    codec::{hash, Reader, Writer},
+    error::DecodeError,
+    tx::ChainTx,
+};
+
+/// Most transactions in a block.
+pub const MAX_BLOCK_TXS: usize = 10_000;
+/// Most votes in a block.
+pub const MAX_VOTES: usize = 16;
+/// Largest block file, in bytes.
+pub const MAX_BLOCK_BYTES: usize = 256 << 20;
+/// Header format version.
+pub const HEADER_VERSION: u32 = 1;
+
+/// The sealed part of a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Format version ([`HEADER_VERSION`]).
+    pub version: u32,
+    /// Height: the parent's plus one; genesis is 0.
+    pub height: u64,
+    /// Hash of the parent header (zero for genesis).
+    pub parent: [u8; 32],
+    /// Seconds since the Unix epoch; greater than the parent's.
+    pub time: u64,
+    /// Expected hashes to find this block (the retarget rule fixes it).
+    pub difficulty: u64,
+    /// Commits to the transactions, in order.
+    pub tx_root: [u8; 32],
+    /// Commits to the votes, in order.
+    pub votes_root: [u8; 32],
+    /// Commits to the whole state after this block.
+    pub state_root: [u8; 32],
+    /// The miner's proof-of-work nonce.
+    pub nonce: u64,
+}
+
+/// A drawn ticket's vote: a signature over the block's vote message by the
+/// ticket's vote key or by its StakingNode's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vote {
+    /// The voting ticket.
+    pub ticket: [u8; 32],
+    /// The signature.
+    pub signature: Signature,
+}
+
+/// A block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    /// The header.
+    pub header: Header,
+    /// Votes of drawn tickets.
+    pub votes: Vec<Vote>,
+    /// Transactions: the coinbase first (genesis: one allocation).
+    pub txs: Vec<ChainTx>,
+}
+
+impl Header {
+    /// Canonical bytes (the proof of work hashes these).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.u32(self.version)
+            .u64(self.height)
+            .bytes(&self.parent)
+            .u64(self.time)
+            .u64(self.difficulty)
+            .bytes(&self.tx_root)
+            .bytes(&self.votes_root)
+            .bytes(&self.state_root)
+            .u64(self.nonce);
+        w.0
+    }
+
+    /// The block hash.
+    pub fn hash(&self) -> [u8; 32] {
+        hash(b"SuperZK_BlockHdr", &[&self.to_bytes()])
+    }
+
+    fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        let version = r.u32("header version")?;
+        if version != HEADER_VERSION {
+            return Err(DecodeError::UnsupportedVersion(version.min(255) as u8));
+        }
+        Ok(Self {
+            version,
+            height: r.u64("height")?,
+            parent: r.array("parent hash")?,
+            time: r.u64("time")?,
+            difficulty: r.u64("difficulty")?,
+            tx_root: r.array("transaction root")?,
+            votes_root: r.array("votes root")?,
+            state_root: r.array("state root")?,
+            nonce: r.u64("nonce")?,
+        })
+    }
+}
+
+/// The commitment to a block's transactions.
+pub fn tx_root(txs: &[ChainTx]) -> [u8; 32] {
+    let ids: Vec<[u8; 32]> = txs.iter().map(ChainTx::id).collect();
+    hash(b"SuperZK_TxRoot__", &[&ids.concat()])
+}
+
+/// The commitment to a block's transactions after the coinbase: what votes
+/// sign (the coinbase depends on who voted, so it cannot be signed).
+pub fn body_root(txs: &[ChainTx]) -> [u8; 32] {
+    let ids: Vec<[u8; 32]> = txs.iter().map(ChainTx::id).collect();
+    hash(b"SuperZK_BodyRoot", &[&ids.concat()])
+}
+
+/// The commitment to a block's votes.
+pub fn votes_root(votes: &[Vote]) -> [u8; 32] {
+    let mut w = Writer::default();
+    for v in votes {
+        w.bytes(&v.ticket).bytes(&v.signature.to_bytes());
+    }
+    hash(b"SuperZK_VoteRoot", &[&w.0])
+}
+
+impl Block {
+    /// Canonical bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.bytes(&self.header.to_bytes());
+        w.u32(self.votes.len() as u32);
+        for v in &self.votes {
+            w.bytes(&v.ticket).bytes(&v.signature.to_bytes());
+        }
+        w.u32(self.txs.len() as u32);
+        for tx in &self.txs {
+            w.var_bytes(&tx.to_bytes());
+        }
+        w.0
+    }
+
+    /// Decodes a block; every embedded point is checked.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let header = Header::read(&mut r)?;
+        let n = r.count(MAX_VOTES, "votes")?;
+        let votes = (0..n)
+            .map(|_| {
+                Ok(Vote {
+                    ticket: r.array("vote ticket")?,
+                    signature: Signature::from_bytes(&r.array("vote signature")?),
+                })
+            })
+            .collect::<Result<_, DecodeError>>()?;
+        let n = r.count(MAX_BLOCK_TXS, "transactions")?;
+        let mut txs = Vec::with_capacity(n.min(1024));
+        for _ in 0..n {
+            let bytes = r.var_bytes(MAX_BLOCK_BYTES, "transaction")?;
+            let mut tr = Reader::new(bytes);
+            txs.push(ChainTx::read(&mut tr)?);
+            tr.finish()?;
+        }
+        r.finish()?;
+        Ok(Self { header, votes, txs })
+    }
+
+    /// The block hash.
+    pub fn hash(&self) -> [u8; 32] {
+        self.header.hash()
+    }
+}
+
+/// Magic of a single-block file.
+pub const BLOCK_FILE_MAGIC: &[u8; 4] = b"SZKB";
+/// Magic of a chain file.
+pub const CHAIN_FILE_MAGIC: &[u8; 4] = b"SZKC";
+const FILE_VERSION: u8 = 1;
+
+/// A block file: magic, version, the block.
+pub fn block_file_bytes(block: &Block) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.bytes(BLOCK_FILE_MAGIC)
+        .u8(FILE_VERSION)
+        .bytes(&block.to_bytes());
+    w.0
+}
+
+/// Reads a block file.
+pub fn read_block_file(bytes: &[u8]) -> Result<Block, DecodeError> {
+    let mut r = Reader::new(bytes);
+    if r.take(4, "magic")? != BLOCK_FILE_MAGIC {
+        return Err(DecodeError::BadMagic("block"));
+    }
+    match r.u8("version")? {
+        FILE_VERSION => Block::from_bytes(r.take(bytes.len() - 5, "block")?),
+        v => Err(DecodeError::UnsupportedVersion(v)),
+    }
+}
+
+/// An exported chain: the profile it runs under and its blocks from genesis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChainFile {
+    /// The chain-parameters profile (`devnet`, `mainnet`).
+    pub profile: String,
+    /// The blocks, genesis first.
+    pub blocks: Vec<Block>,
+}
+
+/// Most blocks in a chain file.
+pub const MAX_CHAIN_BLOCKS: usize = 10_000_000;
+
+impl ChainFile {
+    /// Canonical bytes: magic, version, profile name, counted blocks.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.bytes(CHAIN_FILE_MAGIC)
+            .u8(FILE_VERSION)
+            .var_bytes(self.profile.as_bytes())
+            .u32(self.blocks.len() as u32);
+        for b in &self.blocks {
+            w.var_bytes(&b.to_bytes());
+        }
+        w.0
+    }
+
+    /// Reads a chain file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        if r.take(4, "magic")? != CHAIN_FILE_MAGIC {
+            return Err(DecodeError::BadMagic("chain"));
+        }
+        let v = r.u8("version")?;
+        if v != FILE_VERSION {
+            return Err(DecodeError::UnsupportedVersion(v));
+        }
+        let profile = String::from_utf8(r.var_bytes(64, "profile")?.to_vec())
+            .map_err(|_| DecodeError::Invalid("profile name (not UTF-8)"))?;
+        let n = r.count(MAX_CHAIN_BLOCKS, "blocks")?;
+        let mut blocks = Vec::with_capacity(n.min(4096));
+        for _ in 0..n {
+            blocks.push(Block::from_bytes(r.var_bytes(MAX_BLOCK_BYTES, "block")?)?);
+        }
+        r.finish()?;
+        Ok(Self { profile, blocks })
+    }
+}

@@ -1,0 +1,261 @@
+//! The state store on redb: one table per kind of state, each `bytes ->
+//! bytes`, plus the blocks, their undo records and the chain's tip. A block
+//! is applied inside one write transaction (atomic and durable on commit),
+//! every change records the value it replaced (the undo record), and the
+//! state root hashes every state table in key order.
+
+use std::collections::HashSet;
+
+use redb::{ReadableTable, ReadableTableMetadata, Table, TableDefinition, WriteTransaction};
+
+use crate::{
+    codec::{hash, Reader, Writer},
+    error::{ChainError, DecodeError},
+};
+
+/// A table of the state; its number is part of the state root and of undo
+/// records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum StateTable {
+    /// (account ‖ asset) → u64 balance.
+    Accounts = 0,
+    /// account → u64 next nonce.
+    Nonces = 1,
+    /// nullifier → u64 height spent.
+    Nullifiers = 2,
+    /// tree root → u64 height it became the root.
+    Anchors = 3,
+    /// ticket id → ticket record (tickets in the pool).
+    Tickets = 4,
+    /// (expiry height BE ‖ ticket id) → empty.
+    Expiries = 5,
+    /// node id → node record.
+    Nodes = 6,
+    /// ticket asset id → u64 height issued.
+    Issued = 7,
+    /// account → u64 native coins due at the next settlement.
+    Pending = 8,
+    /// name → value: the note commitment tree, counters.
+    Meta = 9,
+}
+
+impl StateTable {
+    /// Every state table, in state-root order.
+    pub const ALL: [StateTable; 10] = [
+        StateTable::Accounts,
+        StateTable::Nonces,
+        StateTable::Nullifiers,
+        StateTable::Anchors,
+        StateTable::Tickets,
+        StateTable::Expiries,
+        StateTable::Nodes,
+        StateTable::Issued,
+        StateTable::Pending,
+        StateTable::Meta,
+    ];
+
+    fn definition(self) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
+        const DEFS: [TableDefinition<&[u8], &[u8]>; 10] = [
+            TableDefinition::new("accounts"),
+            TableDefinition::new("nonces"),
+            TableDefinition::new("nullifiers"),
+            TableDefinition::new("anchors"),
+            TableDefinition::new("tickets"),
+            TableDefinition::new("expiries"),
+            TableDefinition::new("nodes"),
+            TableDefinition::new("issued"),
+            TableDefinition::new("pending"),
+            TableDefinition::new("meta"),
+        ];
+        DEFS[self as usize]
+    }
+
+    fn from_u8(v: u8) -> Option<Self> {
+        Self::ALL.get(v as usize).copied()
+    }
+}
+
+/// Blocks of the best chain by height.
+pub const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+/// Undo records by height.
+pub const UNDO: TableDefinition<u64, &[u8]> = TableDefinition::new("undo");
+/// The chain's own facts: profile, tip.
+pub const CHAIN: TableDefinition<&str, &[u8]> = TableDefinition::new("chain");
+
+/// One change: the table, the key and the value it replaced (`None`: the
+/// key was absent).
+type Change = (StateTable, Vec<u8>, Option<Vec<u8>>);
+
+/// The state tables of one write transaction, recording undo data.
+pub struct StateTxn<'t> {
+    tables: Vec<Table<'t, &'static [u8], &'static [u8]>>,
+    undo: Vec<Change>,
+    touched: HashSet<(StateTable, Vec<u8>)>,
+}
+
+impl<'t> StateTxn<'t> {
+    /// Opens every state table in `txn`.
+    pub fn open(txn: &'t WriteTransaction) -> Result<Self, ChainError> {
+        let tables = StateTable::ALL
+            .iter()
+            .map(|t| txn.open_table(t.definition()))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            tables,
+            undo: vec![],
+            touched: HashSet::new(),
+        })
+    }
+
+    /// The value at `key`.
+    pub fn get(&self, table: StateTable, key: &[u8]) -> Result<Option<Vec<u8>>, ChainError> {
+        Ok(self.tables[table as usize]
+            .get(key)?
+            .map(|v| v.value().to_vec()))
+    }
+
+    fn remember(&mut self, table: StateTable, key: &[u8]) -> Result<(), ChainError> {
+        if self.touched.insert((table, key.to_vec())) {
+            let old = self.get(table, key)?;
+            self.undo.push((table, key.to_vec(), old));
+        }
+        Ok(())
+    }
+
+    /// Sets `key` to `value`.
+    pub fn put(&mut self, table: StateTable, key: &[u8], value: &[u8]) -> Result<(), ChainError> {
+        self.remember(table, key)?;
+        self.tables[table as usize].insert(key, value)?;
+        Ok(())
+    }
+
+    /// Removes `key`.
+    pub fn delete(&mut self, table: StateTable, key: &[u8]) -> Result<(), ChainError> {
+        self.remember(table, key)?;
+        self.tables[table as usize].remove(key)?;
+        Ok(())
+    }
+
+    /// A `u64` value (absent: 0).
+    pub fn get_u64(&self, table: StateTable, key: &[u8]) -> Result<u64, ChainError> {
+        match self.get(table, key)? {
+            None => Ok(0),
+            Some(v) => Ok(u64::from_le_bytes(v.as_slice().try_into().map_err(
+                |_| ChainError::Store(format!("corrupt u64 in {table:?}")),
+            )?)),
+        }
+    }
+
+    /// Sets a `u64` value; 0 removes the key, so absent and zero are one state.
+    pub fn put_u64(&mut self, table: StateTable, key: &[u8], v: u64) -> Result<(), ChainError> {
+        if v == 0 {
+            self.delete(table, key)
+        } else {
+            self.put(table, key, &v.to_le_bytes())
+        }
+    }
+
+    /// Every entry of `table` in key order.
+    pub fn entries(&self, table: StateTable) -> Result<Vec<(Vec<u8>, Vec<u8>)>, ChainError> {
+        let mut out = vec![];
+        for item in self.tables[table as usize].iter()? {
+            let (k, v) = item?;
+            out.push((k.value().to_vec(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Keys of `table` below `end` (exclusive), in order.
+    pub fn keys_below(&self, table: StateTable, end: &[u8]) -> Result<Vec<Vec<u8>>, ChainError> {
+        let mut out = vec![];
+        for item in self.tables[table as usize].range::<&[u8]>(..end)? {
+            out.push(item?.0.value().to_vec());
+        }
+        Ok(out)
+    }
+
+    /// Number of entries in `table`.
+    pub fn len(&self, table: StateTable) -> Result<u64, ChainError> {
+        Ok(self.tables[table as usize].len()?)
+    }
+
+    /// The state root: a hash of every state table, entries in key order,
+    /// each length-prefixed.
+    pub fn state_root(&self) -> Result<[u8; 32], ChainError> {
+        let mut w = Writer::default();
+        for t in StateTable::ALL {
+            w.u8(t as u8);
+            for item in self.tables[t as usize].iter()? {
+                let (k, v) = item?;
+                w.var_bytes(k.value()).var_bytes(v.value());
+            }
+            // Hash table by table to keep the buffer small.
+            let digest = hash(b"SuperZK_StateTbl", &[&w.0]);
+            w.0.clear();
+            w.bytes(&digest);
+        }
+        Ok(hash(b"SuperZK_StateRt_", &[&w.0]))
+    }
+
+    /// Ends recording; the undo record of everything changed.
+    pub fn into_undo(self) -> UndoRecord {
+        UndoRecord(self.undo)
+    }
+
+    /// Restores every value an undo record names, newest change first.
+    pub fn revert(&mut self, undo: &UndoRecord) -> Result<(), ChainError> {
+        for (table, key, old) in undo.0.iter().rev() {
+            let t = &mut self.tables[*table as usize];
+            match old {
+                Some(v) => {
+                    t.insert(key.as_slice(), v.as_slice())?;
+                }
+                None => {
+                    t.remove(key.as_slice())?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The values a block replaced, to undo it exactly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UndoRecord(Vec<Change>);
+
+impl UndoRecord {
+    /// Canonical bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.u32(self.0.len() as u32);
+        for (t, k, v) in &self.0 {
+            w.u8(*t as u8).var_bytes(k);
+            match v {
+                Some(v) => w.u8(1).var_bytes(v),
+                None => w.u8(0),
+            };
+        }
+        w.0
+    }
+
+    /// Decodes a record.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let n = r.count(50_000_000, "undo entries")?;
+        let mut out = Vec::with_capacity(n.min(4096));
+        for _ in 0..n {
+            let t = StateTable::from_u8(r.u8("undo table")?)
+                .ok_or(DecodeError::Invalid("undo table"))?;
+            let k = r.var_bytes(1 << 20, "undo key")?.to_vec();
+            let v = match r.u8("undo flag")? {
+                0 => None,
+                1 => Some(r.var_bytes(64 << 20, "undo value")?.to_vec()),
+                _ => return Err(DecodeError::Invalid("undo flag")),
+            };
+            out.push((t, k, v));
+        }
+        r.finish()?;
+        Ok(Self(out))
+    }
+}
