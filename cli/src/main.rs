@@ -13,6 +13,7 @@ mod files;
 mod fixtures;
 mod interop_cmd;
 mod ledger;
+mod node_cmd;
 mod setup_cmd;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -68,6 +69,22 @@ enum Command {
     /// The multi-party ceremony for a circuit's Groth16 parameters.
     #[command(subcommand)]
     Setup(setup_cmd::SetupCommand),
+    /// Run a local devnet: PoW blocks, tickets voting (some through a
+    /// StakingNode), shielded transactions, on an embedded store.
+    Node {
+        /// Where the chain's store lives (must be fresh).
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Blocks to mine.
+        #[arg(long, default_value_t = 20)]
+        blocks: u64,
+        /// Where to cache the parameters.
+        #[arg(long)]
+        params_dir: Option<PathBuf>,
+    },
+    /// Export or validate a chain file.
+    #[command(subcommand)]
+    Chain(node_cmd::ChainCommand),
     /// Regenerate the test vectors in DIR (default: fixtures/).
     Fixtures {
         /// Target directory.
@@ -85,6 +102,14 @@ fn main() -> ExitCode {
         Command::Demo { params_dir, out } => demo::run(params_dir, out).map(|()| ExitCode::SUCCESS),
         Command::Verify { files, vks, format } => return interop_cmd::run(format, &files, &vks),
         Command::Setup(cmd) => return setup_cmd::run(cmd),
+        Command::Node {
+            data_dir,
+            blocks,
+            params_dir,
+        } => node_cmd::node(data_dir, blocks, params_dir)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(crate::error::CliError::Ledger),
+        Command::Chain(cmd) => return node_cmd::chain(cmd),
         Command::Audit(args) => return audit_cmd::run(args),
         Command::Fixtures { dir, params_dir } => {
             fixtures::generate(&dir, params_dir).map(|()| ExitCode::SUCCESS)
