@@ -26,6 +26,9 @@ pub struct Chain {
     keys: VerifyingKeys,
 }
 
+/// A state table, a key and its value.
+pub type StateEntry = (StateTable, Vec<u8>, Vec<u8>);
+
 const PROFILE_KEY: &str = "profile";
 
 impl Chain {
@@ -280,7 +283,7 @@ impl Chain {
     }
 
     /// Every entry of every state table: for exact comparisons in tests.
-    pub fn state_dump(&self) -> Result<Vec<(StateTable, Vec<u8>, Vec<u8>)>, ChainError> {
+    pub fn state_dump(&self) -> Result<Vec<StateEntry>, ChainError> {
         self.inspect(|st, _| {
             let mut out = vec![];
             for t in StateTable::ALL {

@@ -83,6 +83,9 @@ pub const UNDO: TableDefinition<u64, &[u8]> = TableDefinition::new("undo");
 /// The chain's own facts: profile, tip.
 pub const CHAIN: TableDefinition<&str, &[u8]> = TableDefinition::new("chain");
 
+/// A key and its value.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
 /// One change: the table, the key and the value it replaced (`None`: the
 /// key was absent).
 type Change = (StateTable, Vec<u8>, Option<Vec<u8>>);
@@ -157,7 +160,7 @@ impl<'t> StateTxn<'t> {
     }
 
     /// Every entry of `table` in key order.
-    pub fn entries(&self, table: StateTable) -> Result<Vec<(Vec<u8>, Vec<u8>)>, ChainError> {
+    pub fn entries(&self, table: StateTable) -> Result<Vec<Entry>, ChainError> {
         let mut out = vec![];
         for item in self.tables[table as usize].iter()? {
             let (k, v) = item?;
