@@ -1,5 +1,6 @@
 //! Spend and Output: constraints, proving (one thread and all cores),
-//! verification, and batch verification per proof at 64.
+//! verification, and batch verification at 64 (with proof-point checks, and
+//! for already-decoded proofs without them).
 
 use ark_bls12_381::Bls12_381;
 use ark_groth16::Groth16;
@@ -14,7 +15,7 @@ use superzk_circuits::{
     output::{OutputCircuit, PackageOutputCircuit},
     spend::{PackageSpendCircuit, SpendCircuit},
 };
-use superzk_verifier::groth16::{batch_verify, verify_single, ProofItem};
+use superzk_verifier::groth16::{batch_verify, batch_verify_validated, verify_single, ProofItem};
 
 fn bench(c: &mut Criterion) {
     let keys = proving_keys();
@@ -127,6 +128,9 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("spend-batch-64", |b| {
         b.iter(|| batch_verify(&items, &mut rng).expect("valid"))
+    });
+    group.bench_function("spend-batch-64-decoded", |b| {
+        b.iter(|| batch_verify_validated(&items, &mut rng).expect("valid"))
     });
     group.bench_function("spend-64-one-by-one", |b| {
         b.iter(|| items.iter().for_each(|i| verify_single(i).expect("valid")))

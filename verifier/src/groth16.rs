@@ -884,6 +884,70 @@ mod tests {
         assert!((0..1000).all(|_| random_nonzero_u128(&mut r) != 0));
     }
 
+    /// Where a batch's time goes, phase by phase, on the current thread:
+    /// `RAYON_NUM_THREADS=1 cargo test --release -p superzk-verifier -- --ignored --nocapture phases`
+    #[test]
+    #[ignore = "timing, prints the cost of each phase of a batch"]
+    fn timing_batch_phases() {
+        let n = 64;
+        let f = Fixture::new(n, 20);
+        let items = f.items();
+        let reps = 20u32;
+        let mut r = rng();
+        let rs: Vec<u128> = (0..n).map(|_| random_nonzero_u128(&mut r)).collect();
+        let phase = |name: &str, work: &dyn Fn()| {
+            work();
+            let t = Instant::now();
+            for _ in 0..reps {
+                work();
+            }
+            let d = t.elapsed() / reps;
+            println!("{name:40} {d:?} ({:?}/proof)", d / n as u32);
+        };
+        phase("subgroup checks", &|| {
+            items
+                .iter()
+                .for_each(|i| assert!(i.check_well_formed().is_ok()))
+        });
+        phase("r_i·A_i (128-bit scalars)", &|| {
+            items.iter().zip(&rs).for_each(|(i, &r)| {
+                let _ = std::hint::black_box(i.proof.a.mul_bigint([r as u64, (r >> 64) as u64]));
+            })
+        });
+        phase("G2Prepared::from(B_i)", &|| {
+            items
+                .iter()
+                .for_each(|i| drop(std::hint::black_box(G2Prepared::from(i.proof.b))))
+        });
+        let cs: Vec<G1Affine> = items.iter().map(|i| i.proof.c).collect();
+        let rs_fr: Vec<Fr> = rs.iter().map(|&r| Fr::from(r)).collect();
+        phase("MSM Σ r_i·C_i", &|| {
+            let _ = std::hint::black_box(G1Projective::msm_unchecked(&cs, &rs_fr));
+        });
+        let ras: Vec<G1Projective> = cs.iter().map(|c| c.into_group()).collect();
+        phase("normalize n G1 points", &|| {
+            let _ = std::hint::black_box(G1Projective::normalize_batch(&ras));
+        });
+        let g1: Vec<G1Prepared> = items.iter().map(|i| G1Prepared::from(i.proof.a)).collect();
+        let g2: Vec<G2Prepared> = items.iter().map(|i| G2Prepared::from(i.proof.b)).collect();
+        phase("multi-Miller loop over n pairs", &|| {
+            let _ = std::hint::black_box(Bls12_381::multi_miller_loop(g1.clone(), g2.clone()));
+        });
+        let ml = Bls12_381::multi_miller_loop(g1.clone(), g2.clone());
+        phase("final exponentiation (once per batch)", &|| {
+            let _ = std::hint::black_box(Bls12_381::final_exponentiation(ml));
+        });
+        phase("whole batch_verify_validated", &|| {
+            batch_verify_validated(&items, &mut rng()).expect("valid")
+        });
+        phase("whole batch_verify (checked)", &|| {
+            batch_verify(&items, &mut rng()).expect("valid")
+        });
+        phase("verify_single, one by one", &|| {
+            items.iter().for_each(|i| verify_single(i).expect("valid"))
+        });
+    }
+
     /// `cargo test --release -p superzk-verifier -- --ignored --nocapture timing`
     #[test]
     #[ignore = "timing, prints batch vs single"]
