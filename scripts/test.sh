@@ -8,6 +8,9 @@ echo "== format and lints"
 cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets -- -D warnings
 
+echo "== build (release, the whole workspace once: every later step reuses it)"
+./scripts/build-native.sh
+
 echo "== tests (release: proving is far too slow unoptimised)"
 cargo test --release --workspace
 
@@ -21,4 +24,6 @@ echo "== fuzzing: a short run of every target"
 ./fuzz/smoke.sh
 
 echo "== the main job, end to end"
-SUPERZK_PARAMS_DIR="$PWD/target/superzk-params" cargo run --release -q -p superzk-cli -- demo
+# The README runs it with `cargo run -p superzk-cli`; here the binary of the
+# workspace build above, to not rebuild with that package's features alone.
+SUPERZK_PARAMS_DIR="$PWD/target/superzk-params" "${CARGO_TARGET_DIR:-target}/release/superzk" demo

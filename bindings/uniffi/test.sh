@@ -40,7 +40,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 step "building the library and uniffi-bindgen"
-cargo build --release -p superzk-uniffi
+"$root/scripts/build-native.sh"
 lib="$CARGO_TARGET_DIR/release/libsuperzk_uniffi.so"
 rm -rf "$work"
 mkdir -p "$work"

@@ -6,8 +6,10 @@
 # with wasm-bindgen, shrinks it with wasm-opt, then runs the Node tests and
 # the headless-Chromium test.
 #
-# Caches: apt packages, wasm-bindgen-cli (~/.cargo/bin), the wasm32 build
-# (SUPERZK_WASM_TARGET_DIR, default target/wasm32-build), node_modules.
+# Caches: apt packages, the wasm32 build (SUPERZK_WASM_TARGET_DIR, default
+# target/wasm32-build), node_modules. The native parts (the `superzk` CLI,
+# the key writer, the glue generator) come from the same build of the whole
+# workspace that ./scripts/test.sh makes first, so they cost nothing there.
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE="$PWD"
@@ -34,8 +36,8 @@ fi
 # --- native parts: the `superzk` verifier, and the demo proving keys ---------
 NATIVE_TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 export SUPERZK_PARAMS_DIR="${SUPERZK_PARAMS_DIR:-$ROOT/target/superzk-params}"
-stage "native build (superzk, demo_keys)"
-cargo build --release -q -p superzk-cli -p superzk-wasm --example demo_keys
+stage "native build (superzk, demo_keys, bindgen)"
+"$ROOT/scripts/build-native.sh"
 export SUPERZK_BIN="$NATIVE_TARGET/release/superzk"
 export SUPERZK_WASM_KEYS="$HERE/artifacts/keys"
 mkdir -p "$SUPERZK_WASM_KEYS"
@@ -60,14 +62,7 @@ stage "wasm32 build ($(/usr/bin/rustc --version))"
 )
 RAW_WASM="$WASM_TARGET/wasm32-unknown-unknown/release/superzk_wasm.wasm"
 
-# --- wasm-bindgen, at exactly the version in Cargo.lock ----------------------
-BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")"
-BINDGEN="${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen"
-if [[ "$("$BINDGEN" --version 2>/dev/null)" != "wasm-bindgen $BINDGEN_VERSION" ]]; then
-    stage "cargo install wasm-bindgen-cli $BINDGEN_VERSION"
-    cargo install -q wasm-bindgen-cli --version "$BINDGEN_VERSION"
-fi
-stage "wasm-opt, then wasm-bindgen $BINDGEN_VERSION (web, nodejs)"
+stage "wasm-opt, then wasm-bindgen's glue (web, nodejs)"
 # Debian's binaryen (108) mis-optimises the externref table wasm-bindgen
 # adds, so it runs on rustc's output, before wasm-bindgen.
 OPT_DIR="$WASM_TARGET/opt"
@@ -79,7 +74,7 @@ echo "   .wasm from rustc $(stat -c %s "$RAW_WASM") bytes, after wasm-opt $(stat
 for target in web nodejs; do
     out="pkg-${target%js}"
     rm -rf "$out"
-    "$BINDGEN" --target "$target" --typescript --out-dir "$out" "$OPT_DIR/superzk_wasm.wasm"
+    "$NATIVE_TARGET/release/examples/bindgen" "$target" "$OPT_DIR/superzk_wasm.wasm" "$out"
     echo "   $out/superzk_wasm_bg.wasm: $(stat -c %s "$out/superzk_wasm_bg.wasm") bytes"
 done
 

@@ -13,7 +13,7 @@ if [ ! -x node_modules/.bin/snarkjs ] || [ ! -x node_modules/.bin/circom2 ]; the
     npm ci --no-audit --no-fund --loglevel=error
 fi
 bin="$here/node_modules/.bin"
-cargo build --release -q -p superzk-cli
+"$root/scripts/build-native.sh"
 superzk="${CARGO_TARGET_DIR:-$root/target}/release/superzk"
 
 work="$(mktemp -d)"
