@@ -4,8 +4,9 @@
 # Installs cargo-fuzz if absent (it needs the machine's nightly toolchain),
 # builds every target once, seeds each corpus from fixtures/ and the small
 # committed seeds in fuzz/seeds/, and runs each target for FUZZ_SECONDS
-# (default 12). Any crash, panic, timeout or out-of-memory fails the run and
-# leaves the input under fuzz/artifacts/<target>/. Corpora grow in
+# (default 8: 13 targets, under 2 minutes of fuzzing in all). Any crash,
+# panic, timeout or out-of-memory fails the run and leaves the input under
+# fuzz/artifacts/<target>/. Corpora grow in
 # fuzz/corpus/ (ignored by git) and are reused by later runs.
 #
 # FUZZ_TARGETS="a b" runs only those; FUZZ_SANITIZER (default none: the code
@@ -14,9 +15,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-seconds="${FUZZ_SECONDS:-12}"
+seconds="${FUZZ_SECONDS:-8}"
 sanitizer="${FUZZ_SANITIZER:-none}"
-all_targets="addresses viewing_keys note_plaintext key_files proof_file transaction verify_mutated"
+all_targets="addresses viewing_keys note_plaintext key_files proof_file transaction verify_mutated
+    block chain_file chain_tx disclosure snarkjs bellman"
 targets="${FUZZ_TARGETS:-$all_targets}"
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
@@ -57,11 +59,30 @@ seed_with_mode key_files 00 ../fixtures/*.vk
 seed_with_mode key_files 02 ../fixtures/*.vk
 seed proof_file ../fixtures/*.proof
 seed transaction ../fixtures/*.tx ../fixtures/garbage.bin
-mkdir -p corpus/verify_mutated
-# Which fixture, then four no-op edits (xor 0): room for several real edits.
+seed block seeds/block/*
+seed chain_file seeds/chain_file/*
+seed chain_tx seeds/chain_tx/*
+seed_with_mode snarkjs 00 ../verifier/tests/interop/snarkjs-bls12381/vk.json
+seed_with_mode snarkjs 01 ../verifier/tests/interop/snarkjs-bls12381/proof.json
+seed_with_mode snarkjs 02 ../verifier/tests/interop/snarkjs-bls12381/public.json
+# Mutation seeds: a leading selector, then four no-op edits (xor 0), room
+# for several real edits (superzk_fuzz::apply_edits).
+noop_edits='\x00\x00\x00\x00\x00\x10\x00\x00\x00\x20\x00\x00\x00\x40\x00\x00'
+mutation_seed() {
+    local target="$1" prefix="$2" name="$3"
+    mkdir -p "corpus/$target"
+    printf "$prefix$noop_edits" > "corpus/$target/seed-$name"
+}
 for i in 0 1 2 3 4 5 6 7; do
-    printf "\\x0$i\\x00\\x00\\x00\\x00\\x00\\x10\\x00\\x00\\x00\\x20\\x00\\x00\\x00\\x40\\x00\\x00" \
-        > "corpus/verify_mutated/seed-$i"
+    # Which valid fixture transaction.
+    mutation_seed verify_mutated "\\x0$i" "$i"
+    # Which of the fixture wallets' disclosures.
+    mutation_seed disclosure "\\x0$i" "$i"
+done
+for file in 0 1 2; do
+    # Mode 3 (mutate a real proof), then which file: key, proof, inputs.
+    mutation_seed snarkjs "\\x03\\x0$file" "mutate-$file"
+    mutation_seed bellman "\\x03\\x0$file" "mutate-$file"
 done
 
 for target in $targets; do
