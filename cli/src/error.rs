@@ -9,19 +9,14 @@ pub enum CliError {
     /// Building a transaction.
     #[error("building a transaction failed: {0}")]
     Build(#[from] superzk_prover::BuildError),
-    /// The ledger refused something.
-    #[error("ledger: {0}")]
-    Ledger(String),
+    /// The chain refused something, or the demo's story went other than
+    /// planned (the message says what).
+    #[error("{0}")]
+    Chain(String),
     /// The wallet's tree.
     #[error(transparent)]
     Tree(#[from] superzk_circuits::tree::TreeError),
     /// Writing output.
     #[error("{0}")]
     Io(String),
-}
-
-impl From<crate::ledger::LedgerError> for CliError {
-    fn from(e: crate::ledger::LedgerError) -> Self {
-        CliError::Ledger(e.to_string())
-    }
 }

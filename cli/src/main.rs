@@ -8,12 +8,13 @@
 
 mod audit_cmd;
 mod demo;
+mod devnet;
 mod error;
 mod files;
 mod fixtures;
 mod interop_cmd;
-mod ledger;
 mod node_cmd;
+mod scenario;
 mod setup_cmd;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -37,14 +38,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the demo: a local chain, two wallets, shielding, a private transfer
-    /// with change, scanning, and verification of everything.
+    /// Run the demo: a local devnet chain (PoW, voting tickets, a
+    /// StakingNode) carrying two wallets' shielded transactions of every
+    /// kind, each block validated, then the whole chain re-validated.
     Demo {
         /// Where to cache the (insecure, seeded) parameters; default: the
         /// user cache directory or $SUPERZK_PARAMS_DIR.
         #[arg(long)]
         params_dir: Option<PathBuf>,
-        /// Also write every transaction of the demo into this directory.
+        /// Also write every transaction, the wallets' full viewing keys
+        /// and the chain file into this directory.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -108,7 +111,7 @@ fn main() -> ExitCode {
             params_dir,
         } => node_cmd::node(data_dir, blocks, params_dir)
             .map(|()| ExitCode::SUCCESS)
-            .map_err(crate::error::CliError::Ledger),
+            .map_err(crate::error::CliError::Chain),
         Command::Chain(cmd) => return node_cmd::chain(cmd),
         Command::Audit(args) => return audit_cmd::run(args),
         Command::Fixtures { dir, params_dir } => {
