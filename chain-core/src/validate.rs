@@ -14,7 +14,7 @@
 //! 6. the coinbase pays exactly the reward split plus fees;
 //! 7. all proofs of the block in one randomized batch, in parallel with all
 //!    vote and account signatures in one Schnorr batch;
-//! 8. settlement at the period's end; the new tree root becomes an anchor;
+//! 8. settlement at the period's end; the tree root is an anchor as of this height;
 //! 9. the state root in the header matches the state.
 
 use std::collections::{BTreeMap, HashSet};
@@ -297,6 +297,20 @@ pub fn apply_block<R: RngCore + CryptoRng>(
     })
 }
 
+/// The header's transaction and vote roots commit to the block's contents.
+pub(crate) fn check_roots(block: &Block) -> Result<(), ChainError> {
+    if block.header.tx_root != tx_root(&block.txs) {
+        return Err(fail(
+            Rule::Structure,
+            "transaction root does not match the transactions",
+        ));
+    }
+    if block.header.votes_root != votes_root(&block.votes) {
+        return Err(fail(Rule::Structure, "votes root does not match the votes"));
+    }
+    Ok(())
+}
+
 fn apply_inner<R: RngCore + CryptoRng>(
     ctx: &Context,
     st: &mut StateTxn,
@@ -309,15 +323,7 @@ fn apply_inner<R: RngCore + CryptoRng>(
     let mut counts = RuleCounts::default();
 
     // 1. Structure.
-    if h.tx_root != tx_root(&block.txs) {
-        return Err(fail(
-            Rule::Structure,
-            "transaction root does not match the transactions",
-        ));
-    }
-    if h.votes_root != votes_root(&block.votes) {
-        return Err(fail(Rule::Structure, "votes root does not match the votes"));
-    }
+    check_roots(block)?;
     let Some(parent) = ctx.parent else {
         return apply_genesis(st, block, seal, counts);
     };
@@ -677,7 +683,7 @@ fn apply_inner<R: RngCore + CryptoRng>(
             let mut rng = rand_chacha::ChaCha20Rng::from_seed(proof_seed);
             verify_batch(&shielded, ctx.keys, &anchors, &mut rng)
         },
-        || verify_signatures(&sigs, sig_seed),
+        || verify_signatures(&sigs, sig_seed, "votes first, then transactions"),
     );
     if let Err(failure) = proofs {
         let (i, e) = failure
@@ -717,10 +723,10 @@ fn apply_inner<R: RngCore + CryptoRng>(
     if h.height % params.settlement_interval == 0 {
         settle(params, st)?;
     }
+    // The anchor's height is the last height at which it was the root, so
+    // that a tree left unchanged for longer than the window stays spendable.
     let root_key = superzk_keys::spending_key::encode_field(&tree.root());
-    if st.get(T::Anchors, &root_key)?.is_none() {
-        st.put(T::Anchors, &root_key, &h.height.to_le_bytes())?;
-    }
+    st.put(T::Anchors, &root_key, &h.height.to_le_bytes())?;
 
     // 9. State root.
     if seal == Seal::Check {
@@ -735,9 +741,12 @@ fn rng_seed<R: RngCore>(rng: &mut R) -> [u8; 32] {
     s
 }
 
-fn verify_signatures(
+/// Verifies `sigs` in one batch; on failure names the first bad one by its
+/// index in `sigs`, whose order `order` describes.
+pub(crate) fn verify_signatures(
     sigs: &[(AccountId, [u8; 32], Signature)],
     seed: [u8; 32],
+    order: &str,
 ) -> Result<(), ChainError> {
     let mut items = Vec::with_capacity(sigs.len());
     for (who, msg, sig) in sigs {
@@ -758,7 +767,7 @@ fn verify_signatures(
         if vk.verify(msg, sig).is_err() {
             return Err(fail(
                 Rule::Signatures,
-                format!("signature {i} of the block (votes first, then transactions) is invalid"),
+                format!("signature {i} of the block ({order}) is invalid"),
             ));
         }
     }

@@ -2,176 +2,18 @@
 //! votes apply; blocks breaking a rule are refused with that rule and leave
 //! the state untouched; apply-then-undo restores byte-identical state.
 
+mod common;
+
+use common::{blank_auth, busy_net, fixture_keys, rule_of};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use superzk_chain_core::{
-    account::AccountKey,
     block::Block,
     chain::Chain,
-    error::{ChainError, Rule},
-    params::{ChainParams, COIN},
-    tx::{Allocation, Authorization, ChainTx, NodeRegistration, TicketPurchase},
-    validate::node_id,
+    error::Rule,
+    params::COIN,
+    tx::{ChainTx, TicketPurchase},
 };
-use superzk_circuits::note::AssetId;
-use superzk_keys::signature::Signature;
-
-fn keys() -> superzk_verifier::verify::VerifyingKeys {
-    // Transparent blocks carry no proofs; any well-formed keys do. Use the
-    // fixtures' verifying keys.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    let read = |n: &str| {
-        superzk_keys::params::verifying_key_from_bytes(&std::fs::read(dir.join(n)).unwrap())
-            .unwrap()
-    };
-    superzk_verifier::verify::VerifyingKeys {
-        spend: read("spend.vk"),
-        output: read("output.vk"),
-        package_spend: read("package-spend.vk"),
-        package_output: read("package-output.vk"),
-    }
-}
-
-struct Net {
-    chain: Chain,
-    miner: AccountKey,
-    alice: AccountKey,
-    operator: AccountKey,
-    rng: ChaCha20Rng,
-    time: u64,
-    _dir: tempfile::TempDir,
-}
-
-fn auth() -> Authorization {
-    Authorization {
-        account: [0; 32],
-        nonce: 0,
-        signature: Signature::from_bytes(&[0; 64]),
-    }
-}
-
-impl Net {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let chain = Chain::open(
-            &dir.path().join("chain.redb"),
-            ChainParams::devnet(),
-            keys(),
-        )
-        .unwrap();
-        let mut rng = ChaCha20Rng::seed_from_u64(7);
-        let miner = AccountKey::from_seed(b"test", "miner");
-        let alice = AccountKey::from_seed(b"test", "alice");
-        let operator = AccountKey::from_seed(b"test", "operator");
-        let alloc = |a: &AccountKey| Allocation {
-            account: a.id(),
-            asset: AssetId::native(),
-            amount: 100_000 * COIN,
-        };
-        chain
-            .init_genesis(vec![alloc(&alice), alloc(&operator)], 1_000, &mut rng)
-            .unwrap();
-        Self {
-            chain,
-            miner,
-            alice,
-            operator,
-            rng,
-            time: 1_000,
-            _dir: dir,
-        }
-    }
-
-    /// Mines the next block with `txs`; every drawn ticket votes unless
-    /// `skip` says otherwise.
-    fn block(&mut self, txs: Vec<ChainTx>, skip: usize) -> Block {
-        self.time += 10;
-        let signers = [self.alice.clone(), self.operator.clone()];
-        let mut skipped = 0;
-        let mut rng = ChaCha20Rng::seed_from_u64(self.time);
-        self.chain
-            .produce_block(
-                self.miner.id(),
-                self.time,
-                txs,
-                |d, msg| {
-                    if skipped < skip {
-                        skipped += 1;
-                        return None;
-                    }
-                    signers
-                        .iter()
-                        .find(|k| k.id() == d.signer)
-                        .map(|k| k.sign(msg, &mut rng))
-                },
-                &mut self.rng,
-            )
-            .unwrap()
-    }
-
-    fn signed(&mut self, mut tx: ChainTx, key: &AccountKey) -> ChainTx {
-        let nonce = self.chain.nonce(&key.id()).unwrap();
-        tx.authorize(key, nonce, &mut self.rng);
-        tx
-    }
-
-    fn apply(&mut self, b: &Block) -> Result<(), ChainError> {
-        self.chain.apply(b, &mut self.rng).map(|_| ())
-    }
-}
-
-fn rule_of(e: ChainError) -> Rule {
-    match e {
-        ChainError::Block { error, .. } => error.rule,
-        other => panic!("expected a refused block, got {other}"),
-    }
-}
-
-/// A chain with a StakingNode and a pool of tickets (some naming the node).
-fn busy_net() -> Net {
-    let mut net = Net::new();
-    let op = net.operator.clone();
-    let reg = net.signed(
-        ChainTx::RegisterNode(NodeRegistration {
-            vote_key: op.id(),
-            auth: auth(),
-        }),
-        &op,
-    );
-    let b = net.block(vec![reg], 0);
-    net.apply(&b).unwrap();
-    let node = node_id(&op.id(), 0);
-    let alice = net.alice.clone();
-    let buy1 = net.signed(
-        ChainTx::BuyTickets(TicketPurchase {
-            count: 15,
-            max_price: 10 * COIN,
-            vote_key: alice.id(),
-            node: None,
-            auth: auth(),
-        }),
-        &alice,
-    );
-    let b = net.block(vec![buy1], 0);
-    net.apply(&b).unwrap();
-    let buy2 = net.signed(
-        ChainTx::BuyTickets(TicketPurchase {
-            count: 15,
-            max_price: 10 * COIN,
-            vote_key: alice.id(),
-            node: Some(node),
-            auth: auth(),
-        }),
-        &alice,
-    );
-    let b = net.block(vec![buy2], 0);
-    net.apply(&b).unwrap();
-    for _ in 0..3 {
-        let b = net.block(vec![], 0);
-        net.apply(&b).unwrap();
-    }
-    net
-}
 
 #[test]
 fn tickets_vote_rewards_split_and_settle() {
@@ -288,7 +130,7 @@ fn undo_restores_byte_identical_state_and_reorgs_switch_branches() {
             max_price: 10 * COIN,
             vote_key: alice.id(),
             node: None,
-            auth: auth(),
+            auth: blank_auth(),
         }),
         &alice,
     );
@@ -334,7 +176,7 @@ fn export_validates_from_genesis_and_garbage_is_refused() {
     let counts = Chain::validate_file(
         &back,
         &dir.path().join("v.redb"),
-        keys(),
+        fixture_keys(),
         &mut ChaCha20Rng::seed_from_u64(1),
         |_| {},
     )
