@@ -33,15 +33,24 @@ const PROFILE_KEY: &str = "profile";
 
 impl Chain {
     /// Opens (or creates) the store at `path` for a chain under `params`.
-    /// A store of another profile is refused; a corrupt file is reported,
-    /// never half-read.
+    /// A store of another profile is refused. A damaged file is refused
+    /// with [`ChainError::Store`], never half-read: redb replays or rolls
+    /// back an interrupted commit, then every page's checksum is verified,
+    /// and the state must hash to the tip header's state root.
     pub fn open(path: &Path, params: ChainParams, keys: VerifyingKeys) -> Result<Self, ChainError> {
-        let db = Database::create(path).map_err(|e| {
+        let damaged = |what: String| {
             ChainError::Store(format!(
-                "cannot open {}: {e} (if the file is corrupt, restore it or start a fresh --data-dir)",
+                "the database {} is damaged ({what}); restore it from a backup, or rebuild it \
+                 by validating an exported chain into a fresh --data-dir",
                 path.display()
             ))
-        })?;
+        };
+        let mut db = Database::create(path).map_err(|e| damaged(e.to_string()))?;
+        match db.check_integrity() {
+            Ok(true) => {}
+            Ok(false) => return Err(damaged("pages failed their checksums".into())),
+            Err(e) => return Err(damaged(e.to_string())),
+        }
         let txn = db.begin_write()?;
         {
             let mut chain = txn.open_table(CHAIN)?;
@@ -62,7 +71,19 @@ impl Chain {
         }
         StateTxn::open(&txn)?;
         txn.commit()?;
-        Ok(Self { db, params, keys })
+        let chain = Self { db, params, keys };
+        // The state must be the one the tip's header commits to.
+        let tip = chain.tip().map_err(|e| damaged(e.to_string()))?;
+        let root = chain.state_root().map_err(|e| damaged(e.to_string()))?;
+        if let Some(tip) = tip {
+            if root != tip.state_root {
+                return Err(damaged(format!(
+                    "the state does not hash to the state root of block {}",
+                    tip.height
+                )));
+            }
+        }
+        Ok(chain)
     }
 
     /// The chain parameters.
