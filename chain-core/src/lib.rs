@@ -27,6 +27,7 @@ pub mod chain;
 pub mod codec;
 pub mod draw;
 pub mod error;
+pub mod offline;
 pub mod params;
 pub mod pow;
 pub mod producer;

@@ -10,7 +10,8 @@ use superzk_verifier::interop::{bellman, snarkjs, ForeignProof};
 /// The layout of the files given to `superzk verify`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// SuperZK transaction and proof files (many at once, in one batch).
+    /// SuperZK transaction, proof, block and chain files (many at once, in
+    /// one batch).
     Native,
     /// snarkjs JSON: VK.json PROOF.json PUBLIC.json.
     Snarkjs,

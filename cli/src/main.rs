@@ -51,7 +51,7 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Verify transaction and proof files offline, all in one batch.
+    /// Verify transaction, proof, block and chain files offline, all in one batch.
     Verify {
         /// The files.
         #[arg(required = true)]

@@ -1,0 +1,103 @@
+//! The checks of a block that need no chain state, for verifying block and
+//! chain files offline (`superzk verify`): the transaction and vote roots,
+//! the coinbase's place, the proof of work, the chain links of a chain file,
+//! and the account signatures. The shielded transactions are handed back so
+//! that the caller verifies their proofs in one batch with everything else
+//! it has (with any anchor accepted: anchors, nullifiers, balances, votes and
+//! rewards need the state, which `superzk chain validate` rebuilds).
+
+use crate::{
+    block::Block,
+    error::{BlockError, ChainError, Rule},
+    pow::meets_target,
+    tx::ChainTx,
+    validate::{check_roots, verify_signatures},
+};
+use superzk_verifier::transaction::Transaction;
+
+fn refuse(height: u64, rule: Rule, detail: impl Into<String>) -> ChainError {
+    ChainError::Block {
+        height,
+        error: BlockError::new(rule, detail),
+    }
+}
+
+/// Checks `block` without state; returns its shielded transactions, whose
+/// proofs and signatures the caller must still verify.
+pub fn check_block(block: &Block, seed: [u8; 32]) -> Result<Vec<&Transaction>, ChainError> {
+    let h = &block.header;
+    let fail = |rule, detail: &str| refuse(h.height, rule, detail);
+    let at_height = |e: ChainError| match e {
+        ChainError::Block { error, .. } => ChainError::Block {
+            height: h.height,
+            error,
+        },
+        other => other,
+    };
+    check_roots(block).map_err(at_height)?;
+    let first_ok = match block.txs.first() {
+        Some(ChainTx::Genesis(_)) => h.height == 0 && block.txs.len() == 1,
+        Some(ChainTx::Coinbase(_)) => h.height > 0,
+        _ => false,
+    };
+    let later_ok = !block
+        .txs
+        .iter()
+        .skip(1)
+        .any(|t| matches!(t, ChainTx::Coinbase(_) | ChainTx::Genesis(_)));
+    if !first_ok || !later_ok {
+        return Err(fail(
+            Rule::Structure,
+            "a block starts with its coinbase (genesis: one allocation) and holds no other",
+        ));
+    }
+    // Genesis is not mined.
+    if h.height > 0 && !meets_target(&h.hash(), h.difficulty) {
+        return Err(fail(Rule::ProofOfWork, "header hash is above the target"));
+    }
+    let sigs: Vec<_> = block
+        .txs
+        .iter()
+        .filter_map(|tx| {
+            let a = tx.authorization()?;
+            Some((a.account, tx.auth_message()?, a.signature))
+        })
+        .collect();
+    verify_signatures(&sigs, seed, "account authorisations in block order").map_err(at_height)?;
+    Ok(block
+        .txs
+        .iter()
+        .filter_map(|tx| match tx {
+            ChainTx::Shielded(s) => Some(&s.tx),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Checks that `blocks` form a chain from genesis: heights count up from 0
+/// and each block names its predecessor's hash.
+pub fn check_links(blocks: &[Block]) -> Result<(), ChainError> {
+    for (i, b) in blocks.iter().enumerate() {
+        let h = &b.header;
+        if h.height != i as u64 {
+            return Err(refuse(
+                i as u64,
+                Rule::Structure,
+                format!("block {i} of the file says height {}", h.height),
+            ));
+        }
+        let parent = if i == 0 {
+            [0; 32]
+        } else {
+            blocks[i - 1].hash()
+        };
+        if h.parent != parent {
+            return Err(refuse(
+                i as u64,
+                Rule::Structure,
+                "does not name the previous block as its parent",
+            ));
+        }
+    }
+    Ok(())
+}
