@@ -58,14 +58,14 @@ use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use subtle::ConstantTimeEq;
 use superzk_circuits::{note_kind::NoteKind, Fr};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::{
     address::{PaymentAddress, ADDRESS_LEN},
     encryption::{recover_ephemeral_secret, try_decrypt_with_shared_secret, OUT_CIPHERTEXT_LEN},
     error::KeyError,
     note_plaintext::{decode_package_plaintext, decode_plaintext, DecryptedNote, DecryptedPackage},
-    spending_key::{encode_field, FullViewingKey, IncomingViewingKey},
+    spending_key::{ct_eq_field, encode_field, FullViewingKey, IncomingViewingKey},
 };
 
 /// Magic bytes of a disclosure file.
@@ -343,6 +343,14 @@ pub struct DisclosureEntry {
     proof: DleqProof,
 }
 
+impl Drop for DisclosureEntry {
+    fn drop(&mut self) {
+        // The shared secret opens the note to whoever holds it: wiped once
+        // the disclosure is written or checked.
+        self.shared.zeroize();
+    }
+}
+
 impl std::fmt::Debug for DisclosureEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The shared secret opens the note: shown to nobody by accident.
@@ -520,7 +528,7 @@ impl Disclosure {
                 )?);
                 let content = decode_content(o.kind, &plaintext)?;
                 let (d, owner, commitment) = content.diversifier_owner_commitment();
-                (commitment == o.cm).then_some(())?;
+                bool::from(ct_eq_field(&commitment, &o.cm)).then_some(())?;
                 let address = PaymentAddress::new(d, owner, pk_d);
                 Some((address, Zeroizing::new(*esk.scalar()), shared, epk))
             },
@@ -647,13 +655,15 @@ impl Disclosure {
             what: "the plaintext format",
         })?;
         let (d, owner, commitment) = content.diversifier_owner_commitment();
-        if d != e.address.diversifier() || owner != e.address.owner() {
+        let same_address =
+            d.ct_eq(&e.address.diversifier()) & ct_eq_field(&owner, &e.address.owner());
+        if !bool::from(same_address) {
             return Err(DisclosureError::NoteMismatch {
                 index,
                 what: "the disclosed address",
             });
         }
-        if commitment != output.cm {
+        if !bool::from(ct_eq_field(&commitment, &output.cm)) {
             return Err(DisclosureError::NoteMismatch {
                 index,
                 what: "the note commitment on chain",

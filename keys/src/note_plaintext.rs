@@ -27,7 +27,7 @@ use crate::{
     encryption::{
         encrypt_note, try_decrypt_incoming, try_decrypt_outgoing, EncryptedNote, EncryptionError,
     },
-    spending_key::{decode_field, encode_field, FullViewingKey, IncomingViewingKey},
+    spending_key::{ct_eq_field, decode_field, encode_field, FullViewingKey, IncomingViewingKey},
 };
 
 /// Length of a memo.
@@ -37,8 +37,12 @@ pub const NOTE_PLAINTEXT_LEN: usize =
     1 + DIVERSIFIER_LEN + 32 + 32 + 8 + 32 + 32 + ASSET_INFO_LEN + MEMO_LEN;
 const LEAD_BYTE: u8 = 0x01;
 
-/// A note read from an output, with what came along with it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A note read from an output, with what came along with it. Its `Debug`
+/// shows none of it (the note's value and randomness, the diversifier that
+/// links it to an address, the memo). The note's secrets wipe themselves on
+/// drop ([`Note`] is `ZeroizeOnDrop`); the diversifier and memo are not key
+/// material, and callers move the fields out, so this type has no `Drop`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DecryptedNote {
     /// The note (its owner recomputed by the reader).
     pub note: Note,
@@ -48,6 +52,12 @@ pub struct DecryptedNote {
     pub asset_info: AssetInfo,
     /// The sender's memo.
     pub memo: [u8; MEMO_LEN],
+}
+
+impl std::fmt::Debug for DecryptedNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DecryptedNote(<redacted>)")
+    }
 }
 
 /// The plaintext bytes of `note` sent to diversifier `d`.
@@ -189,7 +199,9 @@ impl IncomingViewingKey {
         )?);
         let found = decode(&plaintext)?;
         let (owner, d, commitment) = owner_diversifier_commitment(&found);
-        (owner == self.address_for(d).owner() && commitment == *cm).then_some(found)
+        let owned =
+            ct_eq_field(&owner, &self.address_for(d).owner()) & ct_eq_field(&commitment, cm);
+        bool::from(owned).then_some(found)
     }
 }
 
@@ -207,7 +219,7 @@ impl FullViewingKey {
         let (pk_d, plaintext) =
             try_decrypt_outgoing(&self.ovk(), cv, &cm_bytes, epk, out_ciphertext, ciphertext)?;
         let decrypted = decode_plaintext(&Zeroizing::new(plaintext))?;
-        (decrypted.note.commitment() == *cm).then_some((pk_d, decrypted))
+        bool::from(ct_eq_field(&decrypted.note.commitment(), cm)).then_some((pk_d, decrypted))
     }
 }
 
@@ -217,8 +229,10 @@ pub const PACKAGE_PLAINTEXT_LEN: usize =
     1 + DIVERSIFIER_LEN + 32 + 32 + PACKAGE_SLOTS * (32 + 8 + ASSET_INFO_LEN) + 32 + 32 + MEMO_LEN;
 const PACKAGE_LEAD_BYTE: u8 = 0x02;
 
-/// A package read from an output: the note (with its key) and what each slot holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A package read from an output: the note (with its key) and what each slot
+/// holds. Redacted in `Debug` like [`DecryptedNote`]; the package note,
+/// key included, wipes itself on drop.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DecryptedPackage {
     /// The package note, key included.
     pub package: PackageNote,
@@ -228,6 +242,12 @@ pub struct DecryptedPackage {
     pub diversifier: [u8; DIVERSIFIER_LEN],
     /// The sender's memo.
     pub memo: [u8; MEMO_LEN],
+}
+
+impl std::fmt::Debug for DecryptedPackage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DecryptedPackage(<redacted>)")
+    }
 }
 
 fn encode_package_plaintext(

@@ -401,3 +401,11 @@ pub fn encode_field(f: &Fr) -> [u8; 32] {
     f.serialize_compressed(&mut out[..]).expect("32 bytes");
     out
 }
+
+/// Whether two field elements are equal, in constant time: for owner tags,
+/// note commitments recomputed from decrypted notes and nullifiers of a
+/// wallet's notes, where `==` would stop at the first differing limb and let
+/// the time taken tell how much of a secret value matched.
+pub fn ct_eq_field(a: &Fr, b: &Fr) -> Choice {
+    encode_field(a).ct_eq(&encode_field(b))
+}

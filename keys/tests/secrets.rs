@@ -26,47 +26,15 @@ use superzk_circuits::{
 use superzk_keys::{
     encryption::EphemeralSecret,
     signature::SigningKey,
-    spending_key::{
-        encode_field, Binding, FullViewingKey, IncomingViewingKey, SpendAuth, SpendingKey,
-    },
+    spending_key::{Binding, FullViewingKey, IncomingViewingKey, SpendAuth, SpendingKey},
 };
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+mod redaction;
+use redaction::{assert_debug_hides, field_renderings, renderings};
+
 fn rng() -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(2024)
-}
-
-/// The ways a secret of these bytes could show up in text: hex either case,
-/// and the byte array as `Debug` prints it.
-fn renderings(bytes: &[u8]) -> Vec<String> {
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    vec![hex.to_uppercase(), hex, format!("{bytes:?}")]
-}
-
-/// The renderings of a field element: its canonical bytes, and `Display`
-/// and `Debug` (decimal).
-fn field_renderings(f: &Fr) -> Vec<String> {
-    let mut out = renderings(&encode_field(f));
-    out.push(f.to_string());
-    out.push(format!("{f:?}"));
-    out
-}
-
-/// `Debug` of `value` says it is redacted and contains none of `secrets`
-/// (nor any 8-byte run of their hex, which would catch partial printing).
-fn assert_debug_hides<T: std::fmt::Debug>(value: &T, secrets: &[String]) {
-    for text in [format!("{value:?}"), format!("{value:#?}")] {
-        assert!(text.contains("redacted"), "{text}");
-        for s in secrets {
-            assert!(!text.contains(s.as_str()), "{text} shows {s}");
-            if s.len() >= 16 && s.chars().all(|c| c.is_ascii_hexdigit()) {
-                for w in s.as_bytes().windows(16) {
-                    let w = std::str::from_utf8(w).unwrap();
-                    assert!(!text.contains(w), "{text} shows part of a secret: {w}");
-                }
-            }
-        }
-    }
 }
 
 /// Drops `value` in place and returns how many of its bytes were non-zero
@@ -274,4 +242,70 @@ fn secret_comparisons_are_constant_time_and_correct() {
     let e = EphemeralSecret::random(&mut rng);
     let same = EphemeralSecret::from_bytes(&e.to_bytes()).unwrap();
     assert!(bool::from(e.ct_eq(&same)));
+}
+
+#[test]
+fn debug_never_shows_decrypted_notes_or_packages() {
+    use superzk_circuits::asset::AssetInfo;
+    use superzk_keys::note_plaintext::{DecryptedNote, DecryptedPackage};
+    let mut rng = rng();
+    let memo = *b"pay the rent for the flat in the old town; ref 0xC0FFEE 12345678";
+    let n = DecryptedNote {
+        note: note(&mut rng),
+        diversifier: [0x5a; 11],
+        asset_info: AssetInfo::currency("USD"),
+        memo,
+    };
+    let mut secrets = vec![
+        n.note.value.to_string(),
+        format!("{:x}", n.note.value),
+        "pay the rent".to_string(),
+    ];
+    secrets.extend(renderings(&memo));
+    secrets.extend(renderings(&n.diversifier));
+    for f in [n.note.owner, n.note.rho, n.note.rcm] {
+        secrets.extend(field_renderings(&f));
+    }
+    assert_debug_hides(&n, &secrets);
+    // Inside the containers that carry it.
+    assert_debug_hides(&vec![n.clone()], &secrets);
+    assert_debug_hides(&Some(n), &secrets);
+
+    let p = DecryptedPackage {
+        package: package(&mut rng),
+        infos: std::array::from_fn(|_| AssetInfo::native()),
+        diversifier: [0x6b; 11],
+        memo,
+    };
+    let mut secrets = field_renderings(&p.package.key);
+    secrets.extend(field_renderings(&p.package.rcm));
+    secrets.push(p.package.contents[0].1.to_string());
+    secrets.push("pay the rent".to_string());
+    secrets.extend(renderings(&p.diversifier));
+    assert_debug_hides(&p, &secrets);
+}
+
+#[test]
+fn owner_tags_and_commitments_compare_in_constant_time() {
+    use superzk_keys::spending_key::ct_eq_field;
+    let mut rng = rng();
+    let (a, b) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+    assert!(bool::from(ct_eq_field(&a, &a)));
+    assert!(!bool::from(ct_eq_field(&a, &b)));
+    // Equal values reached different ways (not the same memory) still match,
+    // and a difference in the last byte only is seen.
+    let sum = a + b - b;
+    assert!(bool::from(ct_eq_field(&a, &sum)));
+    assert!(!bool::from(ct_eq_field(&a, &(a + Fr::from(1u64)))));
+    // Trial decryption goes through it: an owner of another address is not
+    // this key's (see keys.rs for the decryption tests themselves).
+    let ivk = SpendingKey::random(&mut rng)
+        .full_viewing_key()
+        .incoming_viewing_key();
+    let (d0, d1) = (ivk.address_for([0; 11]), ivk.address_for([1; 11]));
+    assert!(!bool::from(ct_eq_field(&d0.owner(), &d1.owner())));
+    assert!(bool::from(ct_eq_field(
+        &d0.owner(),
+        &ivk.address_for([0; 11]).owner()
+    )));
 }

@@ -28,7 +28,7 @@ use superzk_keys::{
     note_plaintext::{encrypt_output, encrypt_package, MEMO_LEN},
     params::Parameters,
     signature::{Signature, SigningKey},
-    spending_key::{encode_field, encode_point, Binding, SpendAuth, SpendingKey},
+    spending_key::{ct_eq_field, encode_field, encode_point, Binding, SpendAuth, SpendingKey},
 };
 use superzk_verifier::transaction::{
     canonical_balances, OutputDescription, SpendDescription, TicketIssuance, Transaction, MAX_ITEMS,
@@ -339,7 +339,8 @@ impl TransactionBuilder {
             }));
         let mut anchor0 = None;
         for (i, (ak, nk, d, owner, anchor)) in publics.enumerate() {
-            if owner_tag(&incoming_viewing_key(&ak, &nk), &d) != owner {
+            let tag = owner_tag(&incoming_viewing_key(&ak, &nk), &d);
+            if !bool::from(ct_eq_field(&tag, &owner)) {
                 return Err(BuildError::NotOwned(i));
             }
             if *anchor0.get_or_insert(anchor) != anchor {

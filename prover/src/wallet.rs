@@ -18,14 +18,17 @@ use superzk_circuits::{
 use superzk_keys::{
     address::PaymentAddress,
     note_plaintext::{DecryptedNote, DecryptedPackage, MEMO_LEN},
-    spending_key::{FullViewingKey, IncomingViewingKey, SpendingKey},
+    spending_key::{ct_eq_field, FullViewingKey, IncomingViewingKey, SpendingKey},
 };
 use superzk_verifier::transaction::{OutputDescription, Transaction};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::{builder::TransactionBuilder, error::BuildError, proving_keys::ProvingKeys};
 
-/// A note the wallet received.
-#[derive(Clone, Debug)]
+/// A note the wallet received. Its `Debug` shows only whether it is spent
+/// (not the note, its diversifier, memo, position or nullifier); the note
+/// wipes itself on drop, and this type wipes the rest.
+#[derive(Clone)]
 pub struct OwnedNote {
     /// The note.
     pub note: Note,
@@ -45,8 +48,9 @@ pub struct OwnedNote {
     witness: usize,
 }
 
-/// A package the wallet holds, with its key and contents.
-#[derive(Clone, Debug)]
+/// A package the wallet holds, with its key and contents. Redacted in
+/// `Debug` and wiped on drop like [`OwnedNote`].
+#[derive(Clone)]
 pub struct OwnedPackage {
     /// The package note (key included).
     pub package: PackageNote,
@@ -62,6 +66,34 @@ pub struct OwnedPackage {
     pub spent: bool,
     witness: usize,
 }
+
+/// `Debug` and `Drop` for the wallet's owned items: `Debug` says whether the
+/// item is spent and nothing else; `Drop` wipes what the item's note type
+/// does not wipe itself.
+macro_rules! redacted_and_wiped {
+    ($t:ident) => {
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t))
+                    .field("spent", &self.spent)
+                    .finish_non_exhaustive()?;
+                f.write_str(" <redacted>")
+            }
+        }
+
+        impl Drop for $t {
+            fn drop(&mut self) {
+                self.diversifier.zeroize();
+                self.memo.zeroize();
+                self.nullifier.zeroize();
+            }
+        }
+
+        impl ZeroizeOnDrop for $t {}
+    };
+}
+redacted_and_wiped!(OwnedNote);
+redacted_and_wiped!(OwnedPackage);
 
 impl OwnedPackage {
     /// The non-empty slots: what the package holds.
@@ -243,7 +275,7 @@ impl Wallet {
                 .map(|p| (&mut p.spent, p.nullifier));
             for (spent, _) in notes
                 .chain(packages)
-                .filter(|(spent, n)| !**spent && *n == nf)
+                .filter(|(spent, n)| !**spent && bool::from(ct_eq_field(n, &nf)))
             {
                 *spent = true;
                 result.spent += 1;
