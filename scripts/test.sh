@@ -1,8 +1,22 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it. Installs nothing by hand beyond what the
-# Rust toolchain already has; later steps (bindings) install their own tools.
+# The whole test suite, as CI runs it, from a fresh Debian 12 machine with
+# the Rust toolchains: each step installs what it needs (apt, npm, cargo
+# tools, a Debian 13 chroot for Swift), cached for later runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The installs (apt, npm, the Swift chroot) wait on the network, not the CPU:
+# they run in the background while the workspace compiles, and the binding
+# steps below wait for them.
+mkdir -p target
+setup_log="$PWD/target/setup.log"
+(
+    ./bindings/wasm/test.sh --setup
+    ./bindings/uniffi/test.sh --setup
+    ./verifier/tests/interop/run.sh --setup
+) >"$setup_log" 2>&1 &
+setup_pid=$!
+trap 'kill "$setup_pid" 2>/dev/null || true' EXIT
 
 echo "== format and lints"
 cargo fmt --all -- --check
@@ -13,6 +27,14 @@ echo "== build (release, the whole workspace once: every later step reuses it)"
 
 echo "== tests (release: proving is far too slow unoptimised)"
 cargo test --release --workspace
+
+echo "== installs made in the background"
+if ! wait "$setup_pid"; then
+    cat "$setup_log"
+    echo "the background installs failed (log above)" >&2
+    exit 1
+fi
+tail -n 5 "$setup_log"
 
 echo "== bindings (Wasm in Node and Chromium; Kotlin, Swift, Python via UniFFI)"
 ./bindings/test.sh

@@ -29,14 +29,29 @@ step() {
     step_start=$SECONDS
 }
 
-step "installing system packages (JNA; Java 17 if missing)"
+step "installing system packages (JNA; Java 17, debootstrap, npm if missing)"
 need=()
 [ -f /usr/share/java/jna.jar ] || need+=(libjna-java)
 command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+step "the Kotlin compiler (npm) and the Swift chroot (cached)"
+kotlinc="$tools/kotlin-$kotlin_version/node_modules/kotlin-compiler/bin/kotlinc"
+if [ ! -x "$kotlinc" ]; then
+    npm install --no-audit --no-fund --prefix "$tools/kotlin-$kotlin_version" \
+        "kotlin-compiler@$kotlin_version" >/dev/null
+fi
+chroot_dir="$("$here/swift-chroot.sh")"
+# `--setup`: only the installs above (./scripts/test.sh runs them in the
+# background while it compiles).
+if [ "${1:-}" = --setup ]; then
+    step ""
+    exit 0
 fi
 
 step "building the library and uniffi-bindgen"
@@ -54,11 +69,6 @@ cp "$lib" "$work/python/"
 PYTHONPATH="$work/python" python3 "$here/tests/test_bindings.py"
 
 step "Kotlin (compiler from npm, cached)"
-kotlinc="$tools/kotlin-$kotlin_version/node_modules/kotlin-compiler/bin/kotlinc"
-if [ ! -x "$kotlinc" ]; then
-    npm install --no-audit --no-fund --prefix "$tools/kotlin-$kotlin_version" \
-        "kotlin-compiler@$kotlin_version" >/dev/null
-fi
 kotlin_sources=("$work/kotlin/uniffi/superzk_uniffi/superzk_uniffi.kt" "$here/tests/TestBindings.kt")
 # Compiling takes about a minute: reuse the jar while the sources are the same.
 jar="$tools/kotlin-test-$(cat "${kotlin_sources[@]}" | sha256sum | cut -c1-16).jar"
@@ -70,7 +80,6 @@ fi
 java -Djna.library.path="$(dirname "$lib")" -cp "$jar:/usr/share/java/jna.jar" TestBindingsKt
 
 step "Swift (Debian 13 chroot, cached)"
-chroot_dir="$("$here/swift-chroot.sh")"
 inside=/superzk-test
 rm -rf "${chroot_dir:?}$inside"
 mkdir -p "$chroot_dir$inside/fixtures" "$chroot_dir$inside/params"

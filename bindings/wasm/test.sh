@@ -33,6 +33,15 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# --- npm: playwright-core drives Debian's Chromium ----------------------------
+if [[ ! -d node_modules/playwright-core ]]; then
+    stage "npm install"
+    npm install --no-audit --no-fund --loglevel=error
+fi
+# `--setup`: only the installs above (./scripts/test.sh runs them in the
+# background while it compiles).
+[[ "${1:-}" != --setup ]] || exit 0
+
 # --- native parts: the `superzk` verifier, and the demo proving keys ---------
 NATIVE_TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 export SUPERZK_PARAMS_DIR="${SUPERZK_PARAMS_DIR:-$ROOT/target/superzk-params}"
@@ -77,12 +86,6 @@ for target in web nodejs; do
     "$NATIVE_TARGET/release/examples/bindgen" "$target" "$OPT_DIR/superzk_wasm.wasm" "$out"
     echo "   $out/superzk_wasm_bg.wasm: $(stat -c %s "$out/superzk_wasm_bg.wasm") bytes"
 done
-
-# --- npm: playwright-core drives Debian's Chromium ----------------------------
-if [[ ! -d node_modules/playwright-core ]]; then
-    stage "npm install"
-    npm install --no-audit --no-fund --loglevel=error
-fi
 
 stage "Node tests"
 node --test tests/*.test.mjs

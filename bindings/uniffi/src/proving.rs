@@ -88,7 +88,7 @@ impl From<AssetInfo> for Asset {
 }
 
 /// A memo argument: at most 64 bytes, padded with zeros.
-fn memo(bytes: &[u8]) -> Result<[u8; MEMO_LEN], SuperzkError> {
+pub(crate) fn memo(bytes: &[u8]) -> Result<[u8; MEMO_LEN], SuperzkError> {
     if bytes.len() > MEMO_LEN {
         return Err(SuperzkError::InvalidArgument {
             message: format!(
@@ -306,5 +306,25 @@ pub fn shield(
     let mut builder = TransactionBuilder::new();
     builder.add_public_input(info.asset(), amount);
     builder.add_output(None, to, info, amount, memo);
+    prove(keys, &listener, |k| builder.build(k, &mut OsRng))
+}
+
+/// Builds and proves the issuance of a new ticket (anonymous NFT) of
+/// `category` with the unique 32-byte `id`, as a note for `to` (one Output
+/// proof). The chain refuses a second issuance of the same ticket.
+#[uniffi::export]
+pub fn issue_ticket(
+    keys: &ProvingKeys,
+    category: String,
+    id: Vec<u8>,
+    to: String,
+    listener: Option<Arc<dyn ProgressListener>>,
+) -> Result<Vec<u8>, SuperzkError> {
+    let AssetInfo::Ticket(ticket) = AssetInfo::try_from(Asset::Ticket { category, id })? else {
+        unreachable!("a ticket asset converts to a ticket")
+    };
+    let to = parse_address(&to)?;
+    let mut builder = TransactionBuilder::new();
+    builder.issue_ticket(None, &ticket, to);
     prove(keys, &listener, |k| builder.build(k, &mut OsRng))
 }

@@ -12,8 +12,8 @@ use superzk_verifier::transaction::Transaction;
 
 use crate::{
     error::SuperzkError,
-    keys::{IncomingViewingKey, SpendingKey},
-    proving::{payment, prove, Asset, ProgressListener, ProvingKeys},
+    keys::{parse_address, IncomingViewingKey, SpendingKey},
+    proving::{self, payment, prove, Asset, ProgressListener, ProvingKeys},
 };
 
 /// A note found in a transaction.
@@ -54,6 +54,26 @@ pub fn scan_transaction(
         .filter_map(|o| key.0.decrypt_output(&o.cm, &o.epk, &o.enc_ciphertext))
         .map(ReceivedNote::from)
         .collect())
+}
+
+/// An amount of an asset: one slot of a package.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AssetAmount {
+    /// The asset.
+    pub asset: Asset,
+    /// How much (1 for a ticket).
+    pub amount: u64,
+}
+
+/// A package the wallet holds, unopened.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HeldPackage {
+    /// Its number, as `Wallet::open_package` takes it.
+    pub index: u32,
+    /// What it holds.
+    pub contents: Vec<AssetAmount>,
+    /// The sender's memo (64 bytes, zero padded).
+    pub memo: Vec<u8>,
 }
 
 /// What scanning one transaction changed in a wallet.
@@ -134,6 +154,69 @@ impl Wallet {
         let wallet = self.lock();
         prove(keys, &listener, |k| {
             wallet.transfer(k, &to, &[(info, amount)], fee, memo, &mut OsRng)
+        })
+    }
+
+    /// The packages held, unopened.
+    pub fn packages(&self) -> Vec<HeldPackage> {
+        self.lock()
+            .packages()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| HeldPackage {
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+                contents: p
+                    .contents()
+                    .into_iter()
+                    .map(|(info, amount)| AssetAmount {
+                        asset: info.into(),
+                        amount,
+                    })
+                    .collect(),
+                memo: p.memo.to_vec(),
+            })
+            .collect()
+    }
+
+    /// Builds and proves the sealing of `contents` (up to four assets) from
+    /// this wallet's notes into one package for `to`.
+    pub fn seal_package(
+        &self,
+        keys: &ProvingKeys,
+        to: String,
+        contents: Vec<AssetAmount>,
+        memo: Vec<u8>,
+        listener: Option<Arc<dyn ProgressListener>>,
+    ) -> Result<Vec<u8>, SuperzkError> {
+        let (to, memo) = (parse_address(&to)?, proving::memo(&memo)?);
+        let contents = contents
+            .into_iter()
+            .map(|c| Ok((AssetInfo::try_from(c.asset)?, c.amount)))
+            .collect::<Result<Vec<_>, SuperzkError>>()?;
+        let wallet = self.lock();
+        prove(keys, &listener, |k| {
+            wallet.seal_package(k, &to, &contents, memo, &mut OsRng)
+        })
+    }
+
+    /// Builds and proves the opening of held package `index` (see
+    /// `packages`): its contents become notes of this wallet.
+    pub fn open_package(
+        &self,
+        keys: &ProvingKeys,
+        index: u32,
+        listener: Option<Arc<dyn ProgressListener>>,
+    ) -> Result<Vec<u8>, SuperzkError> {
+        let wallet = self.lock();
+        let package = wallet
+            .packages()
+            .get(index as usize)
+            .map(|p| (*p).clone())
+            .ok_or_else(|| SuperzkError::InvalidArgument {
+                message: format!("the wallet holds no package {index}"),
+            })?;
+        prove(keys, &listener, |k| {
+            wallet.open_package(k, &package, &mut OsRng)
         })
     }
 }

@@ -18,12 +18,14 @@ from superzk_uniffi import (
     SpendingKey,
     FullViewingKey,
     IncomingViewingKey,
+    AssetAmount,
     SuperzkError,
     VerifyingKeys,
     Wallet,
     builtin_verifying_key,
     decode_address,
     encode_address,
+    issue_ticket,
     read_verifying_key,
     scan_transaction,
     shield,
@@ -170,6 +172,39 @@ summary = wallet.scan(tx)
 check("wallet receives one note", summary.received == 1 and summary.spent == 0)
 check("wallet balance", wallet.balance(sero) == 1000)
 check("wallet notes", [n.value for n in wallet.notes()] == [1000])
+
+# Every kind of transaction, scanned by both wallets in chain order: Bob
+# pays Alice, Alice is issued a ticket, seals it with SERO into a package
+# for Bob, and Bob opens it.
+alice_wallet = Wallet(alice)
+alice_wallet.scan(tx)
+
+
+def publish(label, made):
+    check(f"{label} verifies", verify_transaction(builtin, made).valid)
+    return alice_wallet.scan(made), wallet.scan(made)
+
+
+start = time.monotonic()
+paid = wallet.transfer(keys, address, sero, 300, 1, b"rent", None)
+print(f"python: transfer proven in {time.monotonic() - start:.2f} s")
+a, b = publish("transfer", paid)
+check("transfer: alice receives, bob spends and gets change", (a.received, b.spent, b.received) == (1, 1, 1))
+check("transfer balances", (alice_wallet.balance(sero), wallet.balance(sero)) == (300, 699))
+ticket = Asset.TICKET(category="py-concert", id=bytes(range(32)))
+a, _ = publish("ticket issuance", issue_ticket(keys, "py-concert", bytes(range(32)), alice.address(2), None))
+check("alice holds the ticket", a.received == 1 and alice_wallet.balance(ticket) == 1)
+raises("a ticket id of 31 bytes", SuperzkError.InvalidArgument, lambda: issue_ticket(keys, "c", bytes(31), address, None))
+sealed = alice_wallet.seal_package(keys, bob.address(5), [AssetAmount(asset=sero, amount=120), AssetAmount(asset=ticket, amount=1)], b"gift", None)
+publish("package seal", sealed)
+held = wallet.packages()
+check("bob holds one package", len(held) == 1 and held[0].memo[:4] == b"gift")
+contents = held[0].contents
+check("package contents", len(contents) == 2 and AssetAmount(asset=sero, amount=120) in contents and AssetAmount(asset=ticket, amount=1) in contents)
+check("alice's ticket is sealed away", alice_wallet.balance(ticket) == 0 and alice_wallet.balance(sero) == 180)
+raises("open a package bob does not hold", SuperzkError.InvalidArgument, lambda: wallet.open_package(keys, 1, None))
+publish("package open", wallet.open_package(keys, 0, None))
+check("bob's package is opened", wallet.packages() == [] and wallet.balance(sero) == 819 and wallet.balance(ticket) == 1)
 
 # Bad inputs raise the right kind.
 raises("transfer beyond the balance", SuperzkError.Build, lambda: wallet.transfer(keys, address, sero, 5000, 0, b"", None))

@@ -1,6 +1,7 @@
-// Proving in Wasm: a shielding transaction and a private transfer, proven in
-// Wasm with proving keys passed in as bytes, verified in Wasm and by the
-// native `superzk verify`; tampered copies are rejected by both.
+// Proving in Wasm: a shielding transaction, a private transfer, a ticket
+// issuance and a package sealed and opened, proven in Wasm with proving keys
+// passed in as bytes, verified in Wasm and by the native `superzk verify`;
+// tampered copies are rejected by both.
 import test from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -107,4 +108,31 @@ test("a ticket issued in Wasm verifies natively and scans as a ticket", () => {
   const wallet = new zk.Wallet(holder);
   wallet.scan(tx);
   assert.equal(wallet.balance({ category: "wasm-concert", id }), 1n);
+});
+
+test("a package sealed and opened in Wasm verifies natively; its contents arrive", () => {
+  const keys = provingKeys("spend", "output", "package-spend", "package-output");
+  const alice = new zk.Wallet(zk.SpendingKey.fromSeed(utf8("wasm package sender"), 0));
+  const bob = new zk.Wallet(zk.SpendingKey.fromSeed(utf8("wasm package receiver"), 0));
+  const scanBoth = (tx) => [alice.scan(tx), bob.scan(tx)];
+
+  const shield = zk.shield(keys, alice.address(0), "SERO", 90n);
+  scanBoth(shield);
+  const sealed = alice.sealPackage(keys, bob.address(1), [["SERO", 70n]], utf8("sealed in wasm"));
+  zk.verifyTransaction(sealed);
+  assert.equal(nativeVerify("seal.tx", sealed).status, 0);
+  assert.deepEqual(scanBoth(sealed), [{ received: 1, spent: 1 }, { received: 1, spent: 0 }]);
+  assert.equal(alice.balance("SERO"), 20n);
+  const [held] = bob.packages();
+  assert.equal(held.index, 0);
+  assert.equal(held.memoText, "sealed in wasm");
+  assert.deepEqual(held.contents.map((c) => [c.asset.name, c.value]), [["SERO", 70n]]);
+  assert.equal(thrown(() => bob.openPackage(keys, 1)).name, "ArgumentError");
+
+  const opened = bob.openPackage(keys, 0);
+  zk.verifyTransaction(opened);
+  assert.equal(nativeVerify("open.tx", opened).status, 0);
+  scanBoth(opened);
+  assert.deepEqual(bob.packages(), []);
+  assert.equal(bob.balance("SERO"), 70n);
 });

@@ -12,6 +12,9 @@ cd "$here"
 if [ ! -x node_modules/.bin/snarkjs ] || [ ! -x node_modules/.bin/circom2 ]; then
     npm ci --no-audit --no-fund --loglevel=error
 fi
+# `--setup`: only the install above (./scripts/test.sh runs it in the
+# background while it compiles).
+[ "${1:-}" != --setup ] || exit 0
 bin="$here/node_modules/.bin"
 "$root/scripts/build-native.sh"
 superzk="${CARGO_TARGET_DIR:-$root/target}/release/superzk"
