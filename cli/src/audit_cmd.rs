@@ -5,6 +5,10 @@
 //!   the key received (trial decryption with its incoming viewing key) and
 //!   every one of them spent (nullifiers computed with its `nk` matched
 //!   against the spends), per asset, with totals; a table, or JSON (`--json`).
+//!   A FILE is a chain file (`SZKC`, as `superzk chain export` and
+//!   `superzk demo --out` write it: every shielded transaction of every
+//!   block, each note and spend shown with its block height) or a
+//!   transaction file (no height).
 //! * `superzk audit disclose --fvk KEY --tx FILE [--output N] [--sent] OUT` —
 //!   the owner writes a disclosure of one output (or of every output of the
 //!   transaction its key sees) for an auditor.
@@ -15,7 +19,10 @@
 //! A nullifier depends on the note's position in the note commitment tree, so
 //! loose transaction files must be given in chain order from the first
 //! transaction of the chain (as `superzk demo --out` lists them); positions are
-//! counted from 0 across the files.
+//! counted from 0 across the files. A chain file holds the whole chain from
+//! genesis, in the order its commitments entered the tree, and is best given
+//! alone. The audit reads the chain as given: `superzk chain validate`
+//! checks that it is a valid chain.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -26,6 +33,10 @@ use std::{
 use clap::{Args, Subcommand};
 use rand_core::OsRng;
 use serde_json::{json, Value};
+use superzk_chain_core::{
+    block::{ChainFile, CHAIN_FILE_MAGIC},
+    tx::ChainTx,
+};
 use superzk_circuits::{asset::AssetInfo, note::AssetId, note_kind::NoteKind, Fr};
 use superzk_keys::{
     disclosure::{
@@ -52,8 +63,9 @@ pub struct AuditArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-    /// Transaction files, in chain order from the chain's first transaction
-    /// (note positions, and so nullifiers, are counted across them).
+    /// A chain file (SZKC), or transaction files in chain order from the
+    /// chain's first transaction (note positions, and so nullifiers, are
+    /// counted across them).
     #[arg(required = true)]
     files: Vec<PathBuf>,
 }
@@ -159,13 +171,69 @@ fn load_fvk(given: Option<&str>) -> Result<FullViewingKey, AuditError> {
     FullViewingKey::decode(text).map_err(|e| AuditError::Key(e.to_string()))
 }
 
+/// One shielded transaction to scan: where it came from, and the height of
+/// its block when it came from a chain file.
+struct Source {
+    file: String,
+    height: Option<u64>,
+    tx: Transaction,
+}
+
+/// Reads a chain file's shielded transactions, block by block, or a single
+/// transaction file.
+fn read_source(path: &Path) -> Result<Vec<Source>, AuditError> {
+    let file = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let bytes = read_file(path).map_err(|e| AuditError::Unreadable {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    if !bytes.starts_with(CHAIN_FILE_MAGIC) {
+        let tx = read_tx_bytes(path, &bytes)?;
+        return Ok(vec![Source {
+            file,
+            height: None,
+            tx,
+        }]);
+    }
+    let chain = ChainFile::from_bytes(&bytes).map_err(|e| AuditError::Unreadable {
+        path: path.display().to_string(),
+        reason: format!("not a chain file: {e}"),
+    })?;
+    Ok(chain
+        .blocks
+        .into_iter()
+        .flat_map(|block| {
+            let height = block.header.height;
+            let file = file.clone();
+            block.txs.into_iter().filter_map(move |tx| match tx {
+                ChainTx::Shielded(s) => Some(Source {
+                    file: file.clone(),
+                    height: Some(height),
+                    tx: s.tx,
+                }),
+                _ => None,
+            })
+        })
+        .collect())
+}
+
+fn read_tx_bytes(path: &Path, bytes: &[u8]) -> Result<Transaction, AuditError> {
+    Transaction::from_bytes(bytes).map_err(|e| AuditError::Unreadable {
+        path: path.display().to_string(),
+        reason: format!("not a transaction: {e}"),
+    })
+}
+
 fn read_tx(path: &Path) -> Result<Transaction, AuditError> {
     let unreadable = |reason: String| AuditError::Unreadable {
         path: path.display().to_string(),
         reason,
     };
     let bytes = read_file(path).map_err(|e| unreadable(e.to_string()))?;
-    Transaction::from_bytes(&bytes).map_err(|e| unreadable(format!("not a transaction: {e}")))
+    read_tx_bytes(path, &bytes)
 }
 
 /// What a disclosure is checked against: every output, plain then packages.
@@ -233,6 +301,7 @@ fn kind_name(content: &RevealedContent) -> &'static str {
 /// A note the key received.
 struct Received {
     source: String,
+    height: Option<u64>,
     tx: String,
     output: usize,
     position: u64,
@@ -245,6 +314,7 @@ struct Received {
 /// A spend of one of those notes.
 struct Spent {
     source: String,
+    height: Option<u64>,
     tx: String,
     spend: usize,
     note: usize,
@@ -261,7 +331,7 @@ struct Total {
 /// Scans the files in order.
 fn scan(
     fvk: &FullViewingKey,
-    txs: &[(String, Transaction)],
+    txs: &[Source],
 ) -> (Vec<Received>, Vec<Spent>, BTreeMap<Vec<u8>, Total>) {
     let ivk = fvk.incoming_viewing_key();
     let nk = fvk.nk();
@@ -269,12 +339,18 @@ fn scan(
     let mut spent = vec![];
     let mut by_nullifier: HashMap<Fr, usize> = HashMap::new();
     let mut position = 0u64;
-    for (source, tx) in txs {
+    for Source {
+        file: source,
+        height,
+        tx,
+    } in txs
+    {
         let id = hex(&tx.id());
         for (spend, s) in tx.all_spends().enumerate() {
             if let Some(note) = by_nullifier.remove(&s.nullifier) {
                 spent.push(Spent {
                     source: source.clone(),
+                    height: *height,
                     tx: id.clone(),
                     spend,
                     note,
@@ -307,6 +383,7 @@ fn scan(
                 by_nullifier.insert(nf, received.len());
                 received.push(Received {
                     source: source.clone(),
+                    height: *height,
                     tx: id.clone(),
                     output,
                     position,
@@ -345,14 +422,11 @@ fn audit(fvk: Option<&str>, files: &[PathBuf], as_json: bool) -> Result<(), Audi
     let fvk = load_fvk(fvk)?;
     let txs = files
         .iter()
-        .map(|p| {
-            let name = p.file_name().map_or_else(
-                || p.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            read_tx(p).map(|tx| (name, tx))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|p| read_source(p))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
     let (received, spent, totals) = scan(&fvk, &txs);
     let mut totals: Vec<&Total> = totals.values().collect();
     totals.sort_by(|a, b| a.name.cmp(&b.name));
@@ -361,6 +435,7 @@ fn audit(fvk: Option<&str>, files: &[PathBuf], as_json: bool) -> Result<(), Audi
         let report = json!({
             "received": received.iter().enumerate().map(|(i, r)| json!({
                 "source": r.source,
+                "height": r.height,
                 "tx": r.tx,
                 "output": r.output,
                 "position": r.position,
@@ -374,9 +449,10 @@ fn audit(fvk: Option<&str>, files: &[PathBuf], as_json: bool) -> Result<(), Audi
                 let note = &received[s.note];
                 json!({
                     "source": s.source,
+                    "height": s.height,
                     "tx": s.tx,
                     "spend": s.spend,
-                    "note": {"source": note.source, "tx": note.tx, "output": note.output},
+                    "note": {"source": note.source, "height": note.height, "tx": note.tx, "output": note.output},
                     "kind": kind_name(&note.content),
                     "assets": holdings_json(&note.holdings),
                 })
@@ -392,15 +468,17 @@ fn audit(fvk: Option<&str>, files: &[PathBuf], as_json: bool) -> Result<(), Audi
         return Ok(());
     }
     let short = |id: &str| id[..12.min(id.len())].to_string();
+    let height = |h: Option<u64>| h.map_or_else(|| "-".to_string(), |h| h.to_string());
     println!("received ({} notes)", received.len());
     println!(
-        "  {:<14} {:<12} {:>3} {:>5} {:<8} {:<40} memo",
-        "where", "tx", "out", "pos", "kind", "holds"
+        "  {:<14} {:>6} {:<12} {:>3} {:>5} {:<8} {:<40} memo",
+        "where", "height", "tx", "out", "pos", "kind", "holds"
     );
     for r in &received {
         println!(
-            "  {:<14} {:<12} {:>3} {:>5} {:<8} {:<40} {}",
+            "  {:<14} {:>6} {:<12} {:>3} {:>5} {:<8} {:<40} {}",
             r.source,
+            height(r.height),
             short(&r.tx),
             r.output,
             r.position,
@@ -411,17 +489,25 @@ fn audit(fvk: Option<&str>, files: &[PathBuf], as_json: bool) -> Result<(), Audi
     }
     println!("spent ({} notes)", spent.len());
     println!(
-        "  {:<14} {:<12} {:>5}  {:<22} holds",
-        "where", "tx", "spend", "note (where:out)"
+        "  {:<14} {:>6} {:<12} {:>5}  {:<22} holds",
+        "where", "height", "tx", "spend", "note (where:out)"
     );
     for s in &spent {
         let note = &received[s.note];
         println!(
-            "  {:<14} {:<12} {:>5}  {:<22} {}",
+            "  {:<14} {:>6} {:<12} {:>5}  {:<22} {}",
             s.source,
+            height(s.height),
             short(&s.tx),
             s.spend,
-            format!("{}:{}", note.source, note.output),
+            format!(
+                "{}:{}",
+                note.height.map_or_else(
+                    || note.source.clone(),
+                    |h| format!("block {h} {}", short(&note.tx)[..8].to_owned())
+                ),
+                note.output
+            ),
             holdings_text(&note.holdings)
         );
     }

@@ -1,5 +1,6 @@
 //! `superzk audit` on the demo's transactions: totals per asset agree with
-//! the demo's final balances, the JSON has its documented shape, and
+//! the demo's final balances, the JSON has its documented shape, the demo's
+//! chain file gives the same notes with the height of each block, and
 //! disclosures verify (exit 0) or are refused (exit 1 forged or altered,
 //! exit 2 unreadable).
 //!
@@ -68,13 +69,18 @@ fn path(name: &str) -> String {
 }
 
 fn audit_json(fvk: &str) -> Value {
+    audit_json_of(fvk, &TXS)
+}
+
+/// `superzk audit --json` of `files` in the demo's directory.
+fn audit_json_of(fvk: &str, files: &[&str]) -> Value {
     let mut args = vec![
         "audit".to_string(),
         "--fvk".into(),
         path(fvk),
         "--json".into(),
     ];
-    args.extend(TXS.iter().map(|t| path(t)));
+    args.extend(files.iter().map(|t| path(t)));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = superzk(&args);
     assert_eq!(code, 0, "{err}");
@@ -327,4 +333,132 @@ fn disclosures_verify_and_forgeries_are_refused() {
         out.contains("(package)") && out.contains("50 SERO, 20 USD, 1 ticket concert-2026"),
         "{out}"
     );
+}
+
+/// The demo's chain file: the height of the block holding each shielded
+/// transaction, by transaction id (hex), read with chain-core itself.
+fn chain_heights() -> std::collections::HashMap<String, u64> {
+    use superzk_chain_core::{block::ChainFile, tx::ChainTx};
+    let chain = ChainFile::from_bytes(&std::fs::read(path("chain.szkc")).unwrap())
+        .expect("the demo writes a chain file");
+    let mut heights = std::collections::HashMap::new();
+    for block in &chain.blocks {
+        for tx in &block.txs {
+            if let ChainTx::Shielded(s) = tx {
+                heights.insert(hex::encode(s.tx.id()), block.header.height);
+            }
+        }
+    }
+    heights
+}
+
+fn tx_id(file: &str) -> String {
+    let bytes = std::fs::read(path(file)).unwrap();
+    hex::encode(
+        superzk_verifier::transaction::Transaction::from_bytes(&bytes)
+            .unwrap()
+            .id(),
+    )
+}
+
+/// A report without the fields that name where a note was read from, to
+/// compare a chain-file audit with a transaction-file audit.
+fn without_source(report: &Value) -> Value {
+    let mut r = report.clone();
+    for list in ["received", "spent"] {
+        for item in r[list].as_array_mut().unwrap() {
+            let item = item.as_object_mut().unwrap();
+            item.remove("source");
+            item.remove("height");
+            if let Some(note) = item.get_mut("note").and_then(Value::as_object_mut) {
+                note.remove("source");
+                note.remove("height");
+            }
+        }
+    }
+    r
+}
+
+#[test]
+fn chain_file_audit_shows_every_note_with_its_block_height() {
+    let heights = chain_heights();
+    // Each step of the story is in its own block, in order.
+    let story: Vec<u64> = TXS.iter().map(|t| heights[&tx_id(t)]).collect();
+    assert!(story[0] > 0, "the devnet stakes before the story starts");
+    for w in story.windows(2) {
+        assert_eq!(w[1], w[0] + 1, "heights {story:?}");
+    }
+    for fvk in ["alice.fvk", "bob.fvk"] {
+        let chain = audit_json_of(fvk, &["chain.szkc"]);
+        let loose = audit_json(fvk);
+        // The same notes, spends, positions and totals as from the
+        // transaction files.
+        assert_eq!(without_source(&chain), without_source(&loose), "{fvk}");
+        assert!(!chain["received"].as_array().unwrap().is_empty());
+        for r in chain["received"].as_array().unwrap() {
+            assert_eq!(r["source"], "chain.szkc");
+            assert_eq!(r["height"], heights[r["tx"].as_str().unwrap()], "{r}");
+        }
+        for s in chain["spent"].as_array().unwrap() {
+            assert_eq!(s["height"], heights[s["tx"].as_str().unwrap()], "{s}");
+            let note = &s["note"];
+            assert_eq!(note["height"], heights[note["tx"].as_str().unwrap()]);
+            assert!(note["height"].as_u64() < s["height"].as_u64());
+        }
+        // Loose transaction files have no height.
+        assert!(loose["received"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["height"].is_null()));
+    }
+    // Alice's three shielded notes, at the shield transaction's height; Bob's
+    // balances as the demo ends.
+    let alice = audit_json_of("alice.fvk", &["chain.szkc"]);
+    let shielded: Vec<_> = alice["received"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["height"] == story[0])
+        .map(|r| {
+            (
+                r["assets"][0]["asset"].as_str().unwrap().to_string(),
+                r["assets"][0]["value"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shielded,
+        [
+            ("SERO".into(), 600),
+            ("SERO".into(), 400),
+            ("USD".into(), 500)
+        ]
+    );
+    let bob = audit_json_of("bob.fvk", &["chain.szkc"]);
+    assert_eq!(balance(&bob, "SERO"), 219);
+    assert_eq!(balance(&bob, "USD"), 100);
+    assert_eq!(balance(&bob, "ticket concert-2026"), 1);
+    // Bob's first note: 250 SERO in the transfer's block, spent later.
+    let first = &bob["received"][0];
+    assert_eq!(first["height"], story[1]);
+    assert_eq!(first["assets"][0]["value"], 250);
+
+    // The table shows heights too.
+    let (code, out, err) = superzk(&["audit", "--fvk", &path("bob.fvk"), &path("chain.szkc")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("height"), "{out}");
+    let transfer = tx_id("transfer.tx");
+    assert!(
+        out.contains(&format!("block {} {}:0", story[1], &transfer[..8])),
+        "{out}"
+    );
+
+    // A damaged chain file is unreadable (exit 2), not half-audited.
+    let bytes = std::fs::read(path("chain.szkc")).unwrap();
+    let cut = path("cut.szkc");
+    std::fs::write(&cut, &bytes[..bytes.len() - 10]).unwrap();
+    let (code, _, err) = superzk(&["audit", "--fvk", &path("bob.fvk"), &cut]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a chain file"), "{err}");
 }
