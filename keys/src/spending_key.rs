@@ -106,9 +106,11 @@ pub const INCOMING_VIEWING_KEY_HRP: &str = "szk-ivk";
 impl SpendingKey {
     /// A fresh random spending key.
     pub fn random<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
-        let mut bytes = [0u8; 32];
-        rng.fill_bytes(&mut bytes);
-        Self(bytes)
+        // Filled in place, not through a local array that would stay on the
+        // stack unwiped.
+        let mut sk = Self([0u8; 32]);
+        rng.fill_bytes(&mut sk.0);
+        sk
     }
 
     /// A spending key derived from a seed (e.g. a BIP-39 seed) and an account number.
@@ -117,9 +119,9 @@ impl SpendingKey {
             b"SuperZK_SeedToSK",
             &[seed, &account.to_le_bytes()],
         );
-        let mut bytes = [0u8; 32];
-        bytes.copy_from_slice(&out[..32]);
-        Self(bytes)
+        let mut sk = Self([0u8; 32]);
+        sk.0.copy_from_slice(&out[..32]);
+        sk
     }
 
     /// The raw 32 bytes.
