@@ -51,7 +51,8 @@ const STAKING_BLOCKS: u64 = 3;
 
 /// Runs a devnet for `blocks` blocks in `data_dir`: the proof-of-stake
 /// set-up, then one step of the wallets' story per block (every kind of
-/// shielded transaction), then empty blocks (still voted on).
+/// shielded transaction), then empty blocks (still voted on). Writes the
+/// two wallets' full viewing keys to `alice.fvk` and `bob.fvk` in `data_dir`.
 pub fn node(data_dir: PathBuf, blocks: u64, params_dir: Option<PathBuf>) -> Result<(), String> {
     if blocks < STAKING_BLOCKS {
         return Err(format!(
@@ -97,6 +98,17 @@ pub fn node(data_dir: PathBuf, blocks: u64, params_dir: Option<PathBuf>) -> Resu
             "wallets: {}",
             story.check_outcome().map_err(|e| e.to_string())?
         );
+    }
+    // The wallets' keys are fresh each run: their full viewing keys go next
+    // to the store, so the chain can be audited (`superzk audit --fvk`).
+    for (name, wallet) in [("alice", &story.alice), ("bob", &story.bob)] {
+        let path = data_dir.join(format!("{name}.fvk"));
+        superzk_keys::params::write_file_atomic(
+            &path,
+            wallet.full_viewing_key().encode().as_bytes(),
+        )
+        .map_err(|e| e.to_string())?;
+        println!("wrote {}", path.display());
     }
     Ok(())
 }

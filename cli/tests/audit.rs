@@ -5,8 +5,10 @@
 //! exit 2 unreadable).
 //!
 //! The demo runs once for the whole file (about a minute in release) and
-//! writes its transactions and the wallets' full viewing keys into a
-//! temporary directory that every test reads.
+//! writes its transactions, chain file and the wallets' full viewing keys
+//! into a temporary directory that every test but the last reads; the last
+//! runs `superzk node` for 8 blocks, exports the chain and audits it with
+//! the recipient's key.
 
 use std::{
     path::{Path, PathBuf},
@@ -51,12 +53,7 @@ fn demo_dir() -> &'static Path {
             "--out".into(),
             dir.display().to_string(),
         ];
-        // The shared parameter cache: $SUPERZK_PARAMS_DIR, else the one the
-        // other tests of the workspace use.
-        if std::env::var_os("SUPERZK_PARAMS_DIR").is_none() {
-            let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/superzk-params");
-            args.extend(["--params-dir".into(), cache.display().to_string()]);
-        }
+        args.extend(params_args());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (code, out, err) = superzk(&args);
         assert_eq!(code, 0, "the demo failed:\n{out}\n{err}");
@@ -338,9 +335,12 @@ fn disclosures_verify_and_forgeries_are_refused() {
 /// The demo's chain file: the height of the block holding each shielded
 /// transaction, by transaction id (hex), read with chain-core itself.
 fn chain_heights() -> std::collections::HashMap<String, u64> {
+    heights_in(&path("chain.szkc"))
+}
+
+fn heights_in(file: &str) -> std::collections::HashMap<String, u64> {
     use superzk_chain_core::{block::ChainFile, tx::ChainTx};
-    let chain = ChainFile::from_bytes(&std::fs::read(path("chain.szkc")).unwrap())
-        .expect("the demo writes a chain file");
+    let chain = ChainFile::from_bytes(&std::fs::read(file).unwrap()).expect("a chain file");
     let mut heights = std::collections::HashMap::new();
     for block in &chain.blocks {
         for tx in &block.txs {
@@ -461,4 +461,91 @@ fn chain_file_audit_shows_every_note_with_its_block_height() {
     let (code, _, err) = superzk(&["audit", "--fvk", &path("bob.fvk"), &cut]);
     assert_eq!(code, 2);
     assert!(err.contains("not a chain file"), "{err}");
+}
+
+/// The shared parameter cache: $SUPERZK_PARAMS_DIR, else (`--params-dir`)
+/// the one the other tests of the workspace use.
+fn params_args() -> Vec<String> {
+    if std::env::var_os("SUPERZK_PARAMS_DIR").is_some() {
+        return vec![];
+    }
+    let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/superzk-params");
+    vec!["--params-dir".into(), cache.display().to_string()]
+}
+
+#[test]
+fn node_chain_audited_with_the_recipients_key() {
+    let dir = std::env::temp_dir().join(format!("superzk-audit-node-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.display().to_string();
+    let mut args = vec!["node", "--data-dir", &d, "--blocks", "8"];
+    let params = params_args();
+    args.extend(params.iter().map(String::as_str));
+    let (code, out, err) = superzk(&args);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let chain = dir.join("chain.szkc").display().to_string();
+    let (code, _, err) = superzk(&["chain", "export", "--data-dir", &d, &chain]);
+    assert_eq!(code, 0, "{err}");
+    let bob = dir.join("bob.fvk").display().to_string();
+    let (code, out, err) = superzk(&["audit", "--json", "--fvk", &bob, &chain]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+
+    // Eight blocks: three of staking, then shield (4), alice pays bob 250
+    // SERO and 120 USD (5), bob pays 20 USD back with a fee of 1 (6), alice
+    // issues a ticket (7) and sells it to bob for 30 SERO (8).
+    let heights = heights_in(&chain);
+    let notes: Vec<(u64, String, u64)> = report["received"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["height"], heights[r["tx"].as_str().unwrap()], "{r}");
+            let a = &r["assets"][0];
+            let name = a["asset"].as_str().unwrap();
+            (
+                r["height"].as_u64().unwrap(),
+                name.split('#').next().unwrap().to_string(),
+                a["value"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let n = |h: u64, a: &str, v: u64| (h, a.to_string(), v);
+    assert_eq!(
+        notes,
+        [
+            n(5, "SERO", 250),
+            n(5, "USD", 120),
+            n(6, "USD", 100),
+            n(6, "SERO", 249),
+            n(8, "ticket concert-2026", 1),
+            n(8, "SERO", 219),
+        ]
+    );
+    assert_eq!(report["received"][0]["memo"], "for the concert");
+    let spent: Vec<(u64, u64, u64)> = report["spent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["height"].as_u64().unwrap(),
+                s["note"]["height"].as_u64().unwrap(),
+                s["assets"][0]["value"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(spent, [(6, 5, 120), (6, 5, 250), (8, 6, 249)]);
+    assert_eq!(balance(&report, "SERO"), 219);
+    assert_eq!(balance(&report, "USD"), 100);
+    assert_eq!(balance(&report, "ticket concert-2026"), 1);
+    assert_eq!(totals(&report)["SERO"], (718, 499, 219));
+    // Alice's key sees her own shielded notes at block 4 instead.
+    let alice = dir.join("alice.fvk").display().to_string();
+    let (code, out, _) = superzk(&["audit", "--json", "--fvk", &alice, &chain]);
+    assert_eq!(code, 0);
+    let alice: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(alice["received"][0]["height"], 4);
+    assert_eq!(alice["received"][0]["assets"][0]["value"], 600);
+    let _ = std::fs::remove_dir_all(&dir);
 }
