@@ -41,13 +41,10 @@ use superzk_circuits::{asset::AssetInfo, note::AssetId, note_kind::NoteKind, Fr}
 use superzk_keys::{
     disclosure::{
         Disclosure, DisclosureError, OutputKind, Revealed, RevealedContent, Role, Selection,
-        TxOutput,
     },
     note_plaintext::MEMO_LEN,
     params::{read_file, write_file_atomic},
-    spending_key::{
-        encode_point, FullViewingKey, SpendingKey, FULL_VIEWING_KEY_HRP, SPENDING_KEY_HRP,
-    },
+    spending_key::{FullViewingKey, SpendingKey, FULL_VIEWING_KEY_HRP, SPENDING_KEY_HRP},
 };
 use superzk_verifier::transaction::Transaction;
 
@@ -236,25 +233,6 @@ fn read_tx(path: &Path) -> Result<Transaction, AuditError> {
     read_tx_bytes(path, &bytes)
 }
 
-/// What a disclosure is checked against: every output, plain then packages.
-fn tx_outputs(tx: &Transaction) -> Vec<TxOutput<'_>> {
-    tx.all_outputs()
-        .enumerate()
-        .map(|(i, o)| TxOutput {
-            kind: if i < tx.outputs.len() {
-                OutputKind::Note
-            } else {
-                OutputKind::Package
-            },
-            cm: o.cm,
-            cv: encode_point(&o.cv),
-            epk: o.epk,
-            ciphertext: &o.enc_ciphertext,
-            out_ciphertext: &o.out_ciphertext,
-        })
-        .collect()
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -357,7 +335,7 @@ fn scan(
                 });
             }
         }
-        for (output, o) in tx_outputs(tx).iter().enumerate() {
+        for (output, o) in tx.disclosure_outputs().iter().enumerate() {
             let found = match o.kind {
                 OutputKind::Note => ivk.decrypt_output(&o.cm, &o.epk, o.ciphertext).map(|n| {
                     (
@@ -538,7 +516,7 @@ fn disclose(
 ) -> Result<(), AuditError> {
     let fvk = load_fvk(key)?;
     let tx = read_tx(tx_path)?;
-    let outputs = tx_outputs(&tx);
+    let outputs = tx.disclosure_outputs();
     let selection = output.map_or(Selection::AllVisible, Selection::Output);
     let disclosure = if sent {
         Disclosure::sent(&fvk, tx.id(), &outputs, selection, &mut OsRng)?
@@ -592,7 +570,7 @@ fn verify_disclosure(disclosure: &Path, tx_path: &Path, as_json: bool) -> ExitCo
         (Ok(d), Ok(tx)) => (d, tx),
         (Err(e), _) | (_, Err(e)) => return unreadable(e),
     };
-    match d.verify(&tx.id(), &tx_outputs(&tx)) {
+    match d.verify(&tx.id(), &tx.disclosure_outputs()) {
         Ok(revealed) => {
             if as_json {
                 let shown = json!({

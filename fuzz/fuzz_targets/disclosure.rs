@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
         let txs = superzk_fuzz::valid_transactions();
         let tx = &txs[usize::from(mode & 0x7f) % txs.len()];
         d.tx_id = tx.id();
-        let outputs = superzk_fuzz::disclosure_outputs(tx);
+        let outputs = tx.disclosure_outputs();
         let _ = d.verify(&tx.id(), &outputs);
         return;
     }
@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let tx = &superzk_fuzz::valid_transactions()[original.tx];
-    if let Ok(revealed) = d.verify(&tx.id(), &superzk_fuzz::disclosure_outputs(tx)) {
+    if let Ok(revealed) = d.verify(&tx.id(), &tx.disclosure_outputs()) {
         assert_eq!(
             revealed, original.revealed,
             "an altered disclosure verified and revealed something else"

@@ -7,9 +7,9 @@ use std::sync::OnceLock;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use superzk_keys::{
-    disclosure::{Disclosure, OutputKind, Revealed, Selection, TxOutput},
+    disclosure::{Disclosure, Revealed, Selection},
     params::{verifying_key_from_bytes, VerifyingParameters},
-    spending_key::{encode_point, SpendingKey},
+    spending_key::SpendingKey,
 };
 use superzk_verifier::{transaction::Transaction, verify::VerifyingKeys};
 
@@ -105,26 +105,6 @@ pub fn valid_transactions() -> &'static [Transaction] {
     })
 }
 
-/// What a disclosure is checked against: every output of `tx`, plain notes
-/// then packages (as `superzk audit` lists them).
-pub fn disclosure_outputs(tx: &Transaction) -> Vec<TxOutput<'_>> {
-    tx.all_outputs()
-        .enumerate()
-        .map(|(i, o)| TxOutput {
-            kind: if i < tx.outputs.len() {
-                OutputKind::Note
-            } else {
-                OutputKind::Package
-            },
-            cm: o.cm,
-            cv: encode_point(&o.cv),
-            epk: o.epk,
-            ciphertext: &o.enc_ciphertext,
-            out_ciphertext: &o.out_ciphertext,
-        })
-        .collect()
-}
-
 /// A real disclosure of a fixture transaction by a fixture wallet.
 pub struct FixtureDisclosure {
     /// Which of [`valid_transactions`].
@@ -143,7 +123,7 @@ pub fn fixture_disclosures() -> &'static [FixtureDisclosure] {
         let mut rng = ChaCha20Rng::seed_from_u64(7);
         let mut made = vec![];
         for (i, tx) in valid_transactions().iter().enumerate() {
-            let outputs = disclosure_outputs(tx);
+            let outputs = tx.disclosure_outputs();
             for sk in fixture_wallets() {
                 let fvk = sk.full_viewing_key();
                 let ivk = fvk.incoming_viewing_key();

@@ -195,6 +195,27 @@ impl Transaction {
         self.outputs.iter().chain(&self.package_outputs)
     }
 
+    /// Every output in [`Self::all_outputs`] order, as a disclosure names
+    /// and checks them (`superzk_keys::disclosure`).
+    pub fn disclosure_outputs(&self) -> Vec<superzk_keys::disclosure::TxOutput<'_>> {
+        use superzk_keys::disclosure::{OutputKind, TxOutput};
+        self.all_outputs()
+            .enumerate()
+            .map(|(i, o)| TxOutput {
+                kind: if i < self.outputs.len() {
+                    OutputKind::Note
+                } else {
+                    OutputKind::Package
+                },
+                cm: o.cm,
+                cv: encode_point(&o.cv),
+                epk: o.epk,
+                ciphertext: &o.enc_ciphertext,
+                out_ciphertext: &o.out_ciphertext,
+            })
+            .collect()
+    }
+
     /// Nullifiers this transaction reveals.
     pub fn nullifiers(&self) -> impl Iterator<Item = Fr> + '_ {
         self.all_spends().map(|s| s.nullifier)
