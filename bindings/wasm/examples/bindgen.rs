@@ -28,7 +28,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = configured.and_then(|b| b.input_path(input).typescript(true).generate(out_dir));
+    // As the command-line tool's defaults: TypeScript types, and the glue's
+    // `init()` finds the .wasm beside itself when given no path (the
+    // library's own default omits that, and the browser page relies on it).
+    let result = configured.and_then(|b| {
+        b.input_path(input)
+            .typescript(true)
+            .omit_default_module_path(false)
+            .generate(out_dir)
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
