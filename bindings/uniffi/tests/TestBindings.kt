@@ -144,6 +144,17 @@ fun main() {
     check("wallet balance", wallet.balance(sero) == 1000uL)
     check("wallet notes", wallet.notes().map { it.value } == listOf(1000uL))
 
+    // A small private transfer: Bob pays Alice 300 SERO with a fee of 1.
+    val aliceWallet = Wallet(alice)
+    aliceWallet.scan(tx)
+    val paid = wallet.transfer(keys, address, sero, 300u, 1u, "rent".toByteArray(), null)
+    check("transfer verifies", verifyTransaction(builtin, paid).valid)
+    val received = aliceWallet.scan(paid)
+    val spent = wallet.scan(paid)
+    check("transfer: alice receives, bob spends and gets change",
+        received.received == 1u && spent.spent == 1u && spent.received == 1u)
+    check("transfer balances", aliceWallet.balance(sero) == 300uL && wallet.balance(sero) == 699uL)
+
     // Bad inputs raise the right kind.
     raises<SuperzkException.Build>("transfer beyond the balance") {
         wallet.transfer(keys, address, sero, 5000u, 0u, ByteArray(0), null)

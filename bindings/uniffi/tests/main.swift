@@ -153,6 +153,18 @@ func run() throws {
     check("wallet balance", try wallet.balance(asset: sero) == 1000)
     check("wallet notes", wallet.notes().map { $0.value } == [1000])
 
+    // A small private transfer: Bob pays Alice 300 SERO with a fee of 1.
+    let aliceWallet = Wallet(key: alice)
+    _ = try aliceWallet.scan(transaction: tx)
+    let paid = try wallet.transfer(keys: keys, to: address, asset: sero, amount: 300, fee: 1,
+                                   memo: Data("rent".utf8), listener: nil)
+    check("transfer verifies", try verifyTransaction(keys: builtin, transaction: paid).valid)
+    let received = try aliceWallet.scan(transaction: paid)
+    let spent = try wallet.scan(transaction: paid)
+    check("transfer: alice receives, bob spends and gets change",
+          received.received == 1 && spent.spent == 1 && spent.received == 1)
+    check("transfer balances", try aliceWallet.balance(asset: sero) == 300 && wallet.balance(asset: sero) == 699)
+
     // Bad inputs throw the right kind.
     raises("transfer beyond the balance", "Build") {
         _ = try wallet.transfer(keys: keys, to: address, asset: sero, amount: 5000, fee: 0, memo: Data(), listener: nil)
