@@ -334,31 +334,33 @@ impl Chain {
 
     /// Tickets in the pool.
     pub fn tickets(&self) -> Result<Vec<([u8; 32], TicketRecord)>, ChainError> {
-        self.inspect(|st, _| {
-            st.entries(StateTable::Tickets)?
-                .into_iter()
-                .map(|(k, v)| {
-                    let id = k
-                        .as_slice()
-                        .try_into()
-                        .map_err(|_| ChainError::Store("corrupt ticket id".into()))?;
-                    Ok((id, TicketRecord::from_bytes(&v)?))
-                })
-                .collect()
-        })
+        self.records(StateTable::Tickets, "ticket", TicketRecord::from_bytes)
     }
 
     /// Registered StakingNodes.
     pub fn nodes(&self) -> Result<Vec<([u8; 32], NodeRecord)>, ChainError> {
+        self.records(StateTable::Nodes, "node", NodeRecord::from_bytes)
+    }
+
+    /// Every record of a table keyed by 32-byte ids, decoded by `parse`.
+    fn records<T, E>(
+        &self,
+        table: StateTable,
+        what: &str,
+        parse: impl Fn(&[u8]) -> Result<T, E>,
+    ) -> Result<Vec<([u8; 32], T)>, ChainError>
+    where
+        ChainError: From<E>,
+    {
         self.inspect(|st, _| {
-            st.entries(StateTable::Nodes)?
+            st.entries(table)?
                 .into_iter()
                 .map(|(k, v)| {
                     let id = k
                         .as_slice()
                         .try_into()
-                        .map_err(|_| ChainError::Store("corrupt node id".into()))?;
-                    Ok((id, NodeRecord::from_bytes(&v)?))
+                        .map_err(|_| ChainError::Store(format!("corrupt {what} id")))?;
+                    Ok((id, parse(&v)?))
                 })
                 .collect()
         })
