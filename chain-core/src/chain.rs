@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rand_core::{CryptoRng, RngCore};
+use rand_core::CryptoRngCore;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use superzk_circuits::note::AssetId;
 use superzk_verifier::verify::VerifyingKeys;
@@ -159,10 +159,10 @@ impl Chain {
     }
 
     /// Validates `block` against the tip and applies it, all or nothing.
-    pub fn apply<R: RngCore + CryptoRng>(
+    pub fn apply(
         &self,
         block: &Block,
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<RuleCounts, ChainError> {
         let tip = self.tip()?;
         let span = tip.as_ref().map(|t| self.context_span(t));
@@ -193,10 +193,10 @@ impl Chain {
 
     /// The state root the tip's block would have if `block` (unsealed)
     /// were applied: what a miner puts in the header before mining.
-    pub fn state_root_after<R: RngCore + CryptoRng>(
+    pub fn state_root_after(
         &self,
         block: &Block,
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<[u8; 32], ChainError> {
         let tip = self.tip()?;
         let span = tip.as_ref().map(|t| self.context_span(t));
@@ -256,11 +256,11 @@ impl Chain {
     /// Switches to a branch that forks after `fork_height`: undoes the
     /// blocks above it and applies `branch`. If a block of the branch is
     /// refused, the old blocks are restored and the error returned.
-    pub fn reorganize<R: RngCore + CryptoRng>(
+    pub fn reorganize(
         &self,
         fork_height: u64,
         branch: &[Block],
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<RuleCounts, ChainError> {
         let mut undone = vec![];
         while self.height()?.is_some_and(|h| h > fork_height) {
@@ -373,11 +373,11 @@ impl Chain {
 
     /// Validates a chain file from genesis into a fresh store at `path`.
     /// Returns the per-rule counts, or the first refused block's error.
-    pub fn validate_file<R: RngCore + CryptoRng>(
+    pub fn validate_file(
         file: &ChainFile,
         path: &Path,
         keys: VerifyingKeys,
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
         mut progress: impl FnMut(u64),
     ) -> Result<RuleCounts, ChainError> {
         let params = ChainParams::by_name(&file.profile).ok_or_else(|| {

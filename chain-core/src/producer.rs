@@ -2,7 +2,7 @@
 //! miner does it — draw the voters, collect their votes, write the coinbase
 //! from the reward split, compute the state root, then search the nonce.
 
-use rand_core::{CryptoRng, RngCore};
+use rand_core::CryptoRngCore;
 use superzk_keys::signature::Signature;
 
 use crate::{
@@ -19,11 +19,11 @@ use crate::{
 impl Chain {
     /// Creates the genesis block with `allocations` and applies it to this
     /// (empty) chain.
-    pub fn init_genesis<R: RngCore + CryptoRng>(
+    pub fn init_genesis(
         &self,
         allocations: Vec<Allocation>,
         time: u64,
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<Block, ChainError> {
         if self.height()?.is_some() {
             return Err(ChainError::Usage(
@@ -64,13 +64,13 @@ impl Chain {
     /// Builds and mines the next block: `txs` after the coinbase paying
     /// `miner`; `vote` is asked to sign for each drawn ticket (returning
     /// `None` when that ticket does not vote).
-    pub fn produce_block<R: RngCore + CryptoRng>(
+    pub fn produce_block(
         &self,
         miner: AccountId,
         time: u64,
         txs: Vec<ChainTx>,
         mut vote: impl FnMut(&DrawnTicket, &[u8; 32]) -> Option<Signature>,
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<Block, ChainError> {
         let tip = self
             .tip()?

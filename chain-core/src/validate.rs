@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use rand_core::{CryptoRng, RngCore, SeedableRng};
+use rand_core::{CryptoRngCore, SeedableRng};
 use superzk_circuits::{note::AssetId, tree::CommitmentTree, Fr};
 use superzk_keys::{signature::Signature, spending_key::decode_field};
 use superzk_verifier::{
@@ -283,12 +283,12 @@ pub struct Context<'a> {
 
 /// Validates `block` and writes its changes into `st`. On error the caller
 /// drops the transaction: nothing is applied.
-pub fn apply_block<R: RngCore + CryptoRng>(
+pub fn apply_block(
     ctx: &Context,
     st: &mut StateTxn,
     block: &Block,
     seal: Seal,
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
 ) -> Result<RuleCounts, ChainError> {
     let height = block.header.height;
     apply_inner(ctx, st, block, seal, rng).map_err(|e| match e {
@@ -311,12 +311,12 @@ pub(crate) fn check_roots(block: &Block) -> Result<(), ChainError> {
     Ok(())
 }
 
-fn apply_inner<R: RngCore + CryptoRng>(
+fn apply_inner(
     ctx: &Context,
     st: &mut StateTxn,
     block: &Block,
     seal: Seal,
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
 ) -> Result<RuleCounts, ChainError> {
     let params = ctx.params;
     let h = &block.header;
@@ -735,7 +735,7 @@ fn apply_inner<R: RngCore + CryptoRng>(
     Ok(counts)
 }
 
-fn rng_seed<R: RngCore>(rng: &mut R) -> [u8; 32] {
+fn rng_seed(rng: &mut dyn CryptoRngCore) -> [u8; 32] {
     let mut s = [0u8; 32];
     rng.fill_bytes(&mut s);
     s
@@ -759,7 +759,7 @@ pub(crate) fn verify_signatures(
         items.push((vk, msg.as_slice(), *sig));
     }
     let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
-    if superzk_keys::signature::batch_verify::<ChainAuth, _>(&items, &mut rng).is_ok() {
+    if superzk_keys::signature::batch_verify::<ChainAuth>(&items, &mut rng).is_ok() {
         return Ok(());
     }
     // Name the first bad one.

@@ -298,7 +298,7 @@ impl DleqProof {
     /// Proves knowledge of `x` with `P = [x] G` and `Q = [x] H`. The nonce is
     /// drawn from the transcript rekeyed with the witness and `rng`, so a
     /// weak `rng` alone cannot leak `x`.
-    fn prove<R: RngCore + CryptoRng>(
+    fn prove<R: RngCore + CryptoRng + ?Sized>(
         t: &mut Transcript,
         x: &Scalar,
         statement: &Statement,
@@ -308,7 +308,7 @@ impl DleqProof {
         let mut nonce_rng = t
             .build_rng()
             .rekey_with_witness_bytes(b"x", x.as_bytes())
-            .finalize(rng);
+            .finalize(&mut &mut *rng);
         let mut wide = Zeroizing::new([0u8; 64]);
         nonce_rng.fill_bytes(&mut wide[..]);
         let k = Zeroizing::new(Scalar::from_bytes_mod_order_wide(&wide));
@@ -470,7 +470,7 @@ impl Disclosure {
     /// The recipient's disclosure of `selection` among `outputs` (all the
     /// transaction's outputs, plain then packages) of transaction `tx_id`.
     /// Only outputs that decrypt to a valid note of `ivk` can be disclosed.
-    pub fn received<R: RngCore + CryptoRng>(
+    pub fn received<R: RngCore + CryptoRng + ?Sized>(
         ivk: &IncomingViewingKey,
         tx_id: [u8; 32],
         outputs: &[TxOutput<'_>],
@@ -502,7 +502,7 @@ impl Disclosure {
 
     /// The sender's disclosure of `selection` (see [`Self::received`]): only
     /// outputs whose out-ciphertext opens with `fvk`'s outgoing viewing key.
-    pub fn sent<R: RngCore + CryptoRng>(
+    pub fn sent<R: RngCore + CryptoRng + ?Sized>(
         fvk: &FullViewingKey,
         tx_id: [u8; 32],
         outputs: &[TxOutput<'_>],
@@ -538,7 +538,7 @@ impl Disclosure {
 
     /// Makes the entries: `open` gives, for an output the key sees, the
     /// address, the witness `x`, the shared secret and `epk`.
-    fn make<R: RngCore + CryptoRng>(
+    fn make<R: RngCore + CryptoRng + ?Sized>(
         role: Role,
         tx_id: [u8; 32],
         outputs: &[TxOutput<'_>],

@@ -123,7 +123,7 @@ pub struct EphemeralSecret(Scalar);
 
 impl EphemeralSecret {
     /// A fresh uniformly random nonzero secret (64 random bytes reduced mod ℓ).
-    pub fn random<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+    pub fn random<R: RngCore + CryptoRng + ?Sized>(rng: &mut R) -> Self {
         loop {
             let mut wide = Zeroizing::new([0u8; 64]);
             rng.fill_bytes(&mut wide[..]);
@@ -271,7 +271,7 @@ fn decode_point(bytes: &[u8]) -> Option<RistrettoPoint> {
 /// output's value commitment `cv` and note commitment `cm`.
 ///
 /// A fresh ephemeral secret is drawn from `rng` for every call.
-pub fn encrypt_note<R: RngCore + CryptoRng>(
+pub fn encrypt_note<R: RngCore + CryptoRng + ?Sized>(
     pk_d: &RistrettoPoint,
     b_d: &RistrettoPoint,
     plaintext: &[u8],

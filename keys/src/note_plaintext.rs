@@ -136,7 +136,7 @@ pub(crate) fn decode_plaintext(bytes: &[u8]) -> Option<DecryptedNote> {
 /// Encrypts `note` to `to`. `ovk` lets the sender read it back later; pass a
 /// random one to make the output unrecoverable by the sender. `info` must
 /// describe the note's asset.
-pub fn encrypt_output<R: RngCore + CryptoRng>(
+pub fn encrypt_output<R: RngCore + CryptoRng + ?Sized>(
     to: &PaymentAddress,
     note: &Note,
     info: &AssetInfo,
@@ -313,7 +313,7 @@ pub(crate) fn decode_package_plaintext(bytes: &[u8]) -> Option<DecryptedPackage>
 
 /// Encrypts a package note to `to`; its key travels inside.
 #[allow(clippy::too_many_arguments)]
-pub fn encrypt_package<R: RngCore + CryptoRng>(
+pub fn encrypt_package<R: RngCore + CryptoRng + ?Sized>(
     to: &PaymentAddress,
     package: &PackageNote,
     infos: &[AssetInfo; PACKAGE_SLOTS],

@@ -516,6 +516,17 @@ impl ParameterCache {
         seed: &[u8],
         mut on_event: impl FnMut(CacheEvent),
     ) -> Result<Parameters, KeyError> {
+        self.load_or_generate_reporting(kind, seed, &mut on_event)
+    }
+
+    // Not generic, unlike its caller: key generation and decoding are
+    // compiled once here, not again in every crate and test that loads keys.
+    fn load_or_generate_reporting(
+        &self,
+        kind: CircuitKind,
+        seed: &[u8],
+        on_event: &mut dyn FnMut(CacheEvent),
+    ) -> Result<Parameters, KeyError> {
         let path = self.path(kind, seed);
         if path.exists() {
             match read_file(&path).and_then(|b| proving_key_from_bytes(&b, Validate::No)) {

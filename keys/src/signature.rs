@@ -44,7 +44,7 @@ use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ed_on_bls12_381::{EdwardsAffine, EdwardsProjective, Fr};
 use ark_ff::{PrimeField, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
-use rand_core::{CryptoRng, RngCore};
+use rand_core::{CryptoRng, CryptoRngCore, RngCore};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -192,7 +192,7 @@ impl<D: SigDomain> SigningKey<D> {
     }
 
     /// A uniformly random signing key.
-    pub fn random<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+    pub fn random<R: RngCore + CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let mut wide = Zeroizing::new([0u8; 64]);
         rng.fill_bytes(&mut wide[..]);
         Self::from_scalar(Fr::from_le_bytes_mod_order(&wide[..]))
@@ -223,7 +223,7 @@ impl<D: SigDomain> SigningKey<D> {
 
     /// Signs `msg` with a hedged nonce (fresh randomness from `rng` hashed
     /// with the key and message; see the module documentation).
-    pub fn sign<R: RngCore + CryptoRng>(&self, msg: &[u8], rng: &mut R) -> Signature {
+    pub fn sign<R: RngCore + CryptoRng + ?Sized>(&self, msg: &[u8], rng: &mut R) -> Signature {
         let mut t = Zeroizing::new([0u8; 32]);
         rng.fill_bytes(&mut t[..]);
         let sk_bytes = self.to_bytes();
@@ -380,9 +380,9 @@ impl<D> std::fmt::Debug for VerificationKey<D> {
 ///
 /// A malformed item is reported with its index; a batch that is well formed
 /// but fails reports only [`SignatureError::BatchInvalid`].
-pub fn batch_verify<D: SigDomain, R: RngCore + CryptoRng>(
+pub fn batch_verify<D: SigDomain>(
     items: &[(VerificationKey<D>, &[u8], Signature)],
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
 ) -> Result<(), SignatureError> {
     if items.is_empty() {
         return Ok(());
@@ -583,7 +583,7 @@ mod tests {
         let mut rng = rng();
         let good = batch(&mut rng, 20);
         batch_verify(&as_items(&good), &mut rng).unwrap();
-        batch_verify::<TestAuth, _>(&[], &mut rng).unwrap();
+        batch_verify::<TestAuth>(&[], &mut rng).unwrap();
 
         // One wrong message among them.
         let mut bad = good.clone();

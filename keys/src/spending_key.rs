@@ -105,7 +105,7 @@ pub const INCOMING_VIEWING_KEY_HRP: &str = "szk-ivk";
 
 impl SpendingKey {
     /// A fresh random spending key.
-    pub fn random<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+    pub fn random<R: RngCore + CryptoRng + ?Sized>(rng: &mut R) -> Self {
         // Filled in place, not through a local array that would stay on the
         // stack unwiped.
         let mut sk = Self([0u8; 32]);

@@ -10,7 +10,7 @@ use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
 use ark_ff::UniformRand;
 use ark_groth16::{Groth16, Proof};
 use rand_chacha::ChaCha20Rng;
-use rand_core::{CryptoRng, RngCore, SeedableRng};
+use rand_core::{CryptoRngCore, SeedableRng};
 use rayon::prelude::*;
 use superzk_circuits::{
     asset::{AssetInfo, Ticket},
@@ -279,23 +279,42 @@ impl TransactionBuilder {
 
     /// Proves every spend and output in parallel (rayon), encrypts the
     /// outputs, and signs. The values must balance per asset.
-    pub fn build<R: RngCore + CryptoRng>(
+    pub fn build(
         &self,
         keys: &ProvingKeys,
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
-        self.build_tampered(keys, rng, |_| {})
+        self.prove_and_sign(keys, rng, &mut |_| {})
     }
 
     /// Like [`build`](Self::build), but lets `tamper` change the proven
     /// transaction before it is signed. This makes *invalid* transactions
     /// whose signatures are nonetheless valid, so that test vectors isolate
     /// one failure each (a wrong anchor, an unbalanced fee, a bad proof).
-    pub fn build_tampered<R: RngCore + CryptoRng>(
+    pub fn build_tampered(
         &self,
         keys: &ProvingKeys,
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
         tamper: impl FnOnce(&mut Transaction),
+    ) -> Result<Transaction, BuildError> {
+        let mut tamper = Some(tamper);
+        self.prove_and_sign(keys, rng, &mut |tx| {
+            if let Some(tamper) = tamper.take() {
+                tamper(tx)
+            }
+        })
+    }
+
+    // Deliberately not generic (a `dyn` RNG and callback): the whole proving
+    // path is compiled once, in this crate, instead of again in every crate,
+    // test and binary that builds a transaction with its own RNG type. That
+    // halves the workspace's release build; an RNG call through a vtable
+    // costs nothing next to a proof.
+    fn prove_and_sign(
+        &self,
+        keys: &ProvingKeys,
+        rng: &mut dyn CryptoRngCore,
+        tamper: &mut dyn FnMut(&mut Transaction),
     ) -> Result<Transaction, BuildError> {
         let counts = [
             self.spends.len(),
@@ -474,9 +493,9 @@ impl TransactionBuilder {
 }
 
 /// Draws each spend's randomness.
-fn ready_spends<N: NoteKind, R: RngCore + CryptoRng>(
+fn ready_spends<N: NoteKind>(
     pending: &[PendingSpend<N>],
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
 ) -> Vec<ReadySpend<N>> {
     pending
         .iter()

@@ -32,7 +32,16 @@ impl ProvingKeys {
         seed: &[u8],
         mut on_event: impl FnMut(CacheEvent),
     ) -> Result<Self, KeyError> {
-        let mut load = |kind| cache.load_or_generate(kind, seed, &mut on_event);
+        Self::load_all(cache, seed, &mut on_event)
+    }
+
+    // Not generic: see `ParameterCache::load_or_generate`.
+    fn load_all(
+        cache: &ParameterCache,
+        seed: &[u8],
+        on_event: &mut dyn FnMut(CacheEvent),
+    ) -> Result<Self, KeyError> {
+        let mut load = |kind| cache.load_or_generate(kind, seed, &mut *on_event);
         Ok(Self {
             spend: load(CircuitKind::Spend)?,
             output: load(CircuitKind::Output)?,

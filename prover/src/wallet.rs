@@ -6,7 +6,7 @@
 //! nullifier against its notes.
 
 use ark_ff::UniformRand;
-use rand_core::{CryptoRng, RngCore};
+use rand_core::CryptoRngCore;
 use superzk_circuits::{
     asset::{AssetInfo, Ticket},
     note::{AssetId, Note, DIVERSIFIER_LEN},
@@ -353,13 +353,13 @@ impl Wallet {
 
     /// Seals `contents` (at most four assets) from this wallet's notes into a
     /// new package for `to`, under a fresh random key; returns the transaction.
-    pub fn seal_package<R: RngCore + CryptoRng>(
+    pub fn seal_package(
         &self,
         keys: &ProvingKeys,
         to: &PaymentAddress,
         contents: &[(AssetInfo, u64)],
         memo: [u8; MEMO_LEN],
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
         let mut builder = TransactionBuilder::new();
         builder.add_package_output(Some(self.fvk.ovk()), *to, contents, Fr::rand(rng), memo)?;
@@ -370,12 +370,12 @@ impl Wallet {
     }
 
     /// Passes a held package on to `to`, contents and key unchanged.
-    pub fn pass_package<R: RngCore + CryptoRng>(
+    pub fn pass_package(
         &self,
         keys: &ProvingKeys,
         package: &OwnedPackage,
         to: &PaymentAddress,
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
         let mut builder = TransactionBuilder::new();
         self.spend_package(&mut builder, package);
@@ -396,11 +396,11 @@ impl Wallet {
     }
 
     /// Opens a held package: its contents become ordinary notes of this wallet.
-    pub fn open_package<R: RngCore + CryptoRng>(
+    pub fn open_package(
         &self,
         keys: &ProvingKeys,
         package: &OwnedPackage,
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
         let mut builder = TransactionBuilder::new();
         self.spend_package(&mut builder, package);
@@ -432,14 +432,14 @@ impl Wallet {
 
     /// Builds a transfer to `to` of each `(asset, amount)` in `payments`,
     /// paying `fee` in the native asset, with change to address 0.
-    pub fn transfer<R: RngCore + CryptoRng>(
+    pub fn transfer(
         &self,
         keys: &ProvingKeys,
         to: &PaymentAddress,
         payments: &[(AssetInfo, u64)],
         fee: u64,
         memo: [u8; MEMO_LEN],
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
         let mut builder = TransactionBuilder::new();
         builder.set_fee(fee);
@@ -517,11 +517,11 @@ impl Wallet {
     }
 
     /// Redeems a ticket this wallet holds: the transaction burns it publicly.
-    pub fn redeem<R: RngCore + CryptoRng>(
+    pub fn redeem(
         &self,
         keys: &ProvingKeys,
         ticket: &Ticket,
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
         let asset = ticket.asset();
         let i = (0..self.notes.len())

@@ -79,7 +79,7 @@ use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective};
 use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{One, PrimeField, Zero};
 use ark_groth16::{PreparedVerifyingKey, Proof};
-use rand_core::{CryptoRng, RngCore};
+use rand_core::{CryptoRngCore, RngCore};
 use rayon::prelude::*;
 
 type G1Prepared = <Bls12_381 as Pairing>::G1Prepared;
@@ -334,10 +334,7 @@ fn group_by_key<'a>(items: &[ProofItem<'a>]) -> Vec<KeyGroup<'a>> {
 /// the combined pairing check fails (at least one proof is invalid: use
 /// [`batch_verify_report`] to find which), or [`Groth16Error::InvalidAt`] when
 /// the batch has a single item.
-pub fn batch_verify<R: RngCore + CryptoRng>(
-    items: &[ProofItem],
-    rng: &mut R,
-) -> Result<(), Groth16Error> {
+pub fn batch_verify(items: &[ProofItem], rng: &mut dyn CryptoRngCore) -> Result<(), Groth16Error> {
     batch(items, rng, Points::Check)
 }
 
@@ -357,16 +354,16 @@ pub fn batch_verify<R: RngCore + CryptoRng>(
 ///
 /// As [`batch_verify`], but never [`Groth16Error::MalformedProofAt`] for a
 /// batch of two or more.
-pub fn batch_verify_validated<R: RngCore + CryptoRng>(
+pub fn batch_verify_validated(
     items: &[ProofItem],
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
 ) -> Result<(), Groth16Error> {
     batch(items, rng, Points::Validated)
 }
 
-fn batch<R: RngCore + CryptoRng>(
+fn batch(
     items: &[ProofItem],
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
     points: Points,
 ) -> Result<(), Groth16Error> {
     match items {
@@ -464,9 +461,9 @@ fn batch<R: RngCore + CryptoRng>(
 /// # Errors
 ///
 /// The sorted indices of the invalid items.
-pub fn batch_verify_report<R: RngCore + CryptoRng>(
+pub fn batch_verify_report(
     items: &[ProofItem],
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
 ) -> Result<(), Vec<usize>> {
     if batch_verify(items, rng).is_ok() {
         return Ok(());

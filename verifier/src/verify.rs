@@ -18,7 +18,7 @@ use std::collections::HashSet;
 
 use ark_ec::CurveGroup;
 use ark_ed_on_bls12_381::EdwardsProjective;
-use rand_core::{CryptoRng, RngCore, SeedableRng};
+use rand_core::{CryptoRngCore, SeedableRng};
 use rayon::prelude::*;
 use superzk_circuits::{
     note::{public_value_point, AssetId},
@@ -94,11 +94,11 @@ pub fn binding_verification_key(tx: &Transaction) -> EdwardsProjective {
 }
 
 /// Checks 1–5 (everything but the proofs), in order.
-pub fn check_without_proofs<R: RngCore + CryptoRng>(
+pub fn check_without_proofs(
     tx: &Transaction,
     keys: &VerifyingKeys,
     anchors: &dyn AnchorCheck,
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
 ) -> Result<(), TxError> {
     for (circuit, found, have) in [
         ("spend", tx.spend_vk, &keys.spend),
@@ -217,11 +217,11 @@ fn proof_items<'a>(
 }
 
 /// Fully verifies one transaction.
-pub fn verify_transaction<R: RngCore + CryptoRng>(
+pub fn verify_transaction(
     tx: &Transaction,
     keys: &VerifyingKeys,
     anchors: &dyn AnchorCheck,
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
 ) -> Result<(), TxError> {
     check_without_proofs(tx, keys, anchors, rng)?;
     let inputs = public_inputs(tx);
@@ -267,11 +267,11 @@ pub struct BatchFailure {
 /// are for transactions from [`Transaction::from_bytes`] or the builder (see
 /// [`batch_verify_validated`]); a transaction assembled in memory from
 /// unchecked points must go through [`verify_transaction`].
-pub fn verify_batch<R: RngCore + CryptoRng>(
+pub fn verify_batch(
     txs: &[Transaction],
     keys: &VerifyingKeys,
     anchors: &dyn AnchorCheck,
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
 ) -> Result<(), BatchFailure> {
     let seeds: Vec<[u8; 32]> = txs
         .iter()

@@ -32,7 +32,7 @@ use ark_relations::gr1cs::{
 };
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use blake2::{digest::consts::U32, Blake2b, Blake2b512, Digest};
-use rand_core::{CryptoRng, RngCore};
+use rand_core::{CryptoRngCore, RngCore};
 use rayon::prelude::*;
 
 use phase1::{Phase1Contribution, Powers};
@@ -260,11 +260,7 @@ impl Transcript {
 
     /// Adds a contribution with secrets from `rng` to the current phase;
     /// returns the new digest (the participant publishes it).
-    pub fn contribute<R: RngCore + CryptoRng>(
-        &mut self,
-        rng: &mut R,
-        progress: &Progress<'_>,
-    ) -> [u8; 64] {
+    pub fn contribute(&mut self, rng: &mut dyn CryptoRngCore, progress: &Progress<'_>) -> [u8; 64] {
         let digest = *self.digests().last().expect("nonempty");
         match &mut self.params {
             None => {
@@ -306,10 +302,10 @@ impl Transcript {
     }
 
     /// Verifies the whole transcript from scratch for `r1cs`.
-    pub fn verify<R: RngCore + CryptoRng>(
+    pub fn verify(
         &self,
         r1cs: &R1cs,
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<Verified, CeremonyError> {
         self.check_circuit(r1cs)?;
         if r1cs.domain()?.size() != self.powers.domain_size() {
@@ -355,10 +351,10 @@ impl Transcript {
 
     /// The final parameters: verifies the transcript, and requires at least
     /// one contribution in each phase.
-    pub fn finalize<R: RngCore + CryptoRng>(
+    pub fn finalize(
         &self,
         r1cs: &R1cs,
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<ProvingKey<Bls12_381>, CeremonyError> {
         self.verify(r1cs, rng)?;
         match &self.params {

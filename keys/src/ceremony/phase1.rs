@@ -14,7 +14,7 @@ use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projectiv
 use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{Field, UniformRand};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
-use rand_core::{CryptoRng, RngCore};
+use rand_core::{CryptoRng, CryptoRngCore, RngCore};
 use rayon::prelude::*;
 
 use super::{pok::Update, CeremonyError, Progress};
@@ -85,10 +85,10 @@ impl Powers {
 
     /// Multiplies in fresh secrets from `rng`; returns the record. The
     /// secrets are dropped (zeroized) before returning.
-    pub fn contribute<R: RngCore + CryptoRng>(
+    pub fn contribute(
         &mut self,
         digest: &[u8; 64],
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
         progress: &Progress<'_>,
     ) -> Phase1Contribution {
         let mut secrets = [nonzero(rng), nonzero(rng), nonzero(rng)];
@@ -151,10 +151,10 @@ impl Powers {
 
     /// Checks that the accumulator is made of consistent powers with the
     /// given heads (the end of the verified chain).
-    pub(crate) fn check_consistent<R: RngCore + CryptoRng>(
+    pub(crate) fn check_consistent(
         &self,
         heads: (G1Affine, G1Affine, G1Affine, G2Affine, G2Affine),
-        rng: &mut R,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<(), CeremonyError> {
         let bad = |what: &str| CeremonyError::Inconsistent(format!("phase 1 accumulator: {what}"));
         let d = self.domain_size();
@@ -198,7 +198,7 @@ impl Powers {
 /// probability about 2^-128.
 fn shifted_combinations<G: CurveGroup + VariableBaseMSM<MulBase = <G as CurveGroup>::Affine>>(
     v: &[G::Affine],
-    rng: &mut (impl RngCore + CryptoRng),
+    rng: &mut (impl RngCore + CryptoRng + ?Sized),
 ) -> (G::Affine, G::Affine) {
     let r: Vec<G::ScalarField> = (0..v.len() - 1)
         .map(|_| G::ScalarField::from(((rng.next_u64() as u128) << 64) | rng.next_u64() as u128))
@@ -216,7 +216,7 @@ pub(crate) fn same_ratio(a1: G1Affine, b1: G2Affine, a2: G1Affine, b2: G2Affine)
 }
 
 /// A nonzero random scalar.
-pub(crate) fn nonzero<R: RngCore + CryptoRng>(rng: &mut R) -> Fr {
+pub(crate) fn nonzero<R: RngCore + CryptoRng + ?Sized>(rng: &mut R) -> Fr {
     loop {
         let s = Fr::rand(rng);
         if !ark_ff::Zero::is_zero(&s) {

@@ -17,7 +17,7 @@ use ark_ff::{Field, One};
 use ark_groth16::{ProvingKey, VerifyingKey};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
-use rand_core::{CryptoRng, RngCore};
+use rand_core::CryptoRngCore;
 use rayon::prelude::*;
 
 use super::{
@@ -166,10 +166,10 @@ pub fn work(pk: &ProvingKey<ark_bls12_381::Bls12_381>) -> u64 {
 }
 
 /// Multiplies `δ` by a fresh secret; returns the record.
-pub fn contribute<R: RngCore + CryptoRng>(
+pub fn contribute(
     pk: &mut ProvingKey<ark_bls12_381::Bls12_381>,
     digest: &[u8; 64],
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
     progress: &Progress<'_>,
 ) -> Phase2Contribution {
     let mut s = nonzero(rng);
@@ -221,11 +221,11 @@ pub(crate) fn check_contribution(
 
 /// Checks that `current` is `initial` with `δ` replaced by the chain's final
 /// `(δ·G1, δ·G2)`: everything else equal, L and H divided by `δ`.
-pub(crate) fn check_parameters<R: RngCore + CryptoRng>(
+pub(crate) fn check_parameters(
     initial: &ProvingKey<ark_bls12_381::Bls12_381>,
     current: &ProvingKey<ark_bls12_381::Bls12_381>,
     delta: (G1Affine, G2Affine),
-    rng: &mut R,
+    rng: &mut dyn CryptoRngCore,
 ) -> Result<(), CeremonyError> {
     let bad = |what: &str| CeremonyError::Inconsistent(format!("phase 2 parameters: {what}"));
     if current.vk.alpha_g1 != initial.vk.alpha_g1

@@ -50,7 +50,7 @@ fn challenge(
 
 impl Update {
     /// Multiplies `base` by `secret` and proves knowledge of it.
-    pub fn prove<R: RngCore + CryptoRng>(
+    pub fn prove<R: RngCore + CryptoRng + ?Sized>(
         digest: &[u8; 64],
         label: &[u8],
         base: &G1Affine,
