@@ -262,9 +262,8 @@ fn three_participant_ceremony_for_the_output_circuit() {
         published.push(t.contribute(&mut OsRng, &quiet));
     }
     let t = Transcript::from_bytes(&t.to_bytes()).unwrap();
-    let v = t.verify(&r1cs, &mut OsRng).unwrap();
+    let (v, pk) = t.verify_and_finalize(&r1cs, &mut OsRng).unwrap();
     assert_eq!(v.digests, published);
-    let pk = t.finalize(&r1cs, &mut OsRng).unwrap();
 
     // Into the SDK's parameter file format and back.
     let params = Parameters {

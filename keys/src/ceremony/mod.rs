@@ -356,9 +356,21 @@ impl Transcript {
         r1cs: &R1cs,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<ProvingKey<Bls12_381>, CeremonyError> {
-        self.verify(r1cs, rng)?;
+        self.verify_and_finalize(r1cs, rng).map(|(_, pk)| pk)
+    }
+
+    /// [`finalize`](Self::finalize), also returning what
+    /// [`verify`](Self::verify) found: one verification instead of two for
+    /// a caller that wants both (verification recomputes the initial
+    /// parameters, the costly part).
+    pub fn verify_and_finalize(
+        &self,
+        r1cs: &R1cs,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<(Verified, ProvingKey<Bls12_381>), CeremonyError> {
+        let verified = self.verify(r1cs, rng)?;
         match &self.params {
-            Some(pk) if !self.phase2.is_empty() => Ok(pk.clone()),
+            Some(pk) if !self.phase2.is_empty() => Ok((verified, pk.clone())),
             _ => Err(CeremonyError::WrongState(
                 "phase 2 needs at least one contribution before the parameters can be used".into(),
             )),

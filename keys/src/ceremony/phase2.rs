@@ -13,7 +13,7 @@
 
 use ark_bls12_381::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{Field, One};
+use ark_ff::{BigInteger, Field, PrimeField};
 use ark_groth16::{ProvingKey, VerifyingKey};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
@@ -55,12 +55,21 @@ fn accumulate<G: CurveGroup<ScalarField = Fr>>(
     debug_assert_eq!(acc.len(), num_vars);
     for (row, l) in matrix.iter().zip(basis) {
         for (coeff, var) in row {
-            if coeff.is_one() {
-                acc[*var] += l;
-            } else {
-                acc[*var] += *l * coeff;
-            }
+            acc[*var] += times::<G>(l, coeff);
         }
+    }
+}
+
+/// `c·l`, with the cost of the shorter of `c` and `−c`: most coefficients
+/// of a constraint system are `±1` or `±2^k` (bit decompositions,
+/// subtractions), and `−2^k` as a field element is 255 bits long, so a plain
+/// double-and-add would spend hundreds of doublings on it.
+fn times<G: CurveGroup<ScalarField = Fr>>(l: &G::Affine, c: &Fr) -> G {
+    let (plus, minus) = (c.into_bigint(), (-*c).into_bigint());
+    if minus.num_bits() < plus.num_bits() {
+        -l.mul_bigint(minus)
+    } else {
+        l.mul_bigint(plus)
     }
 }
 
