@@ -18,17 +18,25 @@ setup_log="$PWD/target/setup.log"
 setup_pid=$!
 trap 'kill "$setup_pid" 2>/dev/null || true' EXIT
 
-echo "== format and lints"
+# Each step's heading carries the minutes and seconds since the start, so
+# that a CI log shows where the time goes.
+started=$(date +%s)
+step() {
+    local t=$(( $(date +%s) - started ))
+    printf '== [%02d:%02d] %s\n' $(( t / 60 )) $(( t % 60 )) "$*"
+}
+
+step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets -- -D warnings
 
-echo "== build (release, the whole workspace once: every later step reuses it)"
+step "build (release, the whole workspace once: every later step reuses it)"
 ./scripts/build-native.sh
 
-echo "== tests (release: proving is far too slow unoptimised)"
+step "tests (release: proving is far too slow unoptimised)"
 cargo test --release --workspace
 
-echo "== installs made in the background"
+step "installs made in the background"
 if ! wait "$setup_pid"; then
     cat "$setup_log"
     echo "the background installs failed (log above)" >&2
@@ -36,16 +44,17 @@ if ! wait "$setup_pid"; then
 fi
 tail -n 5 "$setup_log"
 
-echo "== bindings (Wasm in Node and Chromium; Kotlin, Swift, Python via UniFFI)"
+step "bindings (Wasm in Node and Chromium; Kotlin, Swift, Python via UniFFI)"
 ./bindings/test.sh
 
-echo "== interop: snarkjs proofs (circom2 and snarkjs from npm) through superzk verify"
+step "interop: snarkjs proofs (circom2 and snarkjs from npm) through superzk verify"
 ./verifier/tests/interop/run.sh
 
-echo "== fuzzing: a short run of every target"
+step "fuzzing: a short run of every target"
 ./fuzz/smoke.sh
 
-echo "== the main job, end to end"
+step "the main job, end to end"
 # The README runs it with `cargo run -p superzk-cli`; here the binary of the
 # workspace build above, to not rebuild with that package's features alone.
 SUPERZK_PARAMS_DIR="$PWD/target/superzk-params" "${CARGO_TARGET_DIR:-target}/release/superzk" demo
+step "all passed"
