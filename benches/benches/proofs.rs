@@ -2,8 +2,6 @@
 //! verification, and batch verification at 64 (with proof-point checks, and
 //! for already-decoded proofs without them).
 
-use ark_bls12_381::Bls12_381;
-use ark_groth16::Groth16;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -15,6 +13,7 @@ use superzk_circuits::{
     output::{OutputCircuit, PackageOutputCircuit},
     spend::{PackageSpendCircuit, SpendCircuit},
 };
+use superzk_prover::proof;
 use superzk_verifier::groth16::{batch_verify, batch_verify_validated, verify_single, ProofItem};
 
 fn bench(c: &mut Criterion) {
@@ -41,24 +40,14 @@ fn bench(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("spend", label), |b| {
             b.iter(|| {
                 pool.install(|| {
-                    Groth16::<Bls12_381>::create_random_proof_with_reduction(
-                        SpendCircuit::new(spend.clone()),
-                        &keys.spend.proving_key,
-                        &mut rng,
-                    )
-                    .expect("proves")
+                    proof::prove_spend(&keys.spend, spend.clone(), &mut rng).expect("proves")
                 })
             })
         });
         group.bench_function(BenchmarkId::new("output", label), |b| {
             b.iter(|| {
                 pool.install(|| {
-                    Groth16::<Bls12_381>::create_random_proof_with_reduction(
-                        OutputCircuit::new(output.clone()),
-                        &keys.output.proving_key,
-                        &mut rng,
-                    )
-                    .expect("proves")
+                    proof::prove_output(&keys.output, output.clone(), &mut rng).expect("proves")
                 })
             })
         });
@@ -67,32 +56,21 @@ fn bench(c: &mut Criterion) {
     let package_output = package_output_witness(&mut rng);
     group.bench_function(BenchmarkId::new("package-spend", "all-cores"), |b| {
         b.iter(|| {
-            Groth16::<Bls12_381>::create_random_proof_with_reduction(
-                PackageSpendCircuit::new(package_spend.clone()),
-                &keys.package_spend.proving_key,
-                &mut rng,
-            )
-            .expect("proves")
+            proof::prove_package_spend(&keys.package_spend, package_spend.clone(), &mut rng)
+                .expect("proves")
         })
     });
     group.bench_function(BenchmarkId::new("package-output", "all-cores"), |b| {
         b.iter(|| {
-            Groth16::<Bls12_381>::create_random_proof_with_reduction(
-                PackageOutputCircuit::new(package_output.clone()),
-                &keys.package_output.proving_key,
-                &mut rng,
-            )
-            .expect("proves")
+            proof::prove_package_output(&keys.package_output, package_output.clone(), &mut rng)
+                .expect("proves")
         })
     });
     group.finish();
 
-    let package_proof = Groth16::<Bls12_381>::create_random_proof_with_reduction(
-        PackageSpendCircuit::new(package_spend.clone()),
-        &keys.package_spend.proving_key,
-        &mut rng,
-    )
-    .expect("proves");
+    let package_proof =
+        proof::prove_package_spend(&keys.package_spend, package_spend.clone(), &mut rng)
+            .expect("proves");
     let package_inputs = package_spend.public_inputs().to_field_elements();
     let package_item = ProofItem {
         pvk: &keys.package_spend.verifying.prepared,
@@ -102,14 +80,7 @@ fn bench(c: &mut Criterion) {
 
     let spend_inputs = spend.public_inputs().to_field_elements();
     let spend_proofs: Vec<_> = (0..64)
-        .map(|_| {
-            Groth16::<Bls12_381>::create_random_proof_with_reduction(
-                SpendCircuit::new(spend.clone()),
-                &keys.spend.proving_key,
-                &mut rng,
-            )
-            .expect("proves")
-        })
+        .map(|_| proof::prove_spend(&keys.spend, spend.clone(), &mut rng).expect("proves"))
         .collect();
     let items: Vec<ProofItem> = spend_proofs
         .iter()

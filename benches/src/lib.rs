@@ -48,10 +48,7 @@ pub fn proving_keys() -> ProvingKeys {
 /// Loads the Spend parameters from the cache and makes one Spend proof:
 /// what a phone has to do. Returns the loading and proving times.
 pub fn one_spend_proof() -> (std::time::Duration, std::time::Duration) {
-    use ark_bls12_381::Bls12_381;
-    use ark_groth16::Groth16;
     use rand_core::SeedableRng;
-    use superzk_circuits::spend::SpendCircuit;
     use superzk_keys::params::CircuitKind;
 
     let t = std::time::Instant::now();
@@ -62,12 +59,7 @@ pub fn one_spend_proof() -> (std::time::Duration, std::time::Duration) {
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let witness = spend_witness(&mut rng);
     let t = std::time::Instant::now();
-    Groth16::<Bls12_381>::create_random_proof_with_reduction(
-        SpendCircuit::new(witness),
-        &params.proving_key,
-        &mut rng,
-    )
-    .expect("proves");
+    superzk_prover::proof::prove_spend(&params, witness, &mut rng).expect("proves");
     (loaded, t.elapsed())
 }
 

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use ark_bls12_381::Bls12_381;
 use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
 use ark_ff::UniformRand;
-use ark_groth16::{Groth16, Proof};
+use ark_groth16::Proof;
+use ark_relations::gr1cs::ConstraintSynthesizer;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRngCore, SeedableRng};
 use rayon::prelude::*;
@@ -26,7 +27,7 @@ use superzk_keys::{
     address::PaymentAddress,
     encryption::{EncryptedNote, EncryptionError},
     note_plaintext::{encrypt_output, encrypt_package, MEMO_LEN},
-    params::Parameters,
+    params::{CircuitKind, Parameters},
     signature::{Signature, SigningKey},
     spending_key::{ct_eq_field, encode_field, encode_point, Binding, SpendAuth, SpendingKey},
 };
@@ -35,7 +36,7 @@ use superzk_verifier::transaction::{
 };
 use zeroize::Zeroize;
 
-use crate::{error::BuildError, proving_keys::ProvingKeys};
+use crate::{error::BuildError, proof::prove, proving_keys::ProvingKeys};
 
 /// A spend as added: key material, the note and its path; the randomness is
 /// drawn at build time.
@@ -423,9 +424,14 @@ impl TransactionBuilder {
             output_vk: keys.output.verifying.fingerprint,
             package_spend_vk: keys.package_spend.verifying.fingerprint,
             package_output_vk: keys.package_output.verifying.fingerprint,
-            spends: prove_spends("spend", &spends, &keys.spend, spend_seeds)?,
+            spends: prove_spends(
+                ("spend", CircuitKind::Spend),
+                &spends,
+                &keys.spend,
+                spend_seeds,
+            )?,
             outputs: prove_outputs(
-                "output",
+                ("output", CircuitKind::Output),
                 &outputs,
                 &keys.output,
                 output_seeds,
@@ -437,13 +443,13 @@ impl TransactionBuilder {
                 },
             )?,
             package_spends: prove_spends(
-                "package spend",
+                ("package spend", CircuitKind::PackageSpend),
                 &package_spends,
                 &keys.package_spend,
                 pspend_seeds,
             )?,
             package_outputs: prove_outputs(
-                "package output",
+                ("package output", CircuitKind::PackageOutput),
                 &package_outputs,
                 &keys.package_output,
                 poutput_seeds,
@@ -514,9 +520,33 @@ fn ready_spends<N: NoteKind>(
         .collect()
 }
 
+/// What an action is called in errors, and the circuit proving it.
+type Action = (&'static str, CircuitKind);
+
+/// One action's proof, with the randomness of its own `seed`.
+fn prove_seeded<C: ConstraintSynthesizer<Fr>>(
+    (kind, circuit): Action,
+    index: usize,
+    statement: C,
+    params: &Parameters,
+    seed: [u8; 32],
+) -> Result<Proof<Bls12_381>, BuildError> {
+    prove(
+        circuit,
+        statement,
+        params,
+        &mut ChaCha20Rng::from_seed(seed),
+    )
+    .map_err(|e| BuildError::Proving {
+        kind,
+        index,
+        reason: e.into_reason(),
+    })
+}
+
 /// Proves spends in parallel, one RNG per job (seeded from the caller's).
 fn prove_spends<N: NoteKind>(
-    kind: &'static str,
+    action: Action,
     spends: &[ReadySpend<N>],
     params: &Parameters,
     seeds: Vec<[u8; 32]>,
@@ -527,13 +557,7 @@ fn prove_spends<N: NoteKind>(
         .enumerate()
         .map(|(index, ((_, w), seed))| {
             let public = w.public_inputs();
-            let proof = prove(SpendCircuitFor::new(w.clone()), params, seed).map_err(|reason| {
-                BuildError::Proving {
-                    kind,
-                    index,
-                    reason,
-                }
-            })?;
+            let proof = prove_seeded(action, index, SpendCircuitFor::new(w.clone()), params, seed)?;
             Ok(SpendDescription {
                 anchor: public.anchor,
                 nullifier: public.nullifier,
@@ -548,7 +572,7 @@ fn prove_spends<N: NoteKind>(
 
 /// Proves and encrypts outputs in parallel.
 fn prove_outputs<N, E>(
-    kind: &'static str,
+    action: Action,
     outputs: &[ReadyOutput<N>],
     params: &Parameters,
     seeds: Vec<[u8; 32]>,
@@ -571,20 +595,19 @@ where
         .enumerate()
         .map(|(index, ((w, req, ovk), seed))| {
             let public = w.public_inputs();
-            let proof =
-                prove(OutputCircuitFor::new(w.clone()), params, seed).map_err(|reason| {
-                    BuildError::Proving {
-                        kind,
-                        index,
-                        reason,
-                    }
-                })?;
+            let proof = prove_seeded(
+                action,
+                index,
+                OutputCircuitFor::new(w.clone()),
+                params,
+                seed,
+            )?;
             let mut rng = ChaCha20Rng::from_seed(seed);
             rng.set_stream(1);
             let enc =
                 encrypt(req, &w.note, ovk, &encode_point(&public.cv), &mut rng).map_err(|e| {
                     BuildError::Encryption {
-                        kind,
+                        kind: action.0,
                         index,
                         reason: e.to_string(),
                     }
@@ -599,16 +622,6 @@ where
             })
         })
         .collect()
-}
-
-fn prove<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
-    circuit: C,
-    params: &Parameters,
-    seed: [u8; 32],
-) -> Result<Proof<Bls12_381>, String> {
-    let mut rng = ChaCha20Rng::from_seed(seed);
-    Groth16::<Bls12_381>::create_random_proof_with_reduction(circuit, &params.proving_key, &mut rng)
-        .map_err(|e| e.to_string())
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -19,6 +19,7 @@
 
 mod builder;
 mod error;
+pub mod proof;
 mod proving_keys;
 mod wallet;
 

@@ -39,7 +39,7 @@ use superzk_circuits::{
     asset::AssetInfo, note::AssetId, output::OutputCircuit, spend::SpendCircuit,
 };
 use superzk_keys::spending_key::SpendingKey;
-use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
+use superzk_prover::{proof, ProvingKeys, TransactionBuilder, Wallet};
 use superzk_verifier::{
     groth16::{batch_verify, batch_verify_validated, verify_single, ProofItem},
     transaction::Transaction,
@@ -88,7 +88,7 @@ impl Plan {
                 verify_rounds: 21,
                 verify_round: 20,
                 batch: 9,
-                parallel: 3,
+                parallel: 5,
                 block_txs: 5,
                 block: 9,
             }
@@ -174,12 +174,7 @@ fn pool(threads: usize) -> rayon::ThreadPool {
 fn prove_spend(keys: &ProvingKeys, seed: u64) -> Proof<Bls12_381> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let w = spend_witness(&mut ChaCha20Rng::seed_from_u64(1));
-    Groth16::<Bls12_381>::create_random_proof_with_reduction(
-        SpendCircuit::new(w),
-        &keys.spend.proving_key,
-        &mut rng,
-    )
-    .expect("proves")
+    proof::prove_spend(&keys.spend, w, &mut rng).expect("proves")
 }
 
 /// Constraint counts.
@@ -223,22 +218,12 @@ fn proving(
     let mut rng = ChaCha20Rng::seed_from_u64(5);
     let ours_spend = |rng: &mut ChaCha20Rng| {
         secs(|| {
-            Groth16::<Bls12_381>::create_random_proof_with_reduction(
-                SpendCircuit::new(spend.clone()),
-                &keys.spend.proving_key,
-                rng,
-            )
-            .expect("proves");
+            proof::prove_spend(&keys.spend, spend.clone(), rng).expect("proves");
         })
     };
     let ours_output = |rng: &mut ChaCha20Rng| {
         secs(|| {
-            Groth16::<Bls12_381>::create_random_proof_with_reduction(
-                OutputCircuit::new(output.clone()),
-                &keys.output.proving_key,
-                rng,
-            )
-            .expect("proves");
+            proof::prove_output(&keys.output, output.clone(), rng).expect("proves");
         })
     };
     // One thread: from the main thread, on the one-thread global pool.
