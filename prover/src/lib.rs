@@ -1,6 +1,7 @@
 //! SuperZK prover: builds shielded transactions and proves all of their
-//! actions in parallel; and the wallet that finds its notes by scanning and
-//! keeps their Merkle witnesses current.
+//! actions in parallel; the wallet that finds its notes by scanning and
+//! keeps their Merkle witnesses current; and single proofs of one circuit
+//! outside a transaction ([`proof`]).
 //!
 //! ```no_run
 //! use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
