@@ -49,6 +49,66 @@ pub enum ChildError {
     Failed(i32),
 }
 
+/// Runs `program args` to completion and returns what it printed on
+/// standard output (its standard error goes to ours).
+pub fn child_stdout(program: &Path, args: &[&str]) -> Result<String, ChildError> {
+    let out = Command::new(program)
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|source| ChildError::Spawn {
+            program: program.display().to_string(),
+            source,
+        })?;
+    if !out.status.success() {
+        return Err(ChildError::Failed(out.status.code().unwrap_or(-1)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Restricts the calling thread, and every thread it starts afterwards, to
+/// one CPU (the first it may run on), and returns that CPU's number.
+///
+/// A one-thread rayon pool is not one core: arkworks' MSM starts a thread
+/// pool of its own for each multi-scalar multiplication, and while that pool
+/// works, the waiting rayon worker steals the next queued job, so "one
+/// thread" proving several proofs keeps about 1.15 cores busy. A one-core
+/// measurement has to be pinned.
+///
+/// # Errors
+///
+/// The operating system's refusal; `Unsupported` off Linux.
+pub fn pin_to_one_cpu() -> std::io::Result<usize> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: an all-zero cpu_set_t is the empty set; the libc calls get
+        // a valid pointer and the set's own size, and act on this thread (0).
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            let size = std::mem::size_of::<libc::cpu_set_t>();
+            if libc::sched_getaffinity(0, size, &mut set) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let cpu = (0..libc::CPU_SETSIZE as usize)
+                .find(|&c| libc::CPU_ISSET(c, &set))
+                .ok_or_else(|| std::io::Error::other("this thread may run on no CPU"))?;
+            let mut one: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut one);
+            if libc::sched_setaffinity(0, size, &one) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(cpu)
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "pinning to one CPU is implemented for Linux only",
+        ))
+    }
+}
+
 /// Runs `program args` to completion (output discarded) and returns its peak
 /// resident set size in MiB, as the kernel accounted it (`ru_maxrss` of
 /// `wait4` for exactly that child).
@@ -89,6 +149,34 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
         assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn child_stdout_is_captured_and_failures_reported() {
+        let out = child_stdout(Path::new("echo"), &["0.25"]).expect("echo runs");
+        assert_eq!(out.trim(), "0.25");
+        assert!(matches!(
+            child_stdout(Path::new("false"), &[]),
+            Err(ChildError::Failed(1))
+        ));
+        assert!(matches!(
+            child_stdout(Path::new("/nonexistent/program"), &[]),
+            Err(ChildError::Spawn { .. })
+        ));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn pinned_thread_and_its_children_see_one_cpu() {
+        std::thread::spawn(|| {
+            pin_to_one_cpu().expect("pins");
+            let one = |n: std::io::Result<std::num::NonZeroUsize>| n.expect("known").get();
+            assert_eq!(one(std::thread::available_parallelism()), 1);
+            let child = std::thread::spawn(std::thread::available_parallelism);
+            assert_eq!(one(child.join().expect("joins")), 1);
+        })
+        .join()
+        .expect("the pinned thread passes");
     }
 
     #[test]

@@ -7,9 +7,9 @@
 //! Measures, with the same thread count for both systems: proving times of
 //! Spend and Output (one thread), single-proof verification, batch
 //! verification of 64 proofs against verifying them one by one, the
-//! throughput gain of proving 8 proofs on all cores, the peak memory of a
-//! process that makes one Spend proof, and the time a block validator needs
-//! for the proofs and signatures of 1,000 actions. Prints a table; with
+//! throughput gain of proving 8 proofs on all cores over one core, the peak
+//! memory of a process that makes one Spend proof, and the time a block
+//! validator needs for the proofs and signatures of 1,000 actions. Prints a table; with
 //! `--json` the last line is one JSON object of the ratios and figures.
 //! `--quick` takes fewer samples (the whole run stays under 3 minutes on two
 //! cores once parameters are cached); the default takes more and reports
@@ -20,7 +20,9 @@
 //! global pool one thread (the one-thread measurements of both systems run
 //! from the main thread on it) and runs its all-cores measurements, which are
 //! SuperZK's alone, in a separate pool of `RAYON_NUM_THREADS` (default: all
-//! cores) threads.
+//! cores) threads. The 8-proof throughput is measured in child processes of
+//! this binary, the one-core side pinned to one CPU, because arkworks' MSMs
+//! start threads of their own (see `measure::pin_to_one_cpu`).
 
 use std::{path::Path, process::Command};
 
@@ -32,7 +34,7 @@ use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use superzk_benches::{
     constraints,
-    measure::{child_peak_rss_mib, median, secs, time},
+    measure::{self, child_peak_rss_mib, median, secs, time},
     one_spend_proof, output_witness, params_dir, proving_keys, sapling, spend_witness,
 };
 use superzk_circuits::{
@@ -48,6 +50,8 @@ use superzk_verifier::{
 
 /// The hidden flag that makes this binary the one-Spend child process.
 const CHILD_FLAG: &str = "--one-spend-child";
+/// The hidden flag that makes this binary a throughput child.
+const PROVE8_FLAG: &str = "--prove8-child";
 
 /// How many samples each measurement takes.
 struct Plan {
@@ -404,8 +408,50 @@ fn batching(
     report.key("batch64_all_cores_per_proof_s", a / 64.0);
 }
 
-/// Throughput of proving 8 Spend proofs, one rayon task per proof, on all
-/// cores against one thread. Returns the proofs made.
+/// 8 Spend proofs, one rayon task per proof, on the current pool.
+fn prove8(keys: &ProvingKeys) -> Vec<Proof<Bls12_381>> {
+    (0..8u64)
+        .into_par_iter()
+        .map(|i| prove_spend(keys, 100 + i))
+        .collect()
+}
+
+/// The throughput child ([`PROVE8_FLAG`] `CORES`): on one core (pinned) or
+/// on a pool of `CORES` threads, makes one warm-up proof, then prints the
+/// seconds 8 Spend proofs take.
+fn prove8_child(cores: &str) -> Result<(), String> {
+    let cores: usize = cores
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{PROVE8_FLAG} wants a core count, not {cores:?}"))?;
+    if cores == 1 {
+        // Before any thread starts: they all inherit the one CPU.
+        measure::pin_to_one_cpu().map_err(|e| format!("cannot pin to one CPU: {e}"))?;
+    }
+    let keys = proving_keys();
+    let pool = pool(cores);
+    // Warm-up: the first proof pays for page faults the others do not.
+    let _warm_up = pool.install(|| prove_spend(&keys, 99));
+    println!("{}", secs(|| drop(pool.install(|| prove8(&keys)))));
+    Ok(())
+}
+
+/// Seconds one throughput child reports for `cores`.
+fn prove8_seconds(cores: usize) -> Result<f64, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = measure::child_stdout(&exe, &[PROVE8_FLAG, &cores.to_string()])
+        .map_err(|e| e.to_string())?;
+    out.trim()
+        .parse()
+        .map_err(|_| format!("the throughput child printed {out:?}, not seconds"))
+}
+
+/// Throughput of proving 8 Spend proofs on all cores against one core.
+///
+/// Each side runs in a child process of its own, the one-core side pinned to
+/// one CPU: a one-thread pool in this process would not be one core (see
+/// [`measure::pin_to_one_cpu`]). Returns 8 proofs for the batch measurement.
 fn parallel(
     report: &mut Report,
     plan: &Plan,
@@ -413,30 +459,26 @@ fn parallel(
     all: &rayon::ThreadPool,
 ) -> Vec<Proof<Bls12_381>> {
     let threads = all.current_num_threads();
-    let prove8 = || -> Vec<Proof<Bls12_381>> {
-        (0..8u64)
-            .into_par_iter()
-            .map(|i| prove_spend(keys, 100 + i))
-            .collect()
-    };
-    let (mut one, mut many) = (vec![], vec![]);
-    let mut proofs = vec![];
-    for _ in 0..plan.parallel {
-        one.push(secs(|| drop(prove8())));
-        let (t, p) = all.install(|| time(prove8));
-        many.push(t);
-        proofs = p;
+    let rounds: Result<Vec<(f64, f64)>, String> = (0..plan.parallel)
+        .map(|_| Ok((prove8_seconds(1)?, prove8_seconds(threads)?)))
+        .collect();
+    match rounds {
+        Ok(rounds) => {
+            let one: Vec<f64> = rounds.iter().map(|r| r.0).collect();
+            let many: Vec<f64> = rounds.iter().map(|r| r.1).collect();
+            let (o, a) = (median(&one), median(&many));
+            report.row(
+                &format!("8 Spend proofs, all {threads} cores vs 1 core (pinned)"),
+                format!("{} ({:.2} proofs/s)", sec(a), 8.0 / a),
+                format!("{} on 1 core", sec(o)),
+                format!("{:.2}x speed-up", o / a),
+            );
+            report.key("parallel_speedup", o / a);
+        }
+        Err(e) => eprintln!("compare: parallel speed-up not measured: {e}"),
     }
-    let (o, a) = (median(&one), median(&many));
-    report.row(
-        &format!("8 Spend proofs, all {threads} cores vs 1 thread"),
-        format!("{} ({:.2} proofs/s)", sec(a), 8.0 / a),
-        format!("{} on 1 thread", sec(o)),
-        format!("{:.2}x speed-up", o / a),
-    );
-    report.key("parallel_speedup", o / a);
     report.key("threads", threads as f64);
-    proofs
+    all.install(|| prove8(keys))
 }
 
 /// Builds `n` distinct transactions of 2 spends and 2 outputs each and
@@ -619,6 +661,13 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == CHILD_FLAG) {
         one_spend_proof();
+        return;
+    }
+    if args.first().map(String::as_str) == Some(PROVE8_FLAG) {
+        if let Err(e) = prove8_child(args.get(1).map_or("", String::as_str)) {
+            eprintln!("compare: {e}");
+            std::process::exit(1);
+        }
         return;
     }
     let known = ["--quick", "--json"];
