@@ -15,7 +15,7 @@ use crate::{
     error::ChainError,
     params::ChainParams,
     records::{NodeRecord, TicketRecord},
-    store::{StateTable, StateTxn, UndoRecord, BLOCKS, CHAIN, UNDO},
+    store::{StateTable, StateTxn, UndoRecord, BLOCKS, CHAIN, DIGESTS, UNDO},
     validate::{apply_block, Context, RuleCounts, Seal},
 };
 
@@ -66,10 +66,24 @@ impl Chain {
                     chain.insert(PROFILE_KEY, params.name.as_bytes())?;
                 }
             }
-            txn.open_table(BLOCKS)?;
+            let blocks = txn.open_table(BLOCKS)?;
             txn.open_table(UNDO)?;
+            // Stores written before the state digests existed hash their
+            // state another way: their headers' state roots cannot match.
+            if !blocks.is_empty()? && txn.open_table(DIGESTS)?.is_empty()? {
+                return Err(ChainError::Store(format!(
+                    "the database {} was written by an older SuperZK whose state root is \
+                     computed differently; start a fresh --data-dir",
+                    path.display()
+                )));
+            }
         }
-        StateTxn::open(&txn)?;
+        let intact = StateTxn::open(&txn)?.digests_match_tables()?;
+        if !intact {
+            return Err(damaged(
+                "the state tables do not match their digests".into(),
+            ));
+        }
         txn.commit()?;
         let chain = Self { db, params, keys };
         // The state must be the one the tip's header commits to.
@@ -180,7 +194,7 @@ impl Chain {
         let counts = {
             let mut st = StateTxn::open(&txn)?;
             let counts = apply_block(&ctx, &mut st, block, Seal::Check, rng)?;
-            let undo = st.into_undo();
+            let undo = st.finish()?;
             let mut blocks = txn.open_table(BLOCKS)?;
             blocks.insert(block.header.height, block.to_bytes().as_slice())?;
             let mut undos = txn.open_table(UNDO)?;

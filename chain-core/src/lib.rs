@@ -25,6 +25,7 @@ pub mod account;
 pub mod block;
 pub mod chain;
 pub mod codec;
+pub mod digest;
 pub mod draw;
 pub mod error;
 pub mod offline;

@@ -2,14 +2,16 @@
 //! bytes`, plus the blocks, their undo records and the chain's tip. A block
 //! is applied inside one write transaction (atomic and durable on commit),
 //! every change records the value it replaced (the undo record), and the
-//! state root hashes every state table in key order.
+//! state root commits to each state table's multiset digest
+//! ([`crate::digest`]), kept up to date from the changes alone.
 
-use std::collections::HashSet;
+use std::{cell::RefCell, collections::HashSet};
 
 use redb::{ReadableTable, ReadableTableMetadata, Table, TableDefinition, WriteTransaction};
 
 use crate::{
     codec::{hash, Reader, Writer},
+    digest::{EntryChange, StateDigests},
     error::{ChainError, DecodeError},
 };
 
@@ -82,6 +84,9 @@ pub const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 pub const UNDO: TableDefinition<u64, &[u8]> = TableDefinition::new("undo");
 /// The chain's own facts: profile, tip.
 pub const CHAIN: TableDefinition<&str, &[u8]> = TableDefinition::new("chain");
+/// Each state table's digest (table number → compressed Ristretto point),
+/// as of the last committed block.
+pub const DIGESTS: TableDefinition<u8, &[u8]> = TableDefinition::new("state_digests");
 
 /// A key and its value.
 pub type Entry = (Vec<u8>, Vec<u8>);
@@ -93,22 +98,128 @@ type Change = (StateTable, Vec<u8>, Option<Vec<u8>>);
 /// The state tables of one write transaction, recording undo data.
 pub struct StateTxn<'t> {
     tables: Vec<Table<'t, &'static [u8], &'static [u8]>>,
+    digest_table: Table<'t, u8, &'static [u8]>,
+    /// The digests as stored, before this transaction's changes.
+    base: StateDigests,
     undo: Vec<Change>,
     touched: HashSet<(StateTable, Vec<u8>)>,
+    /// Counts writes, so that cached digests know when they are stale.
+    writes: u64,
+    cached: RefCell<Option<(u64, StateDigests)>>,
 }
 
 impl<'t> StateTxn<'t> {
-    /// Opens every state table in `txn`.
+    /// Opens every state table in `txn`. A store without digests (a new
+    /// one) gets them computed from its tables and written.
     pub fn open(txn: &'t WriteTransaction) -> Result<Self, ChainError> {
-        let tables = StateTable::ALL
+        let tables: Vec<_> = StateTable::ALL
             .iter()
             .map(|t| txn.open_table(t.definition()))
             .collect::<Result<_, _>>()?;
+        let mut digest_table = txn.open_table(DIGESTS)?;
+        let base = match Self::stored_digests(&digest_table)? {
+            Some(d) => d,
+            None => {
+                let d = Self::scan_digests(&tables)?;
+                Self::store_digests(&mut digest_table, &d)?;
+                d
+            }
+        };
         Ok(Self {
             tables,
+            digest_table,
+            base,
             undo: vec![],
             touched: HashSet::new(),
+            writes: 0,
+            cached: RefCell::new(None),
         })
+    }
+
+    fn stored_digests(
+        table: &Table<'t, u8, &'static [u8]>,
+    ) -> Result<Option<StateDigests>, ChainError> {
+        if table.is_empty()? {
+            return Ok(None);
+        }
+        let mut d = StateDigests::default();
+        for t in StateTable::ALL {
+            let bytes = table.get(t as u8)?.ok_or_else(|| {
+                ChainError::Store(format!("the digest of table {t:?} is missing"))
+            })?;
+            d.0[t as usize] = StateDigests::decode(t, bytes.value())?;
+        }
+        Ok(Some(d))
+    }
+
+    fn store_digests(
+        table: &mut Table<'t, u8, &'static [u8]>,
+        d: &StateDigests,
+    ) -> Result<(), ChainError> {
+        for t in StateTable::ALL {
+            table.insert(t as u8, d.compressed(t).as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// The digests of `tables` from every entry: O(state), for a new store
+    /// and for [`StateTxn::digests_match_tables`].
+    fn scan_digests(
+        tables: &[Table<'t, &'static [u8], &'static [u8]>],
+    ) -> Result<StateDigests, ChainError> {
+        let mut d = StateDigests::default();
+        for t in StateTable::ALL {
+            let entries = tables[t as usize]
+                .iter()?
+                .map(|item| item.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())))
+                .collect::<Result<Vec<_>, _>>()?;
+            let changes: Vec<EntryChange> = entries
+                .iter()
+                .map(|(k, v)| EntryChange {
+                    table: t,
+                    key: k,
+                    before: None,
+                    after: Some(v),
+                })
+                .collect();
+            d.apply(&changes);
+        }
+        Ok(d)
+    }
+
+    /// Whether the stored digests are those of the tables' contents: a full
+    /// scan, to detect a damaged store on opening it.
+    pub fn digests_match_tables(&self) -> Result<bool, ChainError> {
+        Ok(Self::scan_digests(&self.tables)? == self.current_digests()?)
+    }
+
+    /// The digests with this transaction's changes applied.
+    fn current_digests(&self) -> Result<StateDigests, ChainError> {
+        if let Some((writes, d)) = *self.cached.borrow() {
+            if writes == self.writes {
+                return Ok(d);
+            }
+        }
+        let afters = self
+            .undo
+            .iter()
+            .map(|(t, k, _)| self.get(*t, k))
+            .collect::<Result<Vec<_>, _>>()?;
+        let changes: Vec<EntryChange> = self
+            .undo
+            .iter()
+            .zip(&afters)
+            .map(|((t, k, before), after)| EntryChange {
+                table: *t,
+                key: k,
+                before: before.as_deref(),
+                after: after.as_deref(),
+            })
+            .collect();
+        let mut d = self.base;
+        d.apply(&changes);
+        *self.cached.borrow_mut() = Some((self.writes, d));
+        Ok(d)
     }
 
     /// The value at `key`.
@@ -129,6 +240,7 @@ impl<'t> StateTxn<'t> {
     /// Sets `key` to `value`.
     pub fn put(&mut self, table: StateTable, key: &[u8], value: &[u8]) -> Result<(), ChainError> {
         self.remember(table, key)?;
+        self.writes += 1;
         self.tables[table as usize].insert(key, value)?;
         Ok(())
     }
@@ -136,6 +248,7 @@ impl<'t> StateTxn<'t> {
     /// Removes `key`.
     pub fn delete(&mut self, table: StateTable, key: &[u8]) -> Result<(), ChainError> {
         self.remember(table, key)?;
+        self.writes += 1;
         self.tables[table as usize].remove(key)?;
         Ok(())
     }
@@ -183,31 +296,46 @@ impl<'t> StateTxn<'t> {
         Ok(self.tables[table as usize].len()?)
     }
 
-    /// The state root: a hash of every state table, entries in key order,
-    /// each length-prefixed.
+    /// The state root: a hash of each state table's digest, in table
+    /// order. Costs what this transaction changed.
     pub fn state_root(&self) -> Result<[u8; 32], ChainError> {
+        let digests = self.current_digests()?;
         let mut w = Writer::default();
         for t in StateTable::ALL {
-            w.u8(t as u8);
-            for item in self.tables[t as usize].iter()? {
-                let (k, v) = item?;
-                w.var_bytes(k.value()).var_bytes(v.value());
-            }
-            // Hash table by table to keep the buffer small.
-            let digest = hash(b"SuperZK_StateTbl", &[&w.0]);
-            w.0.clear();
-            w.bytes(&digest);
+            w.u8(t as u8).bytes(&digests.compressed(t));
         }
         Ok(hash(b"SuperZK_StateRt_", &[&w.0]))
     }
 
-    /// Ends recording; the undo record of everything changed.
-    pub fn into_undo(self) -> UndoRecord {
-        UndoRecord(self.undo)
+    /// Ends recording: stores the digests with this transaction's changes
+    /// and returns the undo record of everything changed.
+    pub fn finish(mut self) -> Result<UndoRecord, ChainError> {
+        let digests = self.current_digests()?;
+        Self::store_digests(&mut self.digest_table, &digests)?;
+        Ok(UndoRecord(self.undo))
     }
 
-    /// Restores every value an undo record names, newest change first.
+    /// Restores every value an undo record names, newest change first, and
+    /// stores the digests of the restored state.
     pub fn revert(&mut self, undo: &UndoRecord) -> Result<(), ChainError> {
+        let befores = undo
+            .0
+            .iter()
+            .map(|(t, k, _)| self.get(*t, k))
+            .collect::<Result<Vec<_>, _>>()?;
+        let changes: Vec<EntryChange> = undo
+            .0
+            .iter()
+            .zip(&befores)
+            .map(|((t, k, restored), now)| EntryChange {
+                table: *t,
+                key: k,
+                before: now.as_deref(),
+                after: restored.as_deref(),
+            })
+            .collect();
+        let mut digests = self.current_digests()?;
+        digests.apply(&changes);
         for (table, key, old) in undo.0.iter().rev() {
             let t = &mut self.tables[*table as usize];
             match old {
@@ -219,7 +347,13 @@ impl<'t> StateTxn<'t> {
                 }
             }
         }
-        Ok(())
+        // The restored state is the new base: nothing of it is this
+        // transaction's to record.
+        self.base = digests;
+        self.undo.clear();
+        self.touched.clear();
+        self.writes += 1;
+        Self::store_digests(&mut self.digest_table, &digests)
     }
 }
 

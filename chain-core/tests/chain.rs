@@ -141,6 +141,9 @@ fn undo_restores_byte_identical_state_and_reorgs_switch_branches() {
     net.chain.undo_tip().unwrap();
     net.chain.undo_tip().unwrap();
     assert_eq!(net.chain.state_dump().unwrap(), before);
+    // The digests kept up to date through the undo are those of a full scan.
+    let intact = |chain: &Chain| chain.inspect(|st, _| st.digests_match_tables()).unwrap();
+    assert!(intact(&net.chain));
     // A competing branch of two blocks, then back to the first branch.
     let fork = net.chain.height().unwrap().unwrap();
     let b1 = net.block(vec![], 1);
@@ -154,6 +157,7 @@ fn undo_restores_byte_identical_state_and_reorgs_switch_branches() {
     assert_eq!(net.chain.block(fork + 2).unwrap().unwrap(), a2);
     net.chain.reorganize(fork, &[b1, b2], &mut net.rng).unwrap();
     assert_eq!(net.chain.state_root().unwrap(), branch_b);
+    assert!(intact(&net.chain));
     // A branch with a bad block is refused and the old branch restored.
     let mut bad = a.clone();
     bad.header.state_root[0] ^= 1;

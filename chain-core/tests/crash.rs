@@ -259,3 +259,67 @@ fn a_damaged_database_file_is_refused_on_open() {
     eprintln!("{refused} damaged files refused, {harmless} damaged only unused bytes");
     assert!(refused >= 10, "damage was detected ({refused} of 60)");
 }
+
+/// A store of `blocks` blocks at `path`, closed.
+fn stored_chain(path: &Path, blocks: usize) {
+    let (file, _) = long_chain(blocks);
+    let chain = Chain::open(path, ChainParams::devnet(), fixture_keys()).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    for b in &file.blocks {
+        chain.apply(b, &mut rng).unwrap();
+    }
+}
+
+fn store_error(path: &Path) -> String {
+    match Chain::open(path, ChainParams::devnet(), fixture_keys()) {
+        Err(ChainError::Store(m)) => m,
+        Err(other) => panic!("a refused store gives ChainError::Store, not {other:?}"),
+        Ok(_) => panic!("the store was opened"),
+    }
+}
+
+#[test]
+fn a_state_entry_changed_behind_the_chains_back_is_refused_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = store(dir.path());
+    stored_chain(&path, 6);
+    {
+        // Well-formed pages, wrong state: redb's checksums cannot see this,
+        // the state digests can.
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let def: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("nonces");
+            let mut nonces = txn.open_table(def).unwrap();
+            nonces
+                .insert(&[7u8; 32][..], &5u64.to_le_bytes()[..])
+                .unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let msg = store_error(&path);
+    assert!(
+        msg.contains("do not match their digests") && msg.contains("restore"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_store_without_state_digests_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = store(dir.path());
+    stored_chain(&path, 2);
+    {
+        // What a store written before the digests existed looks like.
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        let def: redb::TableDefinition<u8, &[u8]> = redb::TableDefinition::new("state_digests");
+        assert!(txn.delete_table(def).unwrap());
+        txn.commit().unwrap();
+    }
+    let msg = store_error(&path);
+    assert!(
+        msg.contains("older SuperZK") && msg.contains("fresh --data-dir"),
+        "{msg}"
+    );
+}
