@@ -20,7 +20,7 @@ use superzk_circuits::{
     package::{PackageNote, PACKAGE_SLOTS},
     Fr,
 };
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::{
     address::PaymentAddress,
@@ -39,9 +39,9 @@ const LEAD_BYTE: u8 = 0x01;
 
 /// A note read from an output, with what came along with it. Its `Debug`
 /// shows none of it (the note's value and randomness, the diversifier that
-/// links it to an address, the memo). The note's secrets wipe themselves on
-/// drop ([`Note`] is `ZeroizeOnDrop`); the diversifier and memo are not key
-/// material, and callers move the fields out, so this type has no `Drop`.
+/// links it to an address, the memo), and all of it is wiped on drop: the
+/// note wipes itself ([`Note`] is `ZeroizeOnDrop`), this type wipes the
+/// diversifier and the memo. Take what you keep by copy or clone.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DecryptedNote {
     /// The note (its owner recomputed by the reader).
@@ -53,6 +53,22 @@ pub struct DecryptedNote {
     /// The sender's memo.
     pub memo: [u8; MEMO_LEN],
 }
+
+/// Wipes the diversifier and the memo; the notes wipe themselves.
+macro_rules! wipe_diversifier_and_memo {
+    ($t:ident) => {
+        impl Drop for $t {
+            fn drop(&mut self) {
+                self.diversifier.zeroize();
+                self.memo.zeroize();
+            }
+        }
+
+        impl ZeroizeOnDrop for $t {}
+    };
+}
+wipe_diversifier_and_memo!(DecryptedNote);
+wipe_diversifier_and_memo!(DecryptedPackage);
 
 impl std::fmt::Debug for DecryptedNote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -230,8 +246,8 @@ pub const PACKAGE_PLAINTEXT_LEN: usize =
 const PACKAGE_LEAD_BYTE: u8 = 0x02;
 
 /// A package read from an output: the note (with its key) and what each slot
-/// holds. Redacted in `Debug` like [`DecryptedNote`]; the package note,
-/// key included, wipes itself on drop.
+/// holds. Redacted in `Debug` and wiped on drop like [`DecryptedNote`]; the
+/// package note, key included, wipes itself.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DecryptedPackage {
     /// The package note, key included.

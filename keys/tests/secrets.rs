@@ -244,6 +244,56 @@ fn secret_comparisons_are_constant_time_and_correct() {
     assert!(bool::from(e.ct_eq(&same)));
 }
 
+/// Drops `value` in place and reads back two of its byte-array fields
+/// (reached through `fields`): the diversifier and the memo.
+fn byte_fields_after_drop<T, const D: usize, const M: usize>(
+    value: T,
+    fields: impl Fn(*const T) -> (*const [u8; D], *const [u8; M]),
+) -> ([u8; D], [u8; M]) {
+    let mut slot = MaybeUninit::new(value);
+    // SAFETY: `slot` holds an initialized `T`, dropped exactly once here and
+    // never used as a `T` again; the fields read afterwards are plain byte
+    // arrays inside `slot`'s own memory, which the drop overwrote but did
+    // not free or de-initialize. Reads are volatile so they stay.
+    unsafe {
+        std::ptr::drop_in_place(slot.as_mut_ptr());
+        let (d, m) = fields(slot.as_ptr());
+        (d.read_volatile(), m.read_volatile())
+    }
+}
+
+#[test]
+fn decrypted_notes_and_packages_wipe_diversifier_and_memo_on_drop() {
+    use std::ptr::addr_of;
+    use superzk_circuits::asset::AssetInfo;
+    use superzk_keys::note_plaintext::{DecryptedNote, DecryptedPackage};
+    fn zeroize_on_drop<T: ZeroizeOnDrop>() {}
+    zeroize_on_drop::<DecryptedNote>();
+    zeroize_on_drop::<DecryptedPackage>();
+    let mut rng = rng();
+    let n = DecryptedNote {
+        note: note(&mut rng),
+        diversifier: [0x5a; 11],
+        asset_info: AssetInfo::currency("USD"),
+        memo: [0x77; 64],
+    };
+    // SAFETY (both closures): field addresses of a live allocation.
+    let wiped = byte_fields_after_drop(n, |p| unsafe {
+        (addr_of!((*p).diversifier), addr_of!((*p).memo))
+    });
+    assert_eq!(wiped, ([0; 11], [0; 64]));
+    let p = DecryptedPackage {
+        package: package(&mut rng),
+        infos: std::array::from_fn(|_| AssetInfo::native()),
+        diversifier: [0x6b; 11],
+        memo: [0x78; 64],
+    };
+    let wiped = byte_fields_after_drop(p, |p| unsafe {
+        (addr_of!((*p).diversifier), addr_of!((*p).memo))
+    });
+    assert_eq!(wiped, ([0; 11], [0; 64]));
+}
+
 #[test]
 fn debug_never_shows_decrypted_notes_or_packages() {
     use superzk_circuits::asset::AssetInfo;

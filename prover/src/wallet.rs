@@ -287,9 +287,9 @@ impl Wallet {
             |wallet, found: DecryptedNote, position, witness| {
                 let nullifier = found.note.nullifier(&wallet.fvk.nk(), position);
                 wallet.notes.push(OwnedNote {
-                    note: found.note,
+                    note: found.note.clone(),
                     diversifier: found.diversifier,
-                    asset_info: found.asset_info,
+                    asset_info: found.asset_info.clone(),
                     memo: found.memo,
                     position,
                     nullifier,
@@ -304,8 +304,8 @@ impl Wallet {
             |wallet, found: DecryptedPackage, position, witness| {
                 let nullifier = found.package.nullifier(&wallet.fvk.nk(), position);
                 wallet.packages.push(OwnedPackage {
-                    package: found.package,
-                    infos: found.infos,
+                    package: found.package.clone(),
+                    infos: found.infos.clone(),
                     diversifier: found.diversifier,
                     memo: found.memo,
                     nullifier,

@@ -32,7 +32,7 @@ pub struct ReceivedNote {
 impl From<DecryptedNote> for ReceivedNote {
     fn from(d: DecryptedNote) -> Self {
         Self {
-            asset: d.asset_info.into(),
+            asset: d.asset_info.clone().into(),
             value: d.note.value,
             memo: d.memo.to_vec(),
             diversifier: d.diversifier.to_vec(),
