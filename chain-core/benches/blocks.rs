@@ -19,7 +19,8 @@
 //! `state_root` times the state root of a transaction that changed 1,000
 //! entries, over stores of 10,000 and 100,000 entries: the per-table
 //! multiset digests (the cost follows the changes) against re-hashing every
-//! entry, the root before session 5 (the cost follows the state).
+//! entry, the root before session 5 (the cost follows the state); and
+//! `open_scan`, the full check of the stored digests `Chain::open` makes.
 //!
 //! Run: `cargo bench -p superzk-chain-core --bench blocks` (parameters are
 //! cached in `$SUPERZK_PARAMS_DIR`, else `target/superzk-params`).
@@ -286,6 +287,15 @@ fn state_root(c: &mut Criterion) {
                         })
                     })
                     .sum()
+            })
+        });
+        // What `Chain::open` pays once: every entry's point, against the
+        // stored digests.
+        group.bench_function(BenchmarkId::new("open_scan", n), |b| {
+            b.iter(|| {
+                let txn = db.begin_write().expect("a write transaction");
+                let st = StateTxn::open(&txn).expect("state tables");
+                assert!(st.digests_match_tables().expect("scan"));
             })
         });
         group.bench_function(BenchmarkId::new("full_rehash", n), |b| {
