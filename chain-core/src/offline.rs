@@ -6,14 +6,87 @@
 //! it has (with any anchor accepted: anchors, nullifiers, balances, votes and
 //! rewards need the state, which `superzk chain validate` rebuilds).
 
+use rand_core::CryptoRngCore;
+use superzk_verifier::{
+    transaction::Transaction,
+    verify::{verify_batch, AnyAnchor, VerifyingKeys},
+};
+
 use crate::{
-    block::Block,
-    error::{BlockError, ChainError, Rule},
+    block::{read_block_file, Block},
+    error::{BlockError, ChainError, DecodeError, Rule},
     pow::meets_target,
     tx::ChainTx,
     validate::{check_roots, verify_signatures},
 };
-use superzk_verifier::transaction::Transaction;
+
+/// What the offline check of a block file found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockFileSummary {
+    /// The block's height.
+    pub height: u64,
+    /// The block's hash (of its header).
+    pub hash: [u8; 32],
+    /// Its chain transactions, coinbase included.
+    pub transactions: usize,
+    /// How many of them are shielded transactions.
+    pub shielded: usize,
+}
+
+/// Why a block file is refused offline.
+#[derive(Debug, thiserror::Error)]
+pub enum BlockFileError {
+    /// The bytes are no block file.
+    #[error("malformed block file: {0}")]
+    Malformed(#[from] DecodeError),
+    /// A well-formed block that breaks a rule checkable without the state
+    /// (always [`ChainError::Block`], naming the rule).
+    #[error("{0}")]
+    Invalid(ChainError),
+}
+
+/// Verifies a block file (SZKB) as far as it can be without the chain
+/// state: [`check_block`], then every shielded transaction's proofs and
+/// signatures in one batch (any anchor accepted). Votes, balances,
+/// nullifiers, anchors, rewards and the state root need the state.
+///
+/// # Errors
+///
+/// [`BlockFileError::Malformed`] for bytes that are no block file;
+/// [`BlockFileError::Invalid`] naming the first rule the block breaks.
+pub fn verify_block_file(
+    bytes: &[u8],
+    keys: &VerifyingKeys,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<BlockFileSummary, BlockFileError> {
+    let block = read_block_file(bytes)?;
+    let height = block.header.height;
+    let mut seed = [0u8; 32];
+    rng.fill_bytes(&mut seed);
+    let shielded: Vec<Transaction> = check_block(&block, seed)
+        .map_err(BlockFileError::Invalid)?
+        .into_iter()
+        .cloned()
+        .collect();
+    if let Err(failure) = verify_batch(&shielded, keys, &AnyAnchor, rng) {
+        let detail = failure
+            .invalid
+            .first()
+            .map(|(k, reason)| format!("shielded transaction {k}: {reason}"))
+            .unwrap_or_else(|| "the shielded transactions do not verify".into());
+        return Err(BlockFileError::Invalid(refuse(
+            height,
+            Rule::ShieldedProofs,
+            detail,
+        )));
+    }
+    Ok(BlockFileSummary {
+        height,
+        hash: block.hash(),
+        transactions: block.txs.len(),
+        shielded: shielded.len(),
+    })
+}
 
 fn refuse(height: u64, rule: Rule, detail: impl Into<String>) -> ChainError {
     ChainError::Block {

@@ -199,3 +199,34 @@ fn export_validates_from_genesis_and_garbage_is_refused() {
         let _ = superzk_chain_core::block::read_block_file(&garbage);
     }
 }
+
+#[test]
+fn block_files_verify_offline_as_the_fixtures_say() {
+    use superzk_chain_core::{
+        error::ChainError,
+        offline::{verify_block_file, BlockFileError},
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let read = |n: &str| std::fs::read(dir.join(n)).unwrap();
+    let keys = fixture_keys();
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let ok = verify_block_file(&read("block.szkb"), &keys, &mut rng).unwrap();
+    assert_eq!((ok.height, ok.transactions, ok.shielded), (1, 2, 1));
+    match verify_block_file(&read("block_unbalanced.szkb"), &keys, &mut rng) {
+        Err(BlockFileError::Invalid(ChainError::Block { height: 1, error })) => {
+            assert_eq!(error.rule, Rule::ShieldedProofs, "{error}")
+        }
+        other => panic!("the unbalanced block is refused for its proofs, not {other:?}"),
+    }
+    for garbage in [
+        read("block_truncated.szkb"),
+        read("shield.tx"),
+        vec![],
+        b"SZKB\x01".to_vec(),
+    ] {
+        assert!(matches!(
+            verify_block_file(&garbage, &keys, &mut rng),
+            Err(BlockFileError::Malformed(_))
+        ));
+    }
+}

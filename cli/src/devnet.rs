@@ -74,6 +74,20 @@ impl Devnet {
         keys: VerifyingKeys,
         holder_funds: &[(AssetId, u64)],
     ) -> Result<Self, ChainError> {
+        let mut seed = [0; 32];
+        OsRng.fill_bytes(&mut seed);
+        Self::create_seeded(path, keys, holder_funds, seed)
+    }
+
+    /// As [`Devnet::create`], with the randomness of signatures and batch
+    /// checks drawn from `seed`: the same calls give the same blocks, byte
+    /// for byte (for fixtures).
+    pub fn create_seeded(
+        path: &Path,
+        keys: VerifyingKeys,
+        holder_funds: &[(AssetId, u64)],
+        seed: [u8; 32],
+    ) -> Result<Self, ChainError> {
         let chain = Chain::open(path, ChainParams::devnet(), keys)?;
         if chain.height()?.is_some() {
             return Err(ChainError::Usage(format!(
@@ -81,8 +95,6 @@ impl Devnet {
                 path.display()
             )));
         }
-        let mut seed = [0; 32];
-        OsRng.fill_bytes(&mut seed);
         let mut devnet = Self {
             chain,
             miner: AccountKey::from_seed(b"devnet", "miner"),

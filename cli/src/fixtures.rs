@@ -41,6 +41,64 @@ struct Manifest {
     files: Vec<Entry>,
 }
 
+/// Writes one fixture and its manifest line: name, bytes, kind, expected
+/// outcome, description.
+type WriteFixture<'a> =
+    dyn FnMut(&str, &[u8], &'static str, &'static str, &'static str) -> Result<(), CliError> + 'a;
+
+/// Block files, from a devnet seeded so that they come out the same on
+/// every run: block 1 carrying `shield` (valid); the same block carrying
+/// `unbalanced` instead, authorised, its roots and proof of work redone, so
+/// that only the shielded verification refuses it; the valid file cut short.
+fn blocks(
+    keys: &superzk_prover::ProvingKeys,
+    shield: &Transaction,
+    unbalanced: &Transaction,
+    write: &mut WriteFixture,
+) -> Result<(), CliError> {
+    use superzk_chain_core::{
+        block::{block_file_bytes, tx_root},
+        pow,
+    };
+    let chain = |e: superzk_chain_core::error::ChainError| CliError::Chain(e.to_string());
+    let store = tempfile::tempdir().map_err(|e| CliError::Io(format!("temporary store: {e}")))?;
+    let mut devnet = crate::devnet::Devnet::create_seeded(
+        &store.path().join("chain.redb"),
+        keys.verifying_keys(),
+        &crate::scenario::genesis_funds(),
+        [0x5b; 32],
+    )
+    .map_err(chain)?;
+    let wrapped = devnet.shielded(shield.clone()).map_err(chain)?;
+    let block = devnet.mine(vec![wrapped]).map_err(chain)?;
+    let bytes = block_file_bytes(&block);
+    write(
+        "block.szkb",
+        &bytes,
+        "block",
+        "valid",
+        "block 1 of a devnet: the coinbase and shield.tx",
+    )?;
+    let mut bad = block.clone();
+    bad.txs[1] = devnet.shielded(unbalanced.clone()).map_err(chain)?;
+    bad.header.tx_root = tx_root(&bad.txs);
+    pow::mine(&mut bad.header);
+    write(
+        "block_unbalanced.szkb",
+        &block_file_bytes(&bad),
+        "block",
+        "invalid",
+        "block 1 carrying unbalanced.tx, resealed: only its shielded verification fails",
+    )?;
+    write(
+        "block_truncated.szkb",
+        &bytes[..bytes.len() - 9],
+        "block",
+        "malformed",
+        "block.szkb cut short",
+    )
+}
+
 fn memo(text: &str) -> [u8; 64] {
     let mut m = [0u8; 64];
     m[..text.len()].copy_from_slice(text.as_bytes());
@@ -442,6 +500,8 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         "malformed",
         "random bytes",
     )?;
+
+    blocks(&keys, &shield_tx, &unbalanced, &mut write)?;
 
     let manifest = Manifest {
         description: "SuperZK test vectors; regenerate with `cargo run --release -p superzk-cli -- fixtures fixtures`",

@@ -13,7 +13,7 @@ use superzk_verifier::error::DecodeError;
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 #[uniffi(flat_error)]
 pub enum SuperzkError {
-    /// Bytes that are not a well-formed transaction or proof file.
+    /// Bytes that are not a well-formed transaction, proof or block file.
     #[error("malformed input: {message}")]
     Decode {
         /// What is wrong with the bytes.
@@ -62,6 +62,7 @@ macro_rules! kind_from {
 
 kind_from!(
     DecodeError => Decode,
+    superzk_chain_core::error::DecodeError => Decode,
     KeyError => Key,
     BuildError => Build,
     AssetInfoError => InvalidArgument,

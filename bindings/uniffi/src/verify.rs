@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use rand_core::OsRng;
+use superzk_chain_core::offline::{self, BlockFileError};
 use superzk_keys::params::{verifying_key_from_bytes, CircuitKind, VerifyingParameters};
 use superzk_verifier::{
     groth16::{verify_single, ProofItem},
@@ -194,6 +195,20 @@ pub fn verify_transactions(
         }
     }
     Ok(verdicts)
+}
+
+/// Verifies a block file (`SZKB…`) as far as it can be without the chain
+/// state: its transaction and vote roots, the coinbase's place, the proof of
+/// work, the account signatures, and every shielded transaction's proofs and
+/// signatures in one batch (any anchor accepted). Votes, balances,
+/// nullifiers, anchors, rewards and the state root need the chain.
+#[uniffi::export]
+pub fn verify_block(keys: &VerifyingKeys, block_file: Vec<u8>) -> Result<Verdict, SuperzkError> {
+    match offline::verify_block_file(&block_file, &keys.0, &mut OsRng) {
+        Ok(_) => Ok(Verdict::from_result::<String>(Ok(()))),
+        Err(BlockFileError::Malformed(e)) => Err(e.into()),
+        Err(BlockFileError::Invalid(e)) => Ok(Verdict::from_result(Err(e))),
+    }
 }
 
 /// Verifies a standalone proof file (`SZKR…`): one Groth16 proof against its

@@ -87,6 +87,7 @@ fun main() {
             e.expect == "malformed" -> {
                 raises<SuperzkException.Decode>(label) { verifyTransaction(builtin, data) }
                 raises<SuperzkException.Decode>("$label as proof") { verifyProof(builtin, data) }
+                raises<SuperzkException.Decode>("$label as block") { verifyBlock(builtin, data) }
             }
             e.kind == "transaction" -> {
                 val v = verifyTransaction(builtin, data)
@@ -95,6 +96,11 @@ fun main() {
                 batch.add(data to (e.expect == "valid"))
             }
             e.kind == "proof" -> check(label, verifyProof(builtin, data).valid == (e.expect == "valid"))
+            e.kind == "block" -> {
+                val v = verifyBlock(builtin, data)
+                check(label, v.valid == (e.expect == "valid"))
+                check("$label has a reason iff invalid", (v.reason == null) == v.valid)
+            }
             else -> check("$label: unknown kind in manifest", false)
         }
     }

@@ -93,6 +93,7 @@ func run() throws {
         } else if expect == "malformed" {
             raises(label, "Decode") { _ = try verifyTransaction(keys: builtin, transaction: data) }
             raises(label + " as proof", "Decode") { _ = try verifyProof(keys: builtin, proofFile: data) }
+            raises(label + " as block", "Decode") { _ = try verifyBlock(keys: builtin, blockFile: data) }
         } else if kind == "transaction" {
             let v = try verifyTransaction(keys: builtin, transaction: data)
             check(label, v.valid == (expect == "valid"))
@@ -100,6 +101,10 @@ func run() throws {
             batch.append((data, expect == "valid"))
         } else if kind == "proof" {
             check(label, try verifyProof(keys: builtin, proofFile: data).valid == (expect == "valid"))
+        } else if kind == "block" {
+            let v = try verifyBlock(keys: builtin, blockFile: data)
+            check(label, v.valid == (expect == "valid"))
+            check(label + " has a reason iff invalid", (v.reason == nil) == v.valid)
         } else {
             check("\(label): unknown kind in manifest", false)
         }

@@ -29,6 +29,7 @@ from superzk_uniffi import (
     read_verifying_key,
     scan_transaction,
     shield,
+    verify_block,
     verify_proof,
     verify_transaction,
     verify_transactions,
@@ -122,6 +123,7 @@ for entry in manifest["files"]:
     elif expect == "malformed":
         raises(label, SuperzkError.Decode, lambda: verify_transaction(builtin, data))
         raises(label + " as proof", SuperzkError.Decode, lambda: verify_proof(builtin, data))
+        raises(label + " as block", SuperzkError.Decode, lambda: verify_block(builtin, data))
     elif kind == "transaction":
         verdict = verify_transaction(builtin, data)
         check(label, verdict.valid == (expect == "valid"))
@@ -129,6 +131,10 @@ for entry in manifest["files"]:
         batch.append((data, expect == "valid"))
     elif kind == "proof":
         check(label, verify_proof(builtin, data).valid == (expect == "valid"))
+    elif kind == "block":
+        verdict = verify_block(builtin, data)
+        check(label, verdict.valid == (expect == "valid"))
+        check(label + " has a reason iff invalid", (verdict.reason is None) == verdict.valid)
     else:
         check(f"{label}: unknown kind in manifest", False)
 verdicts = verify_transactions(builtin, [d for d, _ in batch])

@@ -72,6 +72,8 @@ macro_rules! from_rust_error {
 
 from_rust_error! {
     superzk_verifier::error::DecodeError => "DecodeError",
+    superzk_chain_core::error::DecodeError => "DecodeError",
+    superzk_chain_core::error::ChainError => "ChainError",
     superzk_verifier::error::TxError => "TxError",
     superzk_verifier::groth16::Groth16Error => "Groth16Error",
     superzk_keys::error::KeyError => "KeyError",

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use js_sys::{Array, Uint8Array};
 use rand_core::OsRng;
+use superzk_chain_core::offline::{self, BlockFileError};
 use superzk_keys::params::{verifying_key_from_bytes, CircuitKind, VerifyingParameters};
 use superzk_verifier::{
     error::DecodeError,
@@ -126,9 +127,16 @@ export interface Verdict {
 }
 /** What a verified file was. */
 export interface FileSummary {
-  type: "transaction" | "proof" | "verifying-key";
+  type: "transaction" | "proof" | "verifying-key" | "block";
   /** Transaction id (hex), for transactions. */
   id?: string;
+  /** For blocks (checked without the chain state: roots, proof of work,
+   * account signatures, every shielded transaction): height, hash (hex),
+   * chain transactions (coinbase included) and how many are shielded. */
+  height?: number;
+  hash?: string;
+  transactions?: number;
+  shielded?: number;
   /** Circuit name, for proofs and keys. */
   circuit?: string;
   /** Key fingerprint (hex), for keys. */
@@ -351,6 +359,20 @@ fn check_file(bytes: &[u8], keys: &verify::VerifyingKeys) -> Result<JsValue, Err
                 ("type", "verifying-key".into()),
                 ("circuit", vp.kind.name().into()),
                 ("fingerprint", vp.fingerprint.to_hex().into()),
+            ]))
+        }
+        Some(b"SZKB") => {
+            let block =
+                offline::verify_block_file(bytes, keys, &mut OsRng).map_err(|e| match e {
+                    BlockFileError::Malformed(d) => Error::from(d),
+                    BlockFileError::Invalid(c) => Error::from(c),
+                })?;
+            Ok(summary(&[
+                ("type", "block".into()),
+                ("height", (block.height as f64).into()),
+                ("hash", js::hex(&block.hash).into()),
+                ("transactions", (block.transactions as f64).into()),
+                ("shielded", (block.shielded as f64).into()),
             ]))
         }
         _ => Err(DecodeError::BadMagic.into()),

@@ -6,7 +6,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { zk, manifest, fixture, thrown, utf8 } from "./common.mjs";
 
-const REJECTED = new Set(["TxError", "Groth16Error"]);
+const REJECTED = new Set(["TxError", "Groth16Error", "ChainError"]);
 
 test("the built-in verifying keys are the fixtures' keys", () => {
   for (const [circuit, fingerprint] of Object.entries(manifest.vk_fingerprints)) {
@@ -28,6 +28,11 @@ test("every fixture verifies as the manifest says", () => {
       const summary = zk.verifyFile(bytes);
       assert.ok(summary.type, `${entry.file}: ${JSON.stringify(summary)}`);
       if (entry.kind === "transaction") assert.equal(summary.id.length, 64);
+      if (entry.kind === "block") {
+        assert.equal(summary.type, "block");
+        assert.ok(summary.height > 0 && summary.hash.length === 64, JSON.stringify(summary));
+        assert.ok(summary.shielded >= 1 && summary.transactions > summary.shielded, JSON.stringify(summary));
+      }
     } else {
       const e = thrown(() => zk.verifyFile(bytes));
       assert.ok(e instanceof Error, entry.file);
