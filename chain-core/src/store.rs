@@ -167,12 +167,10 @@ impl<'t> StateTxn<'t> {
     fn scan_digests(
         tables: &[Table<'t, &'static [u8], &'static [u8]>],
     ) -> Result<StateDigests, ChainError> {
+        // In chunks, so that memory stays bounded whatever the state's size.
+        const CHUNK: usize = 1 << 14;
         let mut d = StateDigests::default();
-        for t in StateTable::ALL {
-            let entries = tables[t as usize]
-                .iter()?
-                .map(|item| item.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())))
-                .collect::<Result<Vec<_>, _>>()?;
+        let add = |d: &mut StateDigests, t: StateTable, entries: &[Entry]| {
             let changes: Vec<EntryChange> = entries
                 .iter()
                 .map(|(k, v)| EntryChange {
@@ -183,6 +181,18 @@ impl<'t> StateTxn<'t> {
                 })
                 .collect();
             d.apply(&changes);
+        };
+        for t in StateTable::ALL {
+            let mut entries: Vec<Entry> = Vec::with_capacity(CHUNK);
+            for item in tables[t as usize].iter()? {
+                let (k, v) = item?;
+                entries.push((k.value().to_vec(), v.value().to_vec()));
+                if entries.len() == CHUNK {
+                    add(&mut d, t, &entries);
+                    entries.clear();
+                }
+            }
+            add(&mut d, t, &entries);
         }
         Ok(d)
     }
