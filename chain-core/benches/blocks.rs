@@ -128,6 +128,7 @@ impl Bench {
     /// The next block, mined, with `actions` shielded actions.
     fn block(&mut self, actions: usize) -> Block {
         let nonce = self.chain.nonce(&self.payer.id()).expect("nonce");
+        let chain_id = self.chain.chain_id().expect("store").expect("genesis");
         let txs = (0..actions / OUTPUTS)
             .map(|i| {
                 let mut tx = ChainTx::Shielded(Box::new(ShieldedTx {
@@ -138,7 +139,7 @@ impl Bench {
                         signature: Signature::from_bytes(&[0; 64]),
                     }),
                 }));
-                tx.authorize(&self.payer, nonce + i as u64, &mut self.rng);
+                tx.authorize(&self.payer, nonce + i as u64, &chain_id, &mut self.rng);
                 tx
             })
             .collect();

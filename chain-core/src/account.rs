@@ -60,18 +60,33 @@ pub fn verification_key(id: &AccountId) -> Option<VerificationKey<ChainAuth>> {
     VerificationKey::from_bytes(id).ok()
 }
 
-/// The message a vote signs: the block it endorses (parent, height and the
-/// transactions after the coinbase; not the coinbase, votes, state root or
-/// proof of work, which are only known once the votes are in) and the
-/// voting ticket.
-pub fn vote_message(
-    parent: &[u8; 32],
-    height: u64,
-    body_root: &[u8; 32],
-    ticket: &[u8; 32],
-) -> [u8; 32] {
+/// What a vote endorses: one miner's block, named by its parent, height,
+/// miner and the transactions after the coinbase (not the coinbase amounts,
+/// votes, state root or proof of work, which are only known once the votes
+/// are in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VotedBlock<'a> {
+    /// The block's parent hash.
+    pub parent: &'a [u8; 32],
+    /// The block's height.
+    pub height: u64,
+    /// The account its coinbase pays: votes copied into another miner's
+    /// block do not verify there.
+    pub miner: &'a AccountId,
+    /// [`crate::block::body_root`] of the transactions after the coinbase.
+    pub body_root: &'a [u8; 32],
+}
+
+/// The message a vote signs: the block it endorses and the voting ticket.
+pub fn vote_message(block: &VotedBlock, ticket: &[u8; 32]) -> [u8; 32] {
     hash(
-        b"SuperZK_VoteMsg_",
-        &[parent, &height.to_le_bytes(), body_root, ticket],
+        b"SuperZK_VoteMsg2",
+        &[
+            block.parent,
+            &block.height.to_le_bytes(),
+            block.miner,
+            block.body_root,
+            ticket,
+        ],
     )
 }

@@ -16,8 +16,8 @@ pub const MAX_BLOCK_TXS: usize = 10_000;
 pub const MAX_VOTES: usize = 16;
 /// Largest block file, in bytes.
 pub const MAX_BLOCK_BYTES: usize = 256 << 20;
-/// Header format version.
-pub const HEADER_VERSION: u32 = 1;
+/// Header format version (2: votes name the miner, blocks carry late votes).
+pub const HEADER_VERSION: u32 = 2;
 
 /// The sealed part of a block.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +59,9 @@ pub struct Block {
     pub header: Header,
     /// Votes of drawn tickets.
     pub votes: Vec<Vote>,
+    /// Late votes: votes for the parent block by tickets drawn for it whose
+    /// votes it did not carry (they earn 2/3 of a vote's reward).
+    pub late_votes: Vec<Vote>,
     /// Transactions: the coinbase first (genesis: one allocation).
     pub txs: Vec<ChainTx>,
 }
@@ -82,6 +85,14 @@ impl Header {
     /// The block hash.
     pub fn hash(&self) -> [u8; 32] {
         hash(b"SuperZK_BlockHdr", &[&self.to_bytes()])
+    }
+
+    /// Decodes a header's canonical bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let h = Self::read(&mut r)?;
+        r.finish()?;
+        Ok(h)
     }
 
     fn read(r: &mut Reader) -> Result<Self, DecodeError> {
@@ -116,13 +127,31 @@ pub fn body_root(txs: &[ChainTx]) -> [u8; 32] {
     hash(b"SuperZK_BodyRoot", &[&ids.concat()])
 }
 
-/// The commitment to a block's votes.
-pub fn votes_root(votes: &[Vote]) -> [u8; 32] {
+/// The commitment to a block's votes and late votes.
+pub fn votes_root(votes: &[Vote], late_votes: &[Vote]) -> [u8; 32] {
     let mut w = Writer::default();
+    write_votes(&mut w, votes);
+    write_votes(&mut w, late_votes);
+    hash(b"SuperZK_VoteRoot", &[&w.0])
+}
+
+fn write_votes(w: &mut Writer, votes: &[Vote]) {
+    w.u32(votes.len() as u32);
     for v in votes {
         w.bytes(&v.ticket).bytes(&v.signature.to_bytes());
     }
-    hash(b"SuperZK_VoteRoot", &[&w.0])
+}
+
+fn read_votes(r: &mut Reader, what: &'static str) -> Result<Vec<Vote>, DecodeError> {
+    let n = r.count(MAX_VOTES, what)?;
+    (0..n)
+        .map(|_| {
+            Ok(Vote {
+                ticket: r.array("vote ticket")?,
+                signature: Signature::from_bytes(&r.array("vote signature")?),
+            })
+        })
+        .collect()
 }
 
 impl Block {
@@ -130,10 +159,8 @@ impl Block {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::default();
         w.bytes(&self.header.to_bytes());
-        w.u32(self.votes.len() as u32);
-        for v in &self.votes {
-            w.bytes(&v.ticket).bytes(&v.signature.to_bytes());
-        }
+        write_votes(&mut w, &self.votes);
+        write_votes(&mut w, &self.late_votes);
         w.u32(self.txs.len() as u32);
         for tx in &self.txs {
             w.var_bytes(&tx.to_bytes());
@@ -145,15 +172,8 @@ impl Block {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
         let header = Header::read(&mut r)?;
-        let n = r.count(MAX_VOTES, "votes")?;
-        let votes = (0..n)
-            .map(|_| {
-                Ok(Vote {
-                    ticket: r.array("vote ticket")?,
-                    signature: Signature::from_bytes(&r.array("vote signature")?),
-                })
-            })
-            .collect::<Result<_, DecodeError>>()?;
+        let votes = read_votes(&mut r, "votes")?;
+        let late_votes = read_votes(&mut r, "late votes")?;
         let n = r.count(MAX_BLOCK_TXS, "transactions")?;
         let mut txs = Vec::with_capacity(n.min(1024));
         for _ in 0..n {
@@ -163,7 +183,12 @@ impl Block {
             tr.finish()?;
         }
         r.finish()?;
-        Ok(Self { header, votes, txs })
+        Ok(Self {
+            header,
+            votes,
+            late_votes,
+            txs,
+        })
     }
 
     /// The block hash.
@@ -176,25 +201,31 @@ impl Block {
 pub const BLOCK_FILE_MAGIC: &[u8; 4] = b"SZKB";
 /// Magic of a chain file.
 pub const CHAIN_FILE_MAGIC: &[u8; 4] = b"SZKC";
-const FILE_VERSION: u8 = 1;
+const FILE_VERSION: u8 = 2;
 
-/// A block file: magic, version, the block.
-pub fn block_file_bytes(block: &Block) -> Vec<u8> {
+/// A block file: magic, version, the chain id (its genesis hash, which
+/// account signatures commit to), the block.
+pub fn block_file_bytes(chain_id: &[u8; 32], block: &Block) -> Vec<u8> {
     let mut w = Writer::default();
     w.bytes(BLOCK_FILE_MAGIC)
         .u8(FILE_VERSION)
+        .bytes(chain_id)
         .bytes(&block.to_bytes());
     w.0
 }
 
-/// Reads a block file.
-pub fn read_block_file(bytes: &[u8]) -> Result<Block, DecodeError> {
+/// Reads a block file: the chain id and the block.
+pub fn read_block_file(bytes: &[u8]) -> Result<([u8; 32], Block), DecodeError> {
     let mut r = Reader::new(bytes);
     if r.take(4, "magic")? != BLOCK_FILE_MAGIC {
         return Err(DecodeError::BadMagic("block"));
     }
     match r.u8("version")? {
-        FILE_VERSION => Block::from_bytes(r.take(bytes.len() - 5, "block")?),
+        FILE_VERSION => {
+            let chain_id = r.array("chain id")?;
+            let block = Block::from_bytes(r.take(bytes.len() - 37, "block")?)?;
+            Ok((chain_id, block))
+        }
         v => Err(DecodeError::UnsupportedVersion(v)),
     }
 }

@@ -2,7 +2,7 @@
 //! undo the tip exactly, reorganise to another branch, export, and read the
 //! state. The block template a miner fills lives in `producer`.
 
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 use rand_core::CryptoRngCore;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
@@ -15,15 +15,72 @@ use crate::{
     error::ChainError,
     params::ChainParams,
     records::{NodeRecord, TicketRecord},
-    store::{StateTable, StateTxn, UndoRecord, BLOCKS, CHAIN, DIGESTS, UNDO},
+    store::{StateTable, StateTxn, UndoRecord, BLOCKS, CHAIN, DIGESTS, HEADERS, UNDO},
     validate::{apply_block, Context, RuleCounts, Seal},
 };
+
+/// The validating node's clock: seconds since the Unix epoch. The rules
+/// read no clock themselves; the node passes its own in (tests pass a fixed
+/// one).
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    })
+}
 
 /// A chain and its state on an embedded, crash-safe database.
 pub struct Chain {
     db: Database,
     params: ChainParams,
     keys: VerifyingKeys,
+    clock: Clock,
+}
+
+/// The chain facts a block's validation needs besides the state.
+pub(crate) struct Facts {
+    pub(crate) tip: Option<Header>,
+    pub(crate) chain_id: [u8; 32],
+    pub(crate) recent_times: Vec<u64>,
+    pub(crate) now: u64,
+}
+
+/// Where the native coins are (see [`Chain::supply_audit`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SupplyAudit {
+    /// Transparent account balances.
+    pub accounts: u128,
+    /// Rewards and stakes due at the next settlement.
+    pub pending: u128,
+    /// StakingNode pledges and their rewards of the period.
+    pub pledges: u128,
+    /// Stakes of tickets in the pool.
+    pub ticket_stakes: u128,
+    /// Held in the shielded pool (the turnstile).
+    pub shielded: u128,
+    /// Burned.
+    pub burned: u128,
+    /// Allocated by the genesis block.
+    pub genesis: u128,
+    /// Issued by block rewards (full rewards and late-vote shares).
+    pub issued: u128,
+}
+
+impl SupplyAudit {
+    /// Every coin that exists or was burned came from genesis or a reward.
+    pub fn is_conserved(&self) -> bool {
+        self.accounts
+            + self.pending
+            + self.pledges
+            + self.ticket_stakes
+            + self.shielded
+            + self.burned
+            == self.genesis + self.issued
+    }
 }
 
 /// A state table, a key and its value.
@@ -68,6 +125,7 @@ impl Chain {
             }
             let blocks = txn.open_table(BLOCKS)?;
             txn.open_table(UNDO)?;
+            txn.open_table(HEADERS)?;
             // Stores written before the state digests existed hash their
             // state another way: their headers' state roots cannot match.
             if !blocks.is_empty()? && txn.open_table(DIGESTS)?.is_empty()? {
@@ -85,7 +143,12 @@ impl Chain {
             ));
         }
         txn.commit()?;
-        let chain = Self { db, params, keys };
+        let chain = Self {
+            db,
+            params,
+            keys,
+            clock: system_clock(),
+        };
         // The state must be the one the tip's header commits to.
         let tip = chain.tip().map_err(|e| damaged(e.to_string()))?;
         let root = chain.state_root().map_err(|e| damaged(e.to_string()))?;
@@ -98,6 +161,72 @@ impl Chain {
             }
         }
         Ok(chain)
+    }
+
+    /// Replaces the clock the timestamp rule reads (tests, simulations).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// The chain id: the genesis block's hash (`None` before genesis).
+    /// Account signatures and shielded transactions commit to it.
+    pub fn chain_id(&self) -> Result<Option<[u8; 32]>, ChainError> {
+        Ok(self.header(0)?.map(|h| h.hash()))
+    }
+
+    /// The header at `height` on the best chain.
+    pub fn header(&self, height: u64) -> Result<Option<Header>, ChainError> {
+        let txn = self.db.begin_read()?;
+        let headers = txn.open_table(HEADERS)?;
+        match headers.get(height)? {
+            None => Ok(None),
+            Some(b) => Ok(Some(Header::from_bytes(b.value())?)),
+        }
+    }
+
+    pub(crate) fn facts(&self) -> Result<Facts, ChainError> {
+        let tip = self.tip()?;
+        let mut recent_times = vec![];
+        if let Some(t) = &tip {
+            let oldest = t
+                .height
+                .saturating_sub(self.params.median_time_blocks.saturating_sub(1) as u64);
+            for h in (oldest..=t.height).rev() {
+                let header = self
+                    .header(h)?
+                    .ok_or_else(|| ChainError::Store(format!("header {h} missing")))?;
+                recent_times.push(header.time);
+            }
+        }
+        Ok(Facts {
+            chain_id: self.chain_id()?.unwrap_or([0; 32]),
+            tip,
+            recent_times,
+            now: (self.clock)(),
+        })
+    }
+
+    /// Runs `f` with the validation context of the block after the tip.
+    fn with_context<T>(
+        &self,
+        f: impl FnOnce(&Context) -> Result<T, ChainError>,
+    ) -> Result<T, ChainError> {
+        let facts = self.facts()?;
+        let span = facts.tip.as_ref().map(|t| self.context_span(t));
+        let no_span = || Ok(0);
+        let ctx = Context {
+            params: &self.params,
+            keys: &self.keys,
+            parent: facts.tip.as_ref(),
+            chain_id: facts.chain_id,
+            recent_times: &facts.recent_times,
+            now: facts.now,
+            retarget_span: match &span {
+                Some(s) => s,
+                None => &no_span,
+            },
+        };
+        f(&ctx)
     }
 
     /// The chain parameters.
@@ -132,20 +261,22 @@ impl Chain {
     pub fn tip(&self) -> Result<Option<Header>, ChainError> {
         match self.height()? {
             None => Ok(None),
-            Some(h) => Ok(self.block(h)?.map(|b| b.header)),
+            Some(h) => self.header(h),
         }
     }
 
-    fn context_span(&self, parent: &Header) -> impl Fn() -> Result<u64, ChainError> + '_ {
-        let parent_height = parent.height;
-        let parent_time = parent.time;
-        move || {
-            let first = parent_height + 1 - self.params.retarget_interval;
-            let first = self
-                .block(first)?
-                .ok_or_else(|| ChainError::Store(format!("block {first} missing")))?;
-            Ok(parent_time.saturating_sub(first.header.time))
-        }
+    /// Seconds between the first and last block of the retarget window
+    /// that ends at `tip`.
+    pub fn retarget_span(&self, tip: &Header) -> Result<u64, ChainError> {
+        let first = (tip.height + 1).saturating_sub(self.params.retarget_interval);
+        let first = self
+            .header(first)?
+            .ok_or_else(|| ChainError::Store(format!("header {first} missing")))?;
+        Ok(tip.time.saturating_sub(first.time))
+    }
+
+    fn context_span<'a>(&'a self, parent: &'a Header) -> impl Fn() -> Result<u64, ChainError> + 'a {
+        move || self.retarget_span(parent)
     }
 
     /// Runs `f` on a write transaction with the state open and the tip as
@@ -178,31 +309,24 @@ impl Chain {
         block: &Block,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<RuleCounts, ChainError> {
-        let tip = self.tip()?;
-        let span = tip.as_ref().map(|t| self.context_span(t));
-        let no_span = || Ok(0);
-        let ctx = Context {
-            params: &self.params,
-            keys: &self.keys,
-            parent: tip.as_ref(),
-            retarget_span: match &span {
-                Some(s) => s,
-                None => &no_span,
-            },
-        };
-        let txn = self.db.begin_write()?;
-        let counts = {
-            let mut st = StateTxn::open(&txn)?;
-            let counts = apply_block(&ctx, &mut st, block, Seal::Check, rng)?;
-            let undo = st.finish()?;
-            let mut blocks = txn.open_table(BLOCKS)?;
-            blocks.insert(block.header.height, block.to_bytes().as_slice())?;
-            let mut undos = txn.open_table(UNDO)?;
-            undos.insert(block.header.height, undo.to_bytes().as_slice())?;
-            counts
-        };
-        txn.commit()?;
-        Ok(counts)
+        self.with_context(|ctx| {
+            let txn = self.db.begin_write()?;
+            let counts = {
+                let mut st = StateTxn::open(&txn)?;
+                let counts = apply_block(ctx, &mut st, block, Seal::Check, rng)?;
+                let undo = st.finish()?;
+                let height = block.header.height;
+                txn.open_table(BLOCKS)?
+                    .insert(height, block.to_bytes().as_slice())?;
+                txn.open_table(HEADERS)?
+                    .insert(height, block.header.to_bytes().as_slice())?;
+                txn.open_table(UNDO)?
+                    .insert(height, undo.to_bytes().as_slice())?;
+                counts
+            };
+            txn.commit()?;
+            Ok(counts)
+        })
     }
 
     /// The state root the tip's block would have if `block` (unsealed)
@@ -212,21 +336,11 @@ impl Chain {
         block: &Block,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<[u8; 32], ChainError> {
-        let tip = self.tip()?;
-        let span = tip.as_ref().map(|t| self.context_span(t));
-        let no_span = || Ok(0);
-        let ctx = Context {
-            params: &self.params,
-            keys: &self.keys,
-            parent: tip.as_ref(),
-            retarget_span: match &span {
-                Some(s) => s,
-                None => &no_span,
-            },
-        };
-        self.with_state(|_, st, _| {
-            apply_block(&ctx, st, block, Seal::Skip, rng)?;
-            Ok((st.state_root()?, false))
+        self.with_context(|ctx| {
+            self.with_state(|_, st, _| {
+                apply_block(ctx, st, block, Seal::Skip, rng)?;
+                Ok((st.state_root()?, false))
+            })
         })
     }
 
@@ -262,6 +376,7 @@ impl Chain {
             st.revert(&undo)?;
             txn.open_table(UNDO)?.remove(height)?;
             txn.open_table(BLOCKS)?.remove(height)?;
+            txn.open_table(HEADERS)?.remove(height)?;
             Ok(((), true))
         })?;
         Ok(block)
@@ -377,6 +492,40 @@ impl Chain {
                     Ok((id, parse(&v)?))
                 })
                 .collect()
+        })
+    }
+
+    /// Where every native coin is: the supply audit. Coins are conserved
+    /// when [`SupplyAudit::is_conserved`] holds after every block.
+    pub fn supply_audit(&self) -> Result<SupplyAudit, ChainError> {
+        let native = AssetId::native().to_bytes();
+        self.inspect(|st, _| {
+            let u64_of = |v: &[u8]| -> Result<u128, ChainError> {
+                Ok(u128::from(u64::from_le_bytes(v.try_into().map_err(
+                    |_| ChainError::Store("corrupt amount".into()),
+                )?)))
+            };
+            let mut a = SupplyAudit::default();
+            for (k, v) in st.entries(StateTable::Accounts)? {
+                if k.get(32..) == Some(native.as_slice()) {
+                    a.accounts += u64_of(&v)?;
+                }
+            }
+            for (_, v) in st.entries(StateTable::Pending)? {
+                a.pending += u64_of(&v)?;
+            }
+            for (_, v) in st.entries(StateTable::Nodes)? {
+                let n = NodeRecord::from_bytes(&v)?;
+                a.pledges += u128::from(n.pledge) + u128::from(n.pending_reward);
+            }
+            for (_, v) in st.entries(StateTable::Tickets)? {
+                a.ticket_stakes += u128::from(TicketRecord::from_bytes(&v)?.price);
+            }
+            a.shielded = u128::from(st.get_u64(StateTable::Supply, &native)?);
+            a.burned = u128::from(st.get_u64(StateTable::Meta, b"burned")?);
+            a.genesis = u128::from(st.get_u64(StateTable::Meta, b"genesis-supply")?);
+            a.issued = u128::from(st.get_u64(StateTable::Meta, b"issued")?);
+            Ok(a)
         })
     }
 

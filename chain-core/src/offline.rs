@@ -59,11 +59,11 @@ pub fn verify_block_file(
     keys: &VerifyingKeys,
     rng: &mut dyn CryptoRngCore,
 ) -> Result<BlockFileSummary, BlockFileError> {
-    let block = read_block_file(bytes)?;
+    let (chain_id, block) = read_block_file(bytes)?;
     let height = block.header.height;
     let mut seed = [0u8; 32];
     rng.fill_bytes(&mut seed);
-    let shielded: Vec<Transaction> = check_block(&block, seed)
+    let shielded: Vec<Transaction> = check_block(&block, &chain_id, seed)
         .map_err(BlockFileError::Invalid)?
         .into_iter()
         .cloned()
@@ -95,9 +95,14 @@ fn refuse(height: u64, rule: Rule, detail: impl Into<String>) -> ChainError {
     }
 }
 
-/// Checks `block` without state; returns its shielded transactions, whose
-/// proofs and signatures the caller must still verify.
-pub fn check_block(block: &Block, seed: [u8; 32]) -> Result<Vec<&Transaction>, ChainError> {
+/// Checks `block` of the chain `chain_id` (its genesis hash) without state;
+/// returns its shielded transactions, whose proofs and signatures the caller
+/// must still verify.
+pub fn check_block<'b>(
+    block: &'b Block,
+    chain_id: &[u8; 32],
+    seed: [u8; 32],
+) -> Result<Vec<&'b Transaction>, ChainError> {
     let h = &block.header;
     let fail = |rule, detail: &str| refuse(h.height, rule, detail);
     let at_height = |e: ChainError| match e {
@@ -133,7 +138,7 @@ pub fn check_block(block: &Block, seed: [u8; 32]) -> Result<Vec<&Transaction>, C
         .iter()
         .filter_map(|tx| {
             let a = tx.authorization()?;
-            Some((a.account, tx.auth_message()?, a.signature))
+            Some((a.account, tx.auth_message(chain_id)?, a.signature))
         })
         .collect();
     verify_signatures(&sigs, seed, "account authorisations in block order").map_err(at_height)?;

@@ -54,6 +54,43 @@ pub struct ChainParams {
     pub initial_difficulty: u64,
     /// How many blocks back a spend's anchor may be.
     pub anchor_window: u64,
+    /// Blocks whose median time a new block must exceed (median-time-past).
+    pub median_time_blocks: usize,
+    /// Seconds a block's time may lie ahead of the validating node's clock.
+    pub max_future_drift: u64,
+    /// Blocks after registration before a StakingNode's pledge can return
+    /// (the seed's "30 days since registration").
+    pub staking_min_age: u64,
+    /// Difficulty from which the PoW share of the reward is paid in full;
+    /// below it the share shrinks in proportion and the shortfall is burned.
+    pub full_reward_difficulty: u64,
+    /// Most the PoW share may pay per halving era (era 0 first); later eras
+    /// halve the last entry. Mainnet: 45 coins, then SERO's 17.8.
+    pub pow_reward_caps: &'static [u64],
+    /// Mature tickets from which the PoS shares are paid in full; a smaller
+    /// pool earns them in proportion and the rest is burned.
+    pub full_participation_pool: u64,
+}
+
+/// The scaling of one block's reward shares (see
+/// [`ChainParams::reward_curves`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RewardCurves {
+    /// PoW share paid = full share × `pow.0 / pow.1`.
+    pub pow: (u64, u64),
+    /// PoS shares paid = full shares × `pos.0 / pos.1`.
+    pub pos: (u64, u64),
+    /// The most the PoW share pays.
+    pub pow_cap: u64,
+}
+
+impl RewardCurves {
+    /// Full reward: full difficulty and participation, no cap.
+    pub const FULL: RewardCurves = RewardCurves {
+        pow: (1, 1),
+        pos: (1, 1),
+        pow_cap: u64::MAX,
+    };
 }
 
 const DAY_BLOCKS_14S: u64 = 86_400 / 14;
@@ -89,6 +126,13 @@ impl ChainParams {
             retarget_interval: 2016,
             initial_difficulty: 1 << 32,
             anchor_window: 10_000,
+            median_time_blocks: 11,
+            max_future_drift: 2 * 60 * 60,
+            staking_min_age: 30 * DAY_BLOCKS_14S,
+            // About the network SERO needed for its full reward at 14 s blocks.
+            full_reward_difficulty: 1 << 40,
+            pow_reward_caps: &[45 * COIN, 17_800_000],
+            full_participation_pool: 20_000,
         }
     }
 
@@ -118,6 +162,12 @@ impl ChainParams {
             retarget_interval: 10,
             initial_difficulty: 16,
             anchor_window: 100,
+            median_time_blocks: 11,
+            max_future_drift: 2 * 60 * 60,
+            staking_min_age: 4,
+            full_reward_difficulty: 16,
+            pow_reward_caps: &[45 * COIN, 17_800_000],
+            full_participation_pool: 6,
         }
     }
 
@@ -130,13 +180,50 @@ impl ChainParams {
         }
     }
 
-    /// Block reward at `height` (halving every `halving_interval` blocks).
+    /// The full block reward at `height` (halving every
+    /// `halving_interval` blocks): what a block earns at full difficulty and
+    /// full participation, before [`Self::reward_curves`].
     pub fn block_reward(&self, height: u64) -> u64 {
-        let halvings = height / self.halving_interval;
+        let halvings = height / self.halving_interval.max(1);
         if halvings >= 64 {
             0
         } else {
             self.initial_reward >> halvings
+        }
+    }
+
+    /// The most the PoW share may pay at `height`: the era's cap, the last
+    /// listed cap halving in every later era.
+    pub fn pow_reward_cap(&self, height: u64) -> u64 {
+        let era = height / self.halving_interval.max(1);
+        let last = self.pow_reward_caps.len().saturating_sub(1) as u64;
+        let Some(&cap) = self.pow_reward_caps.get(era.min(last) as usize) else {
+            return u64::MAX;
+        };
+        let extra = era.saturating_sub(last);
+        if extra >= 64 {
+            0
+        } else {
+            cap >> extra
+        }
+    }
+
+    /// The fractions of the full reward a block earns: the PoW share scaled
+    /// by `difficulty / full_reward_difficulty` (at most 1), the PoS shares
+    /// by `mature_pool / full_participation_pool` (at most 1), the PoW share
+    /// capped by [`Self::pow_reward_cap`]. Returned as
+    /// `(numerator, denominator)` pairs for exact integer arithmetic.
+    pub fn reward_curves(&self, height: u64, difficulty: u64, mature_pool: u64) -> RewardCurves {
+        RewardCurves {
+            pow: (
+                difficulty.min(self.full_reward_difficulty),
+                self.full_reward_difficulty.max(1),
+            ),
+            pos: (
+                mature_pool.min(self.full_participation_pool),
+                self.full_participation_pool.max(1),
+            ),
+            pow_cap: self.pow_reward_cap(height),
         }
     }
 
@@ -177,5 +264,17 @@ mod tests {
         assert_eq!(p.required_votes(2), 0);
         assert_eq!(p.required_votes(100), 1);
         assert_eq!(p.required_votes(20_000), 2);
+    }
+
+    #[test]
+    fn pow_cap_is_the_seeds_then_halves() {
+        let p = ChainParams::mainnet();
+        assert_eq!(p.pow_reward_cap(0), 45 * COIN);
+        assert_eq!(p.pow_reward_cap(8_294_400), 17_800_000);
+        assert_eq!(p.pow_reward_cap(2 * 8_294_400), 8_900_000);
+        assert_eq!(p.pow_reward_cap(u64::MAX), 0);
+        let c = p.reward_curves(1, p.full_reward_difficulty * 2, 5);
+        assert_eq!(c.pow, (p.full_reward_difficulty, p.full_reward_difficulty));
+        assert_eq!(c.pos, (5, 20_000));
     }
 }

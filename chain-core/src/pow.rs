@@ -26,16 +26,17 @@ pub fn next_difficulty(
     parent_difficulty: u64,
     span: impl FnOnce() -> u64,
 ) -> u64 {
-    let height = parent_height + 1;
+    let height = parent_height.saturating_add(1);
     if height == 1 {
         return params.initial_difficulty;
     }
-    if height % params.retarget_interval != 0 {
+    if params.retarget_interval < 2 || height % params.retarget_interval != 0 {
         return parent_difficulty;
     }
-    let intended = params.target_block_time * (params.retarget_interval - 1);
-    let actual = span().max(1);
-    let scaled = (parent_difficulty as u128 * intended as u128 / actual as u128) as u64;
+    let intended = u128::from(params.target_block_time) * u128::from(params.retarget_interval - 1);
+    let actual = u128::from(span().max(1));
+    let scaled =
+        u64::try_from(u128::from(parent_difficulty) * intended / actual).unwrap_or(u64::MAX);
     scaled
         .clamp(parent_difficulty / 4, parent_difficulty.saturating_mul(4))
         .max(1)

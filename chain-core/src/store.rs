@@ -40,11 +40,22 @@ pub enum StateTable {
     Pending = 8,
     /// name → value: the note commitment tree, counters.
     Meta = 9,
+    /// slot (u64 BE) → ticket id: the mature tickets the draw picks from,
+    /// densely numbered so a draw reads only the tickets it picks.
+    Pool = 10,
+    /// (maturity height BE ‖ ticket id) → empty: tickets not yet mature.
+    Maturing = 11,
+    /// ticket id → late-vote record: the parent's drawn tickets whose votes
+    /// it did not carry (the next block may carry them).
+    LateVoters = 12,
+    /// asset → u64: value of the asset in the shielded pool (the turnstile:
+    /// value leaving the pool can never exceed what entered it).
+    Supply = 13,
 }
 
 impl StateTable {
     /// Every state table, in state-root order.
-    pub const ALL: [StateTable; 10] = [
+    pub const ALL: [StateTable; 14] = [
         StateTable::Accounts,
         StateTable::Nonces,
         StateTable::Nullifiers,
@@ -55,10 +66,14 @@ impl StateTable {
         StateTable::Issued,
         StateTable::Pending,
         StateTable::Meta,
+        StateTable::Pool,
+        StateTable::Maturing,
+        StateTable::LateVoters,
+        StateTable::Supply,
     ];
 
     fn definition(self) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
-        const DEFS: [TableDefinition<&[u8], &[u8]>; 10] = [
+        const DEFS: [TableDefinition<&[u8], &[u8]>; 14] = [
             TableDefinition::new("accounts"),
             TableDefinition::new("nonces"),
             TableDefinition::new("nullifiers"),
@@ -69,6 +84,10 @@ impl StateTable {
             TableDefinition::new("issued"),
             TableDefinition::new("pending"),
             TableDefinition::new("meta"),
+            TableDefinition::new("pool"),
+            TableDefinition::new("maturing"),
+            TableDefinition::new("late_voters"),
+            TableDefinition::new("supply"),
         ];
         DEFS[self as usize]
     }
@@ -78,6 +97,9 @@ impl StateTable {
     }
 }
 
+/// Headers of the best chain by height (what timestamp and retarget rules
+/// read, without decoding whole blocks).
+pub const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("headers");
 /// Blocks of the best chain by height.
 pub const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 /// Undo records by height.

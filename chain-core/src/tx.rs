@@ -31,7 +31,8 @@ pub struct Allocation {
 }
 
 /// The block's payouts: the miner's 5/8 plus fees now; the voters' 2/8 and
-/// the StakingNodes' 1/8 accrue and are paid at the next settlement.
+/// the StakingNodes' 1/8 (and late votes' 2/3 shares) accrue and are paid
+/// at the next settlement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Coinbase {
     /// The miner's account.
@@ -42,8 +43,13 @@ pub struct Coinbase {
     pub voter_rewards: Vec<([u8; 32], u64)>,
     /// Each vote's StakingNode share of 1/8 (by node id).
     pub node_rewards: Vec<([u8; 32], u64)>,
-    /// Burned: shares of votes cast without a node, missing votes, rounding.
+    /// Burned: shares of votes cast without a node, missing votes, the
+    /// reward curves' shortfall, rounding.
     pub burned: u64,
+    /// Each late vote's share (2/3 of the parent's per-vote share).
+    pub late_voter_rewards: Vec<([u8; 32], u64)>,
+    /// Each late vote's StakingNode share (2/3 of the parent's).
+    pub late_node_rewards: Vec<([u8; 32], u64)>,
 }
 
 /// An account's authorisation of a transaction: its id, its next nonce
@@ -181,6 +187,8 @@ impl ChainTx {
                 write_pairs(&mut w, &c.voter_rewards);
                 write_pairs(&mut w, &c.node_rewards);
                 w.u64(c.burned);
+                write_pairs(&mut w, &c.late_voter_rewards);
+                write_pairs(&mut w, &c.late_node_rewards);
             }
             ChainTx::BuyTickets(t) => {
                 w.u32(t.count).u64(t.max_price).bytes(&t.vote_key);
@@ -223,23 +231,31 @@ impl ChainTx {
         }
     }
 
-    /// The message the authorising account signs.
-    pub fn auth_message(&self) -> Option<[u8; 32]> {
+    /// The message the authorising account signs on the chain `chain_id`
+    /// (its genesis hash: a signature never replays on another chain).
+    pub fn auth_message(&self, chain_id: &[u8; 32]) -> Option<[u8; 32]> {
         let a = self.authorization()?;
         Some(hash(
-            b"SuperZK_AcctAuth",
-            &[&self.body(), &a.account, &a.nonce.to_le_bytes()],
+            b"SuperZK_AcctAut2",
+            &[chain_id, &self.body(), &a.account, &a.nonce.to_le_bytes()],
         ))
     }
 
-    /// Fills in the authorisation: `key`'s account, `nonce`, and the
-    /// signature. Does nothing for the genesis and coinbase transactions.
-    pub fn authorize<R: RngCore + CryptoRng>(&mut self, key: &AccountKey, nonce: u64, rng: &mut R) {
+    /// Fills in the authorisation for the chain `chain_id`: `key`'s account,
+    /// `nonce`, and the signature. Does nothing for the genesis and coinbase
+    /// transactions.
+    pub fn authorize<R: RngCore + CryptoRng>(
+        &mut self,
+        key: &AccountKey,
+        nonce: u64,
+        chain_id: &[u8; 32],
+        rng: &mut R,
+    ) {
         if let Some(a) = self.authorization_mut() {
             a.account = key.id();
             a.nonce = nonce;
         }
-        if let Some(msg) = self.auth_message() {
+        if let Some(msg) = self.auth_message(chain_id) {
             let sig = key.sign(&msg, rng);
             if let Some(a) = self.authorization_mut() {
                 a.signature = sig;
@@ -297,6 +313,8 @@ impl ChainTx {
                 voter_rewards: read_pairs(r, "voter rewards")?,
                 node_rewards: read_pairs(r, "node rewards")?,
                 burned: r.u64("burned")?,
+                late_voter_rewards: read_pairs(r, "late voter rewards")?,
+                late_node_rewards: read_pairs(r, "late node rewards")?,
             }),
             2 => {
                 let count = r.u32("ticket count")?;

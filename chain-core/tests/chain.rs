@@ -77,18 +77,18 @@ fn blocks_breaking_a_rule_are_refused_and_change_nothing() {
 
     let mut b = good.clone();
     b.votes.clear();
-    b.header.votes_root = superzk_chain_core::block::votes_root(&[]);
+    b.header.votes_root = superzk_chain_core::block::votes_root(&[], &[]);
     cases.push((b, Rule::Votes));
 
     let mut b = good.clone();
     b.votes[0].ticket = [9; 32];
-    b.header.votes_root = superzk_chain_core::block::votes_root(&b.votes);
+    b.header.votes_root = superzk_chain_core::block::votes_root(&b.votes, &b.late_votes);
     cases.push((b, Rule::Votes));
 
     let mut b = good.clone();
     let other = b.votes[1].signature;
     b.votes[0].signature = other;
-    b.header.votes_root = superzk_chain_core::block::votes_root(&b.votes);
+    b.header.votes_root = superzk_chain_core::block::votes_root(&b.votes, &b.late_votes);
     cases.push((b, Rule::Signatures));
 
     let mut b = good.clone();

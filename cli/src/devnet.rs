@@ -164,7 +164,8 @@ impl Devnet {
 
     fn authorized(&mut self, mut tx: ChainTx, key: &AccountKey) -> Result<ChainTx, ChainError> {
         let nonce = self.chain.nonce(&key.id())?;
-        tx.authorize(key, nonce, &mut self.rng);
+        let chain_id = self.chain.chain_id()?.unwrap_or_default();
+        tx.authorize(key, nonce, &chain_id, &mut self.rng);
         Ok(tx)
     }
 

@@ -39,7 +39,7 @@ pub enum InputFile {
     /// A single proof.
     Proof(Box<ProofFile>),
     /// A block.
-    Block(Box<Block>),
+    Block(Box<([u8; 32], Block)>),
     /// A chain: blocks from genesis.
     Chain(Box<ChainFile>),
 }
@@ -64,22 +64,30 @@ pub fn decode_file(bytes: &[u8]) -> Result<InputFile, String> {
     }
 }
 
-/// The stateless checks of `blocks` (a block file's one block, or a chain
-/// file's blocks, which must also link up); on success, their shielded
+/// The stateless checks of `blocks` (a block file's one block, whose file
+/// names its chain id, or a chain file's blocks, which must also link up
+/// and whose chain id is their genesis hash); on success, their shielded
 /// transactions, each labelled with its place.
-fn check_blocks(blocks: &[Block], linked: bool) -> Result<Vec<(String, Transaction)>, String> {
+fn check_blocks(
+    blocks: &[Block],
+    block_file_chain: Option<[u8; 32]>,
+) -> Result<Vec<(String, Transaction)>, String> {
     let refused = |e: ChainError| match e {
         ChainError::Block { height, error } => format!("block {height}: {error}"),
         other => other.to_string(),
     };
-    if linked {
-        offline::check_links(blocks).map_err(refused)?;
-    }
+    let chain_id = match block_file_chain {
+        Some(id) => id,
+        None => {
+            offline::check_links(blocks).map_err(refused)?;
+            blocks.first().map(Block::hash).unwrap_or_default()
+        }
+    };
     let mut out = vec![];
     for b in blocks {
         let mut seed = [0u8; 32];
         OsRng.fill_bytes(&mut seed);
-        let txs = offline::check_block(b, seed).map_err(refused)?;
+        let txs = offline::check_block(b, &chain_id, seed).map_err(refused)?;
         out.extend(txs.into_iter().enumerate().map(|(k, tx)| {
             (
                 format!("block {}, shielded transaction {k}: ", b.header.height),
@@ -148,8 +156,8 @@ pub fn verify_files(files: &[(PathBuf, Vec<u8>)], keys: &VerifyingKeys) -> Vec<V
                 proofs.push((i, *p));
                 continue;
             }
-            Ok(InputFile::Block(b)) => check_blocks(std::slice::from_ref(&*b), false),
-            Ok(InputFile::Chain(c)) => check_blocks(&c.blocks, true),
+            Ok(InputFile::Block(b)) => check_blocks(std::slice::from_ref(&b.1), Some(b.0)),
+            Ok(InputFile::Chain(c)) => check_blocks(&c.blocks, None),
             Err(e) => {
                 verdicts[i] = Verdict::Malformed(e);
                 continue;

@@ -71,7 +71,8 @@ fn blocks(
     .map_err(chain)?;
     let wrapped = devnet.shielded(shield.clone()).map_err(chain)?;
     let block = devnet.mine(vec![wrapped]).map_err(chain)?;
-    let bytes = block_file_bytes(&block);
+    let chain_id = devnet.chain.chain_id().map_err(chain)?.unwrap_or_default();
+    let bytes = block_file_bytes(&chain_id, &block);
     write(
         "block.szkb",
         &bytes,
@@ -85,7 +86,7 @@ fn blocks(
     pow::mine(&mut bad.header);
     write(
         "block_unbalanced.szkb",
-        &block_file_bytes(&bad),
+        &block_file_bytes(&chain_id, &bad),
         "block",
         "invalid",
         "block 1 carrying unbalanced.tx, resealed: only its shielded verification fails",

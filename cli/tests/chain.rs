@@ -137,7 +137,11 @@ fn devnet_exports_validates_and_verifies_and_tampering_is_caught() {
         })
         .expect("the devnet holds a private shielded transaction");
     let block_file = dir.path().join("block.szkb");
-    std::fs::write(&block_file, block_file_bytes(&chain.blocks[height])).unwrap();
+    std::fs::write(
+        &block_file,
+        block_file_bytes(&chain.blocks[0].hash(), &chain.blocks[height]),
+    )
+    .unwrap();
     let out = run(&["verify"], &[&block_file, &file]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(
@@ -154,7 +158,7 @@ fn devnet_exports_validates_and_verifies_and_tampering_is_caught() {
     }
     reseal(&mut b);
     let tampered = dir.path().join("tampered.szkb");
-    std::fs::write(&tampered, block_file_bytes(&b)).unwrap();
+    std::fs::write(&tampered, block_file_bytes(&chain.blocks[0].hash(), &b)).unwrap();
     let out = run(&["verify"], &[&block_file, &tampered]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
@@ -164,7 +168,7 @@ fn devnet_exports_validates_and_verifies_and_tampering_is_caught() {
     );
     // A block whose header no longer commits to its transactions.
     b.header.tx_root[0] ^= 1;
-    std::fs::write(&tampered, block_file_bytes(&b)).unwrap();
+    std::fs::write(&tampered, block_file_bytes(&chain.blocks[0].hash(), &b)).unwrap();
     let out = run(&["verify"], &[&tampered]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");

@@ -15,7 +15,7 @@ use std::{
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use superzk_chain_core::{
-    account::{vote_message, AccountKey},
+    account::{vote_message, AccountKey, VotedBlock},
     block::{body_root, tx_root, votes_root, Block},
     chain::Chain,
     error::{BlockError, ChainError, Rule},
@@ -170,10 +170,17 @@ impl Net {
         for v in &mut b.votes {
             let d = drawn.iter().find(|d| d.ticket == v.ticket).unwrap();
             let key = signers.iter().find(|k| k.id() == d.signer).unwrap();
-            let msg = vote_message(&b.header.parent, b.header.height, &body, &v.ticket);
+            let miner = self.miner.id();
+            let endorsed = VotedBlock {
+                parent: &b.header.parent,
+                height: b.header.height,
+                miner: &miner,
+                body_root: &body,
+            };
+            let msg = vote_message(&endorsed, &v.ticket);
             v.signature = key.sign(&msg, &mut self.rng);
         }
-        b.header.votes_root = votes_root(&b.votes);
+        b.header.votes_root = votes_root(&b.votes, &b.late_votes);
         b.header.tx_root = tx_root(&b.txs);
         pow::mine(&mut b.header);
         b
@@ -182,7 +189,8 @@ impl Net {
     /// `tx` authorised by `key` with its next nonce.
     pub fn signed(&mut self, mut tx: ChainTx, key: &AccountKey) -> ChainTx {
         let nonce = self.chain.nonce(&key.id()).unwrap();
-        tx.authorize(key, nonce, &mut self.rng);
+        let chain_id = self.chain.chain_id().unwrap().unwrap();
+        tx.authorize(key, nonce, &chain_id, &mut self.rng);
         tx
     }
 
