@@ -1,7 +1,7 @@
 //! Jubjub generators hashed to the curve: one value base per asset, and the
 //! fixed bases for value-commitment randomness and spend authorization.
 //!
-//! `GroupHash(input)`: for `ctr = 0, 1, 2, ...` take
+//! `GroupHash(input)`: for `ctr = 0, 1, ..., 255` take
 //! `x = H_GroupHash(input, ctr)`; if `x` is the x-coordinate of a Jubjub point,
 //! let `y` be the *even* one of its two y-coordinates (least significant bit of
 //! the canonical integer 0), `P = (x, y)`, and return `[8]P` (cofactor cleared,
@@ -12,10 +12,16 @@
 //! an asset and mint the difference elsewhere. The circuit therefore decomposes
 //! `y` into its unique canonical bits and requires bit 0 to be clear.
 //!
-//! In-circuit the prover supplies `ctr` and `y`. A prover who picks a
-//! non-canonical `ctr` gets a generator independent of every canonical one, so
-//! it can neither create nor move value of any real asset: value of such a
-//! generator can only come from an input of the same generator, and none exists.
+//! In-circuit the prover supplies `ctr` and `y`, and the circuit requires
+//! `ctr < 2^GROUP_HASH_CTR_BITS` (= 256; see [`GROUP_HASH_CTR_BITS`]). Out of
+//! circuit [`try_group_hash`] searches only those counters, and [`group_hash`]
+//! agrees with it but with probability about 2^-256 per input. Within that
+//! range a prover may still pick a non-canonical `ctr` (one above the smallest
+//! that works) and get a generator independent of every canonical one, so it
+//! can neither create nor move value of any real asset: value of such a
+//! generator can only come from an input of the same generator, and none
+//! exists. The range check bounds that freedom to at most 256 generators per
+//! asset instead of an unbounded search space.
 
 use std::sync::OnceLock;
 
@@ -24,7 +30,7 @@ use ark_ed_on_bls12_381::{EdwardsAffine, EdwardsProjective, JubjubConfig};
 use ark_ff::{BigInteger, Field, One, PrimeField};
 use ark_r1cs_std::{
     alloc::AllocVar, convert::ToBitsGadget, eq::EqGadget, fields::fp::FpVar, fields::FieldVar,
-    groups::CurveVar, prelude::Boolean,
+    groups::CurveVar, prelude::Boolean, GR1CSVar,
 };
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 use blake2::{Blake2b512, Digest};
@@ -34,41 +40,84 @@ use crate::{
     EdwardsVar, Fr,
 };
 
+/// Bit width of the group-hash counter: in-circuit, `ctr` is constrained to
+/// `0 <= ctr < 2^GROUP_HASH_CTR_BITS = 256`.
+///
+/// Why: the counter is a prover's hint, and an unconstrained one would let a
+/// prover search ever more counters per asset for a generator with some
+/// useful relation to another (a collision, or a known discrete logarithm).
+/// The canonical counter (the smallest that works) is what every honest
+/// party uses and leaves no such freedom; what remains to a cheating prover
+/// is at most 256 fixed, independent generators per asset, none of which any
+/// input note, issuance or public value provides, so value committed to them
+/// can never balance. Each counter works with probability about 1/2, so an
+/// input with no working counter below 256 occurs with probability about
+/// 2^-256: [`try_group_hash`] refuses it, [`group_hash`] handles it without
+/// panicking (see there).
+pub const GROUP_HASH_CTR_BITS: usize = 8;
+
+/// The exclusive bound on the group-hash counter: `2^GROUP_HASH_CTR_BITS`,
+/// the number of counters a group hash may use.
+pub const GROUP_HASH_CTR_BOUND: u64 = 1 << GROUP_HASH_CTR_BITS;
+
 /// The result of hashing to the curve, with the hints a circuit needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GroupHash {
     /// The generator, in the prime-order subgroup.
     pub point: EdwardsAffine,
-    /// The counter that produced it (the smallest that works).
+    /// The counter that produced it (the smallest that works). Below
+    /// [`GROUP_HASH_CTR_BOUND`] for every result of [`try_group_hash`], and for
+    /// every result of [`group_hash`] but with probability about 2^-256.
     pub ctr: u64,
     /// The y-coordinate of the point before cofactor clearing.
     pub y: Fr,
 }
 
-/// Hashes a field element to a prime-order Jubjub point (see module docs).
-pub fn group_hash(input: Fr) -> GroupHash {
-    let tag = Domain::GroupHash.tag(0);
-    let a = JubjubConfig::COEFF_A;
-    let d = JubjubConfig::COEFF_D;
-    for ctr in 0u64.. {
-        let x = poseidon::hash(tag, &[input, Fr::from(ctr)]);
-        let x2 = x.square();
-        let den = Fr::one() - d * x2;
-        let Some(den_inv) = den.inverse() else {
-            continue;
-        };
-        let Some(mut y) = ((Fr::one() - a * x2) * den_inv).sqrt() else {
-            continue;
-        };
-        if y.into_bigint().is_odd() {
-            y = -y;
-        }
-        let point = EdwardsAffine::new_unchecked(x, y).mul_by_cofactor();
-        if !point.is_zero() {
-            return GroupHash { point, ctr, y };
-        }
+/// The candidate of counter `ctr`: `[8](x, y)` for `x = H(input, ctr)` and the
+/// even `y`, if `x` is on the curve and the point is not the identity.
+fn group_hash_at(input: Fr, ctr: u64) -> Option<GroupHash> {
+    let x = poseidon::hash(Domain::GroupHash.tag(0), &[input, Fr::from(ctr)]);
+    let x2 = x.square();
+    let den_inv = (Fr::one() - JubjubConfig::COEFF_D * x2).inverse()?;
+    let mut y = ((Fr::one() - JubjubConfig::COEFF_A * x2) * den_inv).sqrt()?;
+    if y.into_bigint().is_odd() {
+        y = -y;
     }
-    unreachable!("about half of all x-coordinates are on the curve")
+    let point = EdwardsAffine::new_unchecked(x, y).mul_by_cofactor();
+    (!point.is_zero()).then_some(GroupHash { point, ctr, y })
+}
+
+/// Hashes a field element to a prime-order Jubjub point (see module docs),
+/// trying the counters `0 .. GROUP_HASH_CTR_BOUND` only; `None` if none works
+/// (probability about 2^-256 for any input): such an input has no generator a
+/// circuit accepts, so it cannot be used as an asset.
+pub fn try_group_hash(input: Fr) -> Option<GroupHash> {
+    (0..GROUP_HASH_CTR_BOUND).find_map(|ctr| group_hash_at(input, ctr))
+}
+
+/// Hashes a field element to a prime-order Jubjub point (see module docs).
+///
+/// Equal to [`try_group_hash`] whenever that succeeds, that is for every
+/// input but with probability about 2^-256. For an input with no counter
+/// below 256 it does not panic: it goes on searching the larger counters, as
+/// this function always did, so the result is a fixed generator independent
+/// of every other. Its `ctr` is then 256 or more, which the circuits refuse:
+/// no note of such an asset can be created or spent, and public value of it
+/// (an issuance or redemption) can never balance.
+pub fn group_hash(input: Fr) -> GroupHash {
+    if let Some(found) = try_group_hash(input) {
+        return found;
+    }
+    (GROUP_HASH_CTR_BOUND..=u64::MAX)
+        .find_map(|ctr| group_hash_at(input, ctr))
+        // Not reached: it would take 2^64 counters in a row without a point
+        // (each is one with probability about 1/2). The identity, (0, 1) with
+        // counter u64::MAX, satisfies no circuit (its y is odd).
+        .unwrap_or(GroupHash {
+            point: EdwardsAffine::zero(),
+            ctr: u64::MAX,
+            y: Fr::one(),
+        })
 }
 
 /// Maps a label to a field element, for deriving the fixed generators.
@@ -111,13 +160,29 @@ pub(crate) fn fixed_base_tables() -> &'static (Vec<EdwardsProjective>, Vec<Edwar
     })
 }
 
-/// In-circuit [`group_hash`] from the prover's hints `ctr` and `y`.
+/// Constrains `ctr` to `0 <= ctr < 2^GROUP_HASH_CTR_BITS`: it must equal the
+/// composition of [`GROUP_HASH_CTR_BITS`] boolean witnesses (the low bits of
+/// the prover's value). A `ctr` of 256 or more, or one that wraps the field,
+/// has no such decomposition, so no assignment satisfies the constraints.
+pub fn enforce_ctr_range(
+    cs: ConstraintSystemRef<Fr>,
+    ctr: &FpVar<Fr>,
+) -> Result<(), SynthesisError> {
+    let bits = (0..GROUP_HASH_CTR_BITS)
+        .map(|i| Boolean::new_witness(cs.clone(), || Ok(ctr.value()?.into_bigint().get_bit(i))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Boolean::le_bits_to_fp(&bits)?.enforce_equal(ctr)
+}
+
+/// In-circuit [`group_hash`] from the prover's hints `ctr` and `y`. Enforces
+/// `ctr < 256` ([`enforce_ctr_range`]), `y` even and `(x, y)` on the curve.
 pub fn group_hash_var(
     cs: ConstraintSystemRef<Fr>,
     input: &FpVar<Fr>,
     ctr: &FpVar<Fr>,
     y: Fr,
 ) -> Result<EdwardsVar, SynthesisError> {
+    enforce_ctr_range(cs.clone(), ctr)?;
     let x = poseidon::hash_var(
         cs.clone(),
         Domain::GroupHash.tag(0),
@@ -167,6 +232,56 @@ mod tests {
             group_hash(Fr::from(1u64)).point,
             group_hash(Fr::from(2u64)).point
         );
+    }
+
+    /// The search as it was before the counter was bounded: every counter,
+    /// in order, until one gives a point.
+    fn unbounded_reference(input: Fr) -> GroupHash {
+        (0u64..)
+            .find_map(|ctr| group_hash_at(input, ctr))
+            .expect("a point")
+    }
+
+    #[test]
+    fn bounded_search_changes_no_generator_and_counters_are_small() {
+        let mut inputs: Vec<Fr> = (0..200u64).map(Fr::from).collect();
+        inputs.push(label_to_field(b"SuperZK value commitment randomness"));
+        inputs.push(label_to_field(b"SuperZK spend authorization"));
+        inputs.push(crate::note::AssetId::native().0);
+        inputs.push(crate::note::AssetId::from_name("USD").0);
+        let mut largest = 0;
+        for input in inputs {
+            let gh = group_hash(input);
+            assert_eq!(gh, unbounded_reference(input), "same generator as before");
+            assert_eq!(try_group_hash(input), Some(gh));
+            assert!(gh.ctr < GROUP_HASH_CTR_BOUND);
+            // Canonical: no smaller counter gives a point.
+            assert!((0..gh.ctr).all(|c| group_hash_at(input, c).is_none()));
+            largest = largest.max(gh.ctr);
+        }
+        // About half the counters work, so some input needs more than one.
+        assert!(largest > 0, "the test exercises counters above 0");
+    }
+
+    /// Allocates `ctr` as a witness and checks the range constraint alone.
+    fn ctr_range_satisfied(ctr: Fr) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let ctr = FpVar::new_witness(cs.clone(), || Ok(ctr)).unwrap();
+        enforce_ctr_range(cs.clone(), &ctr).unwrap();
+        cs.is_satisfied().unwrap()
+    }
+
+    #[test]
+    fn counter_range_is_0_to_255() {
+        for ok in [0u64, 1, 2, 127, 128, 254, 255] {
+            assert!(ctr_range_satisfied(Fr::from(ok)), "{ok}");
+        }
+        for bad in [256u64, 257, 511, 512, 1 << 20, u64::MAX] {
+            assert!(!ctr_range_satisfied(Fr::from(bad)), "{bad}");
+        }
+        // Values that wrap the field (small negatives) are refused too.
+        assert!(!ctr_range_satisfied(-Fr::one()));
+        assert!(!ctr_range_satisfied(-Fr::from(255u64)));
     }
 
     #[test]

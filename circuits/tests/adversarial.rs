@@ -25,7 +25,10 @@
 //! * **bindings named by DESIGN.md's "Must hold"**: the nullifier is bound to
 //!   the note's position and to the note's own key (no fresh nullifier for a
 //!   spent note), the value commitment to the asset, `ak` to the prime-order
-//!   subgroup, and package contents to the package.
+//!   subgroup, and package contents to the package;
+//! * **group-hash counter range**: the prover's try-and-increment counter in
+//!   `GroupHash` is below 256, so a counter of 256 or more, even one whose
+//!   `x` is on the curve, is refused.
 
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
@@ -35,7 +38,10 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use superzk_circuits::{
     asset::Ticket,
-    generators::{spend_auth_base, value_randomness_base},
+    generators::{
+        group_hash_var, spend_auth_base, value_randomness_base, GROUP_HASH_CTR_BITS,
+        GROUP_HASH_CTR_BOUND,
+    },
     note::{incoming_viewing_key, owner_tag, value_commitment, AssetId, Note},
     note_kind::NoteKind,
     output::{OutputCircuitFor, OutputPublicInputs, OutputWitnessFor},
@@ -43,7 +49,7 @@ use superzk_circuits::{
     poseidon::{hash, Domain},
     spend::{SpendCircuitFor, SpendPublicInputs, SpendWitnessFor},
     tree::CommitmentTree,
-    Fr,
+    EdwardsVar, Fr,
 };
 
 /// One sparse matrix row: `(coefficient, variable index)`.
@@ -634,5 +640,133 @@ fn package_contents_and_key_are_bound_in_spend_and_output() {
         let mut public = honest;
         public.cv = bad.note.value_commitment(&bad.rcv);
         assert!(!spend_satisfied(&bad, public));
+    }
+}
+
+/// `GroupHash` alone, from the prover's hints: the input and the claimed
+/// generator are public, the counter and `y` are the prover's.
+struct GroupHashCircuit {
+    input: Fr,
+    ctr: Fr,
+    y: Fr,
+    point: EdwardsAffine,
+}
+
+impl ConstraintSynthesizer<Fr> for GroupHashCircuit {
+    fn generate_constraints(
+        self,
+        cs: ark_relations::gr1cs::ConstraintSystemRef<Fr>,
+    ) -> Result<(), ark_relations::gr1cs::SynthesisError> {
+        use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
+        let input = FpVar::new_input(cs.clone(), || Ok(self.input))?;
+        // The counter is the first witness, its range bits the next ones.
+        let ctr = FpVar::new_witness(cs.clone(), || Ok(self.ctr))?;
+        let point = group_hash_var(cs.clone(), &input, &ctr, self.y)?;
+        point.enforce_equal(&EdwardsVar::new_input(cs, || Ok(self.point))?)
+    }
+}
+
+/// The group-hash candidate of any counter, computed the way a cheating
+/// prover would: `x = H(input, ctr)`, the even `y` if `x` is on the curve,
+/// and the cofactor-cleared point.
+fn candidate(input: Fr, ctr: u64) -> Option<(Fr, EdwardsAffine)> {
+    use ark_ec::twisted_edwards::TECurveConfig;
+    use ark_ed_on_bls12_381::JubjubConfig;
+    let x = hash(Domain::GroupHash.tag(0), &[input, Fr::from(ctr)]);
+    let x2 = x.square();
+    let y2 = (Fr::one() - JubjubConfig::COEFF_A * x2)
+        * (Fr::one() - JubjubConfig::COEFF_D * x2).inverse()?;
+    let mut y = y2.sqrt()?;
+    if y.into_bigint().is_odd() {
+        y = -y;
+    }
+    let point = EdwardsAffine::new_unchecked(x, y).mul_by_cofactor();
+    (!point.is_zero()).then_some((y, point))
+}
+
+#[test]
+fn group_hash_counter_of_256_or_more_is_refused() {
+    let bits = GROUP_HASH_CTR_BITS;
+    assert_eq!(GROUP_HASH_CTR_BOUND, 256);
+    for asset in [
+        AssetId::native(),
+        AssetId::from_name("USD"),
+        Ticket {
+            category: "adversarial".into(),
+            id: [5; 32],
+        }
+        .asset(),
+    ] {
+        let input = asset.0;
+        let canonical = asset.value_base();
+        assert!(canonical.ctr < GROUP_HASH_CTR_BOUND);
+        let honest = R1cs::of(GroupHashCircuit {
+            input,
+            ctr: Fr::from(canonical.ctr),
+            y: canonical.y,
+            point: canonical.point,
+        });
+        assert!(honest.is_satisfied(), "the canonical counter is accepted");
+
+        // The residual freedom the range leaves: another working counter
+        // below 256 gives an independent generator, and is accepted (no
+        // input of any asset provides value of it).
+        let (c, (y, point)) = (canonical.ctr + 1..GROUP_HASH_CTR_BOUND)
+            .find_map(|c| candidate(input, c).map(|found| (c, found)))
+            .expect("about half the counters work");
+        let other = R1cs::of(GroupHashCircuit {
+            input,
+            ctr: Fr::from(c),
+            y,
+            point,
+        });
+        assert!(other.is_satisfied(), "counter {c} < 256 is in range");
+
+        // Counters of 256 or more whose x is on the curve: the point and y
+        // are valid, only the range refuses them.
+        let mut tried = 0;
+        for c in GROUP_HASH_CTR_BOUND..GROUP_HASH_CTR_BOUND + 64 {
+            let Some((y, point)) = candidate(input, c) else {
+                continue;
+            };
+            tried += 1;
+            assert_ne!(point, canonical.point);
+            let r = R1cs::of(GroupHashCircuit {
+                input,
+                ctr: Fr::from(c),
+                y,
+                point,
+            });
+            assert!(!r.is_satisfied(), "counter {c} must be refused");
+            let ctr_var = r.num_instance;
+            let range = ctr_var + 1..ctr_var + 1 + bits;
+            assert_eq!(r.z[ctr_var], Fr::from(c), "the counter witness");
+            for (i, v) in range.clone().enumerate() {
+                assert_eq!(r.z[v], Fr::from((c >> i) & 1), "range bit {i}");
+                assert!(r.has_own_booleanity_constraint(v), "range bit {i}");
+            }
+            // Every broken constraint is the range check's: without it this
+            // assignment would prove the non-canonical generator.
+            let mut broken = 0;
+            for i in 0..r.a.len() {
+                if !r.row_holds(i, &r.z) {
+                    broken += 1;
+                    assert!(
+                        range.clone().any(|v| r.rows_of[v].contains(&i)),
+                        "constraint {i} is not the range check"
+                    );
+                }
+            }
+            assert!(broken > 0);
+            // No choice of the eight bits composes the counter.
+            for low in 0..GROUP_HASH_CTR_BOUND {
+                let mut z = r.z.clone();
+                for (i, v) in range.clone().enumerate() {
+                    z[v] = Fr::from((low >> i) & 1);
+                }
+                assert!(r.first_unsatisfied(&z).is_some(), "bits {low}");
+            }
+        }
+        assert!(tried > 0, "some counter in 256..320 is on the curve");
     }
 }

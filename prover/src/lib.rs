@@ -27,4 +27,4 @@ mod wallet;
 pub use builder::TransactionBuilder;
 pub use error::BuildError;
 pub use proving_keys::ProvingKeys;
-pub use wallet::{OwnedNote, OwnedPackage, ScanError, ScanResult, Wallet};
+pub use wallet::{holds_as_ticket, OwnedNote, OwnedPackage, ScanError, ScanResult, Wallet};

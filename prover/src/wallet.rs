@@ -4,6 +4,13 @@
 //! transaction, in chain order, so that its tree and the chain's agree. For
 //! each output it tries to decrypt the note; for each spend it checks the
 //! nullifier against its notes.
+//!
+//! A ticket is held only as a note of value exactly 1. The circuits cannot
+//! tell a ticket's asset from a currency's (assets are hidden), and a note
+//! `(ticket, 0)` balances without any input, so anybody can send one: a
+//! seller could "deliver" such a worthless copy while keeping the ticket.
+//! The wallet therefore never takes a ticket note of another value as a
+//! ticket (see [`holds_as_ticket`]).
 
 use ark_ff::UniformRand;
 use rand_core::CryptoRngCore;
@@ -95,15 +102,39 @@ macro_rules! redacted_and_wiped {
 redacted_and_wiped!(OwnedNote);
 redacted_and_wiped!(OwnedPackage);
 
+/// Whether a received amount of an asset counts as held: any amount of a
+/// currency, but a ticket only with value exactly 1.
+///
+/// The balance rule keeps the total of each ticket asset in the pool at 1, so
+/// a genuine ticket is one note (or package slot) of value 1; `(ticket, 0)`
+/// needs no input and proves nothing, and a value of 2 or more cannot come
+/// from a valid chain. Either is a forgery attempt, never a ticket.
+pub fn holds_as_ticket(info: &AssetInfo, value: u64) -> bool {
+    match info {
+        AssetInfo::Ticket(_) => value == 1,
+        AssetInfo::Currency(_) => true,
+    }
+}
+
 impl OwnedPackage {
-    /// The non-empty slots: what the package holds.
+    /// The non-empty slots: what the package holds. A ticket slot whose
+    /// value is not 1 is not a ticket ([`holds_as_ticket`]) and is left out;
+    /// [`Wallet::open_package`] still moves every slot, so the opening
+    /// balances.
     pub fn contents(&self) -> Vec<(AssetInfo, u64)> {
+        self.slots()
+            .filter(|(info, v)| holds_as_ticket(info, *v))
+            .collect()
+    }
+
+    /// Every non-empty slot as sealed, including any that [`Self::contents`]
+    /// leaves out.
+    fn slots(&self) -> impl Iterator<Item = (AssetInfo, u64)> + '_ {
         self.infos
             .iter()
             .zip(&self.package.contents)
             .filter(|(_, (_, v))| *v > 0)
             .map(|(info, (_, v))| (info.clone(), *v))
-            .collect()
     }
 }
 
@@ -211,11 +242,11 @@ impl Wallet {
         out
     }
 
-    /// The tickets this wallet holds.
+    /// The tickets this wallet holds: its unspent ticket notes, each of value 1.
     pub fn tickets(&self) -> Vec<Ticket> {
         self.notes
             .iter()
-            .filter(|n| !n.spent)
+            .filter(|n| !n.spent && holds_as_ticket(&n.asset_info, n.note.value))
             .filter_map(|n| match &n.asset_info {
                 AssetInfo::Ticket(t) => Some(t.clone()),
                 AssetInfo::Currency(_) => None,
@@ -283,7 +314,15 @@ impl Wallet {
         }
         result.received += self.scan_outputs(
             &tx.outputs,
-            |ivk, o| ivk.decrypt_output(&o.cm, &o.epk, &o.enc_ciphertext),
+            // A ticket note of value other than 1 is dropped, not kept as an
+            // ignored note: it is not a ticket (see `holds_as_ticket`), a
+            // value of 0 is worth nothing to spend, and one of 2 or more
+            // cannot come from a valid chain. Its commitment still enters the
+            // tree (as someone else's), so the tree stays the chain's.
+            |ivk, o| {
+                ivk.decrypt_output(&o.cm, &o.epk, &o.enc_ciphertext)
+                    .filter(|found| holds_as_ticket(&found.asset_info, found.note.value))
+            },
             |wallet, found: DecryptedNote, position, witness| {
                 let nullifier = found.note.nullifier(&wallet.fvk.nk(), position);
                 wallet.notes.push(OwnedNote {
@@ -404,7 +443,9 @@ impl Wallet {
     ) -> Result<Transaction, BuildError> {
         let mut builder = TransactionBuilder::new();
         self.spend_package(&mut builder, package);
-        for (info, value) in package.contents() {
+        // Every slot, a bogus ticket slot included: the outputs must balance
+        // the package. Such a slot's note is dropped again when scanned.
+        for (info, value) in package.slots() {
             builder.add_output(
                 Some(self.fvk.ovk()),
                 self.address(0),
@@ -479,7 +520,10 @@ impl Wallet {
     ) -> Result<(), BuildError> {
         let id = asset.asset();
         let mut candidates: Vec<usize> = (0..self.notes.len())
-            .filter(|&i| !self.notes[i].spent && self.notes[i].note.asset == id)
+            .filter(|&i| {
+                let n = &self.notes[i];
+                !n.spent && n.note.asset == id && holds_as_ticket(&n.asset_info, n.note.value)
+            })
             .collect();
         candidates.sort_by_key(|&i| std::cmp::Reverse(self.notes[i].note.value));
         let mut gathered = 0u128;
@@ -525,7 +569,10 @@ impl Wallet {
     ) -> Result<Transaction, BuildError> {
         let asset = ticket.asset();
         let i = (0..self.notes.len())
-            .find(|&i| !self.notes[i].spent && self.notes[i].note.asset == asset)
+            .find(|&i| {
+                let n = &self.notes[i];
+                !n.spent && n.note.asset == asset && n.note.value == 1
+            })
             .ok_or(BuildError::InsufficientFunds { have: 0, need: 1 })?;
         let n = &self.notes[i];
         let mut builder = TransactionBuilder::new();

@@ -612,6 +612,170 @@ fn packages_seal_pass_and_open_with_balance_kept() {
     );
 }
 
+/// Alice holding ticket `n` (and 1000 SERO, 500 USD), and Bob, both having
+/// scanned the shielding and the issuance.
+fn alice_with_ticket(seed: u64, n: u8) -> (Wallet, Wallet, Ticket) {
+    let mut r = rng(seed);
+    let (mut alice, _, shield) = funded_alice(seed + 1);
+    let mut bob = Wallet::new(SpendingKey::random(&mut r));
+    let ticket = concert_ticket(n);
+    let mut b = TransactionBuilder::new();
+    b.issue_ticket(None, &ticket, alice.address(0));
+    let issue = b.build(keys(), &mut r).unwrap();
+    verify(&issue).unwrap();
+    bob.scan(&shield).unwrap();
+    alice.scan(&issue).unwrap();
+    bob.scan(&issue).unwrap();
+    assert_eq!(alice.tickets(), vec![ticket.clone()]);
+    (alice, bob, ticket)
+}
+
+/// Bob holds nothing of `ticket`: not listed, not counted, not redeemable,
+/// not sellable.
+fn assert_holds_no_ticket(bob: &Wallet, ticket: &Ticket) {
+    assert!(bob.tickets().is_empty(), "not listed as a held ticket");
+    assert!(
+        bob.notes().iter().all(|n| n.note.asset != ticket.asset()),
+        "not kept"
+    );
+    assert_eq!(bob.balance_of(&ticket.asset()), 0, "not counted");
+    assert!(
+        bob.balances()
+            .iter()
+            .all(|(info, _)| *info != AssetInfo::Ticket(ticket.clone())),
+        "not in the balances"
+    );
+    assert!(matches!(
+        bob.redeem(keys(), ticket, &mut rng(1)),
+        Err(BuildError::InsufficientFunds { have: 0, need: 1 })
+    ));
+    let mut b = TransactionBuilder::new();
+    assert!(
+        matches!(
+            bob.fund(&mut b, &AssetInfo::Ticket(ticket.clone()), 1),
+            Err(BuildError::InsufficientFunds { have: 0, need: 1 })
+        ),
+        "cannot be sold"
+    );
+}
+
+/// The attack: a seller "delivers" `(ticket, 0)`, a note that balances with
+/// no input, while keeping the real ticket. The chain accepts it (assets are
+/// hidden); the buyer's wallet must not take it as a ticket.
+#[test]
+fn a_ticket_note_of_value_other_than_1_is_never_a_ticket() {
+    let (mut alice, mut bob, ticket) = alice_with_ticket(120, 20);
+    let mut r = rng(122);
+    let info = AssetInfo::Ticket(ticket.clone());
+
+    let mut b = TransactionBuilder::new();
+    b.add_output(None, bob.address(0), info.clone(), 0, [7; 64]);
+    let copy = b.build(keys(), &mut r).unwrap();
+    verify(&copy).expect("a zero-value note balances: the chain cannot refuse it");
+    alice.scan(&copy).unwrap();
+    let found = bob.scan(&copy).unwrap();
+    assert_eq!(found.received, 0, "the copy is dropped");
+    assert_holds_no_ticket(&bob, &ticket);
+    assert_eq!(
+        bob.tree().root(),
+        alice.tree().root(),
+        "its commitment still enters the wallet's tree"
+    );
+    assert_eq!(alice.tickets(), vec![ticket.clone()], "the seller kept it");
+
+    // Value 2 cannot balance (the pool holds 1 unit of the ticket), so it
+    // never verifies; the wallet drops it all the same.
+    let mut b = TransactionBuilder::new();
+    b.add_output(None, bob.address(1), info, 2, [0; 64]);
+    let double = b.skip_balance_check().build(keys(), &mut r).unwrap();
+    assert_eq!(verify(&double), Err(TxError::Binding));
+    assert_eq!(bob.scan(&double).unwrap().received, 0);
+    assert_holds_no_ticket(&bob, &ticket);
+    alice.scan(&double).unwrap();
+
+    // The real ticket, delivered afterwards, is Bob's: listed and redeemable.
+    let sale = alice
+        .transfer(
+            keys(),
+            &bob.address(2),
+            &[(AssetInfo::Ticket(ticket.clone()), 1)],
+            0,
+            [0; 64],
+            &mut r,
+        )
+        .unwrap();
+    verify(&sale).unwrap();
+    assert_eq!(bob.scan(&sale).unwrap().received, 1);
+    assert_eq!(bob.tickets(), vec![ticket.clone()]);
+    let redeem = bob.redeem(keys(), &ticket, &mut r).unwrap();
+    verify(&redeem).unwrap();
+    assert_eq!(redeem.redemptions, vec![ticket]);
+}
+
+/// The same attack through a package: a slot `(ticket, 0)`, or `(ticket, 2)`,
+/// is never listed among the package's contents nor becomes a held ticket
+/// when the package is opened.
+#[test]
+fn a_package_ticket_slot_of_value_other_than_1_is_never_a_ticket() {
+    let (mut alice, mut bob, ticket) = alice_with_ticket(130, 30);
+    let mut r = rng(132);
+    let info = AssetInfo::Ticket(ticket.clone());
+
+    // Value 0: a valid transaction.
+    let zero = alice
+        .seal_package(
+            keys(),
+            &bob.address(0),
+            &[(AssetInfo::native(), 100), (info.clone(), 0)],
+            [0; 64],
+            &mut r,
+        )
+        .unwrap();
+    verify(&zero).unwrap();
+    alice.scan(&zero).unwrap();
+    assert_eq!(bob.scan(&zero).unwrap().received, 1);
+    assert_eq!(
+        bob.packages()[0].contents(),
+        vec![(AssetInfo::native(), 100)],
+        "the zero ticket slot is not listed"
+    );
+    assert_holds_no_ticket(&bob, &ticket);
+    assert_eq!(alice.tickets(), vec![ticket.clone()], "the seller kept it");
+
+    // Value 2: only an unbalanced (never valid) transaction makes one; the
+    // wallet does not list it either.
+    let mut b = TransactionBuilder::new();
+    b.add_package_output(
+        None,
+        bob.address(1),
+        &[(AssetInfo::currency("USD"), 5), (info.clone(), 2)],
+        Fr::from(77u64),
+        [0; 64],
+    )
+    .unwrap();
+    alice.fund(&mut b, &AssetInfo::currency("USD"), 5).unwrap();
+    let double = b.skip_balance_check().build(keys(), &mut r).unwrap();
+    assert_eq!(verify(&double), Err(TxError::Binding));
+    alice.scan(&double).unwrap();
+    assert_eq!(bob.scan(&double).unwrap().received, 1);
+    let held = bob
+        .packages()
+        .into_iter()
+        .find(|p| p.package.contents.iter().any(|(_, v)| *v == 2))
+        .expect("the package is kept: its other slots have value")
+        .clone();
+    assert_eq!(held.contents(), vec![(AssetInfo::currency("USD"), 5)]);
+    assert_holds_no_ticket(&bob, &ticket);
+
+    // Opening it still balances (every slot becomes a note); Bob's wallet
+    // keeps the USD and drops the bogus ticket note.
+    let open = bob.open_package(keys(), &held, &mut r).unwrap();
+    assert_eq!(open.outputs.len(), 2, "both slots are moved out");
+    assert_eq!(bob.scan(&open).unwrap().received, 1);
+    assert_eq!(bob.balance_of(&AssetId::from_name("USD")), 5);
+    assert_holds_no_ticket(&bob, &ticket);
+}
+
 // --- One proof outside a transaction (`superzk_prover::proof`) -------------
 
 fn output_witness(rng: &mut ChaCha20Rng) -> superzk_circuits::output::OutputWitness {
