@@ -36,6 +36,9 @@ step "build (release, the whole workspace once: every later step reuses it)"
 step "tests (release: proving is far too slow unoptimised)"
 cargo test --release --workspace
 
+step "chain-core tests again in a debug build (overflow checks on: every consensus sum must refuse, not wrap or panic)"
+cargo test -p superzk-chain-core
+
 step "installs made in the background"
 if ! wait "$setup_pid"; then
     cat "$setup_log"
