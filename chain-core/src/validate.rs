@@ -579,8 +579,11 @@ fn apply_inner(
                     st.put(T::Nullifiers, &key, &h.height.to_le_bytes())?;
                     counts.add(Rule::Nullifiers, 1);
                 }
-                for t in &stx.issuances {
-                    let key = t.asset.to_bytes();
+                // The issuer is the transaction's public account (format
+                // version 2); without one the list is empty, and the block's
+                // `verify_batch` refuses the transaction (MissingPublicAccount).
+                for (_, t) in stx.issued_tickets() {
+                    let key = t.asset().to_bytes();
                     if st.get(T::Issued, &key)?.is_some() {
                         return Err(fail(
                             Rule::Issuance,

@@ -149,6 +149,8 @@ pub struct Wallet {
     witnesses: Vec<IncrementalWitness>,
     /// How many transactions have been scanned: the chain index of the next.
     scanned: u64,
+    /// Chain id and expiry height of the transactions the wallet builds.
+    chain: ([u8; 32], u64),
 }
 
 impl Wallet {
@@ -165,7 +167,28 @@ impl Wallet {
             packages: vec![],
             witnesses: vec![],
             scanned: 0,
+            chain: ([0; 32], 0),
         }
+    }
+
+    /// Binds the transactions this wallet builds from now on to the chain
+    /// whose genesis block hash is `chain_id`, to be included at height
+    /// `expiry_height` at the latest (0: never expires). Set it again as the
+    /// chain grows (e.g. to the tip's height plus a margin) before each
+    /// transaction. Unset, transactions name no chain and a chain refuses
+    /// them.
+    pub fn bind_to_chain(&mut self, chain_id: [u8; 32], expiry_height: u64) -> &mut Self {
+        self.chain = (chain_id, expiry_height);
+        self
+    }
+
+    /// A builder bound to the wallet's chain and expiry.
+    fn builder(&self) -> TransactionBuilder {
+        let mut builder = self.builder();
+        builder
+            .set_chain_id(self.chain.0)
+            .set_expiry_height(self.chain.1);
+        builder
     }
 
     /// Address number `index`.
@@ -361,7 +384,7 @@ impl Wallet {
         memo: [u8; MEMO_LEN],
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
-        let mut builder = TransactionBuilder::new();
+        let mut builder = self.builder();
         builder.add_package_output(Some(self.fvk.ovk()), *to, contents, Fr::rand(rng), memo)?;
         for (asset, amount) in contents {
             self.fund(&mut builder, asset, *amount)?;
@@ -377,7 +400,7 @@ impl Wallet {
         to: &PaymentAddress,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
-        let mut builder = TransactionBuilder::new();
+        let mut builder = self.builder();
         self.spend_package(&mut builder, package);
         let contents: Vec<(AssetInfo, u64)> = package
             .infos
@@ -402,7 +425,7 @@ impl Wallet {
         package: &OwnedPackage,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
-        let mut builder = TransactionBuilder::new();
+        let mut builder = self.builder();
         self.spend_package(&mut builder, package);
         for (info, value) in package.contents() {
             builder.add_output(
@@ -441,7 +464,7 @@ impl Wallet {
         memo: [u8; MEMO_LEN],
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
-        let mut builder = TransactionBuilder::new();
+        let mut builder = self.builder();
         builder.set_fee(fee);
         let mut needs: Vec<(AssetInfo, u64)> = vec![];
         let mut need = |asset: &AssetInfo, amount: u64| -> Result<(), BuildError> {
@@ -528,7 +551,7 @@ impl Wallet {
             .find(|&i| !self.notes[i].spent && self.notes[i].note.asset == asset)
             .ok_or(BuildError::InsufficientFunds { have: 0, need: 1 })?;
         let n = &self.notes[i];
-        let mut builder = TransactionBuilder::new();
+        let mut builder = self.builder();
         builder.redeem_ticket(
             &self.sk,
             ticket,
