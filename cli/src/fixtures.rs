@@ -506,7 +506,9 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         "a valid transaction cut short",
     )?;
     let mut off_curve = shield_tx.to_bytes();
-    let cv_at = 4 + 1 + 4 * 32 + 2 + 2 + 32; // shield.tx has no spends: the first output's cv
+    // Header with a public account; shield.tx has no spends: the first
+    // output's cv.
+    let cv_at = 4 + 1 + 32 + 8 + 1 + 32 + 4 * 32 + 2 + 2 + 32;
     off_curve[cv_at..cv_at + 32].copy_from_slice(&[0xff; 32]);
     write(
         "off_curve.tx",
