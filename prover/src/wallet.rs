@@ -184,7 +184,7 @@ impl Wallet {
 
     /// A builder bound to the wallet's chain and expiry.
     fn builder(&self) -> TransactionBuilder {
-        let mut builder = self.builder();
+        let mut builder = TransactionBuilder::new();
         builder
             .set_chain_id(self.chain.0)
             .set_expiry_height(self.chain.1);

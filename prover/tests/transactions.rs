@@ -32,9 +32,8 @@ fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)
 }
 
-/// The transparent account that funds Alice's shielding, and another.
+/// The transparent account that funds Alice's shielding and issues tickets.
 const ACCOUNT_A: [u8; 32] = [0xa1; 32];
-const ACCOUNT_B: [u8; 32] = [0xb2; 32];
 /// The chain the tests' transactions are for.
 const CHAIN: [u8; 32] = [0xc3; 32];
 
