@@ -17,10 +17,7 @@ use superzk_chain_core::{
     params::COIN,
     tx::{ChainTx, ShieldedTx},
 };
-use superzk_circuits::{
-    asset::AssetInfo,
-    note::AssetId,
-};
+use superzk_circuits::{asset::AssetInfo, note::AssetId};
 use superzk_keys::spending_key::SpendingKey;
 use superzk_prover::{TransactionBuilder, Wallet};
 use superzk_verifier::{error::TxError, transaction::Transaction};

@@ -96,7 +96,11 @@ impl Ticket {
     ///
     /// Fails with [`AssetInfoError::Name`] when `category` is empty or
     /// longer than [`MAX_NAME_LEN`] bytes.
-    pub fn issued(issuer: &[u8; 32], category: &str, serial: &[u8; 32]) -> Result<Self, AssetInfoError> {
+    pub fn issued(
+        issuer: &[u8; 32],
+        category: &str,
+        serial: &[u8; 32],
+    ) -> Result<Self, AssetInfoError> {
         if !valid_name(category) {
             return Err(AssetInfoError::Name);
         }
@@ -294,7 +298,10 @@ mod tests {
         // A ticket asset is never a currency's, whatever the category says.
         let sero = Ticket::issued(&[7; 32], crate::NATIVE_ASSET, &[0; 32]).unwrap();
         assert_ne!(sero.asset(), AssetId::native());
-        assert_eq!(Ticket::issued(&[7; 32], "", &[1; 32]), Err(AssetInfoError::Name));
+        assert_eq!(
+            Ticket::issued(&[7; 32], "", &[1; 32]),
+            Err(AssetInfoError::Name)
+        );
         assert_eq!(
             Ticket::issued(&[7; 32], &"x".repeat(33), &[1; 32]),
             Err(AssetInfoError::Name)

@@ -318,8 +318,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
     )?;
 
     // Tickets: issue to alice, sell to bob for 30 SERO, bob redeems.
-    let ticket = Ticket::issued(&holder, "concert-2026", &[42; 32])
-        .expect("a valid category");
+    let ticket = Ticket::issued(&holder, "concert-2026", &[42; 32]).expect("a valid category");
     let ticket_info = AssetInfo::Ticket(ticket.clone());
     bob.scan(&shield_tx)?;
     bob.scan(&transfer_tx)?;

@@ -94,7 +94,10 @@ fn unshielded_value_cannot_be_redirected_to_another_account() {
     assert_eq!(verify(&redirected), Err(TxError::SpendAuthorization));
     // Even through the bytes (nothing re-signed).
     let bytes = redirected.to_bytes();
-    assert_eq!(verify(&Transaction::from_bytes(&bytes).unwrap()), Err(TxError::SpendAuthorization));
+    assert_eq!(
+        verify(&Transaction::from_bytes(&bytes).unwrap()),
+        Err(TxError::SpendAuthorization)
+    );
     // Shielding has no spends: the binding signature alone catches it, so
     // nobody can make B pay for A's shielding (or A's for B's).
     let mut redirected = shield.clone();
@@ -166,7 +169,11 @@ fn changing_the_chain_or_the_expiry_breaks_the_signatures() {
         );
         let mut replayed = shield.clone();
         change(&mut replayed);
-        assert_eq!(verify(&replayed), Err(TxError::Binding), "{what} (no spends)");
+        assert_eq!(
+            verify(&replayed),
+            Err(TxError::Binding),
+            "{what} (no spends)"
+        );
     }
     assert!(tx.is_expired_at(501) && !tx.is_expired_at(500));
 }
@@ -226,13 +233,13 @@ fn an_issuance_mints_nothing_but_its_own_ticket() {
     // its own account and creates the note of A's ticket.
     let mut b = TransactionBuilder::new();
     b.add_output(
-            None,
-            holder.address(2),
-            AssetInfo::Ticket(ticket_a.clone()),
-            1,
-            [0; 64],
-        )
-        .skip_balance_check();
+        None,
+        holder.address(2),
+        AssetInfo::Ticket(ticket_a.clone()),
+        1,
+        [0; 64],
+    )
+    .skip_balance_check();
     let stolen = b
         .build_tampered(keys(), &mut r, |tx| {
             tx.public_account = Some(B);
@@ -360,7 +367,10 @@ fn new_header_fields_decode_strictly_and_round_trip() {
         assert!(verify(&t).is_err());
     }
     for len in 0..80 {
-        assert!(Transaction::from_bytes(&bytes[..len]).is_err(), "{len} bytes");
+        assert!(
+            Transaction::from_bytes(&bytes[..len]).is_err(),
+            "{len} bytes"
+        );
     }
     // Any byte of the new fields changed: decodes (or not) without panic,
     // and never verifies.

@@ -337,9 +337,7 @@ fn concert_ticket(n: u8) -> Ticket {
 fn issuing(n: u8, to: superzk_keys::address::PaymentAddress) -> (TransactionBuilder, Ticket) {
     let mut b = TransactionBuilder::new();
     b.set_public_account(ACCOUNT_A);
-    let ticket = b
-        .issue_ticket(None, "concert-2026", [n; 32], to)
-        .unwrap();
+    let ticket = b.issue_ticket(None, "concert-2026", [n; 32], to).unwrap();
     assert_eq!(ticket, concert_ticket(n));
     (b, ticket)
 }

@@ -77,7 +77,9 @@ pub enum TxError {
     #[error("the transaction names public account {0} but moves no public value and issues no ticket; a transaction names an account only when it needs one: build it without")]
     UnexpectedPublicAccount(String),
     /// An issuance whose category is not 1 to 32 bytes.
-    #[error("ticket issuance {index} has an invalid category: a category is 1 to 32 bytes of UTF-8")]
+    #[error(
+        "ticket issuance {index} has an invalid category: a category is 1 to 32 bytes of UTF-8"
+    )]
     InvalidIssuance {
         /// Index of the issuance.
         index: usize,

@@ -750,7 +750,10 @@ mod tests {
         let issued = tx.issued_tickets();
         assert_eq!(
             issued,
-            vec![(0, Ticket::issued(&[0xa5; 32], "concert-2026", &[9; 32]).unwrap())]
+            vec![(
+                0,
+                Ticket::issued(&[0xa5; 32], "concert-2026", &[9; 32]).unwrap()
+            )]
         );
         let mut other = tx.clone();
         other.public_account = Some([0xb6; 32]);

@@ -125,13 +125,12 @@ pub fn check_without_proofs(
     }
     match (&tx.public_account, tx.needs_public_account()) {
         (None, true) => return Err(TxError::MissingPublicAccount),
-        (Some(account), false) => {
-            return Err(TxError::UnexpectedPublicAccount(hex_bytes(account)))
-        }
+        (Some(account), false) => return Err(TxError::UnexpectedPublicAccount(hex_bytes(account))),
         _ => {}
     }
     let issued = tx.issued_tickets();
-    if let Some(index) = (0..tx.issuances.len()).find(|i| issued.get(*i).map(|(j, _)| j) != Some(i)) {
+    if let Some(index) = (0..tx.issuances.len()).find(|i| issued.get(*i).map(|(j, _)| j) != Some(i))
+    {
         return Err(TxError::InvalidIssuance { index });
     }
     let mut public_assets = HashSet::new();
