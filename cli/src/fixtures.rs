@@ -109,7 +109,7 @@ fn seeded_devnet(
 
 /// A builder for the devnet's chain, expiring `expiry_height`.
 fn builder(chain_id: [u8; 32], expiry_height: u64) -> TransactionBuilder {
-    let mut b = builder(chain_id, expiry);
+    let mut b = TransactionBuilder::new();
     b.set_chain_id(chain_id).set_expiry_height(expiry_height);
     b
 }

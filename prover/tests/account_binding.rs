@@ -39,6 +39,9 @@ fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)
 }
 
+/// A named change to a transaction.
+type Change<'a> = (&'a str, &'a dyn Fn(&mut Transaction));
+
 fn verify(tx: &Transaction) -> Result<(), TxError> {
     verify_transaction(tx, &keys().verifying_keys(), &AnyAnchor, &mut rng(99))
 }
@@ -153,7 +156,7 @@ fn unshielded_value_cannot_be_redirected_to_another_account() {
 fn changing_the_chain_or_the_expiry_breaks_the_signatures() {
     let (alice, shield) = funded(10);
     let tx = unshield(&alice, 11);
-    let changes: [(&str, &dyn Fn(&mut Transaction)); 4] = [
+    let changes: [Change; 4] = [
         ("another chain", &|t| t.chain_id = OTHER_CHAIN),
         ("no chain", &|t| t.chain_id = [0; 32]),
         ("a later expiry", &|t| t.expiry_height = 501),
@@ -374,8 +377,8 @@ fn new_header_fields_decode_strictly_and_round_trip() {
     }
     // Any byte of the new fields changed: decodes (or not) without panic,
     // and never verifies.
-    for at in 5..78 {
-        if let Ok(t) = patched(at, bytes[at] ^ 0x41) {
+    for (at, byte) in bytes.iter().enumerate().take(78).skip(5) {
+        if let Ok(t) = patched(at, byte ^ 0x41) {
             assert!(verify(&t).is_err(), "byte {at} changed still verifies");
         }
     }
