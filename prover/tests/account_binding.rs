@@ -272,6 +272,13 @@ fn an_issuance_mints_nothing_but_its_own_ticket() {
     let mut rewrapped = issue.clone();
     rewrapped.public_account = Some(B);
     assert_eq!(verify(&rewrapped), Err(TxError::Binding));
+    // An issuance whose category could not be a ticket's: refused by name.
+    let mut nameless = issue.clone();
+    nameless.issuances[0].category = String::new();
+    assert_eq!(
+        verify(&nameless),
+        Err(TxError::InvalidIssuance { index: 0 })
+    );
     // Without an account nobody issues: refused.
     let mut orphan = issue;
     orphan.public_account = None;
