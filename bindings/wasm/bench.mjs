@@ -38,7 +38,7 @@ const seconds = (f) => {
 
 let [shieldS, transferS, shieldWall, transferWall] = [Infinity, Infinity, Infinity, Infinity];
 for (let i = 0; i < runs; i++) {
-  const [s, sw, shield] = seconds(() => zk.shield(keys, alice.address(0), "SERO", 100n));
+  const [s, sw, shield] = seconds(() => zk.shield(keys, new Uint8Array(32).fill(0xa1), alice.address(0), "SERO", 100n));
   alice.scan(shield);
   const [t, tw, transfer] = seconds(() => alice.transfer(keys, bob, "SERO", 100n, 0n));
   alice.scan(transfer);

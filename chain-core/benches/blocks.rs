@@ -64,7 +64,9 @@ fn params_dir() -> PathBuf {
 fn shielding(keys: &ProvingKeys) -> Transaction {
     let wallet = Wallet::new(SpendingKey::from_seed(b"block bench", 0));
     let mut b = TransactionBuilder::new();
-    b.add_public_input(AssetId::native(), OUTPUTS as u64 * COIN);
+    // Paid by the bench's payer account (see `Bench::new`).
+    b.set_public_account(AccountKey::from_seed(b"bench", "payer").id())
+        .add_public_input(AssetId::native(), OUTPUTS as u64 * COIN);
     for i in 0..OUTPUTS {
         b.add_output(
             None,

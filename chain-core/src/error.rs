@@ -63,15 +63,17 @@ pub enum Rule {
     Nullifiers,
     /// Anchors are recent note commitment tree roots.
     Anchors,
-    /// Ticket (NFT) issuance is unique chain-wide.
+    /// Ticket (NFT) issuance is unique chain-wide and bound to its issuer.
     Issuance,
     /// The header's state root matches the state after the block.
     StateRoot,
+    /// Shielded transactions are made for this chain and not expired.
+    Binding,
 }
 
 impl Rule {
     /// Every rule, in checking order.
-    pub const ALL: [Rule; 15] = [
+    pub const ALL: [Rule; 16] = [
         Rule::Structure,
         Rule::ProofOfWork,
         Rule::Difficulty,
@@ -85,6 +87,7 @@ impl Rule {
         Rule::ShieldedProofs,
         Rule::Nullifiers,
         Rule::Anchors,
+        Rule::Binding,
         Rule::Issuance,
         Rule::StateRoot,
     ];
@@ -107,6 +110,7 @@ impl Rule {
             Rule::Anchors => "anchors",
             Rule::Issuance => "ticket-issuance",
             Rule::StateRoot => "state-root",
+            Rule::Binding => "tx-binding",
         }
     }
 }

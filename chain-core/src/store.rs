@@ -34,7 +34,7 @@ pub enum StateTable {
     Expiries = 5,
     /// node id → node record.
     Nodes = 6,
-    /// ticket asset id → u64 height issued.
+    /// ticket asset id → issuer account ‖ u64 height issued.
     Issued = 7,
     /// account → u64 native coins due at the next settlement.
     Pending = 8,

@@ -17,10 +17,7 @@ use superzk_chain_core::{
     params::COIN,
     tx::{ChainTx, ShieldedTx},
 };
-use superzk_circuits::{
-    asset::{AssetInfo, Ticket},
-    note::AssetId,
-};
+use superzk_circuits::{asset::AssetInfo, note::AssetId};
 use superzk_keys::spending_key::SpendingKey;
 use superzk_prover::{TransactionBuilder, Wallet};
 use superzk_verifier::{error::TxError, transaction::Transaction};
@@ -58,8 +55,12 @@ fn txs() -> &'static Txs {
         let sk = SpendingKey::from_seed(b"shielded tests W", 0);
         let mut w = Wallet::new(sk.clone());
         let bob = Wallet::new(SpendingKey::from_seed(b"shielded tests bob", 0));
+        // The account that pays for the shielding and issues the ticket:
+        // the one `Net::paid_by_alice` authorises with.
+        let alice = superzk_chain_core::account::AccountKey::from_seed(b"test", "alice").id();
 
         let mut b = TransactionBuilder::new();
+        b.set_public_account(alice);
         b.add_public_input(native, 1_000 * COIN).add_output(
             None,
             w.address(0),
@@ -70,6 +71,7 @@ fn txs() -> &'static Txs {
         let shield = b.build(pk, &mut rng).unwrap();
 
         let mut b = TransactionBuilder::new();
+        b.set_public_account(alice);
         b.add_public_input(native, 10 * COIN)
             .add_output(
                 None,
@@ -81,13 +83,11 @@ fn txs() -> &'static Txs {
             .skip_balance_check();
         let inflate = b.build(pk, &mut rng).unwrap();
 
-        let ticket = Ticket {
-            category: "concert".into(),
-            id: [7; 32],
-        };
         let issue = |rng: &mut ChaCha20Rng| {
             let mut b = TransactionBuilder::new();
-            b.issue_ticket(None, &ticket, w.address(2));
+            b.set_public_account(alice);
+            b.issue_ticket(None, "concert", [7; 32], w.address(2))
+                .unwrap();
             b.build(pk, rng).unwrap()
         };
         let issue_a = issue(&mut rng);

@@ -12,9 +12,21 @@
 //! balance rule alone forbids duplicating it: two outputs of one ticket need
 //! `2·G_ticket` of input, and only issuance (once, publicly) or spending the
 //! ticket's note provides `1·G_ticket`.
+//!
+//! An issued ticket's id is derived from its issuer ([`Ticket::issued`]):
+//! `id = Blake2b-256("SuperZK_TicketId"; issuer (32) ‖ len(category) (u8) ‖
+//! category ‖ serial (32))`, so every category is namespaced by the account
+//! that issues in it, and an issuance can only ever name a ticket asset.
 
 use ark_ff::PrimeField;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use blake2::{
+    digest::{
+        core_api::{Buffer, UpdateCore, VariableOutputCore},
+        Output,
+    },
+    Blake2bVarCore,
+};
 
 use crate::{
     generators::{group_hash, GroupHash},
@@ -69,7 +81,49 @@ pub struct Ticket {
     pub id: [u8; 32],
 }
 
+/// Blake2b personalization of the ticket id derivation.
+pub const TICKET_ID_PERSONALIZATION: &[u8; 16] = b"SuperZK_TicketId";
+
 impl Ticket {
+    /// The ticket `issuer` (a transparent account id) issues in `category`
+    /// with `serial`: its id is `Blake2b-256` personalised with
+    /// [`TICKET_ID_PERSONALIZATION`] over `issuer (32) ‖ len(category) (u8)
+    /// ‖ category ‖ serial (32)`.
+    ///
+    /// The id binds the issuer, so only the issuing account can create a
+    /// ticket of this id: the same category and serial issued by anyone
+    /// else is another ticket with another asset id.
+    ///
+    /// Fails with [`AssetInfoError::Name`] when `category` is empty or
+    /// longer than [`MAX_NAME_LEN`] bytes.
+    pub fn issued(
+        issuer: &[u8; 32],
+        category: &str,
+        serial: &[u8; 32],
+    ) -> Result<Self, AssetInfoError> {
+        if !valid_name(category) {
+            return Err(AssetInfoError::Name);
+        }
+        let mut core = Blake2bVarCore::new_with_params(&[], TICKET_ID_PERSONALIZATION, 0, 32);
+        let mut buffer = Buffer::<Blake2bVarCore>::default();
+        for part in [
+            &issuer[..],
+            &[category.len() as u8][..],
+            category.as_bytes(),
+            &serial[..],
+        ] {
+            buffer.digest_blocks(part, |blocks| core.update_blocks(blocks));
+        }
+        let mut full = Output::<Blake2bVarCore>::default();
+        core.finalize_variable_core(&mut buffer, &mut full);
+        let mut id = [0u8; 32];
+        id.copy_from_slice(&full[..32]);
+        Ok(Ticket {
+            category: category.to_owned(),
+            id,
+        })
+    }
+
     /// The ticket's asset id.
     pub fn asset(&self) -> AssetId {
         let mut inputs = name_inputs(&self.category);
@@ -220,6 +274,38 @@ mod tests {
             let bytes = info.to_bytes().unwrap();
             assert_eq!(AssetInfo::from_bytes(&bytes).unwrap(), info);
         }
+    }
+
+    #[test]
+    fn issued_ticket_ids_bind_issuer_category_and_serial() {
+        let t = Ticket::issued(&[7; 32], "concert-2026", &[1; 32]).unwrap();
+        // Reference: Python's hashlib.blake2b(issuer || len || category ||
+        // serial, digest_size=32, person=b"SuperZK_TicketId").
+        assert_eq!(
+            hex::encode(t.id),
+            "07127e50191fd1256857503e003ec3cf3d9f5c68146aa7df801dd3c300f43d3d"
+        );
+        assert_eq!(t.category, "concert-2026");
+        let others = [
+            Ticket::issued(&[8; 32], "concert-2026", &[1; 32]).unwrap(),
+            Ticket::issued(&[7; 32], "concert-2027", &[1; 32]).unwrap(),
+            Ticket::issued(&[7; 32], "concert-2026", &[2; 32]).unwrap(),
+        ];
+        for o in &others {
+            assert_ne!(o.id, t.id);
+            assert_ne!(o.asset(), t.asset());
+        }
+        // A ticket asset is never a currency's, whatever the category says.
+        let sero = Ticket::issued(&[7; 32], crate::NATIVE_ASSET, &[0; 32]).unwrap();
+        assert_ne!(sero.asset(), AssetId::native());
+        assert_eq!(
+            Ticket::issued(&[7; 32], "", &[1; 32]),
+            Err(AssetInfoError::Name)
+        );
+        assert_eq!(
+            Ticket::issued(&[7; 32], &"x".repeat(33), &[1; 32]),
+            Err(AssetInfoError::Name)
+        );
     }
 
     #[test]

@@ -42,12 +42,16 @@ pub fn run(params_dir: Option<PathBuf>, out: Option<PathBuf>) -> Result<(), CliE
         devnet.chain.tickets().map_err(chain_err)?.len()
     );
 
-    let mut story = Scenario::new(&mut OsRng);
+    let mut story = Scenario::new(&mut OsRng, devnet.holder.id());
     println!("alice's address: {}", story.alice.address(0));
     println!("bob's address:   {}", story.bob.address(0));
     let mut rows = vec![];
     let mut txs = vec![];
-    while let Some(step) = story.next_step(&keys, &mut OsRng)? {
+    loop {
+        let (chain_id, expiry) = devnet.tx_binding().map_err(chain_err)?;
+        let Some(step) = story.next_step(&keys, chain_id, expiry, &mut OsRng)? else {
+            break;
+        };
         let t = Instant::now();
         let chain_tx = devnet.shielded(step.tx.clone()).map_err(chain_err)?;
         let block = devnet.mine(vec![chain_tx]).map_err(chain_err)?;

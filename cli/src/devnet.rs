@@ -147,10 +147,26 @@ impl Devnet {
         Ok(())
     }
 
-    /// `tx` as a chain transaction; one that moves public value (shielding
-    /// or unshielding) is authorised by the holder's account.
+    /// How far ahead of the tip a transaction built now expires.
+    pub const EXPIRY_MARGIN: u64 = 100;
+
+    /// What a transaction built now for this devnet signs: the chain id
+    /// (the genesis block hash) and the expiry height (the tip's height
+    /// plus [`Self::EXPIRY_MARGIN`]).
+    pub fn tx_binding(&self) -> Result<([u8; 32], u64), ChainError> {
+        let genesis = self
+            .chain
+            .block(0)?
+            .ok_or_else(|| ChainError::Usage("the devnet has no genesis block".into()))?;
+        let tip = self.chain.height()?.unwrap_or(0);
+        Ok((genesis.header.hash(), tip + Self::EXPIRY_MARGIN))
+    }
+
+    /// `tx` as a chain transaction; one that names a public account (it
+    /// shields, unshields or issues tickets; the account must be the
+    /// holder's, [`Self::holder`]) is authorised by the holder's account.
     pub fn shielded(&mut self, tx: Transaction) -> Result<ChainTx, ChainError> {
-        let public = tx.balances.iter().any(|(_, v)| *v != 0);
+        let public = tx.public_account.is_some();
         let wrapped = ChainTx::Shielded(Box::new(ShieldedTx {
             tx,
             public: public.then(blank_auth),

@@ -51,7 +51,7 @@ type WriteFixture<'a> =
 /// `unbalanced` instead, authorised, its roots and proof of work redone, so
 /// that only the shielded verification refuses it; the valid file cut short.
 fn blocks(
-    keys: &superzk_prover::ProvingKeys,
+    mut devnet: crate::devnet::Devnet,
     shield: &Transaction,
     unbalanced: &Transaction,
     write: &mut WriteFixture,
@@ -61,14 +61,6 @@ fn blocks(
         pow,
     };
     let chain = |e: superzk_chain_core::error::ChainError| CliError::Chain(e.to_string());
-    let store = tempfile::tempdir().map_err(|e| CliError::Io(format!("temporary store: {e}")))?;
-    let mut devnet = crate::devnet::Devnet::create_seeded(
-        &store.path().join("chain.redb"),
-        keys.verifying_keys(),
-        &crate::scenario::genesis_funds(),
-        [0x5b; 32],
-    )
-    .map_err(chain)?;
     let wrapped = devnet.shielded(shield.clone()).map_err(chain)?;
     let block = devnet.mine(vec![wrapped]).map_err(chain)?;
     let chain_id = devnet.chain.chain_id().map_err(chain)?.unwrap_or_default();
@@ -98,6 +90,29 @@ fn blocks(
         "malformed",
         "block.szkb cut short",
     )
+}
+
+/// The seeded devnet the block fixtures extend (in `store`): the same
+/// genesis on every run, so its hash, the chain id the transaction fixtures
+/// name, is too.
+fn seeded_devnet(
+    keys: &superzk_prover::ProvingKeys,
+    store: &Path,
+) -> Result<crate::devnet::Devnet, CliError> {
+    crate::devnet::Devnet::create_seeded(
+        &store.join("chain.redb"),
+        keys.verifying_keys(),
+        &crate::scenario::genesis_funds(),
+        [0x5b; 32],
+    )
+    .map_err(|e| CliError::Chain(e.to_string()))
+}
+
+/// A builder for the devnet's chain, expiring `expiry_height`.
+fn builder(chain_id: [u8; 32], expiry_height: u64) -> TransactionBuilder {
+    let mut b = TransactionBuilder::new();
+    b.set_chain_id(chain_id).set_expiry_height(expiry_height);
+    b
 }
 
 fn memo(text: &str) -> [u8; 64] {
@@ -142,15 +157,28 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         )?;
     }
 
+    // Every transaction is for the seeded devnet of the block fixtures,
+    // expiring 100 blocks after its genesis; the devnet's holder account
+    // pays for the shielding and issues the tickets.
+    let store = tempfile::tempdir().map_err(|e| CliError::Io(format!("temporary store: {e}")))?;
+    let devnet = seeded_devnet(&keys, store.path())?;
+    let (chain_id, expiry) = devnet
+        .tx_binding()
+        .map_err(|e| CliError::Chain(e.to_string()))?;
+    let holder = devnet.holder.id();
+
     let alice_sk = SpendingKey::from_seed(b"SuperZK fixture wallet alice", 0);
     let bob_sk = SpendingKey::from_seed(b"SuperZK fixture wallet bob", 0);
     let mut alice = Wallet::new(alice_sk.clone());
-    let bob = Wallet::new(bob_sk.clone());
+    let mut bob = Wallet::new(bob_sk.clone());
+    alice.bind_to_chain(chain_id, expiry);
+    bob.bind_to_chain(chain_id, expiry);
     let sero = AssetInfo::native();
     let usd = AssetInfo::currency("USD");
 
-    let mut shield = TransactionBuilder::new();
+    let mut shield = builder(chain_id, expiry);
     shield
+        .set_public_account(holder)
         .add_public_input(sero.asset(), 1_000)
         .add_public_input(usd.asset(), 500);
     shield.add_output(None, alice.address(0), sero.clone(), 1_000, memo("fixture"));
@@ -229,7 +257,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
                    fee: u64,
                    tamper: &dyn Fn(&mut Transaction)|
      -> Result<Transaction, CliError> {
-        let mut b = TransactionBuilder::new();
+        let mut b = builder(chain_id, expiry);
         b.add_spend(&alice_sk, note.note.clone(), note.diversifier, path.clone());
         b.add_output(
             None,
@@ -280,7 +308,8 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         "the same note spent twice in one transaction",
     )?;
     let mut resigned = transfer_tx.to_bytes();
-    resigned[4 + 1 + 4 * 32 + 2 + 40] ^= 1; // inside the first spend's nullifier
+    // Header (no public account), then inside the first spend's nullifier.
+    resigned[4 + 1 + 32 + 8 + 1 + 4 * 32 + 2 + 40] ^= 1;
     write(
         "flipped_bit.tx",
         &resigned,
@@ -290,17 +319,14 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
     )?;
 
     // Tickets: issue to alice, sell to bob for 30 SERO, bob redeems.
-    let ticket = Ticket {
-        category: "concert-2026".into(),
-        id: [42; 32],
-    };
+    let ticket = Ticket::issued(&holder, "concert-2026", &[42; 32]).expect("a valid category");
     let ticket_info = AssetInfo::Ticket(ticket.clone());
-    let mut bob = bob;
     bob.scan(&shield_tx)?;
     bob.scan(&transfer_tx)?;
     alice.scan(&transfer_tx)?;
-    let mut b = TransactionBuilder::new();
-    b.issue_ticket(None, &ticket, alice.address(4));
+    let mut b = builder(chain_id, expiry);
+    b.set_public_account(holder);
+    b.issue_ticket(None, "concert-2026", [42; 32], alice.address(4))?;
     let issue = b.build(&keys, &mut rng)?;
     write(
         "ticket_issue.tx",
@@ -311,7 +337,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
     )?;
     alice.scan(&issue)?;
     bob.scan(&issue)?;
-    let mut b = TransactionBuilder::new();
+    let mut b = builder(chain_id, expiry);
     b.add_output(None, bob.address(2), ticket_info.clone(), 1, memo("ticket"));
     b.add_output(None, alice.address(5), sero.clone(), 30, memo("payment"));
     alice.fund(&mut b, &ticket_info, 1)?;
@@ -339,7 +365,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         .find(|(n, _)| n.note.asset == ticket.asset())
         .map(|(n, p)| (n.clone(), p.clone()))
         .expect("bob holds the ticket");
-    let mut b = TransactionBuilder::new();
+    let mut b = builder(chain_id, expiry);
     b.add_spend(
         &bob_sk,
         tnote.note.clone(),
@@ -356,7 +382,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         "invalid",
         "one ticket spent, two outputs of it",
     )?;
-    let mut b = TransactionBuilder::new();
+    let mut b = builder(chain_id, expiry);
     b.add_output(
         None,
         bob.address(6),
@@ -375,7 +401,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         "invalid",
         "an output of a ticket never issued",
     )?;
-    let mut b = TransactionBuilder::new();
+    let mut b = builder(chain_id, expiry);
     b.add_spend(&bob_sk, tnote.note.clone(), tnote.diversifier, tpath);
     b.add_output(
         None,
@@ -398,12 +424,9 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
 
     // Packages: alice seals 100 SERO, 50 USD and a ticket for bob; bob
     // passes it back; alice opens it.
-    let gift = Ticket {
-        category: "gift-2026".into(),
-        id: [9; 32],
-    };
-    let mut b = TransactionBuilder::new();
-    b.issue_ticket(None, &gift, alice.address(8));
+    let mut b = builder(chain_id, expiry);
+    b.set_public_account(holder);
+    let gift = b.issue_ticket(None, "gift-2026", [9; 32], alice.address(8))?;
     let issue_gift = b.build(&keys, &mut rng)?;
     alice.scan(&issue_gift)?;
     bob.scan(&issue_gift)?;
@@ -448,7 +471,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         "valid",
         "the package opened into ordinary notes",
     )?;
-    let mut b = TransactionBuilder::new();
+    let mut b = builder(chain_id, expiry);
     b.add_package_spend(
         &alice_sk,
         held.package.clone(),
@@ -483,7 +506,9 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         "a valid transaction cut short",
     )?;
     let mut off_curve = shield_tx.to_bytes();
-    let cv_at = 4 + 1 + 4 * 32 + 2 + 2 + 32; // shield.tx has no spends: the first output's cv
+    // Header with a public account; shield.tx has no spends: the first
+    // output's cv.
+    let cv_at = 4 + 1 + 32 + 8 + 1 + 32 + 4 * 32 + 2 + 2 + 32;
     off_curve[cv_at..cv_at + 32].copy_from_slice(&[0xff; 32]);
     write(
         "off_curve.tx",
@@ -502,7 +527,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
         "random bytes",
     )?;
 
-    blocks(&keys, &shield_tx, &unbalanced, &mut write)?;
+    blocks(devnet, &shield_tx, &unbalanced, &mut write)?;
 
     let manifest = Manifest {
         description: "SuperZK test vectors; regenerate with `cargo run --release -p superzk-cli -- fixtures fixtures`",

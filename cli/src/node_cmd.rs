@@ -75,10 +75,11 @@ pub fn node(data_dir: PathBuf, blocks: u64, params_dir: Option<PathBuf>) -> Resu
     );
     devnet.stake().map_err(|e| e.to_string())?;
     bar.inc(STAKING_BLOCKS);
-    let mut story = Scenario::new(&mut OsRng);
+    let mut story = Scenario::new(&mut OsRng, devnet.holder.id());
     for _ in STAKING_BLOCKS..blocks {
+        let (chain_id, expiry) = devnet.tx_binding().map_err(|e| e.to_string())?;
         let step = story
-            .next_step(&proving, &mut OsRng)
+            .next_step(&proving, chain_id, expiry, &mut OsRng)
             .map_err(|e| e.to_string())?;
         let txs = match &step {
             Some(s) => vec![devnet.shielded(s.tx.clone()).map_err(|e| e.to_string())?],

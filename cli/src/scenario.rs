@@ -5,6 +5,11 @@
 //! passes it back, he opens it. Each step is built from what the wallets
 //! have scanned so far, so the caller must [`Scenario::scan`] every
 //! transaction of the chain in order before asking for the next step.
+//!
+//! Every transaction names the chain it is for and expires; the shielding
+//! and the ticket issuance name the transparent account that pays for the
+//! shielding and issues the ticket (the devnet's holder), and the chain
+//! wrapper must be authorised by that same account.
 
 use std::time::Instant;
 
@@ -32,6 +37,11 @@ pub fn genesis_funds() -> [(AssetId, u64); 2] {
     ]
 }
 
+/// The ticket's category and serial: the ticket is the one the story's
+/// account issues with them ([`Ticket::issued`]).
+const TICKET_CATEGORY: &str = "concert-2026";
+const TICKET_SERIAL: [u8; 32] = *b"SuperZK demo ticket, seat 42A...";
+
 /// How many steps (transactions) the story has.
 pub const STEPS: usize = 8;
 
@@ -58,20 +68,22 @@ pub struct Scenario {
     pub alice: Wallet,
     /// Bob's wallet.
     pub bob: Wallet,
+    /// The transparent account that shields and issues the ticket.
+    account: [u8; 32],
     ticket: Ticket,
     next: usize,
 }
 
 impl Scenario {
-    /// A new story with wallets from fresh random keys.
-    pub fn new<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+    /// A new story with wallets from fresh random keys, whose public value
+    /// and ticket come from the transparent `account`.
+    pub fn new<R: RngCore + CryptoRng>(rng: &mut R, account: [u8; 32]) -> Self {
         Self {
             alice: Wallet::new(SpendingKey::random(rng)),
             bob: Wallet::new(SpendingKey::random(rng)),
-            ticket: Ticket {
-                category: "concert-2026".into(),
-                id: *b"SuperZK demo ticket, seat 42A...",
-            },
+            account,
+            ticket: Ticket::issued(&account, TICKET_CATEGORY, &TICKET_SERIAL)
+                .expect("the story's category is valid"),
             next: 0,
         }
     }
@@ -82,20 +94,32 @@ impl Scenario {
     }
 
     /// Builds and proves the next step's transaction (`None` once the story
-    /// is over), after the wallets scanned every earlier one.
+    /// is over), after the wallets scanned every earlier one. The
+    /// transaction is for the chain whose genesis block hash is `chain_id`
+    /// and expires after height `expiry_height`.
     pub fn next_step<R: RngCore + CryptoRng>(
         &mut self,
         keys: &ProvingKeys,
+        chain_id: [u8; 32],
+        expiry_height: u64,
         rng: &mut R,
     ) -> Result<Option<Step>, CliError> {
+        self.alice.bind_to_chain(chain_id, expiry_height);
+        self.bob.bind_to_chain(chain_id, expiry_height);
+        let bound = || {
+            let mut b = TransactionBuilder::new();
+            b.set_chain_id(chain_id).set_expiry_height(expiry_height);
+            b
+        };
         let (sero, usd) = (AssetInfo::native(), AssetInfo::currency("USD"));
         let ticket = AssetInfo::Ticket(self.ticket.clone());
         let (alice, bob) = (&self.alice, &self.bob);
         let start = Instant::now();
         let (label, tx) = match self.next {
             0 => {
-                let mut b = TransactionBuilder::new();
-                b.add_public_input(sero.asset(), SHIELDED[0])
+                let mut b = bound();
+                b.set_public_account(self.account)
+                    .add_public_input(sero.asset(), SHIELDED[0])
                     .add_public_input(usd.asset(), SHIELDED[1]);
                 for (asset, value, text) in [
                     (&sero, 600, "shielded SERO"),
@@ -129,13 +153,14 @@ impl Scenario {
                 )?,
             ),
             3 => {
-                let mut b = TransactionBuilder::new();
-                b.issue_ticket(None, &self.ticket, alice.address(2));
+                let mut b = bound();
+                b.set_public_account(self.account);
+                b.issue_ticket(None, TICKET_CATEGORY, TICKET_SERIAL, alice.address(2))?;
                 ("issue", b.build(keys, rng)?)
             }
             4 => {
                 // One transaction both fund: the ticket for 30 SERO.
-                let mut b = TransactionBuilder::new();
+                let mut b = bound();
                 b.add_output(
                     None,
                     bob.address(4),

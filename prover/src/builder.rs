@@ -2,6 +2,13 @@
 //! packages), public value, ticket issuances and redemptions and a fee; checks
 //! they balance per asset; proves every action in parallel; encrypts the
 //! outputs; and signs.
+//!
+//! Everything the signatures cover is set before [`TransactionBuilder::build`]:
+//! the chain ([`TransactionBuilder::set_chain_id`], the genesis block hash),
+//! the expiry ([`TransactionBuilder::set_expiry_height`]) and the
+//! transparent account that pays value in, receives value out and issues
+//! tickets ([`TransactionBuilder::set_public_account`]; required exactly when
+//! the transaction has public value or issuances).
 
 use std::collections::BTreeMap;
 
@@ -32,7 +39,8 @@ use superzk_keys::{
     spending_key::{ct_eq_field, encode_field, encode_point, Binding, SpendAuth, SpendingKey},
 };
 use superzk_verifier::transaction::{
-    canonical_balances, OutputDescription, SpendDescription, TicketIssuance, Transaction, MAX_ITEMS,
+    canonical_balances, AccountId, OutputDescription, SpendDescription, TicketIssuance,
+    Transaction, MAX_ITEMS,
 };
 use zeroize::Zeroize;
 
@@ -80,9 +88,14 @@ pub struct TransactionBuilder {
     outputs: Vec<OutputRequest>,
     package_outputs: Vec<OutputRequest>,
     public: Vec<(AssetId, i128)>,
-    issuances: Vec<TicketIssuance>,
+    /// Each issuance with the ticket it issued when added (under the public
+    /// account set then).
+    issuances: Vec<(TicketIssuance, Ticket)>,
     redemptions: Vec<Ticket>,
     fee: u64,
+    chain_id: [u8; 32],
+    expiry_height: u64,
+    public_account: Option<AccountId>,
     skip_balance_check: bool,
 }
 
@@ -193,19 +206,57 @@ impl TransactionBuilder {
         self
     }
 
-    /// Issues `ticket` to `to`: registers it publicly (category and asset id)
-    /// and creates its one shielded note. The chain accepts each ticket once.
+    /// The chain the transaction is for: its genesis block hash. Without
+    /// it the transaction names the all-zero chain, which a chain refuses.
+    pub fn set_chain_id(&mut self, chain_id: [u8; 32]) -> &mut Self {
+        self.chain_id = chain_id;
+        self
+    }
+
+    /// The last block height at which the transaction may be included (0,
+    /// the default: it never expires). Wallets release the notes a pending
+    /// transaction spends once the chain is past its expiry.
+    pub fn set_expiry_height(&mut self, expiry_height: u64) -> &mut Self {
+        self.expiry_height = expiry_height;
+        self
+    }
+
+    /// The transparent account that pays the public value entering the pool
+    /// ([`Self::add_public_input`]), receives the value leaving it
+    /// ([`Self::add_public_output`]) and issues tickets
+    /// ([`Self::issue_ticket`]). The signatures cover it, so nobody can
+    /// re-wrap the transaction under another account. Required exactly when
+    /// the transaction has public value or issuances.
+    pub fn set_public_account(&mut self, account: AccountId) -> &mut Self {
+        self.public_account = Some(account);
+        self
+    }
+
+    /// Issues a ticket of `category` with `serial` to `to`: registers the
+    /// issuance publicly and creates the ticket's one shielded note. The
+    /// issuer is the builder's public account, which must be set first
+    /// ([`Self::set_public_account`]); the ticket is
+    /// [`Ticket::issued`]`(account, category, serial)` and is returned so the
+    /// caller knows its id. The chain accepts each ticket once.
     pub fn issue_ticket(
         &mut self,
         ovk: Option<[u8; 32]>,
-        ticket: &Ticket,
+        category: &str,
+        serial: [u8; 32],
         to: PaymentAddress,
-    ) -> &mut Self {
-        self.issuances.push(TicketIssuance {
-            category: ticket.category.clone(),
-            asset: ticket.asset(),
-        });
-        self.add_output(ovk, to, AssetInfo::Ticket(ticket.clone()), 1, [0; MEMO_LEN])
+    ) -> Result<Ticket, BuildError> {
+        let issuer = self.public_account.ok_or(BuildError::NoIssuer)?;
+        let ticket = Ticket::issued(&issuer, category, &serial)
+            .map_err(|_| BuildError::InvalidCategory(category.to_owned()))?;
+        self.issuances.push((
+            TicketIssuance {
+                category: category.to_owned(),
+                serial,
+            },
+            ticket.clone(),
+        ));
+        self.add_output(ovk, to, AssetInfo::Ticket(ticket.clone()), 1, [0; MEMO_LEN]);
+        Ok(ticket)
     }
 
     /// Redeems (burns) a ticket the caller owns: spends its note and reveals
@@ -222,7 +273,8 @@ impl TransactionBuilder {
         self.add_spend(sk, note, d, path)
     }
 
-    /// For adversarial tests only: build even if the values do not balance.
+    /// For adversarial tests only: build even if the values do not balance
+    /// (and even with ticket outputs of a value other than 1).
     /// The result is signed with the randomness the builder knows and can
     /// never verify; tests use it to show the verifier catches it.
     pub fn skip_balance_check(&mut self) -> &mut Self {
@@ -234,6 +286,59 @@ impl TransactionBuilder {
     pub fn set_fee(&mut self, fee: u64) -> &mut Self {
         self.fee = fee;
         self
+    }
+
+    /// Every ticket, in a note or a package slot, has value 1.
+    fn check_ticket_values(&self) -> Result<(), BuildError> {
+        for (index, o) in self.outputs.iter().enumerate() {
+            if let Payload::Note {
+                info: AssetInfo::Ticket(_),
+                value,
+            } = &o.payload
+            {
+                if *value != 1 {
+                    return Err(BuildError::TicketValue {
+                        index,
+                        value: *value,
+                    });
+                }
+            }
+        }
+        for (index, o) in self.package_outputs.iter().enumerate() {
+            if let Payload::Package { contents, .. } = &o.payload {
+                for (slot, (info, value)) in contents.iter().enumerate() {
+                    if matches!(info, AssetInfo::Ticket(_)) && *value != 1 {
+                        return Err(BuildError::PackageTicketValue {
+                            index,
+                            slot,
+                            value: *value,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The public account is set exactly when needed, and is the issuer of
+    /// every issuance.
+    fn check_public_account(&self, has_balances: bool) -> Result<(), BuildError> {
+        let needed = has_balances || !self.issuances.is_empty();
+        match (self.public_account, needed) {
+            (None, true) => Err(BuildError::NoPublicAccount),
+            (Some(_), false) => Err(BuildError::UnneededPublicAccount),
+            (Some(account), true) => {
+                for (issuance, ticket) in &self.issuances {
+                    if Ticket::issued(&account, &issuance.category, &issuance.serial).ok()
+                        != Some(ticket.clone())
+                    {
+                        return Err(BuildError::IssuerChanged);
+                    }
+                }
+                Ok(())
+            }
+            (None, false) => Ok(()),
+        }
     }
 
     fn check_balance(&self) -> Result<(), BuildError> {
@@ -262,8 +367,8 @@ impl TransactionBuilder {
         for (asset, amount) in &self.public {
             add(*asset, -amount);
         }
-        for t in &self.issuances {
-            add(t.asset, 1);
+        for (_, t) in &self.issuances {
+            add(t.asset(), 1);
         }
         for t in &self.redemptions {
             add(t.asset(), -1);
@@ -329,11 +434,13 @@ impl TransactionBuilder {
         if let Some(&n) = counts.iter().find(|c| **c > MAX_ITEMS) {
             return Err(BuildError::TooManyActions(n));
         }
-        if !self.skip_balance_check {
-            self.check_balance()?;
-        }
         let balances = canonical_balances(self.public.iter().copied())
             .map_err(|_| BuildError::AmountTooLarge)?;
+        self.check_public_account(!balances.is_empty())?;
+        if !self.skip_balance_check {
+            self.check_ticket_values()?;
+            self.check_balance()?;
+        }
 
         let spends = ready_spends(&self.spends, rng);
         let package_spends = ready_spends(&self.package_spends, rng);
@@ -420,6 +527,9 @@ impl TransactionBuilder {
         let (output_seeds, poutput_seeds) = (seeds(outputs.len()), seeds(package_outputs.len()));
 
         let mut tx = Transaction {
+            chain_id: self.chain_id,
+            expiry_height: self.expiry_height,
+            public_account: self.public_account,
             spend_vk: keys.spend.verifying.fingerprint,
             output_vk: keys.output.verifying.fingerprint,
             package_spend_vk: keys.package_spend.verifying.fingerprint,
@@ -462,7 +572,7 @@ impl TransactionBuilder {
                 },
             )?,
             balances,
-            issuances: self.issuances.clone(),
+            issuances: self.issuances.iter().map(|(i, _)| i.clone()).collect(),
             redemptions: self.redemptions.clone(),
             fee: self.fee,
             binding_sig: Signature::from_bytes(&[0u8; 64]),

@@ -35,6 +35,39 @@ pub enum BuildError {
         /// Slots a package has.
         max: usize,
     },
+    /// A ticket note of a value other than 1.
+    #[error("output {index} holds a ticket with value {value}; a ticket note always has value 1 (one output per ticket)")]
+    TicketValue {
+        /// Index of the output among the plain outputs.
+        index: usize,
+        /// The value given.
+        value: u64,
+    },
+    /// A package slot holding a ticket with a value other than 1.
+    #[error("package output {index}, slot {slot} holds a ticket with value {value}; a ticket in a package always has value 1")]
+    PackageTicketValue {
+        /// Index of the package output.
+        index: usize,
+        /// The slot.
+        slot: usize,
+        /// The value given.
+        value: u64,
+    },
+    /// A ticket issued before a public account was set.
+    #[error("a ticket is issued by the transaction's public account: call set_public_account before issue_ticket")]
+    NoIssuer,
+    /// A ticket category that is empty or too long.
+    #[error("ticket category {0:?} is invalid: a category is 1 to 32 bytes of UTF-8")]
+    InvalidCategory(String),
+    /// Public value or issuances without a public account.
+    #[error("the transaction moves public value or issues tickets, so it must name the transparent account that pays, receives and issues: call set_public_account")]
+    NoPublicAccount,
+    /// A public account on a transaction that has nothing public.
+    #[error("a public account is set but the transaction moves no public value and issues no ticket; do not set one (a verifier refuses it)")]
+    UnneededPublicAccount,
+    /// The public account changed after tickets were issued under another.
+    #[error("the public account was changed after issue_ticket: the tickets issued name the earlier account as issuer; set the account once, before issuing")]
+    IssuerChanged,
     /// The public amount of an asset does not fit the format.
     #[error("public value of an asset exceeds 2^63 - 1 units; split the transaction")]
     AmountTooLarge,

@@ -180,6 +180,8 @@ pub struct Wallet {
     witnesses: Vec<IncrementalWitness>,
     /// How many transactions have been scanned: the chain index of the next.
     scanned: u64,
+    /// Chain id and expiry height of the transactions the wallet builds.
+    chain: ([u8; 32], u64),
 }
 
 impl Wallet {
@@ -196,7 +198,28 @@ impl Wallet {
             packages: vec![],
             witnesses: vec![],
             scanned: 0,
+            chain: ([0; 32], 0),
         }
+    }
+
+    /// Binds the transactions this wallet builds from now on to the chain
+    /// whose genesis block hash is `chain_id`, to be included at height
+    /// `expiry_height` at the latest (0: never expires). Set it again as the
+    /// chain grows (e.g. to the tip's height plus a margin) before each
+    /// transaction. Unset, transactions name no chain and a chain refuses
+    /// them.
+    pub fn bind_to_chain(&mut self, chain_id: [u8; 32], expiry_height: u64) -> &mut Self {
+        self.chain = (chain_id, expiry_height);
+        self
+    }
+
+    /// A builder bound to the wallet's chain and expiry.
+    fn builder(&self) -> TransactionBuilder {
+        let mut builder = TransactionBuilder::new();
+        builder
+            .set_chain_id(self.chain.0)
+            .set_expiry_height(self.chain.1);
+        builder
     }
 
     /// Address number `index`.
@@ -400,7 +423,7 @@ impl Wallet {
         memo: [u8; MEMO_LEN],
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
-        let mut builder = TransactionBuilder::new();
+        let mut builder = self.builder();
         builder.add_package_output(Some(self.fvk.ovk()), *to, contents, Fr::rand(rng), memo)?;
         for (asset, amount) in contents {
             self.fund(&mut builder, asset, *amount)?;
@@ -416,7 +439,7 @@ impl Wallet {
         to: &PaymentAddress,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
-        let mut builder = TransactionBuilder::new();
+        let mut builder = self.builder();
         self.spend_package(&mut builder, package);
         let contents: Vec<(AssetInfo, u64)> = package
             .infos
@@ -441,7 +464,7 @@ impl Wallet {
         package: &OwnedPackage,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
-        let mut builder = TransactionBuilder::new();
+        let mut builder = self.builder();
         self.spend_package(&mut builder, package);
         // Every slot, a bogus ticket slot included: the outputs must balance
         // the package. Such a slot's note is dropped again when scanned.
@@ -482,7 +505,7 @@ impl Wallet {
         memo: [u8; MEMO_LEN],
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
-        let mut builder = TransactionBuilder::new();
+        let mut builder = self.builder();
         builder.set_fee(fee);
         let mut needs: Vec<(AssetInfo, u64)> = vec![];
         let mut need = |asset: &AssetInfo, amount: u64| -> Result<(), BuildError> {
@@ -575,7 +598,7 @@ impl Wallet {
             })
             .ok_or(BuildError::InsufficientFunds { have: 0, need: 1 })?;
         let n = &self.notes[i];
-        let mut builder = TransactionBuilder::new();
+        let mut builder = self.builder();
         builder.redeem_ticket(
             &self.sk,
             ticket,

@@ -32,13 +32,21 @@ fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)
 }
 
+/// The transparent account that funds Alice's shielding and issues tickets.
+const ACCOUNT_A: [u8; 32] = [0xa1; 32];
+/// The chain the tests' transactions are for.
+const CHAIN: [u8; 32] = [0xc3; 32];
+
 /// Alice with 1000 SERO and 500 USD, after a shielding transaction.
 fn funded_alice(seed: u64) -> (Wallet, SpendingKey, Transaction) {
     let mut rng = rng(seed);
     let sk = SpendingKey::random(&mut rng);
     let mut alice = Wallet::new(sk.clone());
     let mut b = TransactionBuilder::new();
-    b.add_public_input(AssetId::native(), 1000)
+    b.set_public_account(ACCOUNT_A)
+        .set_chain_id(CHAIN)
+        .set_expiry_height(100)
+        .add_public_input(AssetId::native(), 1000)
         .add_public_input(AssetId::from_name("USD"), 500);
     b.add_output(None, alice.address(0), AssetInfo::native(), 1000, [0; 64]);
     b.add_output(
@@ -194,13 +202,17 @@ fn tampered(seed: u64, tamper: impl FnOnce(&mut Transaction)) -> Transaction {
 #[test]
 fn value_creation_is_rejected() {
     // Claiming public value leaves the pool that no note paid for.
-    let tx = tampered(20, |tx| tx.balances = vec![(AssetId::native(), 1)]);
+    let tx = tampered(20, |tx| {
+        tx.balances = vec![(AssetId::native(), 1)];
+        tx.public_account = Some(ACCOUNT_A);
+    });
     assert_eq!(verify(&tx), Err(TxError::Binding));
     // An output worth more than the spend: the value commitment of a larger
     // note, with its own valid proof, substituted in.
     let (alice, _, _) = funded_alice(21);
     let mut b = TransactionBuilder::new();
-    b.add_public_input(AssetId::native(), 5000);
+    b.set_public_account(ACCOUNT_A)
+        .add_public_input(AssetId::native(), 5000);
     b.add_output(None, alice.address(0), AssetInfo::native(), 5000, [0; 64]);
     let big = b.build(keys(), &mut rng(22)).unwrap();
     let tx = tampered(23, |tx| tx.outputs[0] = big.outputs[0].clone());
@@ -213,7 +225,8 @@ fn swapped_asset_ids_are_rejected() {
     // swapped in from an honest USD output.
     let (alice, _, _) = funded_alice(30);
     let mut b = TransactionBuilder::new();
-    b.add_public_input(AssetId::from_name("USD"), 1000);
+    b.set_public_account(ACCOUNT_A)
+        .add_public_input(AssetId::from_name("USD"), 1000);
     b.add_output(
         None,
         alice.address(0),
@@ -315,11 +328,18 @@ fn transaction_decoder_never_panics_on_garbage() {
     }
 }
 
+/// Ticket `n` of the concert, as `ACCOUNT_A` issues it.
 fn concert_ticket(n: u8) -> Ticket {
-    Ticket {
-        category: "concert-2026".into(),
-        id: [n; 32],
-    }
+    Ticket::issued(&ACCOUNT_A, "concert-2026", &[n; 32]).unwrap()
+}
+
+/// A builder issuing ticket `n` of the concert from `ACCOUNT_A` to `to`.
+fn issuing(n: u8, to: superzk_keys::address::PaymentAddress) -> (TransactionBuilder, Ticket) {
+    let mut b = TransactionBuilder::new();
+    b.set_public_account(ACCOUNT_A);
+    let ticket = b.issue_ticket(None, "concert-2026", [n; 32], to).unwrap();
+    assert_eq!(ticket, concert_ticket(n));
+    (b, ticket)
 }
 
 #[test]
@@ -337,12 +357,10 @@ fn tickets_issue_move_sell_and_redeem() {
     };
 
     // Issue a ticket to Bob: public registration, shielded note.
-    let ticket = concert_ticket(1);
-    let mut b = TransactionBuilder::new();
-    b.issue_ticket(None, &ticket, bob.address(0));
+    let (b, ticket) = issuing(1, bob.address(0));
     let issue = b.build(keys(), &mut r).unwrap();
     verify(&issue).unwrap();
-    assert_eq!(issue.issuances[0].asset, ticket.asset());
+    assert_eq!(issue.issued_tickets(), vec![(0, ticket.clone())]);
     scan_all(&issue, &mut [&mut issuer, &mut alice, &mut bob]);
     assert_eq!(
         bob.tickets(),
@@ -404,9 +422,7 @@ fn tickets_cannot_be_duplicated_forged_or_changed() {
     let mut r = rng(90);
     let sk = SpendingKey::random(&mut r);
     let mut holder = Wallet::new(sk.clone());
-    let ticket = concert_ticket(2);
-    let mut b = TransactionBuilder::new();
-    b.issue_ticket(None, &ticket, holder.address(0));
+    let (b, ticket) = issuing(2, holder.address(0));
     let issue = b.build(keys(), &mut r).unwrap();
     holder.scan(&issue).unwrap();
     let (note, path) = holder
@@ -446,7 +462,7 @@ fn tickets_cannot_be_duplicated_forged_or_changed() {
         concert_ticket(4),
         Ticket {
             category: "concert-2027".into(),
-            id: [2; 32],
+            id: ticket.id,
         },
     ] {
         let mut b = TransactionBuilder::new();
@@ -463,9 +479,9 @@ fn tickets_cannot_be_duplicated_forged_or_changed() {
     }
 
     // Issuing the same ticket twice in one transaction.
-    let mut b = TransactionBuilder::new();
-    b.issue_ticket(None, &ticket, holder.address(0))
-        .issue_ticket(None, &ticket, holder.address(1));
+    let (mut b, _) = issuing(2, holder.address(0));
+    b.issue_ticket(None, "concert-2026", [2; 32], holder.address(1))
+        .unwrap();
     let twice = b.build(keys(), &mut r).unwrap();
     assert!(matches!(verify(&twice), Err(TxError::DuplicateAsset(_))));
 
@@ -486,9 +502,7 @@ fn packages_seal_pass_and_open_with_balance_kept() {
     let (mut alice, alice_sk, shield) = funded_alice(101);
     let mut bob = Wallet::new(SpendingKey::random(&mut r));
     bob.scan(&shield).unwrap();
-    let ticket = concert_ticket(9);
-    let mut b = TransactionBuilder::new();
-    b.issue_ticket(None, &ticket, alice.address(0));
+    let (b, ticket) = issuing(9, alice.address(0));
     let issue = b.build(keys(), &mut r).unwrap();
     alice.scan(&issue).unwrap();
     bob.scan(&issue).unwrap();

@@ -35,6 +35,14 @@ pub enum DecodeError {
         /// The limit.
         max: usize,
     },
+    /// A flag byte that is neither 0 (absent) nor 1 (present).
+    #[error("invalid {what} flag {found}: must be 0 (absent) or 1 (present); the transaction is corrupt or from an incompatible encoder")]
+    BadFlag {
+        /// What the flag announces.
+        what: &'static str,
+        /// The byte found.
+        found: u8,
+    },
     /// The public value balance is not in canonical form.
     #[error("public value balance must list each asset once, sorted, with a nonzero amount")]
     NonCanonicalBalance,
@@ -62,6 +70,20 @@ pub enum TxError {
     /// An asset listed twice among public balances, issuances and redemptions.
     #[error("asset {0} appears more than once among the public balances, ticket issuances and redemptions")]
     DuplicateAsset(String),
+    /// Public value moves or tickets are issued, but no account is named.
+    #[error("the transaction moves public value or issues tickets but names no public account; set the account that pays, receives and issues (TransactionBuilder::set_public_account) and sign again")]
+    MissingPublicAccount,
+    /// An account is named, but nothing public happens.
+    #[error("the transaction names public account {0} but moves no public value and issues no ticket; a transaction names an account only when it needs one: build it without")]
+    UnexpectedPublicAccount(String),
+    /// An issuance whose category is not 1 to 32 bytes.
+    #[error(
+        "ticket issuance {index} has an invalid category: a category is 1 to 32 bytes of UTF-8"
+    )]
+    InvalidIssuance {
+        /// Index of the issuance.
+        index: usize,
+    },
     /// A spend's anchor is not a known tree root.
     #[error("spend {index} uses anchor {anchor}, which is not a known note commitment tree root")]
     UnknownAnchor {
@@ -87,6 +109,11 @@ pub enum TxError {
     /// Some proofs of the transaction do not verify.
     #[error("one or more zero-knowledge proofs are invalid")]
     Proofs,
+}
+
+/// Hex of bytes in order, for messages.
+pub(crate) fn hex_bytes(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Hex of a field element, for messages.

@@ -1,12 +1,14 @@
 //! The transaction format and its canonical bytes.
 //!
 //! ```text
-//! transaction = "SZKT" || version (1) || spend_vk (32) || output_vk (32)
+//! transaction = "SZKT" || version (2) || chain_id (32) || expiry_height (u64)
+//!               || account_flag (u8: 0 or 1) [|| public_account (32)]
+//!               || spend_vk (32) || output_vk (32)
 //!               || package_spend_vk (32) || package_output_vk (32)
 //!               || n_spends (u16) || spend*  || n_outputs (u16) || output*
 //!               || n_package_spends (u16) || spend* || n_package_outputs (u16) || package_output*
 //!               || n_balances (u16) || (asset (32) || amount (i64))*
-//!               || n_issuances (u16) || (category || asset (32))*
+//!               || n_issuances (u16) || (category || serial (32))*
 //!               || n_redemptions (u16) || (category || ticket id (32))*
 //!               || fee (u64) || binding_sig (64)
 //! category    = length (u8, 1..=32) || UTF-8 bytes
@@ -23,9 +25,21 @@
 //! (negative: value entering it), sorted by asset bytes, each asset once, no
 //! zero amounts; the fee leaves the pool in the native asset on top of it.
 //!
+//! `chain_id` is the genesis block hash of the chain the transaction is for
+//! (all zeros: bound to no chain); `expiry_height` the last block height at
+//! which it may be included (0: never expires). `public_account` is the
+//! transparent account that pays the value entering the pool, receives the
+//! value leaving it, and issues the tickets of the issuances; a transaction
+//! names one exactly when it has a public balance entry or an issuance
+//! (checked by `verify::check_without_proofs`). An issuance
+//! `(category, serial)` issues [`Ticket::issued`]`(public_account, category,
+//! serial)`.
+//!
 //! The signature hash is `Blake2b-256("SuperZK_TxSigHash", bytes)` over the
 //! canonical bytes with every signature field replaced by zeros: it commits to
-//! all proofs, so no part of a transaction can be moved into another.
+//! all proofs, the chain, the expiry and the public account, so no part of a
+//! transaction can be moved into another, replayed on another chain, or
+//! credited to another account.
 
 use ark_bls12_381::Bls12_381;
 use ark_ed_on_bls12_381::EdwardsAffine;
@@ -33,7 +47,7 @@ use ark_groth16::Proof;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use blake2::{digest::consts::U32, Blake2b, Digest};
 use superzk_circuits::{
-    asset::{Ticket, MAX_NAME_LEN},
+    asset::{AssetInfoError, Ticket, MAX_NAME_LEN},
     note::AssetId,
     output::OutputPublicInputs,
     spend::SpendPublicInputs,
@@ -60,8 +74,11 @@ pub const PROOF_LEN: usize = 192;
 pub const MAX_ITEMS: usize = 4096;
 
 const MAGIC: &[u8; 4] = b"SZKT";
-/// The transaction version this build writes.
-pub const VERSION: u8 = 1;
+/// The transaction version this build writes (and the only one it reads).
+pub const VERSION: u8 = 2;
+
+/// A transparent account id, as the chain names accounts.
+pub type AccountId = [u8; 32];
 
 /// One spent note.
 #[derive(Clone, Debug, PartialEq)]
@@ -119,20 +136,41 @@ impl OutputDescription {
     }
 }
 
-/// A ticket registered (issued) by a transaction: its category and its asset
-/// id, the hash of category and ticket id. One unit of the ticket enters the
-/// shielded pool; the chain refuses a second issuance of the same asset.
+/// A ticket registered (issued) by a transaction: its category and a serial
+/// the issuer chose. The ticket is [`Ticket::issued`]`(issuer, category,
+/// serial)`, the issuer being the transaction's public account, so the
+/// record can only name a ticket of that issuer. One unit of the ticket
+/// enters the shielded pool; the chain refuses a second issuance of the same
+/// ticket.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TicketIssuance {
-    /// The ticket's category.
+    /// The ticket's category (1 to 32 bytes).
     pub category: String,
-    /// The ticket's asset id.
-    pub asset: AssetId,
+    /// The serial the issuer gives the ticket within its category.
+    pub serial: [u8; 32],
+}
+
+impl TicketIssuance {
+    /// The ticket this record issues when `issuer` issues it.
+    pub fn ticket(&self, issuer: &AccountId) -> Result<Ticket, AssetInfoError> {
+        Ticket::issued(issuer, &self.category, &self.serial)
+    }
 }
 
 /// A shielded transaction.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transaction {
+    /// Genesis block hash of the chain the transaction is for; all zeros
+    /// binds it to no chain (a chain refuses that).
+    pub chain_id: [u8; 32],
+    /// The last block height at which the transaction may be included; 0
+    /// means it never expires.
+    pub expiry_height: u64,
+    /// The transparent account that pays public value entering the pool,
+    /// receives public value leaving it, and issues the tickets of
+    /// [`Self::issuances`]. Present exactly when the transaction has a
+    /// public balance entry or an issuance.
+    pub public_account: Option<AccountId>,
     /// Fingerprint of the Spend verifying key the proofs were made for.
     pub spend_vk: Fingerprint,
     /// Fingerprint of the Output verifying key.
@@ -151,7 +189,8 @@ pub struct Transaction {
     pub package_outputs: Vec<OutputDescription>,
     /// Net public value leaving the pool per asset (negative: entering it).
     pub balances: Vec<(AssetId, i64)>,
-    /// Tickets issued: one unit of each enters the pool.
+    /// Tickets issued by [`Self::public_account`]: one unit of each enters
+    /// the pool.
     pub issuances: Vec<TicketIssuance>,
     /// Tickets redeemed (burnt), revealed in full: one unit of each leaves
     /// the pool.
@@ -182,6 +221,34 @@ impl Transaction {
         h.update(b"SuperZK_TxId");
         h.update(self.to_bytes());
         h.finalize().into()
+    }
+
+    /// Whether the transaction moves public value or issues tickets: then,
+    /// and only then, it must name a [`Self::public_account`].
+    pub fn needs_public_account(&self) -> bool {
+        !self.balances.is_empty() || !self.issuances.is_empty()
+    }
+
+    /// Whether the transaction may no longer be included in a block at
+    /// `height` (`expiry_height` is nonzero and below `height`).
+    pub fn is_expired_at(&self, height: u64) -> bool {
+        self.expiry_height != 0 && height > self.expiry_height
+    }
+
+    /// The tickets the issuances create, in order, each with the index of
+    /// its issuance. Without a public account there is no issuer and the
+    /// list is empty (such a transaction is refused); an issuance whose
+    /// category is invalid is left out (it cannot be encoded canonically,
+    /// and verification refuses it).
+    pub fn issued_tickets(&self) -> Vec<(usize, Ticket)> {
+        let Some(issuer) = &self.public_account else {
+            return vec![];
+        };
+        self.issuances
+            .iter()
+            .enumerate()
+            .filter_map(|(i, issuance)| issuance.ticket(issuer).ok().map(|t| (i, t)))
+            .collect()
     }
 
     /// Every spend, plain notes first, then packages.
@@ -223,10 +290,19 @@ impl Transaction {
 
     fn encode(&self, with_sigs: bool) -> Vec<u8> {
         let mut out = Vec::with_capacity(
-            80 + self.spends.len() * 384 + self.outputs.len() * 564 + self.balances.len() * 40,
+            160 + self.spends.len() * 384 + self.outputs.len() * 564 + self.balances.len() * 40,
         );
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
+        out.extend_from_slice(&self.chain_id);
+        out.extend_from_slice(&self.expiry_height.to_le_bytes());
+        match &self.public_account {
+            None => out.push(0),
+            Some(account) => {
+                out.push(1);
+                out.extend_from_slice(account);
+            }
+        }
         for vk in [
             self.spend_vk,
             self.output_vk,
@@ -247,7 +323,7 @@ impl Transaction {
         out.extend_from_slice(&(self.issuances.len() as u16).to_le_bytes());
         for i in &self.issuances {
             write_category(&mut out, &i.category);
-            out.extend_from_slice(&encode_field(&i.asset.0));
+            out.extend_from_slice(&i.serial);
         }
         out.extend_from_slice(&(self.redemptions.len() as u16).to_le_bytes());
         for t in &self.redemptions {
@@ -270,6 +346,18 @@ impl Transaction {
         if version != VERSION {
             return Err(DecodeError::UnsupportedVersion(version));
         }
+        let chain_id = r.array("chain id")?;
+        let expiry_height = u64::from_le_bytes(r.array("expiry height")?);
+        let public_account = match r.take(1, "public account flag")?[0] {
+            0 => None,
+            1 => Some(r.array("public account")?),
+            flag => {
+                return Err(DecodeError::BadFlag {
+                    what: "public account",
+                    found: flag,
+                })
+            }
+        };
         let spend_vk = Fingerprint(r.array("spend key fingerprint")?);
         let output_vk = Fingerprint(r.array("output key fingerprint")?);
         let package_spend_vk = Fingerprint(r.array("package spend key fingerprint")?);
@@ -297,7 +385,7 @@ impl Transaction {
         for _ in 0..n {
             issuances.push(TicketIssuance {
                 category: r.category()?,
-                asset: AssetId(r.field("ticket asset")?),
+                serial: r.array("ticket serial")?,
             });
         }
         let n = r.count("redemptions")?;
@@ -314,6 +402,9 @@ impl Transaction {
             return Err(DecodeError::TrailingBytes(r.bytes.len()));
         }
         Ok(Self {
+            chain_id,
+            expiry_height,
+            public_account,
             spend_vk,
             output_vk,
             package_spend_vk,
@@ -496,5 +587,183 @@ impl<'a> Reader<'a> {
 
     fn proof(&mut self) -> Result<Proof<Bls12_381>, DecodeError> {
         decode_proof(self.take(PROOF_LEN, "proof")?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A transaction without actions: it does not verify, but it exercises
+    /// every header field of the format without proofs or points.
+    fn bare(public_account: Option<AccountId>) -> Transaction {
+        Transaction {
+            chain_id: [0xc1; 32],
+            expiry_height: 0x0102_0304_0506_0708,
+            public_account,
+            spend_vk: Fingerprint([1; 32]),
+            output_vk: Fingerprint([2; 32]),
+            package_spend_vk: Fingerprint([3; 32]),
+            package_output_vk: Fingerprint([4; 32]),
+            spends: vec![],
+            outputs: vec![],
+            package_spends: vec![],
+            package_outputs: vec![],
+            balances: vec![(AssetId::native(), -5)],
+            issuances: vec![TicketIssuance {
+                category: "concert-2026".into(),
+                serial: [9; 32],
+            }],
+            redemptions: vec![],
+            fee: 3,
+            binding_sig: Signature::from_bytes(&[0; 64]),
+        }
+    }
+
+    /// Offset of the account flag: magic, version, chain id, expiry.
+    const FLAG: usize = 4 + 1 + 32 + 8;
+
+    #[test]
+    fn header_fields_have_their_documented_places_and_round_trip() {
+        for account in [None, Some([0xa5; 32])] {
+            let tx = bare(account);
+            let bytes = tx.to_bytes();
+            assert_eq!(&bytes[..4], b"SZKT");
+            assert_eq!(bytes[4], 2);
+            assert_eq!(&bytes[5..37], &[0xc1; 32]);
+            assert_eq!(&bytes[37..45], &0x0102_0304_0506_0708u64.to_le_bytes());
+            assert_eq!(bytes[FLAG], u8::from(account.is_some()));
+            let vk_at = match account {
+                Some(a) => {
+                    assert_eq!(&bytes[FLAG + 1..FLAG + 33], &a);
+                    FLAG + 33
+                }
+                None => FLAG + 1,
+            };
+            assert_eq!(&bytes[vk_at..vk_at + 32], &[1; 32]);
+            assert_eq!(Transaction::from_bytes(&bytes), Ok(tx.clone()));
+            // The issuance is its category and serial, nothing else.
+            let tail = 2 + 1 + 12 + 32 + 2 + 8 + 64;
+            assert_eq!(&bytes[bytes.len() - tail + 2 + 1..][..12], b"concert-2026");
+            assert_eq!(&bytes[bytes.len() - tail + 15..][..32], &[9; 32]);
+        }
+    }
+
+    #[test]
+    fn the_sighash_covers_chain_expiry_and_account() {
+        let tx = bare(Some([0xa5; 32]));
+        let variants: [&dyn Fn(&mut Transaction); 5] = [
+            &|t| t.chain_id[31] ^= 1,
+            &|t| t.expiry_height += 1,
+            &|t| t.public_account = Some([0xa6; 32]),
+            &|t| t.public_account = None,
+            &|t| t.issuances[0].serial[0] ^= 1,
+        ];
+        for change in variants {
+            let mut other = tx.clone();
+            change(&mut other);
+            assert_ne!(other.sighash(), tx.sighash());
+        }
+        // Signatures are not covered (they sign it).
+        let mut signed = tx.clone();
+        signed.binding_sig = Signature::from_bytes(&[7; 64]);
+        assert_eq!(signed.sighash(), tx.sighash());
+        assert_ne!(signed.id(), tx.id());
+    }
+
+    #[test]
+    fn bad_header_bytes_give_typed_errors() {
+        let bytes = bare(Some([0xa5; 32])).to_bytes();
+        for flag in [2u8, 0x80, 0xff] {
+            let mut b = bytes.clone();
+            b[FLAG] = flag;
+            assert_eq!(
+                Transaction::from_bytes(&b),
+                Err(DecodeError::BadFlag {
+                    what: "public account",
+                    found: flag
+                })
+            );
+        }
+        let cut = |n: usize| Transaction::from_bytes(&bytes[..n]);
+        assert_eq!(
+            cut(5),
+            Err(DecodeError::Truncated {
+                what: "chain id",
+                needed: 32
+            })
+        );
+        assert_eq!(
+            cut(40),
+            Err(DecodeError::Truncated {
+                what: "expiry height",
+                needed: 5
+            })
+        );
+        assert_eq!(
+            cut(FLAG),
+            Err(DecodeError::Truncated {
+                what: "public account flag",
+                needed: 1
+            })
+        );
+        assert_eq!(
+            cut(FLAG + 10),
+            Err(DecodeError::Truncated {
+                what: "public account",
+                needed: 23
+            })
+        );
+        for n in 0..bytes.len() {
+            assert!(cut(n).is_err(), "{n} bytes decode");
+        }
+        // Version 1 bytes are refused, not misread.
+        let mut v1 = bytes.clone();
+        v1[4] = 1;
+        assert_eq!(
+            Transaction::from_bytes(&v1),
+            Err(DecodeError::UnsupportedVersion(1))
+        );
+        // A flag of 0 followed by what was the account: the account's bytes
+        // are then read as fingerprints and the rest no longer fits.
+        let mut b = bytes.clone();
+        b[FLAG] = 0;
+        assert!(Transaction::from_bytes(&b).is_err());
+        // Random corruption of the header never panics.
+        let mut state = 3u64;
+        for _ in 0..3000 {
+            let mut b = bytes.clone();
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let at = 4 + (state >> 33) as usize % (FLAG + 33);
+            b[at] = (state >> 17) as u8;
+            if let Ok(t) = Transaction::from_bytes(&b) {
+                assert_eq!(t.to_bytes(), b, "whatever decodes is canonical");
+            }
+        }
+    }
+
+    #[test]
+    fn issuance_tickets_come_from_the_public_account() {
+        let tx = bare(Some([0xa5; 32]));
+        let issued = tx.issued_tickets();
+        assert_eq!(
+            issued,
+            vec![(
+                0,
+                Ticket::issued(&[0xa5; 32], "concert-2026", &[9; 32]).unwrap()
+            )]
+        );
+        let mut other = tx.clone();
+        other.public_account = Some([0xb6; 32]);
+        assert_ne!(other.issued_tickets()[0].1.asset(), issued[0].1.asset());
+        assert!(bare(None).issued_tickets().is_empty());
+        assert!(tx.needs_public_account());
+        assert!(!tx.is_expired_at(0x0102_0304_0506_0708));
+        assert!(tx.is_expired_at(0x0102_0304_0506_0709));
+        let mut forever = tx;
+        forever.expiry_height = 0;
+        assert!(!forever.is_expired_at(u64::MAX));
     }
 }

@@ -4,12 +4,15 @@
 //!
 //! For one transaction, or a batch:
 //! 1. its proofs were made for the verifying keys the verifier holds;
-//! 2. it has at least one spend or output, and no nullifier twice;
+//! 2. it has at least one spend or output, and no nullifier twice; it names
+//!    a public account exactly when it has public balance entries or ticket
+//!    issuances, and every issuance's category is valid;
 //! 3. every anchor is a known root (when the caller supplies a check);
 //! 4. every spend-authorization signature verifies under its `rk` (batched);
 //! 5. the binding signature verifies under
 //!    `bvk = Σ cv_spend − Σ cv_output − Σ_a balance_a·G_a − fee·G_native
-//!           + Σ_issued G_t − Σ_redeemed G_t`,
+//!           + Σ_issued G_t − Σ_redeemed G_t`, each issued ticket being
+//!    `Ticket::issued(public_account, category, serial)`,
 //!    so the values balance per asset; an asset appears at most once among
 //!    the public balances, issuances and redemptions;
 //! 6. every Groth16 proof verifies (one randomized batch for everything).
@@ -31,7 +34,7 @@ use superzk_keys::{
 };
 
 use crate::{
-    error::{hex_fr, TxError},
+    error::{hex_bytes, hex_fr, TxError},
     groth16::{batch_verify_report, batch_verify_validated, ProofItem},
     transaction::{OutputDescription, SpendDescription, Transaction},
 };
@@ -71,7 +74,10 @@ impl AnchorCheck for HashSet<Fr> {
     }
 }
 
-/// The binding verification key the transaction's values imply.
+/// The binding verification key the transaction's values imply. Each
+/// issuance adds one unit of the ticket the public account issues with it
+/// ([`Transaction::issued_tickets`]); without an account, issuances add
+/// nothing (and [`check_without_proofs`] refuses the transaction).
 pub fn binding_verification_key(tx: &Transaction) -> EdwardsProjective {
     let mut bvk = EdwardsProjective::default();
     for s in tx.all_spends() {
@@ -84,8 +90,8 @@ pub fn binding_verification_key(tx: &Transaction) -> EdwardsProjective {
         bvk -= public_value_point(asset, i128::from(*amount));
     }
     bvk -= public_value_point(&AssetId::native(), i128::from(tx.fee));
-    for issued in &tx.issuances {
-        bvk += public_value_point(&issued.asset, 1);
+    for (_, issued) in tx.issued_tickets() {
+        bvk += public_value_point(&issued.asset(), 1);
     }
     for redeemed in &tx.redemptions {
         bvk -= public_value_point(&redeemed.asset(), 1);
@@ -117,11 +123,20 @@ pub fn check_without_proofs(
     if tx.all_spends().next().is_none() && tx.all_outputs().next().is_none() {
         return Err(TxError::Empty);
     }
+    match (&tx.public_account, tx.needs_public_account()) {
+        (None, true) => return Err(TxError::MissingPublicAccount),
+        (Some(account), false) => return Err(TxError::UnexpectedPublicAccount(hex_bytes(account))),
+        _ => {}
+    }
+    let issued = tx.issued_tickets();
+    if let Some(index) = (0..tx.issuances.len()).find(|i| issued.get(*i).map(|(j, _)| j) != Some(i))
+    {
+        return Err(TxError::InvalidIssuance { index });
+    }
     let mut public_assets = HashSet::new();
-    let tickets = tx
-        .issuances
+    let tickets = issued
         .iter()
-        .map(|i| i.asset)
+        .map(|(_, t)| t.asset())
         .chain(tx.redemptions.iter().map(|t| t.asset()));
     for asset in tx.balances.iter().map(|(a, _)| *a).chain(tickets) {
         if !public_assets.insert(asset) {

@@ -17,8 +17,9 @@ fn fixture(name: &str) -> Vec<u8> {
     .expect("fixture exists")
 }
 
-/// Offsets in transfer.tx: header, then the first spend.
-const FIRST_SPEND: usize = 4 + 1 + 4 * 32 + 2;
+/// Offsets in transfer.tx: header (magic, version, chain id, expiry, account
+/// flag 0, four fingerprints), then the first spend.
+const FIRST_SPEND: usize = 4 + 1 + 32 + 8 + 1 + 4 * 32 + 2;
 const CV: usize = FIRST_SPEND + 64;
 const RK: usize = FIRST_SPEND + 96;
 const PROOF: usize = FIRST_SPEND + 128;

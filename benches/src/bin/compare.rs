@@ -489,7 +489,8 @@ fn transactions(keys: &ProvingKeys, n: usize) -> Vec<Transaction> {
     let bob = Wallet::new(SpendingKey::random(&mut rng));
     let native = AssetInfo::native();
     let mut b = TransactionBuilder::new();
-    b.add_public_input(AssetId::native(), 200 * n as u64);
+    b.set_public_account([0xa1; 32])
+        .add_public_input(AssetId::native(), 200 * n as u64);
     for _ in 0..2 * n {
         b.add_output(None, alice.address(0), native.clone(), 100, [0; 64]);
     }

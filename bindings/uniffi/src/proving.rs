@@ -291,40 +291,83 @@ pub(crate) fn prove(
     Ok(tx.to_bytes())
 }
 
-/// Builds and proves a shielding transaction: `amount` of `asset` from
-/// public funds into one new note for `to` (one Output proof).
+/// A 32-byte transparent account id, checked.
+fn account_id(bytes: Vec<u8>) -> Result<[u8; 32], SuperzkError> {
+    bytes
+        .try_into()
+        .map_err(|b: Vec<u8>| SuperzkError::InvalidArgument {
+            message: format!("an account id is 32 bytes, {} were given", b.len()),
+        })
+}
+
+/// A 32-byte ticket serial, checked.
+fn serial(bytes: Vec<u8>) -> Result<[u8; 32], SuperzkError> {
+    bytes
+        .try_into()
+        .map_err(|b: Vec<u8>| SuperzkError::InvalidArgument {
+            message: format!("a ticket serial is 32 bytes, {} were given", b.len()),
+        })
+}
+
+/// Builds and proves a shielding transaction: `amount` of `asset` from the
+/// public funds of transparent `account` (32 bytes; it is signed, so the
+/// transaction cannot be charged to another) into one new note for `to`
+/// (one Output proof).
 #[uniffi::export]
 pub fn shield(
     keys: &ProvingKeys,
+    account: Vec<u8>,
     to: String,
     asset: Asset,
     amount: u64,
     memo: Vec<u8>,
     listener: Option<Arc<dyn ProgressListener>>,
 ) -> Result<Vec<u8>, SuperzkError> {
+    let account = account_id(account)?;
     let (to, info, memo) = payment(&to, asset, &memo)?;
     let mut builder = TransactionBuilder::new();
-    builder.add_public_input(info.asset(), amount);
+    builder
+        .set_public_account(account)
+        .add_public_input(info.asset(), amount);
     builder.add_output(None, to, info, amount, memo);
     prove(keys, &listener, |k| builder.build(k, &mut OsRng))
 }
 
-/// Builds and proves the issuance of a new ticket (anonymous NFT) of
-/// `category` with the unique 32-byte `id`, as a note for `to` (one Output
-/// proof). The chain refuses a second issuance of the same ticket.
+/// The id of the ticket transparent account `issuer` (32 bytes) issues in
+/// `category` with the 32-byte `serial`: what [`issue_ticket`] creates.
+#[uniffi::export]
+pub fn ticket_id(
+    issuer: Vec<u8>,
+    category: String,
+    serial: Vec<u8>,
+) -> Result<Vec<u8>, SuperzkError> {
+    Ok(
+        Ticket::issued(&account_id(issuer)?, &category, &self::serial(serial)?)?
+            .id
+            .to_vec(),
+    )
+}
+
+/// Builds and proves the issuance by transparent account `issuer` (32
+/// bytes) of a new ticket (anonymous NFT) of `category` with the 32-byte
+/// `serial`, as a note for `to` (one Output proof). The ticket's id is
+/// [`ticket_id`]`(issuer, category, serial)`: it binds the issuer, so no
+/// other account can issue it. The chain refuses a second issuance of the
+/// same ticket.
 #[uniffi::export]
 pub fn issue_ticket(
     keys: &ProvingKeys,
+    issuer: Vec<u8>,
     category: String,
-    id: Vec<u8>,
+    serial: Vec<u8>,
     to: String,
     listener: Option<Arc<dyn ProgressListener>>,
 ) -> Result<Vec<u8>, SuperzkError> {
-    let AssetInfo::Ticket(ticket) = AssetInfo::try_from(Asset::Ticket { category, id })? else {
-        unreachable!("a ticket asset converts to a ticket")
-    };
+    let issuer = account_id(issuer)?;
+    let serial = self::serial(serial)?;
     let to = parse_address(&to)?;
     let mut builder = TransactionBuilder::new();
-    builder.issue_ticket(None, &ticket, to);
+    builder.set_public_account(issuer);
+    builder.issue_ticket(None, &category, serial, to)?;
     prove(keys, &listener, |k| builder.build(k, &mut OsRng))
 }

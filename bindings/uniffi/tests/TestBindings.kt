@@ -34,6 +34,9 @@ class Recorder : ProgressListener {
 // counts checked below catch a manifest these patterns no longer fit.
 data class Entry(val file: String, val kind: String, val expect: String)
 
+/** The transparent account that pays for shielding. */
+val ACCOUNT = ByteArray(32) { 0xa1.toByte() }
+
 fun main() {
     val fixtures = File(System.getenv("SUPERZK_FIXTURES"))
     val paramsDir = System.getenv("SUPERZK_PARAMS_DIR")
@@ -116,7 +119,7 @@ fun main() {
     val recorder = Recorder()
     val sero = Asset.Currency("SERO")
     val start = System.nanoTime()
-    val tx = shield(keys, bob.address(0u), sero, 1000u, "hello bob".toByteArray(), recorder)
+    val tx = shield(keys, ACCOUNT, bob.address(0u), sero, 1000u, "hello bob".toByteArray(), recorder)
     println("kotlin: shielding transaction proven in %.2f s".format((System.nanoTime() - start) / 1e9))
     check("proving keys loaded on first proof", keys.isLoaded())
     check("progress reports every key and the proof",
@@ -165,11 +168,11 @@ fun main() {
     raises<SuperzkException.Build>("transfer beyond the balance") {
         wallet.transfer(keys, address, sero, 5000u, 0u, ByteArray(0), null)
     }
-    raises<SuperzkException.InvalidArgument>("memo too long") { shield(keys, address, sero, 1u, ByteArray(65), null) }
+    raises<SuperzkException.InvalidArgument>("memo too long") { shield(keys, ACCOUNT, address, sero, 1u, ByteArray(65), null) }
     raises<SuperzkException.InvalidArgument>("asset name too long") {
-        shield(keys, address, Asset.Currency("X".repeat(33)), 1u, ByteArray(0), null)
+        shield(keys, ACCOUNT, address, Asset.Currency("X".repeat(33)), 1u, ByteArray(0), null)
     }
-    raises<SuperzkException.Key>("shield to a bad address") { shield(keys, "szk1bad", sero, 1u, ByteArray(0), null) }
+    raises<SuperzkException.Key>("shield to a bad address") { shield(keys, ACCOUNT, "szk1bad", sero, 1u, ByteArray(0), null) }
     raises<SuperzkException.Decode>("wallet scans garbage") { wallet.scan(read("garbage.bin")) }
     val missing = ProvingKeys.fromFiles("/nonexistent/spend.pk", "/nonexistent/output.pk", "/nonexistent/ps.pk", "/nonexistent/po.pk")
     raises<SuperzkException.Key>("missing proving key files") { missing.load(null) }

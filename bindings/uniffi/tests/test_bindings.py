@@ -29,6 +29,7 @@ from superzk_uniffi import (
     read_verifying_key,
     scan_transaction,
     shield,
+    ticket_id,
     verify_block,
     verify_proof,
     verify_transaction,
@@ -37,6 +38,8 @@ from superzk_uniffi import (
 
 FIXTURES = os.environ["SUPERZK_FIXTURES"]
 PARAMS_DIR = os.environ["SUPERZK_PARAMS_DIR"]
+# The transparent account that pays for shielding and issues tickets.
+ACCOUNT = bytes([0xA1] * 32)
 passed = 0
 failed = 0
 
@@ -147,7 +150,7 @@ check("proving keys load lazily", not keys.is_loaded())
 recorder = Recorder()
 sero = Asset.CURRENCY(name="SERO")
 start = time.monotonic()
-tx = shield(keys, bob.address(0), sero, 1000, b"hello bob", recorder)
+tx = shield(keys, ACCOUNT, bob.address(0), sero, 1000, b"hello bob", recorder)
 print(f"python: shielding transaction proven in {time.monotonic() - start:.2f} s")
 check("proving keys loaded on first proof", keys.is_loaded())
 stages = [e[0] for e in recorder.events]
@@ -197,10 +200,11 @@ print(f"python: transfer proven in {time.monotonic() - start:.2f} s")
 a, b = publish("transfer", paid)
 check("transfer: alice receives, bob spends and gets change", (a.received, b.spent, b.received) == (1, 1, 1))
 check("transfer balances", (alice_wallet.balance(sero), wallet.balance(sero)) == (300, 699))
-ticket = Asset.TICKET(category="py-concert", id=bytes(range(32)))
-a, _ = publish("ticket issuance", issue_ticket(keys, "py-concert", bytes(range(32)), alice.address(2), None))
+ticket = Asset.TICKET(category="py-concert", id=ticket_id(ACCOUNT, "py-concert", bytes(range(32))))
+a, _ = publish("ticket issuance", issue_ticket(keys, ACCOUNT, "py-concert", bytes(range(32)), alice.address(2), None))
 check("alice holds the ticket", a.received == 1 and alice_wallet.balance(ticket) == 1)
-raises("a ticket id of 31 bytes", SuperzkError.InvalidArgument, lambda: issue_ticket(keys, "c", bytes(31), address, None))
+raises("a ticket serial of 31 bytes", SuperzkError.InvalidArgument, lambda: issue_ticket(keys, ACCOUNT, "c", bytes(31), address, None))
+raises("an account of 31 bytes", SuperzkError.InvalidArgument, lambda: issue_ticket(keys, bytes(31), "c", bytes(32), address, None))
 sealed = alice_wallet.seal_package(keys, bob.address(5), [AssetAmount(asset=sero, amount=120), AssetAmount(asset=ticket, amount=1)], b"gift", None)
 publish("package seal", sealed)
 held = wallet.packages()
@@ -214,9 +218,9 @@ check("bob's package is opened", wallet.packages() == [] and wallet.balance(sero
 
 # Bad inputs raise the right kind.
 raises("transfer beyond the balance", SuperzkError.Build, lambda: wallet.transfer(keys, address, sero, 5000, 0, b"", None))
-raises("memo too long", SuperzkError.InvalidArgument, lambda: shield(keys, address, sero, 1, bytes(65), None))
-raises("asset name too long", SuperzkError.InvalidArgument, lambda: shield(keys, address, Asset.CURRENCY(name="X" * 33), 1, b"", None))
-raises("shield to a bad address", SuperzkError.Key, lambda: shield(keys, "szk1bad", sero, 1, b"", None))
+raises("memo too long", SuperzkError.InvalidArgument, lambda: shield(keys, ACCOUNT, address, sero, 1, bytes(65), None))
+raises("asset name too long", SuperzkError.InvalidArgument, lambda: shield(keys, ACCOUNT, address, Asset.CURRENCY(name="X" * 33), 1, b"", None))
+raises("shield to a bad address", SuperzkError.Key, lambda: shield(keys, ACCOUNT, "szk1bad", sero, 1, b"", None))
 raises("wallet scans garbage", SuperzkError.Decode, lambda: wallet.scan(read("garbage.bin")))
 missing = ProvingKeys.from_files("/nonexistent/spend.pk", "/nonexistent/output.pk", "/nonexistent/ps.pk", "/nonexistent/po.pk")
 raises("missing proving key files", SuperzkError.Key, lambda: missing.load(None))

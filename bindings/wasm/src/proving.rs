@@ -171,6 +171,31 @@ pub(crate) fn currency(name: &str) -> Result<AssetInfo, Error> {
     Ok(info)
 }
 
+/// A transparent account id (32 bytes), checked.
+pub(crate) fn account(bytes: &[u8]) -> Result<[u8; 32], Error> {
+    bytes.try_into().map_err(|_| {
+        Error::argument(format!(
+            "an account id is 32 bytes, {} were given",
+            bytes.len()
+        ))
+    })
+}
+
+/// The ticket the transparent account `issuer` issues in `category` with
+/// the 32-byte `serial` (what [`issue_ticket`] creates): its 32-byte id.
+#[wasm_bindgen(js_name = ticketId)]
+pub fn ticket_id(issuer: &[u8], category: &str, serial: &[u8]) -> Result<Vec<u8>, Error> {
+    let serial: [u8; 32] = serial.try_into().map_err(|_| {
+        Error::argument(format!(
+            "a ticket serial is 32 bytes, {} were given",
+            serial.len()
+        ))
+    })?;
+    Ok(Ticket::issued(&account(issuer)?, category, &serial)?
+        .id
+        .to_vec())
+}
+
 /// A ticket, checked.
 pub(crate) fn ticket(category: &str, id: &[u8]) -> Result<Ticket, Error> {
     let id: [u8; 32] = id.try_into().map_err(|_| {
@@ -189,6 +214,7 @@ pub(crate) fn ticket(category: &str, id: &[u8]) -> Result<Ticket, Error> {
 #[wasm_bindgen]
 pub fn shield(
     keys: &ProvingKeys,
+    #[wasm_bindgen(js_name = account)] payer: &[u8],
     to: &str,
     #[wasm_bindgen(js_name = currency)] currency_name: &str,
     amount: u64,
@@ -196,33 +222,47 @@ pub fn shield(
     #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "ProgressCallback")]
     on_progress: Option<Function>,
 ) -> Result<Vec<u8>, Error> {
+    let payer = account(payer)?;
     let to = parse_address(to)?;
     let info = currency(currency_name)?;
     let memo = memo(memo_bytes)?;
     prove(keys, &[CircuitKind::Output], on_progress, |keys| {
         let mut b = TransactionBuilder::new();
-        b.add_public_input(info.asset(), amount);
+        b.set_public_account(payer)
+            .add_public_input(info.asset(), amount);
         b.add_output(None, to, info, amount, memo);
         b.build(keys, &mut OsRng)
     })
 }
 
-/// Issues a ticket (category, 32-byte id) to `to`: registers it publicly and
-/// creates its one shielded note (one Output proof).
+/// The transparent account `issuer` (32 bytes) issues a ticket of
+/// `category` with the 32-byte `serial` to `to`: registers it publicly and
+/// creates its one shielded note (one Output proof). The ticket's id is
+/// [`ticket_id`]`(issuer, category, serial)`: it binds the issuer, so no
+/// other account can issue it.
 #[wasm_bindgen(js_name = issueTicket)]
 pub fn issue_ticket(
     keys: &ProvingKeys,
+    issuer: &[u8],
     category: &str,
-    id: &[u8],
+    serial: &[u8],
     to: &str,
     #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "ProgressCallback")]
     on_progress: Option<Function>,
 ) -> Result<Vec<u8>, Error> {
+    let issuer = account(issuer)?;
     let to = parse_address(to)?;
-    let t = ticket(category, id)?;
+    let serial: [u8; 32] = serial.try_into().map_err(|_| {
+        Error::argument(format!(
+            "a ticket serial is 32 bytes, {} were given",
+            serial.len()
+        ))
+    })?;
+    let category = category.to_owned();
     prove(keys, &[CircuitKind::Output], on_progress, |keys| {
         let mut b = TransactionBuilder::new();
-        b.issue_ticket(None, &t, to);
+        b.set_public_account(issuer);
+        b.issue_ticket(None, &category, serial, to)?;
         b.build(keys, &mut OsRng)
     })
 }

@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { zk, provingKeys, thrown, utf8, superzkBin } from "./common.mjs";
 
 const tmp = mkdtempSync(join(tmpdir(), "superzk-wasm-"));
+/** The transparent account that pays for shielding and issues tickets. */
+const ACCOUNT = new Uint8Array(32).fill(0xa1);
 
 /** Runs the native verifier on `bytes`; returns its exit status and output. */
 function nativeVerify(name, bytes) {
@@ -25,7 +27,7 @@ test("only the keys a transaction needs must be loaded", () => {
   const keys = new zk.ProvingKeys();
   assert.equal(keys.has("output"), false);
   const alice = zk.SpendingKey.fromSeed(utf8("wasm alice"), 0);
-  const e = thrown(() => zk.shield(keys, alice.address(0), "SERO", 5n));
+  const e = thrown(() => zk.shield(keys, ACCOUNT, alice.address(0), "SERO", 5n));
   assert.equal(e.name, "KeyError");
   assert.equal(e.kind, "NotLoaded");
   assert.match(e.message, /output proving key is not loaded/);
@@ -42,7 +44,7 @@ test("a transfer proven in Wasm verifies in Wasm and natively; tampering is caug
 
   // Shield 100 SERO to Alice.
   const stages = [];
-  const shield = zk.shield(keys, alice.address(0), "SERO", 100n, utf8("from the faucet"), (stage, step, total) =>
+  const shield = zk.shield(keys, ACCOUNT, alice.address(0), "SERO", 100n, utf8("from the faucet"), (stage, step, total) =>
     stages.push([stage, step, total]),
   );
   assert.deepEqual(stages, [["proving", 0, 1], ["proved", 1, 1]]);
@@ -95,15 +97,17 @@ test("a transfer proven in Wasm verifies in Wasm and natively; tampering is caug
 test("a ticket issued in Wasm verifies natively and scans as a ticket", () => {
   const keys = provingKeys("output");
   const holder = zk.SpendingKey.fromSeed(utf8("wasm ticket holder"), 0);
-  const id = new Uint8Array(32).fill(7);
-  const tx = zk.issueTicket(keys, "wasm-concert", id, holder.address(0));
+  const serial = new Uint8Array(32).fill(7);
+  const tx = zk.issueTicket(keys, ACCOUNT, "wasm-concert", serial, holder.address(0));
+  const id = zk.ticketId(ACCOUNT, "wasm-concert", serial);
+  assert.notDeepEqual(id, zk.ticketId(new Uint8Array(32).fill(0xb2), "wasm-concert", serial));
   zk.verifyTransaction(tx);
   const r = nativeVerify("ticket.tx", tx);
   assert.equal(r.status, 0, r.out);
   const [found] = holder.incomingViewingKey().scan(tx);
   assert.equal(found.asset.kind, "ticket");
   assert.equal(found.asset.category, "wasm-concert");
-  assert.equal(found.asset.id, "07".repeat(32));
+  assert.equal(found.asset.id, Buffer.from(id).toString("hex"));
   assert.equal(found.value, 1n);
   const wallet = new zk.Wallet(holder);
   wallet.scan(tx);
@@ -116,7 +120,7 @@ test("a package sealed and opened in Wasm verifies natively; its contents arrive
   const bob = new zk.Wallet(zk.SpendingKey.fromSeed(utf8("wasm package receiver"), 0));
   const scanBoth = (tx) => [alice.scan(tx), bob.scan(tx)];
 
-  const shield = zk.shield(keys, alice.address(0), "SERO", 90n);
+  const shield = zk.shield(keys, ACCOUNT, alice.address(0), "SERO", 90n);
   scanBoth(shield);
   const sealed = alice.sealPackage(keys, bob.address(1), [["SERO", 70n]], utf8("sealed in wasm"));
   zk.verifyTransaction(sealed);

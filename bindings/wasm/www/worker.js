@@ -30,7 +30,7 @@ self.onmessage = async ({ data }) => {
 
     step(3, "proving: shielding 100 SERO to Alice");
     let t = performance.now();
-    const shield = zk.shield(keys, alice.address(0), "SERO", 100n, utf8("faucet"), onProgress);
+    const shield = zk.shield(keys, new Uint8Array(32).fill(0xa1), alice.address(0), "SERO", 100n, utf8("faucet"), onProgress);
     const shieldS = (performance.now() - t) / 1000;
     alice.scan(shield);
     field("shielded", `${alice.balance("SERO")} SERO`);

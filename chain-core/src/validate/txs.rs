@@ -267,6 +267,8 @@ fn apply_shielded(
     counts: &mut RuleCounts,
 ) -> Result<(), ChainError> {
     let stx = &s.tx;
+    check_chain_binding(ctx, stx, height)?;
+    check_public_account(s)?;
     effects.fees = checked_sum(Rule::Rewards, "the block's fees", effects.fees, stx.fee)?;
     check_nullifiers(st, stx, height, effects, counts)?;
     check_issuances(st, stx, height, counts)?;
@@ -282,6 +284,67 @@ fn apply_shielded(
     }
     effects.shielded.push(stx.clone());
     Ok(())
+}
+
+/// Replay: the transaction was made for this chain (its sighash, which every
+/// spend authorisation and the binding signature sign, commits to the chain
+/// id) and has not expired (0: no expiry).
+fn check_chain_binding(ctx: &Context, stx: &Transaction, height: u64) -> Result<(), ChainError> {
+    if stx.chain_id != ctx.chain_id {
+        return Err(fail(
+            Rule::Binding,
+            format!(
+                "shielded transaction made for chain {}, not this chain ({}); rebuild it for \
+                 this chain",
+                hex8(&stx.chain_id),
+                hex8(&ctx.chain_id)
+            ),
+        ));
+    }
+    if stx.expiry_height != 0 && stx.expiry_height < height {
+        return Err(fail(
+            Rule::Binding,
+            format!(
+                "shielded transaction expired at height {}; this block is {height}",
+                stx.expiry_height
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Redirection: the account that pays or receives public value is the one
+/// the spenders signed for (the SDK transaction's `public_account`, inside
+/// the sighash), and it authorises the wrapper. A wrapper naming another
+/// account, naming one the transaction does not, or leaving it out is
+/// refused.
+fn check_public_account(s: &ShieldedTx) -> Result<(), ChainError> {
+    match (&s.tx.public_account, &s.public) {
+        (None, None) => Ok(()),
+        (Some(signed), Some(auth)) if *signed == auth.account => Ok(()),
+        (Some(signed), Some(auth)) => Err(fail(
+            Rule::Accounts,
+            format!(
+                "the spenders signed for account {} but account {} wraps the transaction",
+                hex8(signed),
+                hex8(&auth.account)
+            ),
+        )),
+        (Some(signed), None) => Err(fail(
+            Rule::Accounts,
+            format!(
+                "the transaction's public account {} does not authorise it",
+                hex8(signed)
+            ),
+        )),
+        (None, Some(auth)) => Err(fail(
+            Rule::Accounts,
+            format!(
+                "account {} wraps a transaction that names no public account",
+                hex8(&auth.account)
+            ),
+        )),
+    }
 }
 
 fn check_nullifiers(
@@ -311,19 +374,30 @@ fn check_issuances(
     height: u64,
     counts: &mut RuleCounts,
 ) -> Result<(), ChainError> {
-    for t in &stx.issuances {
-        let key = t.asset.to_bytes();
+    let issued = stx.issued_tickets();
+    if issued.len() != stx.issuances.len() {
+        return Err(fail(
+            Rule::Issuance,
+            "an issuance without an issuing account or with an invalid category",
+        ));
+    }
+    let issuer = stx.public_account.unwrap_or_default();
+    for (_, ticket) in issued {
+        let key = ticket.asset().to_bytes();
         if st.get(T::Issued, &key)?.is_some() {
             return Err(fail(
                 Rule::Issuance,
                 format!(
                     "ticket {} of category {:?} was already issued",
                     hex8(&key),
-                    t.category
+                    ticket.category
                 ),
             ));
         }
-        st.put(T::Issued, &key, &height.to_le_bytes())?;
+        // The issuer is kept beside the height: a venue checks a redeemed
+        // ticket's issuer here.
+        let record = [issuer.as_slice(), &height.to_le_bytes()].concat();
+        st.put(T::Issued, &key, &record)?;
         counts.add(Rule::Issuance, 1);
     }
     Ok(())
@@ -342,8 +416,8 @@ fn pool_changes(stx: &Transaction) -> Vec<(AssetId, i128)> {
     for (asset, v) in &stx.balances {
         add(*asset, -i128::from(*v));
     }
-    for t in &stx.issuances {
-        add(t.asset, 1);
+    for (_, t) in stx.issued_tickets() {
+        add(t.asset(), 1);
     }
     for t in &stx.redemptions {
         add(t.asset(), -1);
