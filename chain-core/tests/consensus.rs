@@ -630,14 +630,16 @@ fn omitting_a_nodes_votes_every_other_block_does_not_penalise_it() {
 }
 
 #[test]
-fn a_node_that_stops_voting_is_penalised() {
+fn a_node_that_mostly_stops_voting_is_penalised() {
     let mut net = busy_net_with(one_vote_params());
     let node = the_node(&net);
     let mut ignored = (0, 0);
     run_period(&mut net, node, |_| false, |_, _| true, &mut ignored);
     let mut tally = (0, 0);
     let (before, s, burned, op_balance) =
-        run_period(&mut net, node, |_| true, |_, via_node| !via_node, &mut tally);
+        // The node votes only in every third block, and never late: it
+        // still earns something, which the penalty burns.
+        run_period(&mut net, node, |h| h % 3 != 0, |_, via_node| !via_node, &mut tally);
     let p = net.chain.params().clone();
     let (expected, cast) = tally;
     assert!(expected >= p.staking_min_sample);
