@@ -8,9 +8,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{
-    blank_auth, busy_net, busy_net_with, coinbase, reseal, rule_of, Net,
-};
+use common::{blank_auth, busy_net, busy_net_with, coinbase, reseal, rule_of, Net};
 use superzk_chain_core::{
     account::{vote_message, AccountKey, VotedBlock},
     block::{body_root, Vote},
@@ -181,7 +179,10 @@ fn a_miner_dating_a_retarget_window_ahead_is_bounded_by_the_drift() {
     let next = net.chain.next_difficulty(&tip).unwrap();
     let intended = target * (interval - 1);
     let honest_span = now - genesis_time;
-    assert_eq!(honest_span, intended, "an honest window keeps the difficulty");
+    assert_eq!(
+        honest_span, intended,
+        "an honest window keeps the difficulty"
+    );
     assert_eq!(next, d * intended / (honest_span + drift));
     assert!(
         next > d / 4,
@@ -561,9 +562,7 @@ fn run_period(
         }
         let node_draws = drawn.iter().filter(|d| d.via_node == Some(node));
         tally.0 += node_draws.clone().count() as u64;
-        tally.1 += node_draws
-            .filter(|d| !left_out.contains(&d.ticket))
-            .count() as u64;
+        tally.1 += node_draws.filter(|d| !left_out.contains(&d.ticket)).count() as u64;
         let before = node_record(net, &node).unwrap();
         let burned = net.chain.burned().unwrap();
         let op_balance = net.chain.balance(&net.operator.id(), &native()).unwrap();
@@ -613,7 +612,10 @@ fn omitting_a_nodes_votes_every_other_block_does_not_penalise_it() {
          ({on_time} of {expected} on time)"
     );
     assert!(before.votes_expected >= p.staking_min_sample);
-    assert_eq!(before.votes_cast, before.votes_expected, "all cast, late or not");
+    assert_eq!(
+        before.votes_cast, before.votes_expected,
+        "all cast, late or not"
+    );
     let reward = before.pending_reward + node_pay(&s, node);
     assert!(reward > 0);
     assert_eq!(

@@ -87,6 +87,18 @@ fn step() -> impl Strategy<Value = Step> {
 
 const MAX_BLOCKS: u64 = 40;
 
+/// What a run went through, to show the history exercised the rules.
+#[derive(Debug, Default)]
+struct Stats {
+    blocks: u64,
+    refused: u64,
+    votes_left_out: u64,
+    late_votes: u64,
+    nodes_registered: u64,
+    nodes_left: u64,
+    settlements: u64,
+}
+
 fn audit(net: &Net) -> SupplyAudit {
     net.chain.supply_audit().unwrap()
 }
@@ -102,7 +114,8 @@ fn check(net: &Net, what: &str) -> SupplyAudit {
 }
 
 /// Applies `b`, which must be refused, and checks nothing moved.
-fn refused(net: &mut Net, b: &superzk_chain_core::block::Block) {
+fn refused(net: &mut Net, b: &superzk_chain_core::block::Block, stats: &mut Stats) {
+    stats.refused += 1;
     let before = audit(net);
     let dump = net.chain.state_dump().unwrap();
     net.refuse(b);
@@ -110,7 +123,7 @@ fn refused(net: &mut Net, b: &superzk_chain_core::block::Block) {
     assert_eq!(net.chain.state_dump().unwrap(), dump);
 }
 
-fn try_bad(net: &mut Net, bad: Bad) {
+fn try_bad(net: &mut Net, bad: Bad, stats: &mut Stats) {
     match bad {
         Bad::None => {}
         Bad::UnknownNode => {
@@ -126,7 +139,7 @@ fn try_bad(net: &mut Net, bad: Bad) {
                 &alice,
             );
             let b = net.forge(vec![tx]);
-            refused(net, &b);
+            refused(net, &b, stats);
         }
         Bad::GreedyCoinbase => {
             let mut b = net.block(vec![], 0);
@@ -134,7 +147,7 @@ fn try_bad(net: &mut Net, bad: Bad) {
                 c.miner_amount += 1;
             }
             reseal(&mut b);
-            refused(net, &b);
+            refused(net, &b, stats);
         }
         Bad::FakeLateVote => {
             let mut b = net.block(vec![], 0);
@@ -148,7 +161,7 @@ fn try_bad(net: &mut Net, bad: Bad) {
                 signature,
             });
             reseal(&mut b);
-            refused(net, &b);
+            refused(net, &b, stats);
         }
     }
 }
@@ -222,8 +235,14 @@ fn withdrawal(net: &mut Net, key: &AccountKey, pick: usize) -> Option<(ChainTx, 
 }
 
 /// Mines and applies one block with `txs` under the step's vote choices.
-fn step_block(net: &mut Net, txs: Vec<ChainTx>, skip: u8, late: u8) {
+fn step_block(net: &mut Net, txs: Vec<ChainTx>, skip: u8, late: u8, stats: &mut Stats) {
     let before = check(net, "before the block");
+    let nodes_before = net.chain.nodes().unwrap().len() as u64;
+    let registering = txs
+        .iter()
+        .filter(|t| matches!(t, ChainTx::RegisterNode(_)))
+        .count() as u64;
+    stats.nodes_registered += registering;
     let (drawn, required) = net.chain.next_draw().unwrap();
     let mut left_out = BTreeSet::new();
     for (i, d) in drawn.iter().enumerate() {
@@ -243,6 +262,10 @@ fn step_block(net: &mut Net, txs: Vec<ChainTx>, skip: u8, late: u8) {
     assert_eq!(b.votes.len(), drawn.len() - left_out.len());
     net.apply(&b).unwrap();
     let after = check(net, "after the block");
+    stats.blocks += 1;
+    stats.votes_left_out += left_out.len() as u64;
+    stats.late_votes += b.late_votes.len() as u64;
+    stats.nodes_left += nodes_before + registering - net.chain.nodes().unwrap().len() as u64;
     let late_paid: u64 = coinbase(&b)
         .late_voter_rewards
         .iter()
@@ -256,10 +279,12 @@ fn step_block(net: &mut Net, txs: Vec<ChainTx>, skip: u8, late: u8) {
     assert!(after.burned >= before.burned);
     if b.header.height % net.chain.params().settlement_interval == 0 {
         assert_eq!(after.pending, 0, "a settlement pays everything due");
+        stats.settlements += 1;
     }
 }
 
-fn run(steps: &[Step]) {
+fn run(steps: &[Step]) -> Stats {
+    let mut stats = Stats::default();
     let mut net = Net::new();
     check(&net, "genesis");
     let (alice, operator) = (net.alice.clone(), net.operator.clone());
@@ -267,7 +292,7 @@ fn run(steps: &[Step]) {
         if net.chain.height().unwrap().unwrap() >= MAX_BLOCKS {
             break;
         }
-        try_bad(&mut net, s.bad);
+        try_bad(&mut net, s.bad, &mut stats);
         let mut txs = vec![];
         let mut leaving = BTreeSet::new();
         let mut withdrawals = vec![];
@@ -288,17 +313,18 @@ fn run(steps: &[Step]) {
             }
         }
         txs.extend(withdrawals);
-        step_block(&mut net, txs, s.skip, s.late);
+        step_block(&mut net, txs, s.skip, s.late, &mut stats);
         for _ in 0..s.empty {
-            step_block(&mut net, vec![], s.skip, s.late);
+            step_block(&mut net, vec![], s.skip, s.late, &mut stats);
         }
     }
     // Through the next settlement: everything due is paid and the audit
     // still balances.
     while net.chain.height().unwrap().unwrap() % net.chain.params().settlement_interval != 0 {
-        step_block(&mut net, vec![], 0, 0xff);
+        step_block(&mut net, vec![], 0, 0xff, &mut stats);
     }
     assert_eq!(audit(&net).pending, 0);
+    stats
 }
 
 proptest! {
@@ -311,7 +337,8 @@ proptest! {
 
     #[test]
     fn coins_are_conserved_on_random_chains(steps in prop::collection::vec(step(), 8..30)) {
-        run(&steps);
+        let stats = run(&steps);
+        prop_assert!(stats.blocks >= 8);
     }
 }
 
@@ -323,10 +350,25 @@ fn a_fixed_busy_history_conserves_coins() {
     let mut steps = vec![];
     for (alice, operator) in [
         (reg, reg),
-        (Act::Buy { count: 5, other_votes: false }, Act::BuyForNode { count: 5, pick: 0 }),
-        (Act::BuyForNode { count: 5, pick: 1 }, Act::Buy { count: 5, other_votes: true }),
+        (
+            Act::Buy {
+                count: 5,
+                other_votes: false,
+            },
+            Act::BuyForNode { count: 5, pick: 0 },
+        ),
+        (
+            Act::BuyForNode { count: 5, pick: 1 },
+            Act::Buy {
+                count: 5,
+                other_votes: true,
+            },
+        ),
         (Act::Nothing, Act::Nothing),
-        (Act::Withdraw { pick: 0 }, Act::BuyForNode { count: 2, pick: 0 }),
+        (
+            Act::Withdraw { pick: 0 },
+            Act::BuyForNode { count: 2, pick: 0 },
+        ),
         (Act::Nothing, Act::Withdraw { pick: 0 }),
     ] {
         steps.push(Step {
@@ -338,5 +380,12 @@ fn a_fixed_busy_history_conserves_coins() {
             empty: 2,
         });
     }
-    run(&steps);
+    let stats = run(&steps);
+    assert!(stats.refused >= 6, "{stats:?}");
+    assert!(stats.votes_left_out > 0, "{stats:?}");
+    assert!(stats.late_votes > 0, "{stats:?}");
+    assert_eq!(stats.nodes_registered, 2, "{stats:?}");
+    // Alice's node leaves; the operator's still has tickets in the pool.
+    assert_eq!(stats.nodes_left, 1, "{stats:?}");
+    assert!(stats.settlements >= 3, "{stats:?}");
 }
