@@ -247,6 +247,22 @@ fn header_fields_near_u64_max_are_refused_without_panicking() {
     net.apply(&good).unwrap();
 }
 
+#[test]
+fn a_header_of_another_version_is_refused_and_the_store_stays_readable() {
+    let mut net = busy_net();
+    let good = net.block(vec![], 0);
+    for version in [0, 1, 3, u32::MAX] {
+        let mut b = good.clone();
+        b.header.version = version;
+        pow::mine(&mut b.header);
+        assert_eq!(net.refuse(&b).rule, Rule::Structure, "version {version}");
+    }
+    // Had it been stored, the tip would no longer decode.
+    assert!(net.chain.tip().is_ok());
+    net.apply(&good).unwrap();
+    assert_eq!(net.chain.tip().unwrap().unwrap(), good.header);
+}
+
 // ---------------------------------------------------------------- item 5
 
 #[test]
