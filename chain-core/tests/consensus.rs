@@ -498,6 +498,16 @@ fn a_closing_node_cannot_be_held_by_griefing_tickets_and_leaves() {
     let cheap = buy(&mut net, &alice, 1, Some(node));
     net.mine(vec![cheap]);
     let last_ticket = net.chain.height().unwrap().unwrap();
+    // Only the owner may withdraw.
+    let by_alice = net.signed(
+        ChainTx::WithdrawNode(NodeWithdrawal {
+            node,
+            auth: blank_auth(),
+        }),
+        &alice,
+    );
+    let b = net.forge(vec![by_alice]);
+    assert_eq!(net.refuse(&b).rule, Rule::StakingNodes);
     let w = withdraw(&mut net, node);
     net.mine(vec![w]);
     assert!(node_record(&net, &node).unwrap().closing);
@@ -724,6 +734,11 @@ fn a_node_withdrawing_as_its_last_ticket_votes_keeps_that_reward() {
         guard += 1;
         assert!(guard < 40, "the node never left");
     }
+    // Not before its lock: it registered at height 1.
+    let p = net.chain.params().clone();
+    let left = net.chain.height().unwrap().unwrap();
+    assert!(left >= 1 + p.staking_min_lock.max(p.staking_min_age));
+    assert!(left - p.settlement_interval < 1 + p.staking_min_lock.max(p.staking_min_age));
     assert_eq!(
         net.chain.balance(&op.id(), &native()).unwrap(),
         start + net.chain.params().staking_pledge + paid,
