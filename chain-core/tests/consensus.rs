@@ -737,8 +737,12 @@ fn a_node_withdrawing_as_its_last_ticket_votes_keeps_that_reward() {
     // Not before its lock: it registered at height 1.
     let p = net.chain.params().clone();
     let left = net.chain.height().unwrap().unwrap();
-    assert!(left >= 1 + p.staking_min_lock.max(p.staking_min_age));
-    assert!(left - p.settlement_interval < 1 + p.staking_min_lock.max(p.staking_min_age));
+    let free_at = 1 + p.staking_min_lock.max(p.staking_min_age);
+    assert!(left >= free_at);
+    assert!(
+        left - p.settlement_interval < free_at,
+        "the first settlement after it"
+    );
     assert_eq!(
         net.chain.balance(&op.id(), &native()).unwrap(),
         start + net.chain.params().staking_pledge + paid,
