@@ -4,7 +4,7 @@
 //! here can overflow on a header field: every sum is checked.
 
 use crate::{
-    block::{tx_root, votes_root, Block, Header},
+    block::{tx_root, votes_root, Block, Header, HEADER_VERSION},
     error::{ChainError, Rule},
     pow::{meets_target, next_difficulty},
     tx::{ChainTx, Coinbase},
@@ -36,6 +36,17 @@ pub(crate) fn check_structure<'b>(
     parent: &Header,
 ) -> Result<&'b Coinbase, ChainError> {
     let h = &block.header;
+    // A header of another version would be stored but never read back
+    // (decoding refuses it): the store would be stuck at that block.
+    if h.version != HEADER_VERSION {
+        return Err(fail(
+            Rule::Structure,
+            format!(
+                "header version {} (this chain's is {HEADER_VERSION})",
+                h.version
+            ),
+        ));
+    }
     if parent.height.checked_add(1) != Some(h.height) || h.parent != parent.hash() {
         return Err(fail(
             Rule::Structure,

@@ -201,13 +201,14 @@ fn apply_genesis(
 ) -> Result<RuleCounts, ChainError> {
     let h = &block.header;
     if h.height != 0
+        || h.version != crate::block::HEADER_VERSION
         || h.parent != [0; 32]
         || !block.votes.is_empty()
         || !block.late_votes.is_empty()
     {
         return Err(fail(
             Rule::Structure,
-            "genesis must be height 0 with no parent and no votes",
+            "genesis must be a current-version header at height 0 with no parent and no votes",
         ));
     }
     let [ChainTx::Genesis(allocations)] = block.txs.as_slice() else {

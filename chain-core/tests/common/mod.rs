@@ -9,7 +9,7 @@
 
 use std::{
     path::{Path, PathBuf},
-    sync::OnceLock,
+    sync::{Arc, OnceLock},
 };
 
 use rand_chacha::ChaCha20Rng;
@@ -21,7 +21,8 @@ use superzk_chain_core::{
     error::{BlockError, ChainError, Rule},
     params::{ChainParams, COIN},
     pow,
-    tx::{Allocation, Authorization, ChainTx, NodeRegistration, TicketPurchase},
+    producer::VoteRequest,
+    tx::{Allocation, Authorization, ChainTx, Coinbase, NodeRegistration, TicketPurchase},
     validate::node_id,
 };
 use superzk_circuits::note::AssetId;
@@ -95,13 +96,14 @@ pub struct Net {
 impl Net {
     /// A fresh chain after its genesis block.
     pub fn new() -> Self {
+        Self::with_params(ChainParams::devnet())
+    }
+
+    /// A fresh chain under `params` (a devnet variant) after its genesis
+    /// block.
+    pub fn with_params(params: ChainParams) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let chain = Chain::open(
-            &dir.path().join("chain.redb"),
-            ChainParams::devnet(),
-            fixture_keys(),
-        )
-        .unwrap();
+        let chain = Chain::open(&dir.path().join("chain.redb"), params, fixture_keys()).unwrap();
         let mut rng = ChaCha20Rng::seed_from_u64(7);
         let miner = AccountKey::from_seed(b"test", "miner");
         let alice = AccountKey::from_seed(b"test", "alice");
@@ -129,21 +131,34 @@ impl Net {
         [self.alice.clone(), self.operator.clone()]
     }
 
-    /// Mines the next block with `txs`; every drawn ticket votes except
-    /// the first `skip`.
-    pub fn block(&mut self, txs: Vec<ChainTx>, skip: usize) -> Block {
-        self.time += 10;
+    /// The key of `id` among the accounts that sign votes here.
+    pub fn key_of(&self, id: &[u8; 32]) -> Option<AccountKey> {
+        self.signers().into_iter().find(|k| k.id() == *id)
+    }
+
+    /// Fixes the validating node's clock at `now`.
+    pub fn set_now(&mut self, now: u64) {
+        self.chain.set_clock(Arc::new(move || now));
+    }
+
+    /// Mines the next block dated `time` (or the earliest the rules allow)
+    /// with `txs`; `choose` says which vote requests (on time or late) are
+    /// signed.
+    pub fn produce(
+        &mut self,
+        time: u64,
+        txs: Vec<ChainTx>,
+        mut choose: impl FnMut(&VoteRequest) -> bool,
+    ) -> Block {
         let signers = self.signers();
-        let mut skipped = 0;
-        let mut rng = ChaCha20Rng::seed_from_u64(self.time);
+        let mut rng = ChaCha20Rng::seed_from_u64(time);
         self.chain
             .produce_block(
                 self.miner.id(),
-                self.time,
+                time,
                 txs,
                 |d, msg| {
-                    if skipped < skip {
-                        skipped += 1;
+                    if !choose(d) {
                         return None;
                     }
                     signers
@@ -154,6 +169,31 @@ impl Net {
                 &mut self.rng,
             )
             .unwrap()
+    }
+
+    /// Mines the next block (10 s after the last) with `txs`, signing the
+    /// vote requests `choose` accepts.
+    pub fn block_with(
+        &mut self,
+        txs: Vec<ChainTx>,
+        choose: impl FnMut(&VoteRequest) -> bool,
+    ) -> Block {
+        self.time += 10;
+        let time = self.time;
+        self.produce(time, txs, choose)
+    }
+
+    /// Mines the next block with `txs`; every drawn ticket votes except
+    /// the first `skip` (late votes for the parent are all carried).
+    pub fn block(&mut self, txs: Vec<ChainTx>, skip: usize) -> Block {
+        let mut skipped = 0;
+        self.block_with(txs, |d| {
+            if !d.late && skipped < skip {
+                skipped += 1;
+                return false;
+            }
+            true
+        })
     }
 
     /// A block on the tip holding `txs` after a valid coinbase (no fees),
@@ -231,6 +271,22 @@ pub fn block_error(e: ChainError) -> BlockError {
     }
 }
 
+/// The block's coinbase.
+pub fn coinbase(b: &Block) -> &Coinbase {
+    match &b.txs[0] {
+        ChainTx::Coinbase(c) => c,
+        _ => panic!("the first transaction is not a coinbase"),
+    }
+}
+
+/// Recomputes the header's transaction and vote roots and mines it again:
+/// after a test edits a block, only the rule under test is broken.
+pub fn reseal(b: &mut Block) {
+    b.header.tx_root = tx_root(&b.txs);
+    b.header.votes_root = votes_root(&b.votes, &b.late_votes);
+    pow::mine(&mut b.header);
+}
+
 /// The rule a refused block broke.
 pub fn rule_of(e: ChainError) -> Rule {
     block_error(e).rule
@@ -238,7 +294,12 @@ pub fn rule_of(e: ChainError) -> Rule {
 
 /// A chain with a StakingNode and a pool of tickets (some naming the node).
 pub fn busy_net() -> Net {
-    let mut net = Net::new();
+    busy_net_with(ChainParams::devnet())
+}
+
+/// [`busy_net`] under `params`.
+pub fn busy_net_with(params: ChainParams) -> Net {
+    let mut net = Net::with_params(params);
     let op = net.operator.clone();
     let reg = net.signed(
         ChainTx::RegisterNode(NodeRegistration {
