@@ -29,9 +29,7 @@ use superzk_chain_core::{
     params::{ChainParams, COIN},
     pow,
     producer::NextDraw,
-    tx::{
-        Allocation, Authorization, ChainTx, NodeRegistration, NodeWithdrawal, TicketPurchase,
-    },
+    tx::{Allocation, Authorization, ChainTx, NodeRegistration, NodeWithdrawal, TicketPurchase},
     validate::node_id,
 };
 use superzk_circuits::note::AssetId;
@@ -91,7 +89,13 @@ impl Live {
             .expect("a valid block")
     }
 
-    fn signed(&self, mut tx: ChainTx, key: &AccountKey, nonce: u64, rng: &mut ChaCha20Rng) -> ChainTx {
+    fn signed(
+        &self,
+        mut tx: ChainTx,
+        key: &AccountKey,
+        nonce: u64,
+        rng: &mut ChaCha20Rng,
+    ) -> ChainTx {
         tx.authorize(key, nonce, &self.chain_id, rng);
         tx
     }
@@ -194,7 +198,9 @@ fn build() -> Live {
     live.draw = live.chain.next_draw_full().expect("the draw");
     // The unedited block is accepted, and undone exactly.
     let root = live.chain.state_root().expect("the state root");
-    live.chain.apply(&live.next, &mut rng).expect("the next block is valid");
+    live.chain
+        .apply(&live.next, &mut rng)
+        .expect("the next block is valid");
     live.chain.undo_tip().expect("it undoes");
     assert_eq!(live.chain.state_root().expect("the state root"), root);
     live
@@ -346,7 +352,7 @@ fn edit(live: &Live, b: &mut Block, input: &mut Bytes, rng: &mut ChaCha20Rng) {
             let j = input.index(b.txs.len());
             b.txs.swap(i, j);
         }
-        11 => {
+        11 if !b.txs.is_empty() => {
             let i = input.index(b.txs.len());
             b.txs.push(b.txs[i].clone());
         }
@@ -398,7 +404,7 @@ fn edit(live: &Live, b: &mut Block, input: &mut Bytes, rng: &mut ChaCha20Rng) {
             let at = 1 + input.index(b.txs.len());
             b.txs.insert(at.min(b.txs.len()), tx);
         }
-        17 => {
+        17 if !b.txs.is_empty() => {
             // An authorisation's nonce or signature changed after signing.
             let i = input.index(b.txs.len());
             let x = input.u8().max(1);
@@ -462,8 +468,16 @@ fn check(live: &Live, b: &Block, rng: &mut ChaCha20Rng) {
     let height = chain.height().expect("the height");
     match chain.apply(b, rng) {
         Err(_) => {
-            assert_eq!(chain.state_root().expect("root"), root, "a refused block changed the state");
-            assert_eq!(chain.height().expect("height"), height, "a refused block moved the tip");
+            assert_eq!(
+                chain.state_root().expect("root"),
+                root,
+                "a refused block changed the state"
+            );
+            assert_eq!(
+                chain.height().expect("height"),
+                height,
+                "a refused block moved the tip"
+            );
         }
         Ok(_) => {
             assert_eq!(chain.height().expect("height"), Some(b.header.height));
@@ -472,7 +486,11 @@ fn check(live: &Live, b: &Block, rng: &mut ChaCha20Rng) {
                 "an accepted block broke the supply"
             );
             chain.undo_tip().expect("the block undoes");
-            assert_eq!(chain.state_root().expect("root"), root, "undo did not restore the state");
+            assert_eq!(
+                chain.state_root().expect("root"),
+                root,
+                "undo did not restore the state"
+            );
             assert_eq!(chain.height().expect("height"), height);
         }
     }
