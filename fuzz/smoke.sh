@@ -4,7 +4,7 @@
 # Installs cargo-fuzz if absent (it needs the machine's nightly toolchain),
 # builds every target once, seeds each corpus from fixtures/ and the small
 # committed seeds in fuzz/seeds/, and runs each target for FUZZ_SECONDS
-# (default 8: 13 targets, under 2 minutes of fuzzing in all). Any crash,
+# (default 8: 14 targets, about 2 minutes of fuzzing in all). Any crash,
 # panic, timeout or out-of-memory fails the run and leaves the input under
 # fuzz/artifacts/<target>/. Corpora grow in
 # fuzz/corpus/ (ignored by git) and are reused by later runs.
@@ -18,7 +18,7 @@ cd "$(dirname "$0")"
 seconds="${FUZZ_SECONDS:-8}"
 sanitizer="${FUZZ_SANITIZER:-none}"
 all_targets="addresses viewing_keys note_plaintext key_files proof_file transaction verify_mutated
-    block chain_file chain_tx disclosure snarkjs bellman"
+    block chain_file chain_tx apply_block disclosure snarkjs bellman"
 targets="${FUZZ_TARGETS:-$all_targets}"
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
@@ -62,6 +62,10 @@ seed transaction ../fixtures/*.tx ../fixtures/garbage.bin
 seed block seeds/block/*
 seed chain_file seeds/chain_file/*
 seed chain_tx seeds/chain_tx/*
+# Mode byte, then edits of the live chain's next block (the target's doc);
+# mode 0 decodes the rest as a block.
+seed apply_block seeds/apply_block/*
+seed_with_mode apply_block 00 seeds/block/*
 seed_with_mode snarkjs 00 ../verifier/tests/interop/snarkjs-bls12381/vk.json
 seed_with_mode snarkjs 01 ../verifier/tests/interop/snarkjs-bls12381/proof.json
 seed_with_mode snarkjs 02 ../verifier/tests/interop/snarkjs-bls12381/public.json

@@ -14,17 +14,17 @@ fn exercise(block: &Block) {
     let _ = block.hash();
     let _ = tx_root(&block.txs);
     let _ = body_root(&block.txs);
-    let _ = votes_root(&block.votes);
+    let _ = votes_root(&block.votes, &block.late_votes);
     for tx in &block.txs {
-        let _ = tx.auth_message();
+        let _ = tx.auth_message(&[7; 32]);
     }
 }
 
 fuzz_target!(|data: &[u8]| {
     // A block file ("SZKB", version, block) or the bare block encoding.
-    if let Ok(block) = read_block_file(data) {
+    if let Ok((chain_id, block)) = read_block_file(data) {
         assert_eq!(
-            block_file_bytes(&block),
+            block_file_bytes(&chain_id, &block),
             data,
             "block file is not canonical"
         );

@@ -21,5 +21,5 @@ fuzz_target!(|data: &[u8]| {
         "chain transaction encoding is not canonical"
     );
     let _ = tx.id();
-    let _ = tx.auth_message();
+    let _ = tx.auth_message(&[7; 32]);
 });
