@@ -818,10 +818,19 @@ fn full_conditions_pay_72_as_45_18_9() {
 
 // ---------------------------------------------------------------- item 8
 
-/// A shielded transaction with no notes: only its public value and fee.
-fn bare_shielded(fee: u64, balances: Vec<(AssetId, i64)>, public: bool) -> ChainTx {
+/// A shielded transaction of `net`'s chain with no notes: only its public
+/// value (paid by `public`, when given) and fee.
+fn bare_shielded(
+    net: &Net,
+    fee: u64,
+    balances: Vec<(AssetId, i64)>,
+    public: Option<[u8; 32]>,
+) -> ChainTx {
     ChainTx::Shielded(Box::new(ShieldedTx {
         tx: Transaction {
+            chain_id: net.chain.chain_id().unwrap().unwrap(),
+            expiry_height: 0,
+            public_account: public,
             spend_vk: Fingerprint([0; 32]),
             output_vk: Fingerprint([0; 32]),
             package_spend_vk: Fingerprint([0; 32]),
@@ -836,7 +845,7 @@ fn bare_shielded(fee: u64, balances: Vec<(AssetId, i64)>, public: bool) -> Chain
             fee,
             binding_sig: Signature::from_bytes(&[0; 64]),
         },
-        public: public.then(blank_auth),
+        public: public.map(|_| blank_auth()),
     }))
 }
 
@@ -845,9 +854,9 @@ fn overflowing_fees_are_refused_not_a_panic() {
     let mut net = busy_net();
     let alice = net.alice.clone();
     // One unit in from alice pays the first fee; the second overflows.
-    let one = bare_shielded(1, vec![(native(), -1)], true);
+    let one = bare_shielded(&net, 1, vec![(native(), -1)], Some(alice.id()));
     let one = net.signed(one, &alice);
-    let max = bare_shielded(u64::MAX, vec![], false);
+    let max = bare_shielded(&net, u64::MAX, vec![], None);
     let b = net.forge(vec![one.clone(), max.clone()]);
     let e = net.refuse(&b);
     assert_eq!(e.rule, Rule::Rewards, "{e}");
@@ -869,7 +878,7 @@ fn overflowing_fees_are_refused_not_a_panic() {
 #[test]
 fn a_coinbase_whose_reward_plus_fees_overflows_is_refused_not_a_panic() {
     let mut net = busy_net();
-    let big = bare_shielded(u64::MAX - COIN, vec![], false);
+    let big = bare_shielded(&net, u64::MAX - COIN, vec![], None);
     // The template: miner share + fees overflows.
     let e = net
         .chain

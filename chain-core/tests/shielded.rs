@@ -115,8 +115,13 @@ fn txs() -> &'static Txs {
             b.set_public_account(alice)
                 .set_chain_id(chain)
                 .set_expiry_height(expiry);
-            b.add_public_input(native, COIN)
-                .add_output(None, w.address(3), AssetInfo::native(), COIN, [0; 64]);
+            b.add_public_input(native, COIN).add_output(
+                None,
+                w.address(3),
+                AssetInfo::native(),
+                COIN,
+                [0; 64],
+            );
             b.build(pk, rng).unwrap()
         };
         let foreign_chain = shield_for([1; 32], 0, &mut rng);
@@ -366,7 +371,10 @@ fn unshielded_value_cannot_be_redirected() {
         net.chain.balance(&alice, &native).unwrap(),
         before.0 + 100 * COIN
     );
-    assert_eq!(net.chain.balance(&operator.id(), &native).unwrap(), before.1);
+    assert_eq!(
+        net.chain.balance(&operator.id(), &native).unwrap(),
+        before.1
+    );
 }
 
 #[test]

@@ -632,9 +632,7 @@ fn alice_with_ticket(seed: u64, n: u8) -> (Wallet, Wallet, Ticket) {
     let mut r = rng(seed);
     let (mut alice, _, shield) = funded_alice(seed + 1);
     let mut bob = Wallet::new(SpendingKey::random(&mut r));
-    let ticket = concert_ticket(n);
-    let mut b = TransactionBuilder::new();
-    b.issue_ticket(None, &ticket, alice.address(0));
+    let (b, ticket) = issuing(n, alice.address(0));
     let issue = b.build(keys(), &mut r).unwrap();
     verify(&issue).unwrap();
     bob.scan(&shield).unwrap();
