@@ -145,14 +145,16 @@ fn txs() -> &'static Txs {
         };
         let t1 = pay(&w, 300, &mut rng);
         let t2 = pay(&w, 1_000, &mut rng);
-        let foreign = pay(&elsewhere, 1_000, &mut rng);
-        w.scan(&issue_a).unwrap();
-        let t3 = pay(&w, 100, &mut rng);
+        // Anchored at the root after `shield` alone, like t1 and t2.
         let mut b = TransactionBuilder::new();
         b.set_public_account(alice).set_chain_id(chain_id);
         b.add_public_output(native, 100 * COIN);
         w.fund(&mut b, &AssetInfo::native(), 100 * COIN).unwrap();
         let unshield = b.build(pk, &mut rng).unwrap();
+
+        let foreign = pay(&elsewhere, 1_000, &mut rng);
+        w.scan(&issue_a).unwrap();
+        let t3 = pay(&w, 100, &mut rng);
         Txs {
             issue_copy,
             unshield,

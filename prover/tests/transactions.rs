@@ -680,9 +680,15 @@ fn a_ticket_note_of_value_other_than_1_is_never_a_ticket() {
     let mut r = rng(122);
     let info = AssetInfo::Ticket(ticket.clone());
 
+    // The builder refuses it; a hostile sender skips the check (it
+    // balances, so the transaction still verifies).
     let mut b = TransactionBuilder::new();
     b.add_output(None, bob.address(0), info.clone(), 0, [7; 64]);
-    let copy = b.build(keys(), &mut r).unwrap();
+    assert!(matches!(
+        b.build(keys(), &mut r),
+        Err(BuildError::TicketValue { value: 0, .. })
+    ));
+    let copy = b.skip_balance_check().build(keys(), &mut r).unwrap();
     verify(&copy).expect("a zero-value note balances: the chain cannot refuse it");
     alice.scan(&copy).unwrap();
     let found = bob.scan(&copy).unwrap();
@@ -733,16 +739,18 @@ fn a_package_ticket_slot_of_value_other_than_1_is_never_a_ticket() {
     let mut r = rng(132);
     let info = AssetInfo::Ticket(ticket.clone());
 
-    // Value 0: a valid transaction.
-    let zero = alice
-        .seal_package(
-            keys(),
-            &bob.address(0),
-            &[(AssetInfo::native(), 100), (info.clone(), 0)],
-            [0; 64],
-            &mut r,
-        )
+    // Value 0: a valid transaction, which the wallet and builder refuse to
+    // make and a hostile sender makes by skipping the builder's checks.
+    let contents = [(AssetInfo::native(), 100), (info.clone(), 0)];
+    assert!(matches!(
+        alice.seal_package(keys(), &bob.address(0), &contents, [0; 64], &mut r),
+        Err(BuildError::PackageTicketValue { value: 0, .. })
+    ));
+    let mut b = TransactionBuilder::new();
+    b.add_package_output(None, bob.address(0), &contents, Fr::from(76u64), [0; 64])
         .unwrap();
+    alice.fund(&mut b, &AssetInfo::native(), 100).unwrap();
+    let zero = b.skip_balance_check().build(keys(), &mut r).unwrap();
     verify(&zero).unwrap();
     alice.scan(&zero).unwrap();
     assert_eq!(bob.scan(&zero).unwrap().received, 1);
@@ -779,12 +787,27 @@ fn a_package_ticket_slot_of_value_other_than_1_is_never_a_ticket() {
     assert_eq!(held.contents(), vec![(AssetInfo::currency("USD"), 5)]);
     assert_holds_no_ticket(&bob, &ticket);
 
-    // Opening it still balances (every slot becomes a note); Bob's wallet
-    // keeps the USD and drops the bogus ticket note.
-    let open = bob.open_package(keys(), &held, &mut r).unwrap();
-    assert_eq!(open.outputs.len(), 2, "both slots are moved out");
+    // Such a package can never be on a chain (its transaction does not
+    // verify), and the builder refuses to open it into a ticket note of
+    // value 2.
+    assert!(matches!(
+        bob.open_package(keys(), &held, &mut r),
+        Err(BuildError::TicketValue { value: 2, .. })
+    ));
+
+    // The valid package with the zero slot opens: Bob gets the coins, the
+    // empty slot makes no note, and he holds no ticket.
+    let zero_package = bob
+        .packages()
+        .into_iter()
+        .find(|p| p.package.contents.iter().any(|(_, v)| *v == 100))
+        .expect("the zero-slot package")
+        .clone();
+    let open = bob.open_package(keys(), &zero_package, &mut r).unwrap();
+    verify(&open).unwrap();
+    assert_eq!(open.outputs.len(), 1, "the empty slot makes no note");
     assert_eq!(bob.scan(&open).unwrap().received, 1);
-    assert_eq!(bob.balance_of(&AssetId::from_name("USD")), 5);
+    assert_eq!(bob.balance_of(&AssetId::native()), 100);
     assert_holds_no_ticket(&bob, &ticket);
 }
 
