@@ -416,12 +416,10 @@ impl TransactionBuilder {
     // test and binary that builds a transaction with its own RNG type. That
     // halves the workspace's release build; an RNG call through a vtable
     // costs nothing next to a proof.
-    fn prove_and_sign(
-        &self,
-        keys: &ProvingKeys,
-        rng: &mut dyn CryptoRngCore,
-        tamper: &mut dyn FnMut(&mut Transaction),
-    ) -> Result<Transaction, BuildError> {
+    /// Everything checkable before proving: some action and not too many,
+    /// the public account exactly when needed, ticket values and the
+    /// balance (unless skipped). Returns the canonical public balances.
+    fn checked_contents(&self) -> Result<Vec<(AssetId, i64)>, BuildError> {
         let counts = [
             self.spends.len(),
             self.package_spends.len(),
@@ -441,6 +439,16 @@ impl TransactionBuilder {
             self.check_ticket_values()?;
             self.check_balance()?;
         }
+        Ok(balances)
+    }
+
+    fn prove_and_sign(
+        &self,
+        keys: &ProvingKeys,
+        rng: &mut dyn CryptoRngCore,
+        tamper: &mut dyn FnMut(&mut Transaction),
+    ) -> Result<Transaction, BuildError> {
+        let balances = self.checked_contents()?;
 
         let spends = ready_spends(&self.spends, rng);
         let package_spends = ready_spends(&self.package_spends, rng);
