@@ -238,10 +238,22 @@ impl Bytes<'_> {
     }
 }
 
-/// One structured edit of `b`.
+/// One structured edit of `b`: of its votes, its coinbase, its header or
+/// its transactions, as the first input byte picks.
 fn edit(live: &Live, b: &mut Block, input: &mut Bytes, rng: &mut ChaCha20Rng) {
-    let op = input.u8();
-    match op % 20 {
+    let kind = input.u8() % 20;
+    match kind {
+        0..=6 | 18 => edit_votes(live, b, kind, input),
+        7 | 8 => edit_coinbase(live, b, kind, input),
+        9 => edit_header(b, input),
+        10..=17 => edit_txs(live, b, kind, input, rng),
+        _ => {}
+    }
+}
+
+/// Votes and late votes removed, duplicated, moved, corrupted or forged.
+fn edit_votes(live: &Live, b: &mut Block, kind: u8, input: &mut Bytes) {
+    match kind {
         0 if !b.votes.is_empty() => {
             let i = input.index(b.votes.len());
             b.votes.remove(i);
@@ -303,6 +315,17 @@ fn edit(live: &Live, b: &mut Block, input: &mut Bytes, rng: &mut ChaCha20Rng) {
                 b.votes.push(v);
             }
         }
+        18 => {
+            b.votes.reverse();
+            b.late_votes.reverse();
+        }
+        _ => {}
+    }
+}
+
+/// Coinbase amounts shifted or moved between lists; (8) paid to alice.
+fn edit_coinbase(live: &Live, b: &mut Block, kind: u8, input: &mut Bytes) {
+    match kind {
         7 | 8 => {
             if let Some(ChainTx::Coinbase(c)) = b.txs.first_mut() {
                 let delta = input.u64();
@@ -330,23 +353,32 @@ fn edit(live: &Live, b: &mut Block, input: &mut Bytes, rng: &mut ChaCha20Rng) {
                         }
                     }
                 }
-                if op % 20 == 8 {
+                if kind == 8 {
                     c.miner = live.alice.id();
                 }
             }
         }
-        9 => {
-            let d = input.u64();
-            let h = &mut b.header;
-            match input.u8() % 6 {
-                0 => h.time = h.time.wrapping_add(d),
-                1 => h.time = h.time.wrapping_sub(d),
-                2 => h.height = h.height.wrapping_add(d | 1),
-                3 => h.difficulty = h.difficulty.wrapping_add(d),
-                4 => h.version = h.version.wrapping_add(d as u32 | 1),
-                _ => h.parent[input.index(32)] ^= input.u8().max(1),
-            }
-        }
+        _ => {}
+    }
+}
+
+/// One header field changed.
+fn edit_header(b: &mut Block, input: &mut Bytes) {
+    let d = input.u64();
+    let h = &mut b.header;
+    match input.u8() % 6 {
+        0 => h.time = h.time.wrapping_add(d),
+        1 => h.time = h.time.wrapping_sub(d),
+        2 => h.height = h.height.wrapping_add(d | 1),
+        3 => h.difficulty = h.difficulty.wrapping_add(d),
+        4 => h.version = h.version.wrapping_add(d as u32 | 1),
+        _ => h.parent[input.index(32)] ^= input.u8().max(1),
+    }
+}
+
+/// Transactions reordered, duplicated, dropped, added or re-signed badly.
+fn edit_txs(live: &Live, b: &mut Block, kind: u8, input: &mut Bytes, rng: &mut ChaCha20Rng) {
+    match kind {
         10 if b.txs.len() > 1 => {
             let i = input.index(b.txs.len());
             let j = input.index(b.txs.len());
@@ -374,7 +406,7 @@ fn edit(live: &Live, b: &mut Block, input: &mut Bytes, rng: &mut ChaCha20Rng) {
                 1 => nonce + 1,
                 _ => nonce,
             };
-            let tx = match op % 20 {
+            let tx = match kind {
                 13 => ChainTx::BuyTickets(TicketPurchase {
                     count: input.u64() as u32,
                     max_price: input.u64().wrapping_mul(COIN),
@@ -423,10 +455,6 @@ fn edit(live: &Live, b: &mut Block, input: &mut Bytes, rng: &mut ChaCha20Rng) {
                     a.signature = Signature::from_bytes(&s);
                 }
             }
-        }
-        18 => {
-            b.votes.reverse();
-            b.late_votes.reverse();
         }
         _ => {}
     }
