@@ -79,6 +79,11 @@ struct OutputRequest {
 type ReadySpend<N> = (SigningKey<SpendAuth>, SpendWitnessFor<N>);
 /// An output ready to prove: its witness, request and outgoing viewing key.
 type ReadyOutput<'a, N> = (OutputWitnessFor<N>, &'a OutputRequest, [u8; 32]);
+/// The outputs ready to prove: plain notes, then packages.
+type ReadyOutputs<'a> = (
+    Vec<ReadyOutput<'a, Note>>,
+    Vec<ReadyOutput<'a, PackageNote>>,
+);
 
 /// Collects the parts of a shielded transaction, then proves and signs it.
 #[derive(Default)]
@@ -442,47 +447,9 @@ impl TransactionBuilder {
         Ok(balances)
     }
 
-    fn prove_and_sign(
-        &self,
-        keys: &ProvingKeys,
-        rng: &mut dyn CryptoRngCore,
-        tamper: &mut dyn FnMut(&mut Transaction),
-    ) -> Result<Transaction, BuildError> {
-        let balances = self.checked_contents()?;
-
-        let spends = ready_spends(&self.spends, rng);
-        let package_spends = ready_spends(&self.package_spends, rng);
-        let publics = spends
-            .iter()
-            .map(|(_, w)| {
-                (
-                    w.ak,
-                    w.nk,
-                    w.diversifier,
-                    w.note.owner(),
-                    w.public_inputs().anchor,
-                )
-            })
-            .chain(package_spends.iter().map(|(_, w)| {
-                (
-                    w.ak,
-                    w.nk,
-                    w.diversifier,
-                    w.note.owner(),
-                    w.public_inputs().anchor,
-                )
-            }));
-        let mut anchor0 = None;
-        for (i, (ak, nk, d, owner, anchor)) in publics.enumerate() {
-            let tag = owner_tag(&incoming_viewing_key(&ak, &nk), &d);
-            if !bool::from(ct_eq_field(&tag, &owner)) {
-                return Err(BuildError::NotOwned(i));
-            }
-            if *anchor0.get_or_insert(anchor) != anchor {
-                return Err(BuildError::MixedAnchors(i));
-            }
-        }
-
+    /// Each output's note, value-commitment randomness and ovk (a random
+    /// one when the sender keeps none), notes and packages apart.
+    fn ready_outputs(&self, rng: &mut dyn CryptoRngCore) -> ReadyOutputs<'_> {
         let mut outputs: Vec<ReadyOutput<Note>> = vec![];
         let mut package_outputs: Vec<ReadyOutput<PackageNote>> = vec![];
         for req in self.outputs.iter().chain(&self.package_outputs) {
@@ -521,6 +488,21 @@ impl TransactionBuilder {
                 }
             }
         }
+        (outputs, package_outputs)
+    }
+
+    fn prove_and_sign(
+        &self,
+        keys: &ProvingKeys,
+        rng: &mut dyn CryptoRngCore,
+        tamper: &mut dyn FnMut(&mut Transaction),
+    ) -> Result<Transaction, BuildError> {
+        let balances = self.checked_contents()?;
+
+        let spends = ready_spends(&self.spends, rng);
+        let package_spends = ready_spends(&self.package_spends, rng);
+        check_spends(&spends, &package_spends)?;
+        let (outputs, package_outputs) = self.ready_outputs(rng);
 
         let mut seeds = |n: usize| -> Vec<[u8; 32]> {
             (0..n)
@@ -587,33 +569,93 @@ impl TransactionBuilder {
         };
         tamper(&mut tx);
 
-        let sighash = tx.sighash();
-        let signers = spends
-            .iter()
-            .map(|(ask, w)| (ask, w.alpha))
-            .chain(package_spends.iter().map(|(ask, w)| (ask, w.alpha)));
-        for (desc, (ask, alpha)) in tx
-            .spends
-            .iter_mut()
-            .chain(tx.package_spends.iter_mut())
-            .zip(signers)
-        {
-            desc.auth_sig = ask.randomize(&alpha).sign(&sighash, rng);
-        }
-        let mut bsk = spends.iter().map(|(_, w)| w.rcv).sum::<JubjubScalar>()
-            + package_spends
-                .iter()
-                .map(|(_, w)| w.rcv)
-                .sum::<JubjubScalar>()
-            - outputs.iter().map(|(w, ..)| w.rcv).sum::<JubjubScalar>()
-            - package_outputs
-                .iter()
-                .map(|(w, ..)| w.rcv)
-                .sum::<JubjubScalar>();
-        tx.binding_sig = SigningKey::<Binding>::from_scalar(bsk).sign(&sighash, rng);
-        bsk.zeroize();
+        sign(
+            &mut tx,
+            &spends,
+            &package_spends,
+            &outputs,
+            &package_outputs,
+            rng,
+        );
         Ok(tx)
     }
+}
+
+/// Every spent note is the spender's (its owner tag derives from the
+/// spend's keys, compared in constant time) and all spends share one anchor.
+fn check_spends(
+    spends: &[ReadySpend<Note>],
+    package_spends: &[ReadySpend<PackageNote>],
+) -> Result<(), BuildError> {
+    let publics = spends
+        .iter()
+        .map(|(_, w)| {
+            (
+                w.ak,
+                w.nk,
+                w.diversifier,
+                w.note.owner(),
+                w.public_inputs().anchor,
+            )
+        })
+        .chain(package_spends.iter().map(|(_, w)| {
+            (
+                w.ak,
+                w.nk,
+                w.diversifier,
+                w.note.owner(),
+                w.public_inputs().anchor,
+            )
+        }));
+    let mut anchor0 = None;
+    for (i, (ak, nk, d, owner, anchor)) in publics.enumerate() {
+        let tag = owner_tag(&incoming_viewing_key(&ak, &nk), &d);
+        if !bool::from(ct_eq_field(&tag, &owner)) {
+            return Err(BuildError::NotOwned(i));
+        }
+        if *anchor0.get_or_insert(anchor) != anchor {
+            return Err(BuildError::MixedAnchors(i));
+        }
+    }
+    Ok(())
+}
+
+/// Signs the proven transaction: each spend under its re-randomized key,
+/// then the binding signature under the sum of the value-commitment
+/// randomness (wiped after use).
+fn sign(
+    tx: &mut Transaction,
+    spends: &[ReadySpend<Note>],
+    package_spends: &[ReadySpend<PackageNote>],
+    outputs: &[ReadyOutput<Note>],
+    package_outputs: &[ReadyOutput<PackageNote>],
+    rng: &mut dyn CryptoRngCore,
+) {
+    let sighash = tx.sighash();
+    let signers = spends
+        .iter()
+        .map(|(ask, w)| (ask, w.alpha))
+        .chain(package_spends.iter().map(|(ask, w)| (ask, w.alpha)));
+    for (desc, (ask, alpha)) in tx
+        .spends
+        .iter_mut()
+        .chain(tx.package_spends.iter_mut())
+        .zip(signers)
+    {
+        desc.auth_sig = ask.randomize(&alpha).sign(&sighash, rng);
+    }
+    let mut bsk = spends.iter().map(|(_, w)| w.rcv).sum::<JubjubScalar>()
+        + package_spends
+            .iter()
+            .map(|(_, w)| w.rcv)
+            .sum::<JubjubScalar>()
+        - outputs.iter().map(|(w, ..)| w.rcv).sum::<JubjubScalar>()
+        - package_outputs
+            .iter()
+            .map(|(w, ..)| w.rcv)
+            .sum::<JubjubScalar>();
+    tx.binding_sig = SigningKey::<Binding>::from_scalar(bsk).sign(&sighash, rng);
+    bsk.zeroize();
 }
 
 /// Draws each spend's randomness.
