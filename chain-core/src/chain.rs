@@ -5,7 +5,7 @@
 use std::{path::Path, sync::Arc};
 
 use rand_core::CryptoRngCore;
-use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use superzk_circuits::note::AssetId;
 use superzk_verifier::verify::VerifyingKeys;
 
@@ -15,8 +15,11 @@ use crate::{
     error::ChainError,
     params::ChainParams,
     records::{NodeRecord, TicketRecord},
-    store::{StateTable, StateTxn, UndoRecord, BLOCKS, CHAIN, DIGESTS, HEADERS, UNDO},
-    validate::{apply_block, Context, RuleCounts, Seal},
+    store::{
+        StateTable, StateTxn, UndoRecord, BLOCKS, CHAIN, DIGESTS, FRONTIERS, HEADERS, SIDE_BLOCKS,
+        UNDO,
+    },
+    validate::{apply_block, Context, RuleCounts, Seal, TREE_KEY},
 };
 
 /// The validating node's clock: seconds since the Unix epoch. The rules
@@ -46,6 +49,7 @@ pub(crate) struct Facts {
     pub(crate) tip: Option<Header>,
     pub(crate) chain_id: [u8; 32],
     pub(crate) recent_times: Vec<u64>,
+    pub(crate) retarget_span: u64,
     pub(crate) now: u64,
 }
 
@@ -126,6 +130,8 @@ impl Chain {
             let blocks = txn.open_table(BLOCKS)?;
             txn.open_table(UNDO)?;
             txn.open_table(HEADERS)?;
+            txn.open_table(SIDE_BLOCKS)?;
+            txn.open_table(FRONTIERS)?;
             // Stores written before the state digests existed hash their
             // state another way: their headers' state roots cannot match.
             if !blocks.is_empty()? && txn.open_table(DIGESTS)?.is_empty()? {
@@ -185,35 +191,60 @@ impl Chain {
     }
 
     pub(crate) fn facts(&self) -> Result<Facts, ChainError> {
-        let tip = self.tip()?;
+        let txn = self.db.begin_read()?;
+        let headers = txn.open_table(HEADERS)?;
+        self.facts_in(&headers)
+    }
+
+    /// The facts of the block after the tip, read from `headers` (a
+    /// committed table, or one inside a reorganisation's transaction).
+    fn facts_in(
+        &self,
+        headers: &impl ReadableTable<u64, &'static [u8]>,
+    ) -> Result<Facts, ChainError> {
+        let read = |h: u64| -> Result<Header, ChainError> {
+            let bytes = headers
+                .get(h)?
+                .ok_or_else(|| ChainError::Store(format!("header {h} missing")))?;
+            Ok(Header::from_bytes(bytes.value())?)
+        };
+        let tip = match headers.last()? {
+            Some((_, b)) => Some(Header::from_bytes(b.value())?),
+            None => None,
+        };
         let mut recent_times = vec![];
+        let mut retarget_span = 0;
         if let Some(t) = &tip {
             let oldest = t
                 .height
                 .saturating_sub(self.params.median_time_blocks.saturating_sub(1) as u64);
             for h in (oldest..=t.height).rev() {
-                let header = self
-                    .header(h)?
-                    .ok_or_else(|| ChainError::Store(format!("header {h} missing")))?;
-                recent_times.push(header.time);
+                recent_times.push(read(h)?.time);
             }
+            let first = (t.height + 1).saturating_sub(self.params.retarget_interval);
+            retarget_span = t.time.saturating_sub(read(first)?.time);
         }
+        let chain_id = match tip {
+            Some(_) => read(0)?.hash(),
+            None => [0; 32],
+        };
         Ok(Facts {
-            chain_id: self.chain_id()?.unwrap_or([0; 32]),
+            chain_id,
             tip,
             recent_times,
+            retarget_span,
             now: (self.clock)(),
         })
     }
 
-    /// Runs `f` with the validation context of the block after the tip.
-    fn with_context<T>(
+    /// Runs `f` with the validation context of the block after the tip
+    /// that `facts` describe.
+    fn with_facts<T>(
         &self,
+        facts: &Facts,
         f: impl FnOnce(&Context) -> Result<T, ChainError>,
     ) -> Result<T, ChainError> {
-        let facts = self.facts()?;
-        let span = facts.tip.as_ref().map(|t| self.context_span(t));
-        let no_span = || Ok(0);
+        let span = facts.retarget_span;
         let ctx = Context {
             params: &self.params,
             keys: &self.keys,
@@ -221,12 +252,17 @@ impl Chain {
             chain_id: facts.chain_id,
             recent_times: &facts.recent_times,
             now: facts.now,
-            retarget_span: match &span {
-                Some(s) => s,
-                None => &no_span,
-            },
+            retarget_span: &move || Ok(span),
         };
         f(&ctx)
+    }
+
+    /// Runs `f` with the validation context of the block after the tip.
+    fn with_context<T>(
+        &self,
+        f: impl FnOnce(&Context) -> Result<T, ChainError>,
+    ) -> Result<T, ChainError> {
+        self.with_facts(&self.facts()?, f)
     }
 
     /// The chain parameters.
@@ -275,10 +311,6 @@ impl Chain {
         Ok(tip.time.saturating_sub(first.time))
     }
 
-    fn context_span<'a>(&'a self, parent: &'a Header) -> impl Fn() -> Result<u64, ChainError> + 'a {
-        move || self.retarget_span(parent)
-    }
-
     /// Runs `f` on a write transaction with the state open and the tip as
     /// parent; commits only when `f` asks to.
     fn with_state<T>(
@@ -309,24 +341,37 @@ impl Chain {
         block: &Block,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<RuleCounts, ChainError> {
-        self.with_context(|ctx| {
-            let txn = self.db.begin_write()?;
-            let counts = {
-                let mut st = StateTxn::open(&txn)?;
-                let counts = apply_block(ctx, &mut st, block, Seal::Check, rng)?;
-                let undo = st.finish()?;
-                let height = block.header.height;
-                txn.open_table(BLOCKS)?
-                    .insert(height, block.to_bytes().as_slice())?;
-                txn.open_table(HEADERS)?
-                    .insert(height, block.header.to_bytes().as_slice())?;
-                txn.open_table(UNDO)?
-                    .insert(height, undo.to_bytes().as_slice())?;
-                counts
-            };
-            txn.commit()?;
-            Ok(counts)
-        })
+        let txn = self.db.begin_write()?;
+        let counts = self.apply_in(&txn, block, rng)?;
+        txn.commit()?;
+        Ok(counts)
+    }
+
+    /// Validates `block` against the tip as `txn` sees it and writes it,
+    /// its header, undo record and tree frontier into `txn`.
+    fn apply_in(
+        &self,
+        txn: &WriteTransaction,
+        block: &Block,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<RuleCounts, ChainError> {
+        let facts = self.facts_in(&txn.open_table(HEADERS)?)?;
+        let (counts, undo, frontier) = self.with_facts(&facts, |ctx| {
+            let mut st = StateTxn::open(txn)?;
+            let counts = apply_block(ctx, &mut st, block, Seal::Check, rng)?;
+            let frontier = st.get(StateTable::Meta, TREE_KEY)?.unwrap_or_default();
+            Ok((counts, st.finish()?, frontier))
+        })?;
+        let height = block.header.height;
+        txn.open_table(BLOCKS)?
+            .insert(height, block.to_bytes().as_slice())?;
+        txn.open_table(HEADERS)?
+            .insert(height, block.header.to_bytes().as_slice())?;
+        txn.open_table(UNDO)?
+            .insert(height, undo.to_bytes().as_slice())?;
+        txn.open_table(FRONTIERS)?
+            .insert(height, frontier.as_slice())?;
+        Ok(counts)
     }
 
     /// The state root the tip's block would have if `block` (unsealed)
@@ -354,63 +399,138 @@ impl Chain {
 
     /// Undoes the tip block exactly and returns it.
     pub fn undo_tip(&self) -> Result<Block, ChainError> {
-        let height = self
-            .height()?
-            .ok_or_else(|| ChainError::Usage("the chain is empty: nothing to undo".into()))?;
+        let txn = self.db.begin_write()?;
+        let block = self.undo_in(&txn)?;
+        txn.commit()?;
+        Ok(block)
+    }
+
+    /// Undoes the tip as `txn` sees it, inside `txn`.
+    fn undo_in(&self, txn: &WriteTransaction) -> Result<Block, ChainError> {
+        let (height, bytes) = {
+            let blocks = txn.open_table(BLOCKS)?;
+            let last = blocks.last()?;
+            let (h, b) = last
+                .ok_or_else(|| ChainError::Usage("the chain is empty: nothing to undo".into()))?;
+            (h.value(), b.value().to_vec())
+        };
         if height == 0 {
             return Err(ChainError::Usage("genesis cannot be undone".into()));
         }
-        let block = self.block(height)?.expect("tip exists");
-        self.with_state(|txn, st, _| {
-            let undo = {
-                let undos = txn.open_table(UNDO)?;
-                let bytes = undos
-                    .get(height)?
-                    .ok_or_else(|| {
-                        ChainError::Store(format!("undo record of block {height} missing"))
-                    })?
-                    .value()
-                    .to_vec();
-                UndoRecord::from_bytes(&bytes)?
-            };
-            st.revert(&undo)?;
-            txn.open_table(UNDO)?.remove(height)?;
-            txn.open_table(BLOCKS)?.remove(height)?;
-            txn.open_table(HEADERS)?.remove(height)?;
-            Ok(((), true))
-        })?;
+        let block = Block::from_bytes(&bytes)?;
+        let undo = {
+            let undos = txn.open_table(UNDO)?;
+            let record = undos.get(height)?.ok_or_else(|| {
+                ChainError::Store(format!("undo record of block {height} missing"))
+            })?;
+            UndoRecord::from_bytes(record.value())?
+        };
+        StateTxn::open(txn)?.revert(&undo)?;
+        txn.open_table(UNDO)?.remove(height)?;
+        txn.open_table(BLOCKS)?.remove(height)?;
+        txn.open_table(HEADERS)?.remove(height)?;
+        txn.open_table(FRONTIERS)?.remove(height)?;
         Ok(block)
     }
 
     /// Switches to a branch that forks after `fork_height`: undoes the
-    /// blocks above it and applies `branch`. If a block of the branch is
-    /// refused, the old blocks are restored and the error returned.
+    /// blocks above it (they become side blocks) and applies `branch`
+    /// (its blocks leave the side blocks), all in one durable transaction.
+    /// If a block of the branch is refused nothing changes, and the error
+    /// names that block's height.
     pub fn reorganize(
         &self,
         fork_height: u64,
         branch: &[Block],
         rng: &mut dyn CryptoRngCore,
     ) -> Result<RuleCounts, ChainError> {
+        let txn = self.db.begin_write()?;
         let mut undone = vec![];
-        while self.height()?.is_some_and(|h| h > fork_height) {
-            undone.push(self.undo_tip()?);
+        while txn
+            .open_table(BLOCKS)?
+            .last()?
+            .is_some_and(|(h, _)| h.value() > fork_height)
+        {
+            undone.push(self.undo_in(&txn)?);
         }
         let mut counts = RuleCounts::default();
-        for (i, b) in branch.iter().enumerate() {
-            match self.apply(b, rng) {
-                Ok(c) => counts.merge(&c),
-                Err(e) => {
-                    for _ in 0..i {
-                        self.undo_tip()?;
-                    }
-                    for b in undone.iter().rev() {
-                        self.apply(b, rng)?;
-                    }
-                    return Err(e);
-                }
+        for b in branch {
+            counts.merge(&self.apply_in(&txn, b, rng)?);
+        }
+        {
+            let mut side = txn.open_table(SIDE_BLOCKS)?;
+            for b in &undone {
+                side.insert(b.hash().as_slice(), b.to_bytes().as_slice())?;
+            }
+            for b in branch {
+                side.remove(b.hash().as_slice())?;
             }
         }
+        txn.commit()?;
         Ok(counts)
+    }
+
+    /// Stores a block of a side branch (durably), to be applied if its
+    /// branch becomes the best chain.
+    pub fn store_side_block(&self, block: &Block) -> Result<(), ChainError> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(SIDE_BLOCKS)?
+            .insert(block.hash().as_slice(), block.to_bytes().as_slice())?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Forgets side blocks (a branch found invalid, or too old to matter).
+    pub fn remove_side_blocks(&self, hashes: &[[u8; 32]]) -> Result<(), ChainError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut side = txn.open_table(SIDE_BLOCKS)?;
+            for h in hashes {
+                side.remove(h.as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// A side block by hash.
+    pub fn side_block(&self, hash: &[u8; 32]) -> Result<Option<Block>, ChainError> {
+        let txn = self.db.begin_read()?;
+        let side = txn.open_table(SIDE_BLOCKS)?;
+        match side.get(hash.as_slice())? {
+            None => Ok(None),
+            Some(b) => Ok(Some(Block::from_bytes(b.value())?)),
+        }
+    }
+
+    /// The headers of every stored side block.
+    pub fn side_headers(&self) -> Result<Vec<Header>, ChainError> {
+        let txn = self.db.begin_read()?;
+        let side = txn.open_table(SIDE_BLOCKS)?;
+        let mut out = vec![];
+        for item in side.iter()? {
+            out.push(Block::from_bytes(item?.1.value())?.header);
+        }
+        Ok(out)
+    }
+
+    /// The best chain's headers from `start` on, in order.
+    pub fn headers_from(&self, start: u64) -> Result<Vec<Header>, ChainError> {
+        let txn = self.db.begin_read()?;
+        let headers = txn.open_table(HEADERS)?;
+        let mut out = vec![];
+        for item in headers.range(start..)? {
+            out.push(Header::from_bytes(item?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The note commitment tree (canonical encoding) after the best
+    /// chain's block at `height`.
+    pub fn frontier(&self, height: u64) -> Result<Option<Vec<u8>>, ChainError> {
+        let txn = self.db.begin_read()?;
+        let frontiers = txn.open_table(FRONTIERS)?;
+        Ok(frontiers.get(height)?.map(|v| v.value().to_vec()))
     }
 
     /// The whole chain as a file.
@@ -449,6 +569,26 @@ impl Chain {
     pub fn balance(&self, account: &AccountId, asset: &AssetId) -> Result<u64, ChainError> {
         let key = [account.as_slice(), &asset.to_bytes()].concat();
         self.inspect(|st, _| st.get_u64(StateTable::Accounts, &key))
+    }
+
+    /// Every asset an account holds publicly, with its balance.
+    pub fn balances(&self, account: &AccountId) -> Result<Vec<(AssetId, u64)>, ChainError> {
+        self.inspect(|st, _| {
+            st.entries_with_prefix(StateTable::Accounts, account)?
+                .into_iter()
+                .map(|(k, v)| {
+                    let corrupt = || ChainError::Store("corrupt account entry".into());
+                    let asset = superzk_keys::spending_key::decode_field(
+                        k.get(32..).ok_or_else(corrupt)?,
+                        "asset id",
+                    )
+                    .map_err(|_| corrupt())?;
+                    let amount =
+                        u64::from_le_bytes(v.as_slice().try_into().map_err(|_| corrupt())?);
+                    Ok((AssetId(asset), amount))
+                })
+                .collect()
+        })
     }
 
     /// Native coins due to an account at the next settlement.

@@ -122,6 +122,21 @@ impl Chain {
         miner: AccountId,
         time: u64,
         txs: Vec<ChainTx>,
+        vote: impl FnMut(&VoteRequest, &[u8; 32]) -> Option<Signature>,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<Block, ChainError> {
+        let mut block = self.block_template(miner, time, txs, vote, rng)?;
+        mine(&mut block.header);
+        Ok(block)
+    }
+
+    /// As [`Chain::produce_block`] but unmined: every field final except
+    /// the header's nonce, which an external miner searches.
+    pub fn block_template(
+        &self,
+        miner: AccountId,
+        time: u64,
+        txs: Vec<ChainTx>,
         mut vote: impl FnMut(&VoteRequest, &[u8; 32]) -> Option<Signature>,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Block, ChainError> {
@@ -212,7 +227,6 @@ impl Chain {
             txs: all,
         };
         block.header.state_root = self.state_root_after(&block, rng)?;
-        mine(&mut block.header);
         Ok(block)
     }
 

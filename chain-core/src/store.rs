@@ -104,6 +104,13 @@ pub const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("headers")
 pub const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 /// Undo records by height.
 pub const UNDO: TableDefinition<u64, &[u8]> = TableDefinition::new("undo");
+/// Blocks of side branches by hash: stored when they arrive, applied when
+/// their branch becomes the best chain; a reorganisation moves the blocks it
+/// undoes here in the same transaction.
+pub const SIDE_BLOCKS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("side_blocks");
+/// The note commitment tree (its canonical encoding) after each block of
+/// the best chain, by height: where a wallet starts at its birthday.
+pub const FRONTIERS: TableDefinition<u64, &[u8]> = TableDefinition::new("frontiers");
 /// The chain's own facts: profile, tip.
 pub const CHAIN: TableDefinition<&str, &[u8]> = TableDefinition::new("chain");
 /// Each state table's digest (table number → compressed Ristretto point),
@@ -309,6 +316,23 @@ impl<'t> StateTxn<'t> {
         let mut out = vec![];
         for item in self.tables[table as usize].iter()? {
             let (k, v) = item?;
+            out.push((k.value().to_vec(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Entries of `table` whose keys start with `prefix`, in key order.
+    pub fn entries_with_prefix(
+        &self,
+        table: StateTable,
+        prefix: &[u8],
+    ) -> Result<Vec<Entry>, ChainError> {
+        let mut out = vec![];
+        for item in self.tables[table as usize].range::<&[u8]>(prefix..)? {
+            let (k, v) = item?;
+            if !k.value().starts_with(prefix) {
+                break;
+            }
             out.push((k.value().to_vec(), v.value().to_vec()));
         }
         Ok(out)

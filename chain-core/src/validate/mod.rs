@@ -42,6 +42,7 @@ pub(crate) use pool::mature_count;
 pub use pool::{drawn_tickets, prepare_pool, DrawnTicket};
 pub(crate) use proofs::verify_signatures;
 pub use state::load_tree;
+pub(crate) use state::TREE_KEY;
 pub use txs::node_id;
 pub(crate) use votes::{block_split, late_voters};
 

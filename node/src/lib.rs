@@ -1,0 +1,19 @@
+//! SuperZK's node: chain-core's state behind fork choice (side branches,
+//! orphans, atomic reorganisations), a mempool, a block producer that
+//! collects the drawn tickets' votes, and a gRPC API (tonic, with
+//! tonic-web for browsers) for light wallets, voters and miners. The rules
+//! stay in chain-core; this crate schedules, stores branches and serves.
+
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod forks;
+pub mod mempool;
+pub mod node;
+pub mod votes;
+
+/// The generated gRPC types and services (node/proto, PROTOCOL.md §13).
+#[allow(missing_docs, clippy::all)]
+pub mod proto {
+    tonic::include_proto!("superzk.node.v1");
+}

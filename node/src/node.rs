@@ -1,0 +1,279 @@
+//! The node's state and every operation on it: the chain (chain-core on
+//! redb), the block index with its side branches and orphans (fork choice,
+//! `forks`), the mempool, and the votes collected for the block being
+//! built. Services (gRPC, the producer loop, later peers) call these
+//! methods; none of them holds a lock across an await.
+//!
+//! Every method is blocking (disk, proofs): async callers run them on
+//! `tokio::task::spawn_blocking`.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use rand_core::OsRng;
+use superzk_chain_core::{
+    account::{AccountId, AccountKey},
+    block::{Block, Header},
+    chain::Chain,
+    params::ChainParams,
+    producer::NextDraw,
+    records::{NodeRecord, TicketRecord},
+    tx::ChainTx,
+};
+use superzk_circuits::note::AssetId;
+use superzk_verifier::verify::VerifyingKeys;
+use tokio::sync::broadcast;
+
+use crate::{
+    error::NodeError,
+    forks::{BlockIndex, Outcome},
+    mempool::{Mempool, MempoolLimits},
+    votes::VoteBox,
+};
+
+/// What changed, for subscribers (the producer, streams, later peers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeEvent {
+    /// The best chain has a new tip (after a block or a reorganisation).
+    NewTip {
+        /// Its height.
+        height: u64,
+        /// Its hash.
+        hash: [u8; 32],
+    },
+    /// A transaction entered the mempool.
+    Transaction([u8; 32]),
+}
+
+/// Where a transaction is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxState {
+    /// Neither pending nor mined (on the best chain's recent blocks).
+    Unknown,
+    /// In the mempool.
+    Pending,
+    /// In the best chain's block at this height.
+    Mined(u64),
+}
+
+/// What the node needs to open.
+#[derive(Clone, Debug)]
+pub struct NodeOptions {
+    /// The data directory (the chain store and the node's keys live here).
+    pub data_dir: PathBuf,
+    /// The chain profile.
+    pub params: ChainParams,
+    /// The verifying keys shielded transactions are checked with.
+    pub keys: VerifyingKeys,
+    /// Mempool bounds.
+    pub mempool: MempoolLimits,
+    /// Keys whose votes this node signs (ticket vote keys, a StakingNode's).
+    pub vote_keys: Vec<AccountKey>,
+}
+
+/// A running node's state.
+pub struct Node {
+    chain: Chain,
+    params: ChainParams,
+    index: Mutex<BlockIndex>,
+    mempool: Mutex<Mempool>,
+    votes: Mutex<VoteBox>,
+    events: broadcast::Sender<NodeEvent>,
+    data_dir: PathBuf,
+}
+
+impl Node {
+    /// The chain store's file in `data_dir`.
+    pub fn store_path(data_dir: &Path) -> PathBuf {
+        data_dir.join("chain.redb")
+    }
+
+    /// Opens the node's store in `options.data_dir` (creating it, with the
+    /// profile's genesis block, if new) and rebuilds the block index.
+    pub fn open(options: NodeOptions, genesis: Block) -> Result<Arc<Self>, NodeError> {
+        std::fs::create_dir_all(&options.data_dir)
+            .map_err(|e| NodeError::io(options.data_dir.display().to_string(), e))?;
+        let chain = Chain::open(
+            &Self::store_path(&options.data_dir),
+            options.params.clone(),
+            options.keys,
+        )?;
+        let index = BlockIndex::load(&chain, &genesis)?;
+        let (events, _) = broadcast::channel(1024);
+        Ok(Arc::new(Self {
+            chain,
+            params: options.params,
+            index: Mutex::new(index),
+            mempool: Mutex::new(Mempool::new(options.mempool)),
+            votes: Mutex::new(VoteBox::new(options.vote_keys)),
+            events,
+            data_dir: options.data_dir,
+        }))
+    }
+
+    /// The chain (read access; changes go through the node).
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    /// The chain profile.
+    pub fn params(&self) -> &ChainParams {
+        &self.params
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Subscribes to tip and mempool events.
+    pub fn subscribe(&self) -> broadcast::Receiver<NodeEvent> {
+        self.events.subscribe()
+    }
+
+    pub(crate) fn lock<'a, T>(m: &'a Mutex<T>) -> MutexGuard<'a, T> {
+        // A panic while holding one of these locks left plain data behind
+        // (every change to the chain itself is a redb transaction): go on.
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The tip of the best chain.
+    pub fn tip(&self) -> Result<Header, NodeError> {
+        self.chain
+            .tip()?
+            .ok_or_else(|| NodeError::NotFound("the chain has no genesis block".into()))
+    }
+
+    /// The chain id (the genesis hash).
+    pub fn chain_id(&self) -> Result<[u8; 32], NodeError> {
+        Ok(self.tip_chain_id()?)
+    }
+
+    fn tip_chain_id(&self) -> Result<[u8; 32], NodeError> {
+        self.chain
+            .chain_id()?
+            .ok_or_else(|| NodeError::NotFound("the chain has no genesis block".into()))
+    }
+
+    /// The best chain's block at `height`.
+    pub fn block_at(&self, height: u64) -> Result<Block, NodeError> {
+        self.chain
+            .block(height)?
+            .ok_or_else(|| NodeError::NotFound(format!("no block at height {height}")))
+    }
+
+    /// A block by hash, on the best chain or a side branch.
+    pub fn block_by_hash(&self, hash: &[u8; 32]) -> Result<Block, NodeError> {
+        let found = Self::lock(&self.index).locate(hash);
+        match found {
+            Some((height, true)) => self.block_at(height),
+            Some((_, false)) => self
+                .chain
+                .side_block(hash)?
+                .ok_or_else(|| NodeError::NotFound("side block missing from the store".into())),
+            None => Err(NodeError::NotFound(format!(
+                "no block with hash {}",
+                hex::encode(hash)
+            ))),
+        }
+    }
+
+    /// Takes a block from a miner or a peer: fork choice decides where it
+    /// goes (`forks`); the mempool and the vote box follow a new tip.
+    pub fn submit_block(&self, block: Block) -> Result<Outcome, NodeError> {
+        let (outcome, change) = {
+            let mut index = Self::lock(&self.index);
+            index.submit(&self.chain, block, &mut OsRng)?
+        };
+        if let Some(change) = change {
+            Self::lock(&self.mempool).on_new_tip(
+                &self.chain,
+                &change.connected,
+                &change.disconnected,
+                &mut OsRng,
+            );
+            Self::lock(&self.votes).clear();
+            let tip = self.tip()?;
+            metrics::gauge!("superzk_height").set(tip.height as f64);
+            let _ = self.events.send(NodeEvent::NewTip {
+                height: tip.height,
+                hash: tip.hash(),
+            });
+        }
+        Ok(outcome)
+    }
+
+    /// Checks `tx` and admits it to the mempool; returns its id.
+    pub fn submit_transaction(&self, tx: ChainTx) -> Result<[u8; 32], NodeError> {
+        let id = crate::mempool::admit_one(&self.mempool, &self.chain, tx, &mut OsRng)?;
+        let _ = self.events.send(NodeEvent::Transaction(id));
+        Ok(id)
+    }
+
+    /// Where the transaction `id` is.
+    pub fn transaction_status(&self, id: &[u8; 32]) -> Result<TxState, NodeError> {
+        if Self::lock(&self.mempool).contains(id) {
+            return Ok(TxState::Pending);
+        }
+        Ok(match Self::lock(&self.index).mined_at(id) {
+            Some(h) => TxState::Mined(h),
+            None => TxState::Unknown,
+        })
+    }
+
+    /// Transactions and bytes in the mempool.
+    pub fn mempool_size(&self) -> (usize, usize) {
+        let m = Self::lock(&self.mempool);
+        (m.len(), m.bytes())
+    }
+
+    /// Orphan blocks held, and side-branch blocks stored.
+    pub fn fork_counts(&self) -> (usize, usize) {
+        let i = Self::lock(&self.index);
+        (i.orphan_count(), i.side_count())
+    }
+
+    /// The draw for the next block.
+    pub fn next_draw(&self) -> Result<NextDraw, NodeError> {
+        Ok(self.chain.next_draw_full()?)
+    }
+
+    /// Native and other balances, next nonce and pending coins of `account`.
+    pub fn account(
+        &self,
+        account: &AccountId,
+    ) -> Result<(Vec<(AssetId, u64)>, u64, u64), NodeError> {
+        Ok((
+            self.chain.balances(account)?,
+            self.chain.nonce(account)?,
+            self.chain.pending(account)?,
+        ))
+    }
+
+    /// Tickets in the pool.
+    pub fn tickets(&self) -> Result<Vec<([u8; 32], TicketRecord)>, NodeError> {
+        Ok(self.chain.tickets()?)
+    }
+
+    /// Registered StakingNodes.
+    pub fn nodes(&self) -> Result<Vec<([u8; 32], NodeRecord)>, NodeError> {
+        Ok(self.chain.nodes()?)
+    }
+
+    /// The note commitment tree (canonical encoding) after block `height`.
+    pub fn tree_state(&self, height: u64) -> Result<Vec<u8>, NodeError> {
+        self.chain
+            .frontier(height)?
+            .ok_or_else(|| NodeError::NotFound(format!("no block at height {height}")))
+    }
+
+    pub(crate) fn mempool(&self) -> &Mutex<Mempool> {
+        &self.mempool
+    }
+
+    pub(crate) fn votes(&self) -> &Mutex<VoteBox> {
+        &self.votes
+    }
+}
