@@ -9,6 +9,7 @@
 pub mod error;
 pub mod forks;
 pub mod mempool;
+pub mod network;
 pub mod node;
 pub mod votes;
 
