@@ -1,5 +1,5 @@
-//! `superzk node run` (the daemon, `superzk-node`) and `superzk node
-//! status` (a gRPC client of a running node).
+//! `superzk node run` (the daemon, `superzk-node`), `superzk node status`
+//! and `superzk node story` (gRPC clients of a running node).
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
@@ -18,6 +18,11 @@ pub enum NodeCommand {
         #[arg(long, default_value = "http://127.0.0.1:8232")]
         node: String,
     },
+    /// Tell the devnet story (a StakingNode, tickets, both wallets' eight
+    /// shielded transactions) as a client of a running devnet node: build
+    /// and send each transaction, vote for the story's tickets, wait for
+    /// the blocks, scan them, and check the wallets' balances.
+    Story(crate::story_client::StoryArgs),
 }
 
 /// Flags of `superzk node run` (each overrides the config file).
@@ -106,6 +111,7 @@ pub fn run(cmd: NodeCommand) -> ExitCode {
             })
         }
         NodeCommand::Status { node } => runtime().and_then(|rt| rt.block_on(status(&node))),
+        NodeCommand::Story(args) => crate::story_client::run(args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

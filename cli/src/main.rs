@@ -2,7 +2,8 @@
 //!
 //! * `superzk demo`: the main job — a local chain with two wallets, shielding,
 //!   a private multi-currency transfer with change, scanning and verification.
-//! * `superzk node run|status`: the node daemon and its status.
+//! * `superzk node run|status|story`: the node daemon, its status, and the
+//!   devnet story told as a client of a running node.
 //! * `superzk verify FILE...`: offline verification of transactions and proof
 //!   files; exit 0 all valid, 1 some invalid, 2 unreadable or malformed.
 //! * `superzk fixtures DIR`: regenerates the committed test vectors.
@@ -18,6 +19,7 @@ mod interop_cmd;
 mod node_cmd;
 mod scenario;
 mod setup_cmd;
+mod story_client;
 
 use std::{path::PathBuf, process::ExitCode};
 

@@ -1,0 +1,595 @@
+//! The node daemon end to end, as real processes on loopback: `superzk
+//! node run` mines and serves gRPC; transactions sent over the API are
+//! mined, a stale nonce is refused, compact blocks chain up; SIGTERM stops
+//! it cleanly and a restart resumes the same chain; SIGKILL at random
+//! moments never loses a block the API acknowledged, and the chain still
+//! re-validates from genesis; and `superzk node story` tells the whole
+//! devnet story against a mining node.
+//!
+//! Every wait has a deadline, and every process started is killed when
+//! its guard drops (a failing test leaves nothing running).
+
+#![cfg(unix)]
+
+use std::{
+    fs::File,
+    path::{Path, PathBuf},
+    process::{Child, Command, ExitStatus, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+use rand_core::{OsRng, RngCore};
+use superzk_chain_core::{
+    account::AccountKey,
+    block::Block,
+    params::COIN,
+    tx::{Authorization, ChainTx, NodeRegistration, TicketPurchase},
+    validate::node_id,
+};
+use superzk_keys::signature::Signature;
+use superzk_node::{
+    network::devnet_key,
+    proto::{self, block_request::At, transaction_status::State},
+};
+use tonic::transport::Channel;
+
+type Light = proto::light_client_client::LightClientClient<Channel>;
+type ChainApi = proto::chain_client::ChainClient<Channel>;
+
+fn superzk() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_superzk"))
+}
+
+/// `$SUPERZK_PARAMS_DIR`, else where the other CLI tests and the demo
+/// cache the demo parameters.
+fn params_dir() -> PathBuf {
+    std::env::var_os("SUPERZK_PARAMS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/superzk-params"))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Polls `f` every 50 ms until it gives a value; panics after `limit`.
+fn wait_for<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?}: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits for `child` to exit, killing it and panicking after `limit`.
+fn wait_exit(child: &mut Child, limit: Duration, what: &str) -> ExitStatus {
+    let status = wait_for(limit, what, || child.try_wait().ok().flatten());
+    status
+}
+
+/// Runs `cmd` to its end within `limit`, its output captured in files
+/// (a pipe left unread could stall it).
+fn run_bounded(mut cmd: Command, dir: &Path, limit: Duration) -> Output {
+    let (out, err) = (dir.join("cmd.stdout"), dir.join("cmd.stderr"));
+    let mut child = cmd
+        .stdout(File::create(&out).unwrap())
+        .stderr(File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{cmd:?} ran over {limit:?}; stderr: {}",
+                std::fs::read_to_string(&err).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Output {
+        status,
+        stdout: std::fs::read(&out).unwrap(),
+        stderr: std::fs::read(&err).unwrap(),
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A running `superzk node run`, killed (SIGKILL) when dropped.
+struct NodeProcess {
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+impl NodeProcess {
+    /// Starts a devnet node on `data` (listening on a port the system
+    /// picks) with `flags`, and waits for it to publish its address.
+    fn start(data: &Path, flags: &[&str]) -> Self {
+        std::fs::create_dir_all(data).unwrap();
+        let addr_file = data.join("node.addr");
+        // A previous run's address must not be taken for this one's.
+        let _ = std::fs::remove_file(&addr_file);
+        let log = data.with_extension(format!("log-{}", OsRng.next_u32()));
+        let child = superzk()
+            .args(["node", "run", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .args(flags)
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut node = Self {
+            child,
+            url: String::new(),
+            log,
+        };
+        node.url = wait_for(Duration::from_secs(30), "the node's address", || {
+            if let Ok(Some(status)) = node.child.try_wait() {
+                panic!("the node exited ({status}): {}", node.log_text());
+            }
+            let addr = std::fs::read_to_string(&addr_file).ok()?;
+            addr.ends_with('\n').then(|| addr.trim().to_string())
+        });
+        node
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits (bounded) for the exit.
+    fn terminate(mut self, limit: Duration) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success(), "kill -TERM {pid}");
+        wait_exit(&mut self.child, limit, "the node to stop after SIGTERM")
+    }
+
+    /// SIGKILL, now.
+    fn crash(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// The API's two clients.
+    async fn connect(&self) -> (Light, ChainApi) {
+        superzk_node::rpc::connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.url))
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `superzk node status` against `url`: its height, once its lines are
+/// all there.
+fn status_height(url: &str, scratch: &Path) -> u64 {
+    let mut cmd = superzk();
+    cmd.args(["node", "status", "--node", url]);
+    let out = run_bounded(cmd, scratch, Duration::from_secs(20));
+    let report = text(&out);
+    assert!(out.status.success(), "{report}");
+    let line = |prefix: &str| {
+        report
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` line in {report}"))
+            .to_string()
+    };
+    let tip = line("tip: ");
+    assert!(
+        tip.len() == 64 && tip.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{report}"
+    );
+    assert!(line("mempool: ").ends_with("bytes"), "{report}");
+    assert!(line("next draw: ").contains("votes required"), "{report}");
+    line("height: ").parse().expect("a height")
+}
+
+fn blank_auth() -> Authorization {
+    Authorization {
+        account: [0; 32],
+        nonce: 0,
+        signature: Signature::from_bytes(&[0; 64]),
+    }
+}
+
+/// `tx` authorised by `key` with `nonce` for the chain `chain_id`.
+fn signed(mut tx: ChainTx, key: &AccountKey, nonce: u64, chain_id: &[u8; 32]) -> ChainTx {
+    tx.authorize(key, nonce, chain_id, &mut OsRng);
+    tx
+}
+
+fn purchase(alice: &AccountKey, count: u32) -> ChainTx {
+    ChainTx::BuyTickets(TicketPurchase {
+        count,
+        max_price: 10 * COIN,
+        vote_key: alice.id(),
+        node: None,
+        auth: blank_auth(),
+    })
+}
+
+async fn chain_status(chain: &mut ChainApi) -> proto::NodeStatus {
+    chain
+        .get_status(proto::StatusRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn nonce(chain: &mut ChainApi, key: &AccountKey) -> u64 {
+    let request = proto::AccountRequest {
+        account: key.id().to_vec(),
+    };
+    chain.get_account(request).await.unwrap().into_inner().nonce
+}
+
+async fn block_at(light: &mut Light, height: u64) -> Block {
+    let request = proto::BlockRequest {
+        at: Some(At::Height(height)),
+    };
+    let raw = light.get_block(request).await.unwrap().into_inner().block;
+    Block::from_bytes(&raw).expect("a canonical block")
+}
+
+/// Sends `tx`, checks the id the node answers, and waits (bounded) until
+/// it is mined; returns the height of its block.
+async fn send_and_mine(light: &mut Light, tx: &ChainTx) -> u64 {
+    let sent = light
+        .send_transaction(proto::RawTransaction { tx: tx.to_bytes() })
+        .await
+        .unwrap_or_else(|s| panic!("the node refused a valid transaction: {s:?}"))
+        .into_inner();
+    assert_eq!(sent.txid, tx.id());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let request = proto::TxId {
+            txid: tx.id().to_vec(),
+        };
+        let status = light
+            .get_transaction_status(request)
+            .await
+            .unwrap()
+            .into_inner();
+        if status.state() == State::Mined {
+            return status.height;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not mined in 30 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Over the API: the operator registers a StakingNode and Alice buys
+/// tickets, both mined; a stale nonce is refused; the compact blocks chain
+/// up; once the tickets mature, blocks carry the votes the node signs.
+async fn transactions_are_mined(node: &NodeProcess) -> (u64, Vec<u8>, Vec<u8>) {
+    let (mut light, mut chain) = node.connect().await;
+    let chain_id: [u8; 32] = chain_status(&mut chain).await.chain_id.try_into().unwrap();
+    let chain_id_bytes = chain_id.to_vec();
+    let (alice, operator) = (devnet_key("alice"), devnet_key("staking-node operator"));
+    let registration = ChainTx::RegisterNode(NodeRegistration {
+        vote_key: operator.id(),
+        auth: blank_auth(),
+    });
+    let op_nonce = nonce(&mut chain, &operator).await;
+    let registered = send_and_mine(
+        &mut light,
+        &signed(registration, &operator, op_nonce, &chain_id),
+    )
+    .await;
+    let bought = send_and_mine(
+        &mut light,
+        &signed(purchase(&alice, 5), &alice, 0, &chain_id),
+    )
+    .await;
+    assert!(registered >= 1 && bought >= registered);
+    let block = block_at(&mut light, bought).await;
+    assert_eq!(block.header.height, bought);
+    assert!(block
+        .txs
+        .iter()
+        .any(|t| matches!(t, ChainTx::BuyTickets(p) if p.count == 5)));
+    assert_eq!(nonce(&mut chain, &alice).await, 1);
+    let nodes = chain
+        .get_nodes(proto::NodesRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .nodes;
+    assert!(nodes
+        .iter()
+        .any(|n| n.id == node_id(&operator.id(), op_nonce)));
+    let tickets = proto::TicketsRequest {
+        owner: alice.id().to_vec(),
+        limit: 0,
+    };
+    let tickets = chain
+        .get_tickets(tickets)
+        .await
+        .unwrap()
+        .into_inner()
+        .tickets;
+    assert_eq!(tickets.len(), 5);
+
+    // Nonce 0 is spent: the same purchase signed anew is refused.
+    let stale = signed(purchase(&alice, 1), &alice, 0, &chain_id);
+    let refused = light
+        .send_transaction(proto::RawTransaction {
+            tx: stale.to_bytes(),
+        })
+        .await
+        .expect_err("a stale nonce must be refused");
+    assert!(
+        !matches!(
+            refused.code(),
+            tonic::Code::Ok | tonic::Code::Unavailable | tonic::Code::Unknown
+        ),
+        "{refused:?}"
+    );
+    assert!(!refused.message().is_empty());
+
+    compact_blocks_chain_up(&mut light, bought).await;
+    voted_block_after(&mut light, &mut chain, bought).await;
+    let tip = chain_status(&mut chain).await;
+    (tip.height, tip.tip, chain_id_bytes)
+}
+
+/// Compact blocks 1..=end come in order, each naming its parent's hash.
+async fn compact_blocks_chain_up(light: &mut Light, end: u64) {
+    let range = proto::BlockRange { start: 1, end };
+    let mut stream = light.get_compact_blocks(range).await.unwrap().into_inner();
+    let mut parent = block_at(light, 0).await.hash();
+    let mut next = 1;
+    while let Some(compact) = stream.message().await.unwrap() {
+        assert_eq!(compact.height, next);
+        assert_eq!(compact.parent, parent);
+        assert_eq!(compact.hash, block_at(light, next).await.hash());
+        parent = compact.hash.try_into().unwrap();
+        next += 1;
+    }
+    assert_eq!(next, end + 1, "compact blocks 1..={end}");
+}
+
+/// Waits (bounded) for a block after `after` that carries votes: the
+/// tickets bought matured, were drawn, and the node signed their votes.
+async fn voted_block_after(light: &mut Light, chain: &mut ChainApi, after: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut height = after + 1;
+    loop {
+        if chain_status(chain).await.height >= height {
+            if !block_at(light, height).await.votes.is_empty() {
+                return;
+            }
+            height += 1;
+            continue;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no voted block in 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[test]
+fn node_mines_serves_the_api_stops_on_sigterm_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let node = NodeProcess::start(
+        &data,
+        &[
+            "--mine",
+            "--block-interval-ms",
+            "300",
+            "--vote-key",
+            "devnet:alice",
+            "--vote-key",
+            "devnet:staking-node operator",
+        ],
+    );
+    wait_for(Duration::from_secs(30), "height 2", || {
+        (status_height(&node.url, dir.path()) >= 2).then_some(())
+    });
+    let rt = runtime();
+    let (height, tip, chain_id) = rt.block_on(transactions_are_mined(&node));
+    let log = node.log_text();
+    let stopped = Instant::now();
+    let status = node.terminate(Duration::from_secs(10));
+    assert!(status.success(), "exit {status} after SIGTERM: {log}");
+    assert!(stopped.elapsed() < Duration::from_secs(10));
+
+    let again = NodeProcess::start(&data, &[]);
+    rt.block_on(async {
+        let (mut light, mut chain) = again.connect().await;
+        let resumed = chain_status(&mut chain).await;
+        assert!(resumed.height >= height, "{} < {height}", resumed.height);
+        assert_eq!(resumed.chain_id, chain_id);
+        assert!(!resumed.mining);
+        assert_eq!(block_at(&mut light, height).await.hash().to_vec(), tip);
+    });
+    assert!(again.terminate(Duration::from_secs(10)).success());
+}
+
+/// The best tip the API reports, polled for `span`: the highest height
+/// acknowledged, and its hash.
+async fn watch_tip(chain: &mut ChainApi, span: Duration) -> (u64, Vec<u8>) {
+    let end = tokio::time::Instant::now() + span;
+    let mut best = (0, vec![]);
+    while tokio::time::Instant::now() < end {
+        let s = chain_status(chain).await;
+        if s.height >= best.0 {
+            best = (s.height, s.tip);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    best
+}
+
+/// SIGKILL at a random moment while mining, six times: each restart opens
+/// the store with every block the API had acknowledged (same height at
+/// least, same hash at the recorded height), and the chain, exported,
+/// re-validates from genesis.
+#[test]
+fn sigkill_while_mining_loses_no_acknowledged_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let rt = runtime();
+    let started = Instant::now();
+    let mut acknowledged: Option<(u64, Vec<u8>)> = None;
+    for round in 0..6 {
+        let node = NodeProcess::start(&data, &["--mine", "--block-interval-ms", "100"]);
+        let span = Duration::from_millis(300 + OsRng.next_u64() % 1_700);
+        let seen = rt.block_on(async {
+            let (mut light, mut chain) = node.connect().await;
+            if let Some((height, hash)) = &acknowledged {
+                let s = chain_status(&mut chain).await;
+                assert!(
+                    s.height >= *height,
+                    "round {round}: {} < {height}",
+                    s.height
+                );
+                let kept = block_at(&mut light, *height).await.hash();
+                assert_eq!(
+                    &kept.to_vec(),
+                    hash,
+                    "round {round}: block {height} changed"
+                );
+            }
+            watch_tip(&mut chain, span).await
+        });
+        assert!(seen.0 >= acknowledged.as_ref().map_or(0, |a| a.0));
+        acknowledged = Some(seen);
+        node.crash();
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(90),
+        "{:?}",
+        started.elapsed()
+    );
+    let (height, _) = acknowledged.unwrap();
+    assert!(height >= 3, "only {height} blocks mined in six rounds");
+
+    let file = dir.path().join("chain.szkc");
+    let mut export = superzk();
+    export
+        .args(["chain", "export", "--data-dir"])
+        .arg(&data)
+        .arg(&file);
+    let out = run_bounded(export, dir.path(), Duration::from_secs(60));
+    assert!(out.status.success(), "{}", text(&out));
+    let blocks: u64 = text(&out)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}", text(&out)));
+    assert!(
+        blocks > height,
+        "{blocks} blocks exported, {height} acknowledged"
+    );
+    let mut validate = superzk();
+    validate.args(["chain", "validate"]).arg(&file);
+    let out = run_bounded(validate, dir.path(), Duration::from_secs(120));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("{blocks} blocks valid")),
+        "{}",
+        text(&out)
+    );
+}
+
+/// Without a node, the story says so and how to start one.
+#[test]
+fn story_without_a_node_says_how_to_start_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port just released: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut story = superzk();
+    story.args(["node", "story", "--node", &url]);
+    let out = run_bounded(story, dir.path(), Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "no node at {url}: start one with `superzk node run --mine"
+        )),
+        "{}",
+        text(&out)
+    );
+}
+
+/// The whole devnet story as a client of a mining node: the StakingNode,
+/// two ticket purchases, the eight shielded transactions, with the story's
+/// voter signing the drawn tickets' votes; the wallets end with the
+/// expected balances. Costly: loads the demo's proving keys (cached in
+/// `$SUPERZK_PARAMS_DIR` or target/superzk-params, generated there on
+/// first use) and proves eight transactions, a minute or more on two
+/// cores.
+#[test]
+fn node_story_runs_to_the_end_against_a_mining_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let node = NodeProcess::start(&data, &["--mine", "--block-interval-ms", "500"]);
+    let mut story = superzk();
+    story
+        .args(["node", "story", "--node", &node.url, "--params-dir"])
+        .arg(params_dir());
+    let out = run_bounded(story, dir.path(), Duration::from_secs(900));
+    let report = text(&out);
+    assert!(
+        out.status.success(),
+        "{report}\nnode log: {}",
+        node.log_text()
+    );
+    assert!(
+        report.contains("wallets: alice: 778 SERO, 400 USD   bob: 219 SERO, 100 USD, 1 ticket(s)"),
+        "{report}"
+    );
+    assert!(report.contains("story: 11 transactions mined"), "{report}");
+    let votes = report
+        .split("votes submitted ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next()?.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(votes > 0, "no vote submitted: {report}");
+    let height = rt_height(&node);
+    assert!(height >= 11, "height {height}");
+}
+
+fn rt_height(node: &NodeProcess) -> u64 {
+    runtime().block_on(async {
+        let (_, mut chain) = node.connect().await;
+        chain_status(&mut chain).await.height
+    })
+}
