@@ -71,10 +71,9 @@ fn wait_for<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) ->
     }
 }
 
-/// Waits for `child` to exit, killing it and panicking after `limit`.
+/// Waits for `child` to exit; panics after `limit` (its guard kills it).
 fn wait_exit(child: &mut Child, limit: Duration, what: &str) -> ExitStatus {
-    let status = wait_for(limit, what, || child.try_wait().ok().flatten());
-    status
+    wait_for(limit, what, || child.try_wait().ok().flatten())
 }
 
 /// Runs `cmd` to its end within `limit`, its output captured in files
