@@ -127,6 +127,9 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
         tracing::info!(%addr, "metrics endpoint");
     }
     metrics::gauge!("superzk_height").set(tip.height as f64);
+    // Peers come with the peer-to-peer network; the gauge exists already
+    // so dashboards need no change then.
+    metrics::gauge!("superzk_peers").set(0.0);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| NodeError::io(format!("listening on {}", config.listen), e))?;
