@@ -419,11 +419,12 @@ fn node_mines_serves_the_api_stops_on_sigterm_and_resumes() {
     });
     let rt = runtime();
     let (height, tip, chain_id) = rt.block_on(transactions_are_mined(&node));
-    let log = node.log_text();
-    let stopped = Instant::now();
-    let status = node.terminate(Duration::from_secs(10));
+    let log = node.log.clone();
+    // Within five seconds, or `terminate` fails the test.
+    let status = node.terminate(Duration::from_secs(5));
+    let log = std::fs::read_to_string(log).unwrap_or_default();
     assert!(status.success(), "exit {status} after SIGTERM: {log}");
-    assert!(stopped.elapsed() < Duration::from_secs(10));
+    assert!(log.contains("stopped"), "{log}");
 
     let again = NodeProcess::start(&data, &[]);
     rt.block_on(async {
@@ -434,7 +435,7 @@ fn node_mines_serves_the_api_stops_on_sigterm_and_resumes() {
         assert!(!resumed.mining);
         assert_eq!(block_at(&mut light, height).await.hash().to_vec(), tip);
     });
-    assert!(again.terminate(Duration::from_secs(10)).success());
+    assert!(again.terminate(Duration::from_secs(5)).success());
 }
 
 /// The best tip the API reports, polled for `span`: the highest height
