@@ -14,6 +14,7 @@ pub mod mempool;
 pub mod network;
 pub mod node;
 pub mod producer;
+pub mod rpc;
 pub mod votes;
 
 /// The generated gRPC types and services (node/proto, PROTOCOL.md §13).
