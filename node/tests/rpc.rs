@@ -7,11 +7,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use prost::Message;
 use rand_core::{OsRng, RngCore};
-use superzk_chain_core::{
-    block::Block,
-    params::COIN,
-    pow::mine,
-};
+use superzk_chain_core::{block::Block, params::COIN, pow::mine};
 use superzk_circuits::asset::AssetInfo;
 use superzk_node::{
     network::{builtin_keys, devnet_key, Network},
@@ -20,8 +16,8 @@ use superzk_node::{
         block_request::At, chain_client::ChainClient, light_client_client::LightClientClient,
         submit_block_response::Outcome, transaction_status::State, AccountRequest, BlockRange,
         BlockRequest, CompactBlock, DrawRequest, LatestBlockRequest, NodeStatus, NodesRequest,
-        RawBlock, RawTransaction, StatusRequest, TemplateRequest, TicketsRequest,
-        TreeStateRequest, TxId, VoteSubmission,
+        RawBlock, RawTransaction, StatusRequest, TemplateRequest, TicketsRequest, TreeStateRequest,
+        TxId, VoteSubmission,
     },
     rpc::{connect, serve, RpcConfig},
 };
@@ -155,34 +151,61 @@ async fn status_and_genesis() {
     bounded(async {
         let s = start(RpcConfig::default()).await;
         let (mut light, mut chain) = s.clients().await;
-        let st = chain.get_status(StatusRequest {}).await.unwrap().into_inner();
+        let st = chain
+            .get_status(StatusRequest {})
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(st.network, "devnet");
         assert_eq!(st.height, 0);
         assert_eq!(st.tip, st.chain_id, "at genesis the tip is the chain id");
         assert_eq!(st.tip.len(), 32);
         assert!(!st.mining);
-        assert_eq!((st.mempool_transactions, st.orphans, st.side_blocks), (0, 0, 0));
+        assert_eq!(
+            (st.mempool_transactions, st.orphans, st.side_blocks),
+            (0, 0, 0)
+        );
 
-        let latest = light.get_latest_block(LatestBlockRequest {}).await.unwrap().into_inner();
+        let latest = light
+            .get_latest_block(LatestBlockRequest {})
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!((latest.height, &latest.hash), (0, &st.tip));
 
         let by_height = light
-            .get_block(BlockRequest { at: Some(At::Height(0)) })
+            .get_block(BlockRequest {
+                at: Some(At::Height(0)),
+            })
             .await
             .unwrap()
             .into_inner();
         let genesis = Block::from_bytes(&by_height.block).expect("canonical block");
         assert_eq!(genesis.hash().to_vec(), st.tip);
         let by_hash = light
-            .get_block(BlockRequest { at: Some(At::Hash(st.tip.clone())) })
+            .get_block(BlockRequest {
+                at: Some(At::Hash(st.tip.clone())),
+            })
             .await
             .unwrap()
             .into_inner();
         assert_eq!(by_hash.block, by_height.block);
 
-        let (c, m) = code(light.get_block(BlockRequest { at: Some(At::Height(5)) }).await);
+        let (c, m) = code(
+            light
+                .get_block(BlockRequest {
+                    at: Some(At::Height(5)),
+                })
+                .await,
+        );
         assert_eq!(c, Code::NotFound, "{m}");
-        let (c, _) = code(light.get_block(BlockRequest { at: Some(At::Hash(vec![7; 32])) }).await);
+        let (c, _) = code(
+            light
+                .get_block(BlockRequest {
+                    at: Some(At::Hash(vec![7; 32])),
+                })
+                .await,
+        );
         assert_eq!(c, Code::NotFound);
         let (c, _) = code(light.get_block(BlockRequest { at: None }).await);
         assert_eq!(c, Code::InvalidArgument);
@@ -201,13 +224,19 @@ async fn blocks_submitted_streamed_and_tree_states() {
         let s = start(config).await;
         let (mut light, mut chain) = s.clients().await;
         let blocks = mine_blocks(&s, &mut chain, 3).await;
-        let latest = light.get_latest_block(LatestBlockRequest {}).await.unwrap().into_inner();
+        let latest = light
+            .get_latest_block(LatestBlockRequest {})
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(latest.height, 3);
         assert_eq!(latest.hash, blocks[2].hash().to_vec());
 
         // Submitting again changes nothing.
         let again = chain
-            .submit_block(RawBlock { block: blocks[1].to_bytes() })
+            .submit_block(RawBlock {
+                block: blocks[1].to_bytes(),
+            })
             .await
             .unwrap()
             .into_inner();
@@ -278,7 +307,9 @@ async fn tree_state_and_accounts() {
 
         let alice = devnet_key("alice").id();
         let info = chain
-            .get_account(AccountRequest { account: alice.to_vec() })
+            .get_account(AccountRequest {
+                account: alice.to_vec(),
+            })
             .await
             .unwrap()
             .into_inner();
@@ -288,22 +319,36 @@ async fn tree_state_and_accounts() {
                 .find(|b| b.asset == asset.to_vec())
                 .map(|b| b.amount)
         };
-        assert_eq!(balance(AssetInfo::native().asset().to_bytes()), Some(1_000_000 * COIN));
-        assert_eq!(balance(AssetInfo::currency("USD").asset().to_bytes()), Some(1_000_000));
+        assert_eq!(
+            balance(AssetInfo::native().asset().to_bytes()),
+            Some(1_000_000 * COIN)
+        );
+        assert_eq!(
+            balance(AssetInfo::currency("USD").asset().to_bytes()),
+            Some(1_000_000)
+        );
         assert_eq!(info.nonce, 0);
         let nobody = chain
-            .get_account(AccountRequest { account: vec![3; 32] })
+            .get_account(AccountRequest {
+                account: vec![3; 32],
+            })
             .await
             .unwrap()
             .into_inner();
         assert!(nobody.balances.is_empty());
 
         let tickets = chain
-            .get_tickets(TicketsRequest { owner: vec![], limit: 0 })
+            .get_tickets(TicketsRequest {
+                owner: vec![],
+                limit: 0,
+            })
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(tickets.tickets.len(), s.node.tickets().unwrap().len().min(100));
+        assert_eq!(
+            tickets.tickets.len(),
+            s.node.tickets().unwrap().len().min(100)
+        );
         let nodes = chain.get_nodes(NodesRequest {}).await.unwrap().into_inner();
         assert_eq!(nodes.nodes.len(), s.node.nodes().unwrap().len());
         s.shut_down().await;
@@ -318,7 +363,9 @@ async fn template_mined_externally_and_the_draw() {
         let (mut light, mut chain) = s.clients().await;
         let miner = devnet_key("miner").id();
         let raw = chain
-            .get_block_template(TemplateRequest { miner: miner.to_vec() })
+            .get_block_template(TemplateRequest {
+                miner: miner.to_vec(),
+            })
             .await
             .unwrap()
             .into_inner();
@@ -326,7 +373,9 @@ async fn template_mined_externally_and_the_draw() {
         assert_eq!(block.header.height, 1);
         mine(&mut block.header);
         let r = chain
-            .submit_block(RawBlock { block: block.to_bytes() })
+            .submit_block(RawBlock {
+                block: block.to_bytes(),
+            })
             .await
             .unwrap()
             .into_inner();
@@ -335,7 +384,9 @@ async fn template_mined_externally_and_the_draw() {
         // The coinbase is mined in block 1.
         let txid = block.txs[0].id();
         let st = light
-            .get_transaction_status(TxId { txid: txid.to_vec() })
+            .get_transaction_status(TxId {
+                txid: txid.to_vec(),
+            })
             .await
             .unwrap()
             .into_inner();
@@ -347,7 +398,11 @@ async fn template_mined_externally_and_the_draw() {
             .into_inner();
         assert_eq!(st.state(), State::Unknown);
 
-        let draw = chain.get_current_draw(DrawRequest {}).await.unwrap().into_inner();
+        let draw = chain
+            .get_current_draw(DrawRequest {})
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(draw.height, 2);
         assert_eq!(draw.parent, block.hash().to_vec());
         // The devnet pool starts empty: nobody is drawn.
@@ -380,7 +435,11 @@ async fn garbage_is_refused() {
         let good = genesis.to_bytes();
         let good_tx = genesis.txs[0].to_bytes();
 
-        for bad in [random(200), good[..good.len() / 2].to_vec(), [&good[..], &[0]].concat()] {
+        for bad in [
+            random(200),
+            good[..good.len() / 2].to_vec(),
+            [&good[..], &[0]].concat(),
+        ] {
             let (c, m) = code(chain.submit_block(RawBlock { block: bad }).await);
             assert_eq!(c, Code::InvalidArgument, "{m}");
             assert!(m.starts_with("block"), "{m}");
@@ -392,17 +451,54 @@ async fn garbage_is_refused() {
             assert_eq!(c, Code::InvalidArgument, "{m}");
             assert!(m.starts_with("transaction"), "{m}");
         }
-        let (c, m) = code(light.get_block(BlockRequest { at: Some(At::Hash(random(31))) }).await);
+        let (c, m) = code(
+            light
+                .get_block(BlockRequest {
+                    at: Some(At::Hash(random(31))),
+                })
+                .await,
+        );
         assert_eq!(c, Code::InvalidArgument);
         assert!(m.contains("32 bytes, got 31"), "{m}");
-        let (c, m) = code(light.get_transaction_status(TxId { txid: random(33) }).await);
-        assert_eq!((c, m.contains("txid")), (Code::InvalidArgument, true), "{m}");
+        let (c, m) = code(
+            light
+                .get_transaction_status(TxId { txid: random(33) })
+                .await,
+        );
+        assert_eq!(
+            (c, m.contains("txid")),
+            (Code::InvalidArgument, true),
+            "{m}"
+        );
         let (c, m) = code(chain.get_account(AccountRequest { account: vec![] }).await);
-        assert_eq!((c, m.contains("account")), (Code::InvalidArgument, true), "{m}");
-        let (c, m) = code(chain.get_tickets(TicketsRequest { owner: random(5), limit: 3 }).await);
-        assert_eq!((c, m.contains("owner")), (Code::InvalidArgument, true), "{m}");
-        let (c, m) = code(chain.get_block_template(TemplateRequest { miner: random(64) }).await);
-        assert_eq!((c, m.contains("miner")), (Code::InvalidArgument, true), "{m}");
+        assert_eq!(
+            (c, m.contains("account")),
+            (Code::InvalidArgument, true),
+            "{m}"
+        );
+        let (c, m) = code(
+            chain
+                .get_tickets(TicketsRequest {
+                    owner: random(5),
+                    limit: 3,
+                })
+                .await,
+        );
+        assert_eq!(
+            (c, m.contains("owner")),
+            (Code::InvalidArgument, true),
+            "{m}"
+        );
+        let (c, m) = code(
+            chain
+                .get_block_template(TemplateRequest { miner: random(64) })
+                .await,
+        );
+        assert_eq!(
+            (c, m.contains("miner")),
+            (Code::InvalidArgument, true),
+            "{m}"
+        );
         let vote = |ticket: usize, sig: usize, msg: usize| VoteSubmission {
             ticket: random(ticket),
             signature: random(sig),
@@ -419,10 +515,19 @@ async fn garbage_is_refused() {
         }
 
         // Above the message limit: refused by the codec, before decoding.
-        let (c, m) = code(chain.submit_block(RawBlock { block: random(3 << 19) }).await);
+        let (c, m) = code(
+            chain
+                .submit_block(RawBlock {
+                    block: random(3 << 19),
+                })
+                .await,
+        );
         assert_eq!(c, Code::OutOfRange, "{m}");
 
-        let st = chain.get_status(StatusRequest {}).await.expect("still answers");
+        let st = chain
+            .get_status(StatusRequest {})
+            .await
+            .expect("still answers");
         assert_eq!(st.into_inner().height, 0);
         s.shut_down().await;
     })
@@ -461,7 +566,10 @@ async fn rate_limit_refuses_at_once() {
             codes.push(r.map(|_| Code::Ok).unwrap_or_else(|e| e.code()));
         }
         let ok = codes.iter().filter(|c| **c == Code::Ok).count();
-        let refused = codes.iter().filter(|c| **c == Code::ResourceExhausted).count();
+        let refused = codes
+            .iter()
+            .filter(|c| **c == Code::ResourceExhausted)
+            .count();
         assert_eq!(ok + refused, 12, "{codes:?}");
         assert!((3..=6).contains(&ok), "{codes:?}");
         // The bucket refills.
@@ -495,7 +603,10 @@ async fn grpc_web_over_http1() {
             .expect("a header block");
         let head = String::from_utf8_lossy(&response[..split]).to_lowercase();
         assert!(head.starts_with("http/1.1 200"), "{head}");
-        assert!(head.contains("content-type: application/grpc-web+proto"), "{head}");
+        assert!(
+            head.contains("content-type: application/grpc-web+proto"),
+            "{head}"
+        );
         let mut body = response[split + 4..].to_vec();
         if head.contains("transfer-encoding: chunked") {
             body = dechunk(&body);
@@ -517,7 +628,10 @@ async fn grpc_web_over_http1() {
 fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let line_end = raw.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let line_end = raw
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk size line");
         let size_text = String::from_utf8_lossy(&raw[..line_end]);
         let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16)
             .expect("hex chunk size");
@@ -539,7 +653,10 @@ async fn connect_says_when_nothing_listens() {
         let url = format!("http://{addr}");
         let err = connect(&url).await.expect_err("nothing listens");
         let text = err.to_string();
-        assert!(text.contains(&url) && text.contains("no node answers"), "{text}");
+        assert!(
+            text.contains(&url) && text.contains("no node answers"),
+            "{text}"
+        );
         let err = connect("not a url").await.expect_err("bad URL");
         assert!(err.to_string().contains("node URL"), "{err}");
     })

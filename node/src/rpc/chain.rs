@@ -12,7 +12,7 @@ use superzk_chain_core::records::{NodeRecord, TicketRecord};
 use tonic::{Request, Response, Status};
 
 use super::{
-    status::{array32, blocking, block, signature},
+    status::{array32, block, blocking, signature},
     RpcConfig,
 };
 use crate::{
@@ -178,7 +178,10 @@ impl Chain for ChainService {
         let message = array32("message", &v.message)?;
         let sig = signature(&v.signature)?;
         let late = v.late;
-        blocking(&self.node, move |n| n.submit_vote(ticket, message, sig, late)).await?;
+        blocking(&self.node, move |n| {
+            n.submit_vote(ticket, message, sig, late)
+        })
+        .await?;
         Ok(Response::new(VoteResponse {}))
     }
 

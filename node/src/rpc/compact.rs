@@ -174,7 +174,10 @@ mod tests {
         let ctx = &c.txs[0];
         assert_eq!(ctx.index, 1);
         assert_eq!(ctx.txid, block.txs[1].id().to_vec());
-        let nfs: Vec<Vec<u8>> = tx.all_spends().map(|s| encode_field(&s.nullifier).to_vec()).collect();
+        let nfs: Vec<Vec<u8>> = tx
+            .all_spends()
+            .map(|s| encode_field(&s.nullifier).to_vec())
+            .collect();
         assert!(!nfs.is_empty());
         let got: Vec<Vec<u8>> = ctx.spends.iter().map(|s| s.nullifier.clone()).collect();
         assert_eq!(got, nfs);
@@ -187,7 +190,10 @@ mod tests {
             assert_eq!(co.epk, o.epk.to_vec());
             assert_eq!(o.enc_ciphertext.len(), NOTE_CIPHERTEXT_LEN);
             assert_eq!(co.ciphertext.len(), COMPACT_NOTE_CIPHERTEXT_LEN);
-            assert_eq!(co.ciphertext[..], o.enc_ciphertext[..COMPACT_NOTE_CIPHERTEXT_LEN]);
+            assert_eq!(
+                co.ciphertext[..],
+                o.enc_ciphertext[..COMPACT_NOTE_CIPHERTEXT_LEN]
+            );
         }
     }
 }

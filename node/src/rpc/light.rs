@@ -124,7 +124,10 @@ impl LightClient for LightService {
         Ok(Response::new(block_id(tip.height, tip.hash())))
     }
 
-    async fn get_block(&self, request: Request<BlockRequest>) -> Result<Response<RawBlock>, Status> {
+    async fn get_block(
+        &self,
+        request: Request<BlockRequest>,
+    ) -> Result<Response<RawBlock>, Status> {
         let block = match request.into_inner().at {
             Some(At::Height(h)) => blocking(&self.node, move |n| n.block_at(h)).await?,
             Some(At::Hash(hash)) => {
@@ -158,9 +161,10 @@ impl LightClient for LightService {
     ) -> Result<Response<TreeState>, Status> {
         let height = request.into_inner().height;
         let state = blocking(&self.node, move |n| {
-            let header = n.chain().header(height)?.ok_or_else(|| {
-                NodeError::NotFound(format!("no block at height {height}"))
-            })?;
+            let header = n
+                .chain()
+                .header(height)?
+                .ok_or_else(|| NodeError::NotFound(format!("no block at height {height}")))?;
             let (tree, frontier) = tree_at(n, height)?;
             Ok(TreeState {
                 height,
@@ -209,9 +213,18 @@ mod tests {
     #[test]
     fn ranges_are_checked() {
         assert!(check_range(0, 10, 10, 11).is_ok());
-        assert_eq!(check_range(5, 4, 10, 100).unwrap_err().code(), Code::InvalidArgument);
-        assert_eq!(check_range(0, 11, 10, 100).unwrap_err().code(), Code::OutOfRange);
-        assert_eq!(check_range(0, 10, 10, 10).unwrap_err().code(), Code::InvalidArgument);
+        assert_eq!(
+            check_range(5, 4, 10, 100).unwrap_err().code(),
+            Code::InvalidArgument
+        );
+        assert_eq!(
+            check_range(0, 11, 10, 100).unwrap_err().code(),
+            Code::OutOfRange
+        );
+        assert_eq!(
+            check_range(0, 10, 10, 10).unwrap_err().code(),
+            Code::InvalidArgument
+        );
         assert!(check_range(u64::MAX, u64::MAX, u64::MAX, 1).is_ok());
     }
 }

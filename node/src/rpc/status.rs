@@ -23,7 +23,9 @@ impl From<NodeError> for Status {
             NodeError::Chain(c) => chain_status(c),
             // The mempool's refusals are about the chain's current state
             // (a spent nullifier, a full pool): the request was well formed.
-            NodeError::Mempool(m) => Status::failed_precondition(format!("transaction refused: {m}")),
+            NodeError::Mempool(m) => {
+                Status::failed_precondition(format!("transaction refused: {m}"))
+            }
             NodeError::Vote(v) => Status::failed_precondition(format!("vote refused: {v}")),
             NodeError::NotFound(m) => Status::not_found(m),
             NodeError::Invalid(m) => Status::invalid_argument(m),
@@ -70,10 +72,7 @@ where
 /// naming `field`.
 pub(crate) fn array32(field: &str, bytes: &[u8]) -> Result<[u8; 32], Status> {
     bytes.try_into().map_err(|_| {
-        Status::invalid_argument(format!(
-            "{field} must be 32 bytes, got {}",
-            bytes.len()
-        ))
+        Status::invalid_argument(format!("{field} must be 32 bytes, got {}", bytes.len()))
     })
 }
 
