@@ -7,13 +7,14 @@
 #![deny(missing_docs)]
 
 pub mod config;
-// pub mod daemon; (waits for rpc)
+pub mod daemon;
 pub mod error;
 pub mod forks;
 pub mod mempool;
 pub mod network;
 pub mod node;
 pub mod producer;
+pub mod rpc;
 pub mod votes;
 
 /// The generated gRPC types and services (node/proto, PROTOCOL.md §13).
