@@ -317,15 +317,24 @@ async fn transactions_are_mined(node: &NodeProcess) -> (u64, Vec<u8>, Vec<u8>) {
         .iter()
         .any(|t| matches!(t, ChainTx::BuyTickets(p) if p.count == 5)));
     assert_eq!(nonce(&mut chain, &alice).await, 1);
+    staking_state_shows(&mut chain, &node_id(&operator.id(), op_nonce), &alice).await;
+    stale_nonce_is_refused(&mut light, &alice, &chain_id).await;
+
+    compact_blocks_chain_up(&mut light, bought).await;
+    voted_block_after(&mut light, &mut chain, bought).await;
+    let tip = chain_status(&mut chain).await;
+    (tip.height, tip.tip, chain_id_bytes)
+}
+
+/// `GetNodes` lists the node registered, `GetTickets` Alice's 5 tickets.
+async fn staking_state_shows(chain: &mut ChainApi, node: &[u8; 32], alice: &AccountKey) {
     let nodes = chain
         .get_nodes(proto::NodesRequest {})
         .await
         .unwrap()
         .into_inner()
         .nodes;
-    assert!(nodes
-        .iter()
-        .any(|n| n.id == node_id(&operator.id(), op_nonce)));
+    assert!(nodes.iter().any(|n| n.id == node));
     let tickets = proto::TicketsRequest {
         owner: alice.id().to_vec(),
         limit: 0,
@@ -337,9 +346,12 @@ async fn transactions_are_mined(node: &NodeProcess) -> (u64, Vec<u8>, Vec<u8>) {
         .into_inner()
         .tickets;
     assert_eq!(tickets.len(), 5);
+}
 
-    // Nonce 0 is spent: the same purchase signed anew is refused.
-    let stale = signed(purchase(&alice, 1), &alice, 0, &chain_id);
+/// Nonce 0 is spent: a purchase signed with it again is refused with a
+/// status that says why.
+async fn stale_nonce_is_refused(light: &mut Light, alice: &AccountKey, chain_id: &[u8; 32]) {
+    let stale = signed(purchase(alice, 1), alice, 0, chain_id);
     let refused = light
         .send_transaction(proto::RawTransaction {
             tx: stale.to_bytes(),
@@ -354,11 +366,6 @@ async fn transactions_are_mined(node: &NodeProcess) -> (u64, Vec<u8>, Vec<u8>) {
         "{refused:?}"
     );
     assert!(!refused.message().is_empty());
-
-    compact_blocks_chain_up(&mut light, bought).await;
-    voted_block_after(&mut light, &mut chain, bought).await;
-    let tip = chain_status(&mut chain).await;
-    (tip.height, tip.tip, chain_id_bytes)
 }
 
 /// Compact blocks 1..=end come in order, each naming its parent's hash.
