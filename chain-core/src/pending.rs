@@ -212,7 +212,11 @@ impl Chain {
     /// state, with its account's nonce taken as the state's plus
     /// `nonce_ahead` (the pool's earlier transactions of that account).
     /// Every rule but proofs and signatures; nothing is written.
-    pub fn check_pending(&self, tx: &ChainTx, nonce_ahead: u64) -> Result<PendingCheck, ChainError> {
+    pub fn check_pending(
+        &self,
+        tx: &ChainTx,
+        nonce_ahead: u64,
+    ) -> Result<PendingCheck, ChainError> {
         self.with_next_block(|ctx, st, tip| {
             let height = tip.height + 1;
             let account = tx.authorization().map(|a| (a.account, a.nonce));
@@ -229,7 +233,9 @@ impl Chain {
                 id: tx.id(),
                 fee: stx.map_or(0, |t| t.fee),
                 size: tx.to_bytes().len(),
-                nullifiers: stx.map_or(vec![], |t| t.nullifiers().map(|n| encode_field(&n)).collect()),
+                nullifiers: stx.map_or(vec![], |t| {
+                    t.nullifiers().map(|n| encode_field(&n)).collect()
+                }),
                 account,
                 expiry_height: stx.map_or(0, |t| t.expiry_height),
                 tip: tip.hash(),
@@ -329,7 +335,6 @@ fn pending_signatures(checks: &[&PendingCheck], seed: [u8; 32]) -> Vec<Result<()
         .collect()
 }
 
-
 #[cfg(test)]
 mod tests {
     //! Refusals of pending transactions by the same rules a block applies,
@@ -355,8 +360,12 @@ mod tests {
     };
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name))
-            .expect("committed fixture")
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../fixtures")
+                .join(name),
+        )
+        .expect("committed fixture")
     }
 
     fn keys() -> VerifyingKeys {
@@ -383,8 +392,8 @@ mod tests {
     /// (1,000) and a few tickets, not two pledges.
     fn net() -> Net {
         let dir = tempfile::tempdir().expect("temp dir");
-        let chain = Chain::open(&dir.path().join("c.redb"), ChainParams::devnet(), keys())
-            .expect("open");
+        let chain =
+            Chain::open(&dir.path().join("c.redb"), ChainParams::devnet(), keys()).expect("open");
         let alice = AccountKey::from_seed(b"pending tests", "alice");
         let mut rng = ChaCha20Rng::seed_from_u64(5);
         let alloc = Allocation {
@@ -481,9 +490,15 @@ mod tests {
         assert_eq!(first.account, Some((n.alice.id(), 0)));
         assert_eq!((first.fee, first.signature_count()), (0, 1));
         assert_eq!(first.size, n.register(0).to_bytes().len());
-        assert_eq!(rule(n.chain.check_pending(&n.register(1), 0)), Rule::Accounts);
+        assert_eq!(
+            rule(n.chain.check_pending(&n.register(1), 0)),
+            Rule::Accounts
+        );
         assert!(n.chain.check_pending(&n.register(1), 1).is_ok());
-        assert_eq!(rule(n.chain.check_pending(&n.register(0), 1)), Rule::Accounts);
+        assert_eq!(
+            rule(n.chain.check_pending(&n.register(0), 1)),
+            Rule::Accounts
+        );
         assert_eq!(n.chain.state_root().unwrap(), root, "nothing written");
         assert_eq!(n.chain.nonce(&n.alice.id()).unwrap(), 0);
     }
@@ -505,7 +520,10 @@ mod tests {
         // The next block is at height 2: expiry 1 has passed, 2 has not.
         let expired = n.shielded(|t| t.expiry_height = 1);
         assert_eq!(rule(n.chain.check_pending(&expired, 0)), Rule::Binding);
-        assert!(n.chain.check_pending(&n.shielded(|t| t.expiry_height = 2), 0).is_ok());
+        assert!(n
+            .chain
+            .check_pending(&n.shielded(|t| t.expiry_height = 2), 0)
+            .is_ok());
     }
 
     #[test]

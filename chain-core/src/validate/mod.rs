@@ -41,12 +41,12 @@ pub use header::median_time_past;
 pub(crate) use pool::mature_count;
 pub use pool::{drawn_tickets, prepare_pool, DrawnTicket};
 pub(crate) use proofs::{known_anchors, verify_signatures};
-pub(crate) use state::{fail, hex8};
-pub(crate) use txs::{apply_tx, TxEffects};
-pub(crate) use votes::SigItem;
 pub use state::load_tree;
 pub(crate) use state::TREE_KEY;
+pub(crate) use state::{fail, hex8};
 pub use txs::node_id;
+pub(crate) use txs::{apply_tx, TxEffects};
+pub(crate) use votes::SigItem;
 pub(crate) use votes::{block_split, late_voters};
 
 use crate::{

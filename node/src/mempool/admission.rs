@@ -90,10 +90,7 @@ pub fn admit_one(
                 if !q.busy {
                     break;
                 }
-                q = admission
-                    .ready
-                    .wait(q)
-                    .unwrap_or_else(|p| p.into_inner());
+                q = admission.ready.wait(q).unwrap_or_else(|p| p.into_inner());
             }
             q.busy = true;
             let n = q.waiting.len().min(limits.max_batch.max(1));

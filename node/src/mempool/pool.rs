@@ -424,8 +424,10 @@ impl Mempool {
             }
         }
         for (account, nonces) in &self.by_account {
-            let mut q: VecDeque<&Entry> =
-                nonces.values().filter_map(|id| self.entries.get(id)).collect();
+            let mut q: VecDeque<&Entry> = nonces
+                .values()
+                .filter_map(|id| self.entries.get(id))
+                .collect();
             if let Some(head) = q.pop_front() {
                 heap.push(key(head));
             }
@@ -454,11 +456,7 @@ impl Mempool {
 
 /// Checks and verifies the transactions of disconnected blocks again (the
 /// state they were valid in is gone); returns those that pass, in order.
-fn readmit(
-    chain: &Chain,
-    txs: Vec<ChainTx>,
-    rng: &mut dyn CryptoRngCore,
-) -> Vec<(ChainTx, Meta)> {
+fn readmit(chain: &Chain, txs: Vec<ChainTx>, rng: &mut dyn CryptoRngCore) -> Vec<(ChainTx, Meta)> {
     let mut ahead: HashMap<AccountId, u64> = HashMap::new();
     let mut checked = vec![];
     for tx in txs {
