@@ -15,7 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{blank_auth, block_error, fixture_keys, Net};
+use common::{blank_auth, fixture_keys, Net};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use superzk_chain_core::{
@@ -151,10 +151,23 @@ fn assert_same_chain(chain: &Chain, reference: &Net) {
         chain.state_dump().unwrap() == want.state_dump().unwrap(),
         "every state entry"
     );
-    for account in [reference.alice.id(), reference.operator.id(), reference.miner.id()] {
-        assert_eq!(chain.balances(&account).unwrap(), want.balances(&account).unwrap());
-        assert_eq!(chain.nonce(&account).unwrap(), want.nonce(&account).unwrap());
-        assert_eq!(chain.pending(&account).unwrap(), want.pending(&account).unwrap());
+    for account in [
+        reference.alice.id(),
+        reference.operator.id(),
+        reference.miner.id(),
+    ] {
+        assert_eq!(
+            chain.balances(&account).unwrap(),
+            want.balances(&account).unwrap()
+        );
+        assert_eq!(
+            chain.nonce(&account).unwrap(),
+            want.nonce(&account).unwrap()
+        );
+        assert_eq!(
+            chain.pending(&account).unwrap(),
+            want.pending(&account).unwrap()
+        );
     }
     assert_eq!(chain.tickets().unwrap(), want.tickets().unwrap());
     assert_eq!(chain.nodes().unwrap(), want.nodes().unwrap());
@@ -162,9 +175,16 @@ fn assert_same_chain(chain: &Chain, reference: &Net) {
     assert!(audit.is_conserved());
     assert_eq!(audit, want.supply_audit().unwrap());
     for h in 0..=want.height().unwrap().unwrap() {
-        assert_eq!(chain.frontier(h).unwrap(), want.frontier(h).unwrap(), "tree after {h}");
+        assert_eq!(
+            chain.frontier(h).unwrap(),
+            want.frontier(h).unwrap(),
+            "tree after {h}"
+        );
     }
-    assert_eq!(chain.frontier(want.height().unwrap().unwrap() + 1).unwrap(), None);
+    assert_eq!(
+        chain.frontier(want.height().unwrap().unwrap() + 1).unwrap(),
+        None
+    );
 }
 
 /// Re-mines `blocks[from]` (a test edited it) and re-links every block
@@ -213,12 +233,19 @@ fn a_switch_equals_a_chain_that_only_applied_the_winning_branch() {
     assert_same_chain(&f.a.chain, &f.b);
     assert_eq!(side_hashes(&f.a.chain), hashes(&f.x), "x undone, y applied");
     for blk in &f.x {
-        assert_eq!(f.a.chain.side_block(&blk.hash()).unwrap().as_ref(), Some(blk));
+        assert_eq!(
+            f.a.chain.side_block(&blk.hash()).unwrap().as_ref(),
+            Some(blk)
+        );
     }
     for blk in &f.y {
         assert_eq!(f.a.chain.side_block(&blk.hash()).unwrap(), None);
     }
-    assert!(f.a.chain.inspect(|st, _| st.digests_match_tables()).unwrap());
+    assert!(f
+        .a
+        .chain
+        .inspect(|st, _| st.digests_match_tables())
+        .unwrap());
 
     f.a.chain.reorganize(f.fork, &f.x, &mut f.a.rng).unwrap();
     let back = snapshot(&f.a.chain);
@@ -241,11 +268,10 @@ fn a_branch_with_an_invalid_block_in_the_middle_changes_nothing() {
     let mut bad_root = f.y.clone();
     bad_root[1].header.state_root[0] ^= 1;
     remine_from(&mut bad_root, 1);
-    let err = f
-        .a
-        .chain
-        .reorganize(f.fork, &bad_root, &mut f.a.rng)
-        .unwrap_err();
+    let err =
+        f.a.chain
+            .reorganize(f.fork, &bad_root, &mut f.a.rng)
+            .unwrap_err();
     assert_refused_at(err, f.fork + 2, Rule::StateRoot);
     assert!(snapshot(&f.a.chain) == before, "nothing changed");
 
@@ -260,11 +286,10 @@ fn a_branch_with_an_invalid_block_in_the_middle_changes_nothing() {
     child.header.height += 1;
     replay.push(child);
     remine_from(&mut replay, 2);
-    let err = f
-        .a
-        .chain
-        .reorganize(f.fork, &replay, &mut f.a.rng)
-        .unwrap_err();
+    let err =
+        f.a.chain
+            .reorganize(f.fork, &replay, &mut f.a.rng)
+            .unwrap_err();
     assert_refused_at(err, f.fork + 2, Rule::Accounts);
     assert!(snapshot(&f.a.chain) == before, "nothing changed");
 
@@ -326,6 +351,12 @@ fn child_switches_to_the_other_branch() {
         .unwrap();
     writeln!(out, "done").unwrap();
     out.flush().unwrap();
+}
+
+/// Reads the child's output up to the line `want` (the test harness
+/// prints its own lines first); false if the output ended before it.
+fn wait_for(lines: &mut impl Iterator<Item = std::io::Result<String>>, want: &str) -> bool {
+    lines.any(|l| l.unwrap() == want)
 }
 
 fn child(dir: &Path) -> std::process::Child {
@@ -415,9 +446,9 @@ fn kills_during_a_switch_leave_the_old_tip_or_the_new_one() {
     // An uninterrupted switch: how long `reorganize` takes.
     let mut proc = child(dir.path());
     let mut lines = BufReader::new(proc.stdout.take().unwrap()).lines();
-    assert_eq!(lines.next().unwrap().unwrap(), "start");
+    assert!(wait_for(&mut lines, "start"));
     let started = Instant::now();
-    assert_eq!(lines.next().unwrap().unwrap(), "done");
+    assert!(wait_for(&mut lines, "done"));
     let switch = started.elapsed();
     assert!(proc.wait().unwrap().success());
     let mut at = check_whole_switch(dir.path(), &refs);
@@ -432,7 +463,7 @@ fn kills_during_a_switch_leave_the_old_tip_or_the_new_one() {
         let wait = switch.mul_f64(f64::from(rng.next_u32() % 1250) / 1000.0);
         let mut proc = child(dir.path());
         let mut lines = BufReader::new(proc.stdout.take().unwrap()).lines();
-        assert_eq!(lines.next().unwrap().unwrap(), "start");
+        assert!(wait_for(&mut lines, "start"));
         std::thread::sleep(wait);
         let killed = match proc.try_wait().unwrap() {
             Some(status) => {

@@ -189,13 +189,7 @@ fn fork(prefix: usize, len_x: usize, len_y: usize) -> Fork {
     let reg = b.register_node();
     let mut y = vec![b.mine(vec![reg])];
     y.extend(b.mine_empty(len_y - 1));
-    Fork {
-        a,
-        b,
-        prefix,
-        x,
-        y,
-    }
+    Fork { a, b, prefix, x, y }
 }
 
 /// Submits every block; each must go where `want` says.
@@ -215,13 +209,21 @@ fn submit_all(node: &Node, blocks: &[Block], want: Outcome) {
 fn assert_state_of(node: &Node, reference: &Chain) {
     let chain = node.chain();
     assert_eq!(node.tip().unwrap(), reference.tip().unwrap().unwrap());
-    assert!(chain.export().unwrap() == reference.export().unwrap(), "blocks");
+    assert!(
+        chain.export().unwrap() == reference.export().unwrap(),
+        "blocks"
+    );
     assert_eq!(chain.state_root().unwrap(), reference.state_root().unwrap());
     assert!(
         chain.state_dump().unwrap() == reference.state_dump().unwrap(),
         "every state entry"
     );
-    for key in [alice(), operator(), devnet_key("miner a"), devnet_key("miner b")] {
+    for key in [
+        alice(),
+        operator(),
+        devnet_key("miner a"),
+        devnet_key("miner b"),
+    ] {
         let id = key.id();
         let (balances, nonce, pending) = node.account(&id).unwrap();
         assert_eq!(balances, reference.balances(&id).unwrap());
@@ -250,16 +252,27 @@ fn a_heavier_branch_takes_over_at_the_block_that_gives_it_more_work() {
     // Lighter, then equal work: side blocks, the tip stays.
     submit_all(&node, &f.y[..3], Outcome::SideBranch);
     assert_eq!(f.y[2].header.height, f.x[2].header.height);
-    assert_eq!(node.tip().unwrap(), f.x[2].header, "equal work keeps the first seen");
+    assert_eq!(
+        node.tip().unwrap(),
+        f.x[2].header,
+        "equal work keeps the first seen"
+    );
     assert_state_of(&node, &f.a.chain);
     assert_eq!(node.fork_counts(), (0, 3));
 
     // One more block: more work than the best chain.
-    assert_eq!(node.submit_block(f.y[3].clone()).unwrap(), Outcome::BestChain);
+    assert_eq!(
+        node.submit_block(f.y[3].clone()).unwrap(),
+        Outcome::BestChain
+    );
     assert_eq!(node.tip().unwrap(), f.y[3].header);
     submit_all(&node, &f.y[4..], Outcome::BestChain);
     assert_state_of(&node, &f.b.chain);
-    assert_eq!(node.fork_counts(), (0, 3), "x's blocks are now the side ones");
+    assert_eq!(
+        node.fork_counts(),
+        (0, 3),
+        "x's blocks are now the side ones"
+    );
     for b in &f.x {
         assert_eq!(node.block_by_hash(&b.hash()).unwrap(), *b);
         assert_eq!(node.submit_block(b.clone()).unwrap(), Outcome::Duplicate);
@@ -288,7 +301,10 @@ fn the_branch_with_more_work_wins_even_when_shorter() {
         genesis().header.difficulty + blocks.iter().map(|b| b.header.difficulty).sum::<u64>()
     };
     assert!(short.last().unwrap().header.difficulty > long[0].header.difficulty);
-    assert!(work(&short) > work(&long), "the shorter branch has more work");
+    assert!(
+        work(&short) > work(&long),
+        "the shorter branch has more work"
+    );
     assert!(work(&short[..interval - 1]) < work(&long));
 
     let dir = tempfile::tempdir().unwrap();
@@ -358,13 +374,21 @@ fn an_invalid_heavier_branch_is_refused_for_good() {
     submit_all(&node, &f.x, Outcome::BestChain);
     // Checked only for what needs no state yet: stored as side blocks.
     submit_all(&node, &bad[..3], Outcome::SideBranch);
-    submit_all(&node, std::slice::from_ref(&other_child), Outcome::SideBranch);
+    submit_all(
+        &node,
+        std::slice::from_ref(&other_child),
+        Outcome::SideBranch,
+    );
     assert_eq!(node.fork_counts(), (0, 4));
     // The block that would make the branch heavier: the switch fails at
     // the bad block and nothing changes.
     assert_refused(&node, &bad[3]);
     assert_state_of(&node, &f.a.chain);
-    assert_eq!(node.fork_counts(), (0, 1), "only the valid first block stays");
+    assert_eq!(
+        node.fork_counts(),
+        (0, 1),
+        "only the valid first block stays"
+    );
     for b in bad[1..].iter().chain([&other_child, &grandchild]) {
         assert_refused(&node, b);
         assert!(node.block_by_hash(&b.hash()).is_err(), "not stored");
@@ -410,7 +434,10 @@ fn a_branch_sent_in_reverse_connects_when_its_link_arrives() {
         assert_eq!(node.fork_counts(), (held + 1, 0));
         assert_eq!(node.tip().unwrap(), f.x[1].header);
     }
-    assert_eq!(node.submit_block(f.y[0].clone()).unwrap(), Outcome::BestChain);
+    assert_eq!(
+        node.submit_block(f.y[0].clone()).unwrap(),
+        Outcome::BestChain
+    );
     assert_eq!(node.fork_counts(), (0, 2));
     assert_state_of(&node, &f.b.chain);
 }
@@ -438,7 +465,10 @@ fn the_orphan_pool_stays_bounded() {
         assert_eq!(node.submit_block(b.clone()).unwrap(), Outcome::Orphan);
         assert_eq!(node.fork_counts().0, MAX_ORPHANS);
     }
-    assert_eq!(node.submit_block(f.y[0].clone()).unwrap(), Outcome::BestChain);
+    assert_eq!(
+        node.submit_block(f.y[0].clone()).unwrap(),
+        Outcome::BestChain
+    );
     assert_eq!(node.fork_counts(), (MAX_ORPHANS - 2, 1));
     assert_state_of(&node, &f.b.chain);
 }
@@ -465,9 +495,19 @@ fn side_branches_survive_a_restart_and_can_still_take_over() {
         assert_eq!(node.block_by_hash(&b.hash()).unwrap(), *b);
     }
     let more = f.a.mine_empty(2);
-    assert_eq!(node.submit_block(more[0].clone()).unwrap(), Outcome::SideBranch);
-    assert_eq!(node.tip().unwrap(), f.y[2].header, "equal work keeps the tip");
-    assert_eq!(node.submit_block(more[1].clone()).unwrap(), Outcome::BestChain);
+    assert_eq!(
+        node.submit_block(more[0].clone()).unwrap(),
+        Outcome::SideBranch
+    );
+    assert_eq!(
+        node.tip().unwrap(),
+        f.y[2].header,
+        "equal work keeps the tip"
+    );
+    assert_eq!(
+        node.submit_block(more[1].clone()).unwrap(),
+        Outcome::BestChain
+    );
     assert_state_of(&node, &f.a.chain);
     assert_eq!(node.fork_counts(), (0, 3));
 }
@@ -498,7 +538,10 @@ fn a_fork_deeper_than_the_bound_is_refused() {
     assert_refused(&node, &too_deep);
     assert_eq!(node.fork_counts(), (0, 0));
     // Forks at height 1: exactly MAX_REORG_DEPTH below.
-    assert_eq!(node.submit_block(side[0].clone()).unwrap(), Outcome::SideBranch);
+    assert_eq!(
+        node.submit_block(side[0].clone()).unwrap(),
+        Outcome::SideBranch
+    );
     // The tip moves on: that fork point is now too deep.
     let next = main.mine(vec![]);
     assert_eq!(node.submit_block(next.clone()).unwrap(), Outcome::BestChain);
