@@ -30,6 +30,7 @@ pub mod draw;
 pub mod error;
 pub mod offline;
 pub mod params;
+pub mod pending;
 pub mod pow;
 pub mod producer;
 pub mod records;

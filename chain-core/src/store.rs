@@ -135,6 +135,10 @@ pub struct StateTxn<'t> {
     /// Counts writes, so that cached digests know when they are stale.
     writes: u64,
     cached: RefCell<Option<(u64, StateDigests)>>,
+    /// Every write's previous value since [`StateTxn::mark`], so that one
+    /// pending transaction's partial writes can be taken back
+    /// ([`StateTxn::rollback`]) inside a discarded transaction.
+    journal: Option<Vec<Change>>,
 }
 
 impl<'t> StateTxn<'t> {
@@ -162,6 +166,7 @@ impl<'t> StateTxn<'t> {
             touched: HashSet::new(),
             writes: 0,
             cached: RefCell::new(None),
+            journal: None,
         })
     }
 
@@ -269,6 +274,12 @@ impl<'t> StateTxn<'t> {
     }
 
     fn remember(&mut self, table: StateTable, key: &[u8]) -> Result<(), ChainError> {
+        if self.journal.is_some() {
+            let old = self.get(table, key)?;
+            if let Some(j) = self.journal.as_mut() {
+                j.push((table, key.to_vec(), old));
+            }
+        }
         if self.touched.insert((table, key.to_vec())) {
             let old = self.get(table, key)?;
             self.undo.push((table, key.to_vec(), old));
@@ -289,6 +300,31 @@ impl<'t> StateTxn<'t> {
         self.remember(table, key)?;
         self.writes += 1;
         self.tables[table as usize].remove(key)?;
+        Ok(())
+    }
+
+    /// Starts (or restarts) journaling every write, for [`Self::rollback`].
+    /// Only for transactions that are discarded, never committed: the undo
+    /// record and digests do not follow a rollback.
+    pub(crate) fn mark(&mut self) {
+        self.journal = Some(vec![]);
+    }
+
+    /// Takes back every write since [`Self::mark`], newest first.
+    pub(crate) fn rollback(&mut self) -> Result<(), ChainError> {
+        let journal = self.journal.take().unwrap_or_default();
+        for (table, key, old) in journal.into_iter().rev() {
+            let t = &mut self.tables[table as usize];
+            match old {
+                Some(v) => {
+                    t.insert(key.as_slice(), v.as_slice())?;
+                }
+                None => {
+                    t.remove(key.as_slice())?;
+                }
+            }
+        }
+        self.writes += 1;
         Ok(())
     }
 

@@ -40,10 +40,13 @@ pub(crate) use header::check_roots;
 pub use header::median_time_past;
 pub(crate) use pool::mature_count;
 pub use pool::{drawn_tickets, prepare_pool, DrawnTicket};
-pub(crate) use proofs::verify_signatures;
+pub(crate) use proofs::{known_anchors, verify_signatures};
 pub use state::load_tree;
 pub(crate) use state::TREE_KEY;
+pub(crate) use state::{fail, hex8};
 pub use txs::node_id;
+pub(crate) use txs::{apply_tx, TxEffects};
+pub(crate) use votes::SigItem;
 pub(crate) use votes::{block_split, late_voters};
 
 use crate::{
@@ -53,7 +56,7 @@ use crate::{
     store::{StateTable as T, StateTxn},
     tx::ChainTx,
 };
-use state::{account_key, checked_sum, credit, fail, hex8, store_tree, GENESIS_KEY};
+use state::{account_key, checked_sum, credit, store_tree, GENESIS_KEY};
 
 /// How many checks of each rule a validation made, for reports.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

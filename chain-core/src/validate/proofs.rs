@@ -23,7 +23,7 @@ use super::{
 };
 
 /// The anchors the block's spends name that are recent tree roots.
-fn known_anchors(
+pub(crate) fn known_anchors(
     ctx: &Context,
     st: &StateTxn,
     shielded: &[Transaction],
