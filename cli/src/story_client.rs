@@ -7,7 +7,8 @@
 //! sends it with `SendTransaction` and waits, bounded, until the node mined
 //! it. Meanwhile a background voter polls `GetCurrentDraw` and signs the
 //! ballots of Alice's tickets and of the operator's StakingNode, so the
-//! node's blocks get the votes the rules require. The wallets scan every
+//! node's blocks get the votes the rules require (Alice buys more tickets
+//! when hers run low: drawn tickets leave the pool). The wallets scan every
 //! shielded transaction of the chain in order (located with compact blocks,
 //! read in full with `GetBlock`), so their note commitment trees match the
 //! node's even when other transactions came first.
@@ -127,6 +128,9 @@ pub enum StoryError {
 const TICKETS_PER_PURCHASE: u32 = 20;
 /// The most she pays per ticket.
 const MAX_TICKET_PRICE: u64 = 10 * COIN;
+/// Fewer of Alice's tickets than this left in the pool (three blocks'
+/// draws on the devnet), and she buys more before the next step.
+const TICKETS_LOW: usize = 9;
 /// Blocks before a story transaction expires.
 const EXPIRY_MARGIN: u64 = 100;
 /// How often the voter asks for the current draw.
@@ -213,10 +217,11 @@ async fn tell(
     proving: &ProvingKeys,
     bar: &ProgressBar,
 ) -> Result<(Scenario, usize), StoryError> {
-    let mut mined = stake(client, actors, bar).await?;
+    let (node, mut mined) = stake(client, actors, bar).await?;
     let mut scenario = Scenario::new(&mut OsRng, actors.alice.id());
     let mut scanner = Scanner::default();
     loop {
+        mined += top_up_tickets(client, &actors.alice, node, bar).await?;
         scanner.catch_up(client, &mut scenario, None).await?;
         let tip = client.status().await?.height;
         let chain_id = client.chain_id;
@@ -243,12 +248,12 @@ async fn tell(
 
 /// The proof-of-stake set-up: the operator's StakingNode (registered now
 /// unless it has one already), then two purchases of Alice's tickets, the
-/// second naming the node.
+/// second naming the node. Returns the node and the transactions mined.
 async fn stake(
     client: &mut NodeClient,
     actors: &Actors,
     bar: &ProgressBar,
-) -> Result<usize, StoryError> {
+) -> Result<([u8; 32], usize), StoryError> {
     bar.set_message("registering a StakingNode");
     let operator = actors.operator.id();
     let (node, mut mined) = match client.node_of(&operator).await? {
@@ -273,19 +278,48 @@ async fn stake(
         } else {
             "buying tickets"
         });
-        let purchase = ChainTx::BuyTickets(TicketPurchase {
-            count: TICKETS_PER_PURCHASE,
-            max_price: MAX_TICKET_PRICE,
-            vote_key: actors.alice.id(),
-            node: named,
-            auth: blank_auth(),
-        });
-        let tx = client.authorized(purchase, &actors.alice).await?;
-        client.send_and_wait(&tx, "a ticket purchase").await?;
+        buy_tickets(client, &actors.alice, named).await?;
         mined += 1;
         bar.inc(1);
     }
-    Ok(mined)
+    Ok((node, mined))
+}
+
+/// Alice buys [`TICKETS_PER_PURCHASE`] tickets (voted by the StakingNode
+/// `named`, or by her own key) and waits until the purchase is mined.
+async fn buy_tickets(
+    client: &mut NodeClient,
+    alice: &AccountKey,
+    named: Option<[u8; 32]>,
+) -> Result<(), StoryError> {
+    let purchase = ChainTx::BuyTickets(TicketPurchase {
+        count: TICKETS_PER_PURCHASE,
+        max_price: MAX_TICKET_PRICE,
+        vote_key: alice.id(),
+        node: named,
+        auth: blank_auth(),
+    });
+    let tx = client.authorized(purchase, alice).await?;
+    client.send_and_wait(&tx, "a ticket purchase").await?;
+    Ok(())
+}
+
+/// Tops Alice's tickets up (one purchase naming the StakingNode) when
+/// fewer than [`TICKETS_LOW`] are left: drawn tickets leave the pool after
+/// voting and the rest expire, so on fast blocks the first purchases run
+/// out before the story ends. Returns the transactions mined (0 or 1).
+async fn top_up_tickets(
+    client: &mut NodeClient,
+    alice: &AccountKey,
+    node: [u8; 32],
+    bar: &ProgressBar,
+) -> Result<usize, StoryError> {
+    if client.tickets_of(&alice.id()).await? >= TICKETS_LOW {
+        return Ok(0);
+    }
+    bar.set_message("topping up the tickets");
+    buy_tickets(client, alice, Some(node)).await?;
+    Ok(1)
 }
 
 /// An authorisation to be filled in by [`ChainTx::authorize`].
@@ -394,6 +428,19 @@ impl NodeClient {
         let nonce = self.nonce(&key.id()).await?;
         tx.authorize(key, nonce, &self.chain_id, &mut OsRng);
         Ok(tx)
+    }
+
+    /// How many tickets `owner` has in the pool (the node lists at most
+    /// 100).
+    async fn tickets_of(&mut self, owner: &AccountId) -> Result<usize, StoryError> {
+        let request = proto::TicketsRequest {
+            owner: owner.to_vec(),
+            limit: 0,
+        };
+        match self.chain.get_tickets(request).await {
+            Ok(r) => Ok(r.into_inner().tickets.len()),
+            Err(s) => Err(self.failed("GetTickets", s)),
+        }
     }
 
     /// The StakingNode `owner` registered, if it has one still open.
