@@ -17,6 +17,9 @@ use crate::{
     rpc::{self, RpcConfig},
 };
 
+/// The file in the data directory naming the address the node serves on.
+pub const ADDR_FILE: &str = "node.addr";
+
 /// Logs as text (default) or JSON lines, filtered by `RUST_LOG` (default
 /// `info`).
 pub fn init_logging(json: bool) {
@@ -124,10 +127,21 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
         tracing::info!(%addr, "metrics endpoint");
     }
     metrics::gauge!("superzk_height").set(tip.height as f64);
+    // Peers come with the peer-to-peer network; the gauge exists already
+    // so dashboards need no change then.
+    metrics::gauge!("superzk_peers").set(0.0);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| NodeError::io(format!("listening on {}", config.listen), e))?;
-    tracing::info!(addr = %listener.local_addr().map_err(|e| NodeError::io("listener", e))?, "gRPC and gRPC-web");
+    let bound = listener
+        .local_addr()
+        .map_err(|e| NodeError::io("listener", e))?;
+    // Where clients find this node (the port may have been chosen by the
+    // system: `--listen 127.0.0.1:0`).
+    let addr_file = node.data_dir().join(ADDR_FILE);
+    std::fs::write(&addr_file, format!("http://{bound}\n"))
+        .map_err(|e| NodeError::io(addr_file.display().to_string(), e))?;
+    tracing::info!(addr = %bound, "gRPC and gRPC-web");
     let (stop_tx, stop_rx) = watch::channel(false);
     let mining = config.mining.enabled;
     let producer = if mining {

@@ -7,7 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
-// pub mod daemon; (waits for rpc)
+pub mod daemon;
 pub mod error;
 pub mod forks;
 pub mod mempool;
