@@ -1,4 +1,4 @@
-//! The gRPC API (node/proto, PROTOCOL.md §13): the `LightClient` and
+//! The gRPC API (node/proto/superzk/node/v1/node.proto): the `LightClient` and
 //! `Chain` services over an [`Arc<Node>`](crate::node::Node), served by
 //! tonic over HTTP/2 and, through tonic-web, over HTTP/1.1 for browsers.
 //!
