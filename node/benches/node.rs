@@ -9,6 +9,11 @@
 //! not it repeats another). Each sample is a new block on the tip; building
 //! and mining it is not timed.
 //!
+//! `compact_blocks` streams 1,000 blocks of 4 shielded outputs each as
+//! compact blocks over a real gRPC connection on loopback (the node's
+//! `GetCompactBlocks`, its limits and encoding included), to count the
+//! compact blocks served per second.
+//!
 //! Run: `cargo bench -p superzk-node --bench node` (parameters are cached
 //! in `$SUPERZK_PARAMS_DIR`, else `target/superzk-params`).
 
@@ -18,7 +23,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use superzk_chain_core::{
@@ -33,6 +38,8 @@ use superzk_keys::{params::ParameterCache, signature::Signature, spending_key::S
 use superzk_node::{
     forks::Outcome,
     node::{Node, NodeOptions},
+    proto::BlockRange,
+    rpc::{connect, serve, RpcConfig},
 };
 use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
 use superzk_verifier::transaction::Transaction;
@@ -174,5 +181,63 @@ fn end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, end_to_end);
+fn compact_blocks(c: &mut Criterion) {
+    const BLOCKS: u64 = 1_000;
+    let mut bench = Bench::new();
+    for _ in 0..BLOCKS {
+        let block = bench.next_block(OUTPUTS);
+        bench.submit(block);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let config = RpcConfig {
+            requests_per_second: 0,
+            ..RpcConfig::default()
+        };
+        tokio::spawn(serve(
+            bench.node.clone(),
+            listener,
+            config,
+            std::future::pending(),
+        ));
+        url
+    });
+    let (mut light, _) = rt.block_on(connect(&url)).expect("connects");
+    let mut g = c.benchmark_group("compact_blocks");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(BLOCKS));
+    g.bench_function("stream_1000_blocks_4_outputs", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let mut stream = light
+                    .get_compact_blocks(BlockRange {
+                        start: 1,
+                        end: BLOCKS,
+                    })
+                    .await
+                    .expect("stream")
+                    .into_inner();
+                let mut n = 0u64;
+                while let Some(block) = stream.message().await.expect("item") {
+                    n += block
+                        .txs
+                        .iter()
+                        .map(|t| t.outputs.len() as u64)
+                        .sum::<u64>();
+                }
+                assert_eq!(n, BLOCKS * OUTPUTS as u64);
+            })
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, end_to_end, compact_blocks);
 criterion_main!(benches);

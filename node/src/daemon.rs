@@ -147,7 +147,11 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
     let producer = if mining {
         let pc = producer_config(&config, &node)?;
         tracing::info!(miner = %hex::encode(pc.miner), "mining");
-        Some(tokio::spawn(producer::run(node.clone(), pc, stop_rx.clone())))
+        Some(tokio::spawn(producer::run(
+            node.clone(),
+            pc,
+            stop_rx.clone(),
+        )))
     } else {
         None
     };

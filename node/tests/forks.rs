@@ -279,7 +279,9 @@ fn a_heavier_branch_takes_over_at_the_block_that_gives_it_more_work() {
     }
     let bought = f.x[0].txs[1].id();
     let registered = f.y[0].txs[1].id();
-    assert_eq!(node.transaction_status(&bought).unwrap(), TxState::Unknown);
+    // Undone with x's blocks and still valid on y's branch: it is back in
+    // the mempool.
+    assert_eq!(node.transaction_status(&bought).unwrap(), TxState::Pending);
     assert_eq!(
         node.transaction_status(&registered).unwrap(),
         TxState::Mined(f.y[0].header.height)

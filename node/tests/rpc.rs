@@ -5,10 +5,12 @@
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
+use ark_serialize::CanonicalDeserialize;
 use prost::Message;
 use rand_core::{OsRng, RngCore};
 use superzk_chain_core::{block::Block, params::COIN, pow::mine};
-use superzk_circuits::asset::AssetInfo;
+use superzk_circuits::{asset::AssetInfo, tree::CommitmentTree};
+use superzk_keys::spending_key::encode_field;
 use superzk_node::{
     network::{builtin_keys, devnet_key, Network},
     node::{Node, NodeOptions},
@@ -288,10 +290,10 @@ async fn tokio_stream_collect(mut s: tonic::Streaming<CompactBlock>) -> Vec<Comp
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tree_state_and_accounts() {
+async fn tree_state_at_genesis() {
     bounded(async {
         let s = start(RpcConfig::default()).await;
-        let (mut light, mut chain) = s.clients().await;
+        let (mut light, _) = s.clients().await;
         let ts = light
             .get_tree_state(TreeStateRequest { height: 0 })
             .await
@@ -302,9 +304,21 @@ async fn tree_state_and_accounts() {
         assert_eq!(ts.hash, genesis.hash().to_vec());
         assert_eq!(ts.root.len(), 32);
         assert_eq!(ts.frontier, s.node.tree_state(0).unwrap());
+        let tree = CommitmentTree::deserialize_compressed(ts.frontier.as_slice()).unwrap();
+        assert_eq!(ts.size, tree.size());
+        assert_eq!(ts.root, encode_field(&tree.root()).to_vec());
         let (c, _) = code(light.get_tree_state(TreeStateRequest { height: 9 }).await);
         assert_eq!(c, Code::NotFound);
+        s.shut_down().await;
+    })
+    .await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_tickets_and_nodes() {
+    bounded(async {
+        let s = start(RpcConfig::default()).await;
+        let (_, mut chain) = s.clients().await;
         let alice = devnet_key("alice").id();
         let info = chain
             .get_account(AccountRequest {
@@ -420,10 +434,106 @@ async fn template_mined_externally_and_the_draw() {
     .await;
 }
 
-/// Every RPC with a `bytes` field, given garbage: refused with a status
-/// naming the problem; the node answers normally afterwards.
+/// Asserts `r` is refused as InvalidArgument with a message naming
+/// `field`.
+fn refused<T: std::fmt::Debug>(r: Result<tonic::Response<T>, Status>, field: &str) {
+    let (c, m) = code(r);
+    assert_eq!(c, Code::InvalidArgument, "{m}");
+    assert!(m.contains(field), "{field}: {m}");
+}
+
+/// Asserts the node still answers after the garbage it was fed.
+async fn still_answers(chain: &mut ChainClient<Channel>) {
+    let st = chain
+        .get_status(StatusRequest {})
+        .await
+        .expect("still answers");
+    assert_eq!(st.into_inner().network, "devnet");
+}
+
+/// Random, truncated and padded encodings of blocks and transactions are
+/// refused with a status naming what failed to decode.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn garbage_is_refused() {
+async fn garbage_blocks_and_transactions() {
+    bounded(async {
+        let s = start(RpcConfig::default()).await;
+        let (mut light, mut chain) = s.clients().await;
+        let genesis = s.node.block_at(0).unwrap();
+        let good = genesis.to_bytes();
+        let good_tx = genesis.txs[0].to_bytes();
+        let blocks = [
+            random(200),
+            good[..good.len() / 2].to_vec(),
+            [&good[..], &[0]].concat(),
+            vec![],
+        ];
+        for bad in blocks {
+            refused(chain.submit_block(RawBlock { block: bad }).await, "block");
+        }
+        let txs = [random(300), good_tx[..good_tx.len() - 1].to_vec(), vec![]];
+        for bad in txs {
+            let r = light.send_transaction(RawTransaction { tx: bad }).await;
+            refused(r, "transaction");
+        }
+        still_answers(&mut chain).await;
+        s.shut_down().await;
+    })
+    .await;
+}
+
+/// Hashes, ids, accounts and signatures of the wrong length, on every RPC
+/// that takes one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_lengths_are_refused() {
+    bounded(async {
+        let s = start(RpcConfig::default()).await;
+        let (mut light, mut chain) = s.clients().await;
+        let at = Some(At::Hash(random(31)));
+        refused(
+            light.get_block(BlockRequest { at }).await,
+            "32 bytes, got 31",
+        );
+        let r = light
+            .get_transaction_status(TxId { txid: random(33) })
+            .await;
+        refused(r, "txid");
+        let r = chain.get_account(AccountRequest { account: vec![] }).await;
+        refused(r, "account");
+        let r = chain
+            .get_tickets(TicketsRequest {
+                owner: random(5),
+                limit: 3,
+            })
+            .await;
+        refused(r, "owner");
+        let r = chain
+            .get_block_template(TemplateRequest { miner: random(64) })
+            .await;
+        refused(r, "miner");
+        let vote = |ticket: usize, sig: usize, msg: usize| VoteSubmission {
+            ticket: random(ticket),
+            signature: random(sig),
+            late: true,
+            message: random(msg),
+        };
+        let votes = [
+            (vote(31, 64, 32), "ticket"),
+            (vote(32, 63, 32), "signature"),
+            (vote(32, 64, 0), "message"),
+        ];
+        for (v, field) in votes {
+            refused(chain.submit_vote(v).await, field);
+        }
+        still_answers(&mut chain).await;
+        s.shut_down().await;
+    })
+    .await;
+}
+
+/// A message above the configured limit is refused by the codec before
+/// it is decoded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_messages_are_refused() {
     bounded(async {
         let config = RpcConfig {
             max_message_bytes: 1 << 20,
@@ -431,104 +541,31 @@ async fn garbage_is_refused() {
         };
         let s = start(config).await;
         let (mut light, mut chain) = s.clients().await;
-        let genesis = s.node.block_at(0).unwrap();
-        let good = genesis.to_bytes();
-        let good_tx = genesis.txs[0].to_bytes();
-
-        for bad in [
-            random(200),
-            good[..good.len() / 2].to_vec(),
-            [&good[..], &[0]].concat(),
-        ] {
-            let (c, m) = code(chain.submit_block(RawBlock { block: bad }).await);
-            assert_eq!(c, Code::InvalidArgument, "{m}");
-            assert!(m.starts_with("block"), "{m}");
-        }
-        let (c, _) = code(chain.submit_block(RawBlock { block: vec![] }).await);
-        assert_eq!(c, Code::InvalidArgument);
-        for bad in [random(300), good_tx[..good_tx.len() - 1].to_vec(), vec![]] {
-            let (c, m) = code(light.send_transaction(RawTransaction { tx: bad }).await);
-            assert_eq!(c, Code::InvalidArgument, "{m}");
-            assert!(m.starts_with("transaction"), "{m}");
-        }
-        let (c, m) = code(
-            light
-                .get_block(BlockRequest {
-                    at: Some(At::Hash(random(31))),
-                })
-                .await,
-        );
-        assert_eq!(c, Code::InvalidArgument);
-        assert!(m.contains("32 bytes, got 31"), "{m}");
-        let (c, m) = code(
-            light
-                .get_transaction_status(TxId { txid: random(33) })
-                .await,
-        );
-        assert_eq!(
-            (c, m.contains("txid")),
-            (Code::InvalidArgument, true),
-            "{m}"
-        );
-        let (c, m) = code(chain.get_account(AccountRequest { account: vec![] }).await);
-        assert_eq!(
-            (c, m.contains("account")),
-            (Code::InvalidArgument, true),
-            "{m}"
-        );
-        let (c, m) = code(
-            chain
-                .get_tickets(TicketsRequest {
-                    owner: random(5),
-                    limit: 3,
-                })
-                .await,
-        );
-        assert_eq!(
-            (c, m.contains("owner")),
-            (Code::InvalidArgument, true),
-            "{m}"
-        );
-        let (c, m) = code(
-            chain
-                .get_block_template(TemplateRequest { miner: random(64) })
-                .await,
-        );
-        assert_eq!(
-            (c, m.contains("miner")),
-            (Code::InvalidArgument, true),
-            "{m}"
-        );
-        let vote = |ticket: usize, sig: usize, msg: usize| VoteSubmission {
-            ticket: random(ticket),
-            signature: random(sig),
-            late: true,
-            message: random(msg),
-        };
-        for (v, field) in [
-            (vote(31, 64, 32), "ticket"),
-            (vote(32, 63, 32), "signature"),
-            (vote(32, 64, 0), "message"),
-        ] {
-            let (c, m) = code(chain.submit_vote(v).await);
-            assert_eq!((c, m.contains(field)), (Code::InvalidArgument, true), "{m}");
-        }
-
-        // Above the message limit: refused by the codec, before decoding.
-        let (c, m) = code(
-            chain
-                .submit_block(RawBlock {
-                    block: random(3 << 19),
-                })
-                .await,
-        );
+        let big = random(3 << 19);
+        let (c, m) = code(chain.submit_block(RawBlock { block: big.clone() }).await);
         assert_eq!(c, Code::OutOfRange, "{m}");
+        let (c, m) = code(light.send_transaction(RawTransaction { tx: big }).await);
+        assert_eq!(c, Code::OutOfRange, "{m}");
+        still_answers(&mut chain).await;
+        s.shut_down().await;
+    })
+    .await;
+}
 
-        let st = chain
-            .get_status(StatusRequest {})
-            .await
-            .expect("still answers");
-        assert_eq!(st.into_inner().height, 0);
+/// A client that reads one compact block and hangs up: the stream's
+/// reader stops, and the node goes on serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_stream_ends_cleanly() {
+    bounded(async {
+        let s = start(RpcConfig::default()).await;
+        let (mut light, mut chain) = s.clients().await;
+        mine_blocks(&s, &mut chain, 4).await;
+        let range = BlockRange { start: 0, end: 4 };
+        let mut stream = light.get_compact_blocks(range).await.unwrap().into_inner();
+        let first = stream.message().await.unwrap().expect("one block");
+        assert_eq!(first.height, 0);
+        drop(stream);
+        still_answers(&mut chain).await;
         s.shut_down().await;
     })
     .await;

@@ -28,6 +28,13 @@ pub const COMPACT_NOTE_CIPHERTEXT_LEN: usize = 148;
 /// Any other length is a package ciphertext, kept whole.
 pub const NOTE_CIPHERTEXT_LEN: usize = NOTE_PLAINTEXT_LEN + 16;
 
+// Checked when compiling: the cut is exactly the plaintext fields listed
+// above (lead, diversifier, owner, asset, value, rho, rcm), and it is
+// shorter than a note ciphertext, so `compact_ciphertext` never slices
+// past the end.
+const _: () = assert!(COMPACT_NOTE_CIPHERTEXT_LEN == 1 + 11 + 32 + 32 + 8 + 32 + 32);
+const _: () = assert!(COMPACT_NOTE_CIPHERTEXT_LEN < NOTE_CIPHERTEXT_LEN);
+
 /// The part of `ciphertext` a compact output carries: the first
 /// [`COMPACT_NOTE_CIPHERTEXT_LEN`] bytes of a note ciphertext, or the
 /// whole ciphertext of a package.
@@ -125,13 +132,6 @@ mod tests {
         assert_eq!(compact_ciphertext(&package), &package[..]);
         let short = vec![1u8; 10];
         assert_eq!(compact_ciphertext(&short), &short[..]);
-    }
-
-    #[test]
-    fn the_cut_is_the_commitment_inputs() {
-        // lead, diversifier, owner, asset, value, rho, rcm
-        assert_eq!(COMPACT_NOTE_CIPHERTEXT_LEN, 1 + 11 + 32 + 32 + 8 + 32 + 32);
-        assert!(COMPACT_NOTE_CIPHERTEXT_LEN < NOTE_CIPHERTEXT_LEN);
     }
 
     fn fixture_block() -> (Block, Transaction) {

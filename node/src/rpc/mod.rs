@@ -1,4 +1,4 @@
-//! The gRPC API (node/proto, PROTOCOL.md §13): the `LightClient` and
+//! The gRPC API (node/proto/superzk/node/v1/node.proto): the `LightClient` and
 //! `Chain` services over an [`Arc<Node>`](crate::node::Node), served by
 //! tonic over HTTP/2 and, through tonic-web, over HTTP/1.1 for browsers.
 //!
@@ -55,7 +55,7 @@ pub struct RpcConfig {
     /// 10,000): a wallet asks again for the next range.
     pub max_blocks_per_stream: u64,
     /// Requests a second over all connections, with bursts of as many
-    /// (default 200; 0: no limit). Requests over it get ResourceExhausted.
+    /// (default 1,000; 0: no limit). Requests over it get ResourceExhausted.
     pub requests_per_second: u32,
     /// Requests in flight on one connection (default 32); more get
     /// ResourceExhausted at once.
@@ -78,7 +78,7 @@ impl Default for RpcConfig {
         Self {
             max_message_bytes: 4 << 20,
             max_blocks_per_stream: 10_000,
-            requests_per_second: 200,
+            requests_per_second: 1_000,
             concurrent_per_connection: 32,
             timeout: Duration::from_secs(30),
             tcp_keepalive: Duration::from_secs(60),

@@ -15,7 +15,7 @@ use superzk_chain_core::{
 use superzk_keys::signature::Signature;
 use tonic::Status;
 
-use crate::{error::NodeError, node::Node};
+use crate::{error::NodeError, mempool::MempoolError, node::Node};
 
 impl From<NodeError> for Status {
     fn from(e: NodeError) -> Self {
@@ -23,9 +23,7 @@ impl From<NodeError> for Status {
             NodeError::Chain(c) => chain_status(c),
             // The mempool's refusals are about the chain's current state
             // (a spent nullifier, a full pool): the request was well formed.
-            NodeError::Mempool(m) => {
-                Status::failed_precondition(format!("transaction refused: {m}"))
-            }
+            NodeError::Mempool(m) => mempool_status(m),
             NodeError::Vote(v) => Status::failed_precondition(format!("vote refused: {v}")),
             NodeError::NotFound(m) => Status::not_found(m),
             NodeError::Invalid(m) => Status::invalid_argument(m),
@@ -37,6 +35,21 @@ impl From<NodeError> for Status {
                 Status::internal("internal error (see the node's log)")
             }
         }
+    }
+}
+
+fn mempool_status(m: MempoolError) -> Status {
+    let message = format!("transaction refused: {m}");
+    match m {
+        MempoolError::Duplicate { .. } => Status::already_exists(message),
+        MempoolError::Full { .. } => Status::resource_exhausted(message),
+        MempoolError::TooLarge { .. } | MempoolError::Invalid(ChainError::Decode(_)) => {
+            Status::invalid_argument(message)
+        }
+        MempoolError::Stopped => Status::unavailable(message),
+        // About the chain's current state (a spent nullifier, a stale
+        // nonce, a low fee): the request was well formed.
+        _ => Status::failed_precondition(message),
     }
 }
 
@@ -133,8 +146,16 @@ mod tests {
                 Code::FailedPrecondition,
             ),
             (
-                NodeError::Mempool(crate::mempool::MempoolError::Refused("m".into())),
+                NodeError::Mempool(MempoolError::Invalid(ChainError::Usage("u".into()))),
                 Code::FailedPrecondition,
+            ),
+            (
+                NodeError::Mempool(MempoolError::Duplicate { id: [0; 32] }),
+                Code::AlreadyExists,
+            ),
+            (
+                NodeError::Mempool(MempoolError::Full { bytes: 1, max: 1 }),
+                Code::ResourceExhausted,
             ),
         ];
         for (e, code) in cases {
