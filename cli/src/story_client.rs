@@ -190,7 +190,7 @@ async fn story(args: StoryArgs) -> Result<(), StoryError> {
     let status = client.status().await?;
     println!("wallets: {}", scenario.check_outcome()?);
     println!(
-        "story: {txs} transactions mined; height {}; votes submitted {} ({} refused)",
+        "story: {txs} transactions mined; height {}; votes: {} accepted, {} refused",
         status.height,
         votes.accepted.load(Ordering::Relaxed),
         votes.refused.load(Ordering::Relaxed),

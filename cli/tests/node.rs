@@ -603,11 +603,11 @@ fn node_story_runs_to_the_end_against_a_mining_node() {
         .unwrap_or_else(|| panic!("{report}"));
     assert!(mined >= 11, "{report}");
     let votes = report
-        .split("votes submitted ")
+        .split("votes: ")
         .nth(1)
         .and_then(|r| r.split_whitespace().next()?.parse::<u64>().ok())
         .unwrap_or_else(|| panic!("{report}"));
-    assert!(votes > 0, "no vote submitted: {report}");
+    assert!(votes > 0, "no vote accepted: {report}");
     let height = runtime().block_on(async {
         let (_, mut chain) = node.connect().await;
         chain_status(&mut chain).await.height
