@@ -61,11 +61,12 @@ fn params_dir() -> PathBuf {
 }
 
 /// One shielding transaction: 4 coins from an account into 4 notes.
-fn shielding(keys: &ProvingKeys) -> Transaction {
+fn shielding(keys: &ProvingKeys, chain_id: [u8; 32]) -> Transaction {
     let wallet = Wallet::new(SpendingKey::from_seed(b"block bench", 0));
     let mut b = TransactionBuilder::new();
     // Paid by the bench's payer account (see `Bench::new`).
-    b.set_public_account(AccountKey::from_seed(b"bench", "payer").id())
+    b.set_chain_id(chain_id)
+        .set_public_account(AccountKey::from_seed(b"bench", "payer").id())
         .add_public_input(AssetId::native(), OUTPUTS as u64 * COIN);
     for i in 0..OUTPUTS {
         b.add_output(
@@ -117,11 +118,12 @@ impl Bench {
                 &mut rng,
             )
             .expect("genesis");
+        let chain_id = chain.chain_id().expect("store").expect("genesis");
         Self {
             chain,
             payer,
             miner: AccountKey::from_seed(b"bench", "miner"),
-            tx: shielding(&keys),
+            tx: shielding(&keys, chain_id),
             rng,
             _dir: dir,
         }

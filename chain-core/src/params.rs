@@ -136,6 +136,28 @@ impl ChainParams {
         }
     }
 
+    /// The public test network: mainnet's rules and prices with periods a
+    /// tester can watch (tickets mature in 64 blocks, settle every 720,
+    /// StakingNodes lock a day) and a proof of work a CPU can mine.
+    pub fn testnet() -> Self {
+        Self {
+            name: "testnet",
+            large_pool: 64,
+            ticket_maturity: 64,
+            ticket_expiry: 4_096,
+            staking_min_lock: DAY_BLOCKS_14S,
+            staking_min_sample: 8,
+            settlement_interval: 720,
+            retarget_interval: 144,
+            initial_difficulty: 1 << 20,
+            anchor_window: 1_000,
+            staking_min_age: DAY_BLOCKS_14S,
+            full_reward_difficulty: 1 << 24,
+            full_participation_pool: 64,
+            ..Self::mainnet()
+        }
+    }
+
     /// Short periods for tests and the demo: tickets mature in 2 blocks and
     /// expire after 40, settlement every 8 blocks, easy PoW.
     pub fn devnet() -> Self {
@@ -176,6 +198,7 @@ impl ChainParams {
         match name {
             "mainnet" => Some(Self::mainnet()),
             "devnet" => Some(Self::devnet()),
+            "testnet" => Some(Self::testnet()),
             _ => None,
         }
     }

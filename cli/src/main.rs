@@ -2,11 +2,13 @@
 //!
 //! * `superzk demo`: the main job — a local chain with two wallets, shielding,
 //!   a private multi-currency transfer with change, scanning and verification.
+//! * `superzk node run|status`: the node daemon and its status.
 //! * `superzk verify FILE...`: offline verification of transactions and proof
 //!   files; exit 0 all valid, 1 some invalid, 2 unreadable or malformed.
 //! * `superzk fixtures DIR`: regenerates the committed test vectors.
 
 mod audit_cmd;
+mod daemon_cmd;
 mod demo;
 mod devnet;
 mod error;
@@ -72,9 +74,14 @@ enum Command {
     /// The multi-party ceremony for a circuit's Groth16 parameters.
     #[command(subcommand)]
     Setup(setup_cmd::SetupCommand),
-    /// Run a local devnet: PoW blocks, tickets voting (some through a
-    /// StakingNode), shielded transactions, on an embedded store.
-    Node {
+    /// A node: `run` the daemon (gRPC API, mempool, fork choice, mining
+    /// and voting), or ask a running one its `status`.
+    #[command(subcommand)]
+    Node(daemon_cmd::NodeCommand),
+    /// Mine a scripted devnet offline: PoW blocks, tickets voting (some
+    /// through a StakingNode), both wallets' shielded transactions, on an
+    /// embedded store (no daemon, no network).
+    Devnet {
         /// Where the chain's store lives (must be fresh).
         #[arg(long)]
         data_dir: PathBuf,
@@ -105,7 +112,8 @@ fn main() -> ExitCode {
         Command::Demo { params_dir, out } => demo::run(params_dir, out).map(|()| ExitCode::SUCCESS),
         Command::Verify { files, vks, format } => return interop_cmd::run(format, &files, &vks),
         Command::Setup(cmd) => return setup_cmd::run(cmd),
-        Command::Node {
+        Command::Node(cmd) => return daemon_cmd::run(cmd),
+        Command::Devnet {
             data_dir,
             blocks,
             params_dir,

@@ -1,4 +1,4 @@
-//! `superzk node` (a local devnet, see [`crate::devnet`]: PoW blocks, ticket
+//! `superzk devnet` (a local devnet, see [`crate::devnet`]: PoW blocks, ticket
 //! purchases, drawn tickets voting — some through a StakingNode — and the
 //! wallets' shielded transactions of every kind) and
 //! `superzk chain export|validate`.

@@ -7,7 +7,7 @@
 //! The demo runs once for the whole file (about a minute in release) and
 //! writes its transactions, chain file and the wallets' full viewing keys
 //! into a temporary directory that every test but the last reads; the last
-//! runs `superzk node` for 8 blocks, exports the chain and audits it with
+//! runs `superzk devnet` for 8 blocks, exports the chain and audits it with
 //! the recipient's key.
 
 use std::{
@@ -478,7 +478,7 @@ fn node_chain_audited_with_the_recipients_key() {
     let dir = std::env::temp_dir().join(format!("superzk-audit-node-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let d = dir.display().to_string();
-    let mut args = vec!["node", "--data-dir", &d, "--blocks", "8"];
+    let mut args = vec!["devnet", "--data-dir", &d, "--blocks", "8"];
     let params = params_args();
     args.extend(params.iter().map(String::as_str));
     let (code, out, err) = superzk(&args);

@@ -1,4 +1,4 @@
-//! `superzk node`, `chain export`, `chain validate` and `verify` on block
+//! `superzk devnet`, `chain export`, `chain validate` and `verify` on block
 //! and chain files, through the binary: a devnet with votes and shielded
 //! transactions validates from genesis; a tampered block is named with its
 //! rule (exit 1); a truncated or garbage file is unreadable (exit 2).
@@ -60,7 +60,7 @@ fn devnet_exports_validates_and_verifies_and_tampering_is_caught() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let out = superzk()
-        .args(["node", "--blocks", "8", "--data-dir"])
+        .args(["devnet", "--blocks", "8", "--data-dir"])
         .arg(&data)
         .arg("--params-dir")
         .arg(params_dir())

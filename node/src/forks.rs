@@ -239,6 +239,21 @@ impl BlockIndex {
         Ok((outcome, changed.then_some(change)))
     }
 
+    /// The height at which the branch ending at `hash` leaves the best
+    /// chain, if that is at `floor` or above (the walk stops there).
+    fn fork_height(&self, mut hash: [u8; 32], floor: u64) -> Option<u64> {
+        loop {
+            let e = self.entries.get(&hash)?;
+            if e.main {
+                return (e.height >= floor).then_some(e.height);
+            }
+            if e.height <= floor {
+                return None;
+            }
+            hash = e.parent;
+        }
+    }
+
     /// Checks what can be checked without the branch's state.
     fn check_header(&self, block: &Block, parent: &Entry) -> Result<(), NodeError> {
         let h = &block.header;
@@ -248,12 +263,16 @@ impl BlockIndex {
                 h.height, parent.height
             )));
         }
+        // The whole branch must fork within the bound, not only the
+        // parent be recent: a branch grown in step with the best chain
+        // would otherwise reorganise deeper than MAX_REORG_DEPTH.
         let (_, tip) = self.tip();
-        if parent.height + MAX_REORG_DEPTH < tip.height {
+        let floor = tip.height.saturating_sub(MAX_REORG_DEPTH);
+        if self.fork_height(block.header.parent, floor).is_none() {
             return Err(NodeError::Invalid(format!(
-                "block forks at height {}, more than {MAX_REORG_DEPTH} blocks below the tip \
-                 ({})",
-                parent.height, tip.height
+                "block's branch forks below height {floor}, more than {MAX_REORG_DEPTH} blocks \
+                 below the tip ({})",
+                tip.height
             )));
         }
         if !meets_target(&h.hash(), h.difficulty) {
@@ -385,13 +404,30 @@ impl BlockIndex {
     }
 
     /// Forgets `hashes` (a refused block and the branch after it) and
-    /// refuses them from now on.
+    /// every other side block descending from them, and refuses them all
+    /// from now on. (A descendant left indexed would lead a later switch
+    /// to a parent no longer in the index.)
     fn mark_invalid(&mut self, chain: &Chain, hashes: &[[u8; 32]]) -> Result<(), NodeError> {
-        for h in hashes {
+        let mut gone: HashSet<[u8; 32]> = hashes.iter().copied().collect();
+        let mut side: Vec<([u8; 32], Entry)> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| !e.main)
+            .map(|(h, e)| (*h, *e))
+            .collect();
+        // Parents before children.
+        side.sort_by_key(|(_, e)| e.height);
+        for (h, e) in side {
+            if gone.contains(&e.parent) {
+                gone.insert(h);
+            }
+        }
+        let gone: Vec<[u8; 32]> = gone.into_iter().collect();
+        for h in &gone {
             self.invalid.insert(*h);
             self.entries.remove(h);
         }
-        chain.remove_side_blocks(hashes)?;
+        chain.remove_side_blocks(&gone)?;
         Ok(())
     }
 

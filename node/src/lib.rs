@@ -6,11 +6,15 @@
 
 #![deny(missing_docs)]
 
+pub mod config;
+pub mod daemon;
 pub mod error;
 pub mod forks;
 pub mod mempool;
 pub mod network;
 pub mod node;
+pub mod producer;
+pub mod rpc;
 pub mod votes;
 
 /// The generated gRPC types and services (node/proto, PROTOCOL.md §13).

@@ -32,6 +32,9 @@ pub const GENESIS_TIME: u64 = 1_700_000_000;
 pub enum Network {
     /// A local chain: short periods, low difficulty, well-known keys.
     Devnet,
+    /// The public test network: a fixed genesis whose coins sit in a
+    /// faucet account with a published key (test coins only).
+    Testnet,
 }
 
 impl Network {
@@ -39,8 +42,9 @@ impl Network {
     pub fn by_name(name: &str) -> Result<Self, NodeError> {
         match name {
             "devnet" => Ok(Self::Devnet),
+            "testnet" => Ok(Self::Testnet),
             other => Err(NodeError::Config(format!(
-                "unknown network {other:?} (known: devnet)"
+                "unknown network {other:?} (known: devnet, testnet)"
             ))),
         }
     }
@@ -49,6 +53,7 @@ impl Network {
     pub fn name(self) -> &'static str {
         match self {
             Self::Devnet => "devnet",
+            Self::Testnet => "testnet",
         }
     }
 
@@ -56,6 +61,7 @@ impl Network {
     pub fn params(self) -> ChainParams {
         match self {
             Self::Devnet => ChainParams::devnet(),
+            Self::Testnet => ChainParams::testnet(),
         }
     }
 
@@ -83,6 +89,11 @@ impl Network {
                     },
                 ]
             }
+            Self::Testnet => vec![Allocation {
+                account: testnet_faucet_key().id(),
+                asset: AssetInfo::native().asset(),
+                amount: 10_000_000 * COIN,
+            }],
         }
     }
 
@@ -106,6 +117,11 @@ pub fn devnet_key(label: &str) -> AccountKey {
     AccountKey::from_seed(b"devnet", label)
 }
 
+/// The testnet faucet's key: published, so anyone can take test coins.
+pub fn testnet_faucet_key() -> AccountKey {
+    AccountKey::from_seed(b"testnet", "faucet")
+}
+
 fn scratch_dir() -> Result<PathBuf, NodeError> {
     let mut nonce = [0u8; 8];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut nonce);
@@ -126,4 +142,21 @@ pub fn builtin_keys() -> Result<VerifyingKeys, NodeError> {
         package_spend: key(PACKAGE_SPEND_VK)?,
         package_output: key(PACKAGE_OUTPUT_VK)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every node of a network must derive the same chain id.
+    #[test]
+    fn genesis_is_fixed_per_network() {
+        let keys = builtin_keys().expect("built-in keys");
+        let devnet = Network::Devnet.genesis(&keys).expect("devnet genesis");
+        let testnet = Network::Testnet.genesis(&keys).expect("testnet genesis");
+        assert_eq!(devnet, Network::Devnet.genesis(&keys).expect("again"));
+        assert_eq!(testnet, Network::Testnet.genesis(&keys).expect("again"));
+        assert_ne!(devnet.hash(), testnet.hash());
+        assert!(Network::by_name("mainnet").is_err());
+    }
 }

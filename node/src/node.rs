@@ -14,15 +14,17 @@ use std::{
 
 use rand_core::OsRng;
 use superzk_chain_core::{
-    account::{AccountId, AccountKey},
+    account::{verification_key, AccountId, AccountKey},
     block::{Block, Header},
     chain::Chain,
     params::ChainParams,
+    pow::mine,
     producer::NextDraw,
     records::{NodeRecord, TicketRecord},
     tx::ChainTx,
 };
 use superzk_circuits::note::AssetId;
+use superzk_keys::signature::Signature;
 use superzk_verifier::verify::VerifyingKeys;
 use tokio::sync::broadcast;
 
@@ -30,7 +32,7 @@ use crate::{
     error::NodeError,
     forks::{BlockIndex, Outcome},
     mempool::{Mempool, MempoolLimits},
-    votes::VoteBox,
+    votes::{ballots, Ballot, Round, VoteBox},
 };
 
 /// What changed, for subscribers (the producer, streams, later peers).
@@ -269,11 +271,128 @@ impl Node {
             .ok_or_else(|| NodeError::NotFound(format!("no block at height {height}")))
     }
 
-    pub(crate) fn mempool(&self) -> &Mutex<Mempool> {
-        &self.mempool
+    /// The round for `miner`'s next block: the one being collected if it
+    /// is still on the tip and pays `miner`, else a new one with the
+    /// mempool's best transactions (votes sign the transactions, so a
+    /// round keeps them fixed; later arrivals wait for the next block).
+    pub fn begin_round(&self, miner: AccountId) -> Result<Round, NodeError> {
+        let tip = self.tip()?;
+        let parent = tip.hash();
+        if let Some(r) = Self::lock(&self.votes).round() {
+            if r.parent == parent && r.miner == miner {
+                return Ok(r.clone());
+            }
+        }
+        let txs = Self::lock(&self.mempool).block_candidates(&self.chain, MAX_BLOCK_TX_BYTES);
+        let round = Round::new(parent, tip.height + 1, miner, txs);
+        Self::lock(&self.votes).begin(round.clone());
+        Ok(round)
     }
 
-    pub(crate) fn votes(&self) -> &Mutex<VoteBox> {
-        &self.votes
+    /// The current round (if a block is being built on the tip), the
+    /// ballots of the next draw, and the votes the next block needs.
+    pub fn current_draw(&self) -> Result<(Option<Round>, Vec<Ballot>, usize), NodeError> {
+        let tip = self.tip()?;
+        let draw = self.chain.next_draw_full()?;
+        let round = Self::lock(&self.votes)
+            .round()
+            .filter(|r| r.parent == tip.hash())
+            .cloned();
+        let ballots = match &round {
+            Some(r) => ballots(r, &draw),
+            None => {
+                // No block is being built: the late ballots still have
+                // their messages; the others get theirs with a round.
+                let empty = Round::new(tip.hash(), tip.height + 1, [0; 32], vec![]);
+                ballots(&empty, &draw)
+                    .into_iter()
+                    .map(|b| Ballot {
+                        message: if b.request.late { b.message } else { [0; 32] },
+                        ..b
+                    })
+                    .collect()
+            }
+        };
+        Ok((round, ballots, draw.required))
+    }
+
+    /// Takes a vote for the current round: the ticket must be drawn (or a
+    /// late voter), the message the one it must sign, and the signature
+    /// valid under the key that votes for it.
+    pub fn submit_vote(
+        &self,
+        ticket: [u8; 32],
+        message: [u8; 32],
+        signature: Signature,
+        late: bool,
+    ) -> Result<(), NodeError> {
+        let (round, ballots, _) = self.current_draw()?;
+        if round.is_none() && !late {
+            return Err(NodeError::Vote(
+                "no block is being built on the tip now; ask for the current draw again".into(),
+            ));
+        }
+        let ballot = ballots
+            .iter()
+            .find(|b| b.request.ticket == ticket && b.request.late == late)
+            .ok_or_else(|| {
+                NodeError::Vote(format!(
+                    "ticket {} is not drawn to vote{} now",
+                    hex::encode(ticket),
+                    if late { " late" } else { "" }
+                ))
+            })?;
+        if ballot.message != message {
+            return Err(NodeError::Vote(
+                "the vote signs another block than the one being built; ask for the current \
+                 draw again"
+                    .into(),
+            ));
+        }
+        let key = verification_key(&ballot.request.signer)
+            .ok_or_else(|| NodeError::Vote("the ticket's vote key is not a valid key".into()))?;
+        key.verify(&message, &signature)
+            .map_err(|_| NodeError::Vote("the signature does not verify".into()))?;
+        if !Self::lock(&self.votes).add(ticket, message, signature) {
+            return Err(NodeError::Vote("this round holds enough votes".into()));
+        }
+        Ok(())
+    }
+
+    /// How many votes of `miner`'s round are ready (signed by this node's
+    /// keys or submitted), and how many the block needs.
+    pub fn votes_ready(&self, miner: AccountId) -> Result<(usize, usize), NodeError> {
+        let round = self.begin_round(miner)?;
+        let draw = self.chain.next_draw_full()?;
+        let b = ballots(&round, &draw);
+        Ok((Self::lock(&self.votes).votes_ready(&b), draw.required))
+    }
+
+    /// `miner`'s next block, unmined: the round's transactions and every
+    /// vote ready for it; time `time` (or the earliest allowed).
+    pub fn block_template(&self, miner: AccountId, time: u64) -> Result<Block, NodeError> {
+        let round = self.begin_round(miner)?;
+        let votes = Self::lock(&self.votes);
+        let mut rng = OsRng;
+        let block = self.chain.block_template(
+            miner,
+            time,
+            round.txs,
+            |req, msg| votes.vote_for(req, msg, &mut OsRng),
+            &mut rng,
+        )?;
+        Ok(block)
+    }
+
+    /// Mines `miner`'s next block (the devnet's low difficulty: instant)
+    /// and submits it.
+    pub fn mine_block(&self, miner: AccountId, time: u64) -> Result<(Block, Outcome), NodeError> {
+        let mut block = self.block_template(miner, time)?;
+        mine(&mut block.header);
+        let outcome = self.submit_block(block.clone())?;
+        Ok((block, outcome))
     }
 }
+
+/// Bytes of transactions a block template takes from the mempool at most.
+pub const MAX_BLOCK_TX_BYTES: usize = 2 << 20;

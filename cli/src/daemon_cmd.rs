@@ -1,0 +1,156 @@
+//! `superzk node run` (the daemon, `superzk-node`) and `superzk node
+//! status` (a gRPC client of a running node).
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+
+use clap::{Args, Subcommand};
+use superzk_node::{config::NodeConfig, daemon, proto};
+
+/// `superzk node ...`
+#[derive(Subcommand)]
+pub enum NodeCommand {
+    /// Run a node until SIGINT or SIGTERM: the chain store in --data-dir,
+    /// gRPC and gRPC-web on --listen, mining with --mine.
+    Run(RunArgs),
+    /// Ask a running node for its height, tip, mempool and next draw.
+    Status {
+        /// The node's gRPC address.
+        #[arg(long, default_value = "http://127.0.0.1:8232")]
+        node: String,
+    },
+}
+
+/// Flags of `superzk node run` (each overrides the config file).
+#[derive(Args)]
+pub struct RunArgs {
+    /// A TOML configuration file (see the node crate's `config` module).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The network: devnet.
+    #[arg(long)]
+    network: Option<String>,
+    /// The data directory (created if new; a second start resumes it).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// The gRPC address (loopback by default).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// The Prometheus metrics address.
+    #[arg(long)]
+    metrics: Option<SocketAddr>,
+    /// Mine blocks (to --miner, else to a key kept in the data directory).
+    #[arg(long)]
+    mine: bool,
+    /// The miner's key: a file with a 32-byte hex seed, or `devnet:LABEL`.
+    #[arg(long)]
+    miner: Option<String>,
+    /// A key whose votes the node signs (repeatable): a seed file or
+    /// `devnet:LABEL`.
+    #[arg(long = "vote-key")]
+    vote_keys: Vec<String>,
+    /// Milliseconds between mined blocks (default: the profile's target).
+    #[arg(long)]
+    block_interval_ms: Option<u64>,
+    /// Log JSON lines instead of text.
+    #[arg(long)]
+    log_json: bool,
+}
+
+impl RunArgs {
+    fn config(self) -> Result<NodeConfig, String> {
+        let mut c = match &self.config {
+            Some(path) => NodeConfig::from_file(path).map_err(|e| e.to_string())?,
+            None => NodeConfig::default(),
+        };
+        if let Some(n) = self.network {
+            c.network = n;
+        }
+        if self.data_dir.is_some() {
+            c.data_dir = self.data_dir;
+        }
+        if let Some(l) = self.listen {
+            c.listen = l;
+        }
+        if self.metrics.is_some() {
+            c.metrics = self.metrics;
+        }
+        c.mining.enabled |= self.mine;
+        if self.miner.is_some() {
+            c.mining.account = self.miner;
+        }
+        if self.block_interval_ms.is_some() {
+            c.mining.block_interval_ms = self.block_interval_ms;
+        }
+        c.voting.keys.extend(self.vote_keys);
+        Ok(c)
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// Runs `superzk node ...`.
+pub fn run(cmd: NodeCommand) -> ExitCode {
+    let result = match cmd {
+        NodeCommand::Run(args) => {
+            let json = args.log_json;
+            args.config().and_then(|c| {
+                daemon::init_logging(json);
+                runtime()?
+                    .block_on(daemon::run(c, daemon::stop_signal()))
+                    .map_err(|e| e.to_string())
+            })
+        }
+        NodeCommand::Status { node } => runtime().and_then(|rt| rt.block_on(status(&node))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn status(url: &str) -> Result<(), String> {
+    let (_, mut chain) = superzk_node::rpc::connect(url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let s = chain
+        .get_status(proto::StatusRequest {})
+        .await
+        .map_err(|e| format!("{url}: {}", e.message()))?
+        .into_inner();
+    println!("network: {}", s.network);
+    println!("height: {}", s.height);
+    println!("tip: {}", hex::encode(&s.tip));
+    println!("chain id: {}", hex::encode(&s.chain_id));
+    println!(
+        "mempool: {} transactions, {} bytes",
+        s.mempool_transactions, s.mempool_bytes
+    );
+    println!(
+        "next draw: {} tickets, {} votes required{}",
+        s.next_draw.len(),
+        s.required_votes,
+        if s.next_draw.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                s.next_draw
+                    .iter()
+                    .map(|t| hex::encode(&t[..t.len().min(8)]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    println!("side blocks: {}, orphans: {}", s.side_blocks, s.orphans);
+    println!("mining: {}", if s.mining { "yes" } else { "no" });
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! The daemon: opens the node, serves gRPC (and gRPC-web), exports
+//! Prometheus metrics, runs the producer when mining, and stops cleanly on
+//! SIGINT or SIGTERM. Every block is acknowledged only after its redb
+//! transaction committed, so SIGKILL loses nothing acknowledged.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use tokio::sync::watch;
+
+use crate::{
+    config::{load_key, node_miner_key, NodeConfig},
+    error::NodeError,
+    mempool::MempoolLimits,
+    network::builtin_keys,
+    node::{Node, NodeOptions},
+    producer::{self, ProducerConfig},
+    rpc::{self, RpcConfig},
+};
+
+/// The file in the data directory naming the address the node serves on.
+pub const ADDR_FILE: &str = "node.addr";
+
+/// Logs as text (default) or JSON lines, filtered by `RUST_LOG` (default
+/// `info`).
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (tests) keeps the first.
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Opens the node `config` describes (blocking: run it off the runtime).
+pub fn open_node(config: &NodeConfig) -> Result<Arc<Node>, NodeError> {
+    let network = config.network()?;
+    let data_dir = config.data_dir()?.to_path_buf();
+    let keys = builtin_keys()?;
+    let genesis = network.genesis(&keys)?;
+    let vote_keys = config
+        .voting
+        .keys
+        .iter()
+        .map(|spec| load_key(spec, network))
+        .collect::<Result<Vec<_>, _>>()?;
+    Node::open(
+        NodeOptions {
+            data_dir,
+            params: network.params(),
+            keys,
+            mempool: MempoolLimits {
+                max_bytes: config.mempool.max_bytes,
+                ..MempoolLimits::default()
+            },
+            vote_keys,
+        },
+        genesis,
+    )
+}
+
+fn producer_config(config: &NodeConfig, node: &Node) -> Result<ProducerConfig, NodeError> {
+    let network = config.network()?;
+    let key = match &config.mining.account {
+        Some(spec) => load_key(spec, network)?,
+        None => node_miner_key(node.data_dir())?,
+    };
+    let interval = config
+        .mining
+        .block_interval_ms
+        .unwrap_or(node.params().target_block_time * 1_000);
+    Ok(ProducerConfig {
+        miner: key.id(),
+        block_interval: Duration::from_millis(interval),
+        vote_wait: Duration::from_millis(config.mining.vote_wait_ms),
+    })
+}
+
+/// Waits for SIGINT or SIGTERM.
+pub async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+fn install_metrics(addr: SocketAddr) -> Result<(), NodeError> {
+    metrics_exporter_prometheus::PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .install()
+        .map_err(|e| NodeError::Config(format!("metrics endpoint {addr}: {e}")))
+}
+
+/// Runs the node until `shutdown` completes (pass [`stop_signal`]).
+pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
+    let c = config.clone();
+    let node = tokio::task::spawn_blocking(move || open_node(&c))
+        .await
+        .map_err(|_| NodeError::Stopped)??;
+    let tip = node.tip()?;
+    tracing::info!(
+        network = %config.network,
+        height = tip.height,
+        tip = %hex::encode(tip.hash()),
+        "node opened"
+    );
+    if let Some(addr) = config.metrics {
+        install_metrics(addr)?;
+        tracing::info!(%addr, "metrics endpoint");
+    }
+    metrics::gauge!("superzk_height").set(tip.height as f64);
+    // Peers come with the peer-to-peer network; the gauge exists already
+    // so dashboards need no change then.
+    metrics::gauge!("superzk_peers").set(0.0);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| NodeError::io(format!("listening on {}", config.listen), e))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| NodeError::io("listener", e))?;
+    // Where clients find this node (the port may have been chosen by the
+    // system: `--listen 127.0.0.1:0`).
+    let addr_file = node.data_dir().join(ADDR_FILE);
+    std::fs::write(&addr_file, format!("http://{bound}\n"))
+        .map_err(|e| NodeError::io(addr_file.display().to_string(), e))?;
+    tracing::info!(addr = %bound, "gRPC and gRPC-web");
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mining = config.mining.enabled;
+    let producer = if mining {
+        let pc = producer_config(&config, &node)?;
+        tracing::info!(miner = %hex::encode(pc.miner), "mining");
+        Some(tokio::spawn(producer::run(
+            node.clone(),
+            pc,
+            stop_rx.clone(),
+        )))
+    } else {
+        None
+    };
+    let mut rpc_stop = stop_rx.clone();
+    let rpc_config = RpcConfig {
+        mining,
+        ..RpcConfig::default()
+    };
+    let server = tokio::spawn(rpc::serve(node.clone(), listener, rpc_config, async move {
+        let _ = rpc_stop.wait_for(|s| *s).await;
+    }));
+    shutdown.await;
+    tracing::info!("stopping");
+    let _ = stop_tx.send(true);
+    if let Some(p) = producer {
+        let _ = p.await;
+    }
+    match server.await {
+        Ok(r) => r?,
+        Err(_) => return Err(NodeError::Stopped),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
