@@ -247,10 +247,7 @@ impl Node {
     }
 
     /// Native and other balances, next nonce and pending coins of `account`.
-    pub fn account(
-        &self,
-        account: &AccountId,
-    ) -> Result<AccountState, NodeError> {
+    pub fn account(&self, account: &AccountId) -> Result<AccountState, NodeError> {
         Ok((
             self.chain.balances(account)?,
             self.chain.nonce(account)?,
