@@ -238,8 +238,9 @@ fn assert_state_of(node: &Node, reference: &Chain) {
 /// block that gives it more work, not before: lighter and equal-work blocks
 /// are side blocks and the first-seen tip stays. Afterwards the node's
 /// state is that of a chain that only saw the winning branch, the losing
-/// branch's blocks are side blocks still served by hash, and the index
-/// finds the winning branch's transactions but no longer the loser's.
+/// branch's blocks are side blocks still served by hash, the winning
+/// branch's transactions are found mined and the loser's (still valid)
+/// are pending again.
 #[test]
 fn a_heavier_branch_takes_over_at_the_block_that_gives_it_more_work() {
     let f = fork(2, 3, 5);
@@ -279,9 +280,9 @@ fn a_heavier_branch_takes_over_at_the_block_that_gives_it_more_work() {
     }
     let bought = f.x[0].txs[1].id();
     let registered = f.y[0].txs[1].id();
-    // Undone with x's blocks and still valid on y's branch: it is back in
-    // the mempool.
+    // Undone with x and still valid on y: back in the mempool.
     assert_eq!(node.transaction_status(&bought).unwrap(), TxState::Pending);
+    assert_eq!(node.mempool_size().0, 1);
     assert_eq!(
         node.transaction_status(&registered).unwrap(),
         TxState::Mined(f.y[0].header.height)
