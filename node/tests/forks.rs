@@ -553,3 +553,45 @@ fn a_fork_deeper_than_the_bound_is_refused() {
     assert_eq!(node.fork_counts(), (0, 1));
     assert_state_of(&node, &main.chain);
 }
+
+/// A block dated beyond this node's clock and drift is refused now but not
+/// remembered as invalid: once the clock catches up (or is corrected) the
+/// same block is judged again, not refused for good.
+#[test]
+fn a_block_from_the_future_is_refused_but_not_for_good() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open_node(dir.path());
+    let mut ahead = BranchMiner::new("miner");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    ahead
+        .chain
+        .set_clock(std::sync::Arc::new(move || now + 10 * 3_600));
+    let block = ahead
+        .chain
+        .produce_block(
+            ahead.miner.id(),
+            now + 3 * 3_600,
+            vec![],
+            |_, _| None,
+            &mut OsRng,
+        )
+        .unwrap();
+    for attempt in 0..2 {
+        match node.submit_block(block.clone()) {
+            Err(NodeError::Chain(superzk_chain_core::error::ChainError::Block {
+                error, ..
+            })) => {
+                assert_eq!(
+                    error.rule,
+                    superzk_chain_core::error::Rule::Timestamp,
+                    "attempt {attempt}: {error}"
+                );
+            }
+            other => panic!("attempt {attempt}: judged by the time rule, got {other:?}"),
+        }
+    }
+    assert_eq!(node.tip().unwrap(), genesis().header);
+}
