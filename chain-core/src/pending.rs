@@ -486,19 +486,14 @@ mod tests {
     fn nonces_count_past_the_pending_ones_and_nothing_is_written() {
         let mut n = net();
         let root = n.chain.state_root().unwrap();
-        let first = n.chain.check_pending(&n.register(0), 0).unwrap();
+        let (r0, r1) = (n.register(0), n.register(1));
+        let first = n.chain.check_pending(&r0, 0).unwrap();
         assert_eq!(first.account, Some((n.alice.id(), 0)));
         assert_eq!((first.fee, first.signature_count()), (0, 1));
-        assert_eq!(first.size, n.register(0).to_bytes().len());
-        assert_eq!(
-            rule(n.chain.check_pending(&n.register(1), 0)),
-            Rule::Accounts
-        );
-        assert!(n.chain.check_pending(&n.register(1), 1).is_ok());
-        assert_eq!(
-            rule(n.chain.check_pending(&n.register(0), 1)),
-            Rule::Accounts
-        );
+        assert_eq!(first.size, r0.to_bytes().len());
+        assert_eq!(rule(n.chain.check_pending(&r1, 0)), Rule::Accounts);
+        assert!(n.chain.check_pending(&r1, 1).is_ok());
+        assert_eq!(rule(n.chain.check_pending(&r0, 1)), Rule::Accounts);
         assert_eq!(n.chain.state_root().unwrap(), root, "nothing written");
         assert_eq!(n.chain.nonce(&n.alice.id()).unwrap(), 0);
     }
@@ -543,7 +538,8 @@ mod tests {
     #[test]
     fn verify_pending_names_each_bad_transaction() {
         let mut n = net();
-        let good = n.chain.check_pending(&n.register(0), 0).unwrap();
+        let r0 = n.register(0);
+        let good = n.chain.check_pending(&r0, 0).unwrap();
         let mut forged = n.register(0);
         if let ChainTx::RegisterNode(r) = &mut forged {
             r.auth.signature = AccountKey::from_seed(b"x", "mallory").sign(&[2; 32], &mut n.rng);

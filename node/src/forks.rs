@@ -19,7 +19,7 @@ use rand_core::CryptoRngCore;
 use superzk_chain_core::{
     block::{Block, Header},
     chain::Chain,
-    error::ChainError,
+    error::{ChainError, Rule},
     pow::meets_target,
     tx::ChainTx,
 };
@@ -306,7 +306,9 @@ impl BlockIndex {
         if block.header.parent == tip_hash {
             let started = std::time::Instant::now();
             if let Err(e) = chain.apply(&block, rng) {
-                self.invalid.insert(hash);
+                if refused_for_good(&e) {
+                    self.invalid.insert(hash);
+                }
                 return Err(e.into());
             }
             metrics::histogram!("superzk_block_validation_seconds")
@@ -367,7 +369,9 @@ impl BlockIndex {
         let started = std::time::Instant::now();
         if let Err(e) = chain.reorganize(fork_height, &branch, rng) {
             let bad = match &e {
-                ChainError::Block { height, .. } => height.saturating_sub(fork_height + 1) as usize,
+                ChainError::Block { height, .. } if refused_for_good(&e) => {
+                    height.saturating_sub(fork_height + 1) as usize
+                }
                 _ => return Err(e.into()),
             };
             self.mark_invalid(chain, &branch_hashes[bad.min(branch_hashes.len() - 1)..])?;
@@ -433,6 +437,12 @@ impl BlockIndex {
 
     /// Keeps a block whose parent is unknown, within the pool's bounds.
     fn hold_orphan(&mut self, block: Block) -> Result<(), NodeError> {
+        // Work first: junk without it must not push real orphans out.
+        if !meets_target(&block.hash(), block.header.difficulty) {
+            return Err(NodeError::Invalid(
+                "the header's proof of work does not meet its difficulty".into(),
+            ));
+        }
         let size = block.to_bytes().len();
         if size > MAX_ORPHAN_BYTES / 4 {
             return Err(NodeError::Invalid(format!(
@@ -490,6 +500,18 @@ impl BlockIndex {
                 }
             }
         }
+    }
+}
+
+/// Whether a refusal holds whatever happens later. A block dated too far
+/// ahead of this node's clock becomes valid once the clock catches up (or
+/// is corrected), and a store failure says nothing of the block: those are
+/// refused now and may be tried again.
+fn refused_for_good(e: &ChainError) -> bool {
+    match e {
+        ChainError::Block { error, .. } => error.rule != Rule::Timestamp,
+        ChainError::Decode(_) => true,
+        ChainError::Store(_) | ChainError::WrongChain(_) | ChainError::Usage(_) => false,
     }
 }
 

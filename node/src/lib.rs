@@ -17,7 +17,7 @@ pub mod producer;
 pub mod rpc;
 pub mod votes;
 
-/// The generated gRPC types and services (node/proto, PROTOCOL.md §13).
+/// The generated gRPC types and services (node/proto; PROTOCOL.md "gRPC API").
 #[allow(missing_docs, clippy::all)]
 pub mod proto {
     tonic::include_proto!("superzk.node.v1");

@@ -49,6 +49,10 @@ pub enum NodeEvent {
     Transaction([u8; 32]),
 }
 
+/// An account's public balances (asset, amount), next nonce and native
+/// coins due at the next settlement.
+pub type AccountState = (Vec<(AssetId, u64)>, u64, u64);
+
 /// Where a transaction is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TxState {
@@ -150,7 +154,7 @@ impl Node {
 
     /// The chain id (the genesis hash).
     pub fn chain_id(&self) -> Result<[u8; 32], NodeError> {
-        Ok(self.tip_chain_id()?)
+        self.tip_chain_id()
     }
 
     fn tip_chain_id(&self) -> Result<[u8; 32], NodeError> {
@@ -243,10 +247,7 @@ impl Node {
     }
 
     /// Native and other balances, next nonce and pending coins of `account`.
-    pub fn account(
-        &self,
-        account: &AccountId,
-    ) -> Result<(Vec<(AssetId, u64)>, u64, u64), NodeError> {
+    pub fn account(&self, account: &AccountId) -> Result<AccountState, NodeError> {
         Ok((
             self.chain.balances(account)?,
             self.chain.nonce(account)?,

@@ -238,8 +238,9 @@ fn assert_state_of(node: &Node, reference: &Chain) {
 /// block that gives it more work, not before: lighter and equal-work blocks
 /// are side blocks and the first-seen tip stays. Afterwards the node's
 /// state is that of a chain that only saw the winning branch, the losing
-/// branch's blocks are side blocks still served by hash, and the index
-/// finds the winning branch's transactions but no longer the loser's.
+/// branch's blocks are side blocks still served by hash, the winning
+/// branch's transactions are found mined and the loser's (still valid)
+/// are pending again.
 #[test]
 fn a_heavier_branch_takes_over_at_the_block_that_gives_it_more_work() {
     let f = fork(2, 3, 5);
@@ -279,9 +280,9 @@ fn a_heavier_branch_takes_over_at_the_block_that_gives_it_more_work() {
     }
     let bought = f.x[0].txs[1].id();
     let registered = f.y[0].txs[1].id();
-    // Undone with x's blocks and still valid on y's branch: it is back in
-    // the mempool.
+    // Undone with x and still valid on y: back in the mempool.
     assert_eq!(node.transaction_status(&bought).unwrap(), TxState::Pending);
+    assert_eq!(node.mempool_size().0, 1);
     assert_eq!(
         node.transaction_status(&registered).unwrap(),
         TxState::Mined(f.y[0].header.height)
@@ -551,4 +552,46 @@ fn a_fork_deeper_than_the_bound_is_refused() {
     assert_eq!(node.tip().unwrap(), next.header);
     assert_eq!(node.fork_counts(), (0, 1));
     assert_state_of(&node, &main.chain);
+}
+
+/// A block dated beyond this node's clock and drift is refused now but not
+/// remembered as invalid: once the clock catches up (or is corrected) the
+/// same block is judged again, not refused for good.
+#[test]
+fn a_block_from_the_future_is_refused_but_not_for_good() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open_node(dir.path());
+    let mut ahead = BranchMiner::new("miner");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    ahead
+        .chain
+        .set_clock(std::sync::Arc::new(move || now + 10 * 3_600));
+    let block = ahead
+        .chain
+        .produce_block(
+            ahead.miner.id(),
+            now + 3 * 3_600,
+            vec![],
+            |_, _| None,
+            &mut OsRng,
+        )
+        .unwrap();
+    for attempt in 0..2 {
+        match node.submit_block(block.clone()) {
+            Err(NodeError::Chain(superzk_chain_core::error::ChainError::Block {
+                error, ..
+            })) => {
+                assert_eq!(
+                    error.rule,
+                    superzk_chain_core::error::Rule::Timestamp,
+                    "attempt {attempt}: {error}"
+                );
+            }
+            other => panic!("attempt {attempt}: judged by the time rule, got {other:?}"),
+        }
+    }
+    assert_eq!(node.tip().unwrap(), genesis().header);
 }

@@ -131,10 +131,12 @@ impl Devnet {
         self.time += 10;
         let block = produce(&self.chain, self.time, txs);
         self.chain.apply(&block, &mut OsRng).unwrap();
-        self.pool
-            .lock()
-            .unwrap()
-            .on_new_tip(&self.chain, &[block.clone()], &[], &mut OsRng);
+        self.pool.lock().unwrap().on_new_tip(
+            &self.chain,
+            std::slice::from_ref(&block),
+            &[],
+            &mut OsRng,
+        );
         block
     }
 

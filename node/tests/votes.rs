@@ -1,0 +1,201 @@
+//! Votes submitted from outside (ticket holders on other machines): only a
+//! drawn ticket's vote over exactly the round's message, signed by its vote
+//! key, is taken; the block the node then builds carries it. Through the
+//! `Node` API and once over gRPC.
+
+use std::sync::Arc;
+
+use rand_core::OsRng;
+use superzk_chain_core::{
+    account::AccountKey,
+    params::COIN,
+    tx::{Authorization, ChainTx, TicketPurchase},
+};
+use superzk_keys::signature::Signature;
+use superzk_node::{
+    error::NodeError,
+    network::{builtin_keys, devnet_key, Network},
+    node::{Node, NodeOptions},
+    proto::VoteSubmission,
+    rpc::{connect, serve, RpcConfig},
+};
+use tonic::Code;
+
+const MINER: [u8; 32] = [7; 32];
+
+fn open_node(dir: &std::path::Path) -> Arc<Node> {
+    let keys = builtin_keys().unwrap();
+    let genesis = Network::Devnet.genesis(&keys).unwrap();
+    Node::open(
+        NodeOptions {
+            data_dir: dir.to_path_buf(),
+            params: Network::Devnet.params(),
+            keys,
+            mempool: Default::default(),
+            // The node holds no vote key: every vote comes from outside.
+            vote_keys: vec![],
+        },
+        genesis,
+    )
+    .unwrap()
+}
+
+fn buy(node: &Node, key: &AccountKey, count: u32) {
+    let mut tx = ChainTx::BuyTickets(TicketPurchase {
+        count,
+        max_price: 10 * COIN,
+        vote_key: key.id(),
+        node: None,
+        auth: Authorization {
+            account: [0; 32],
+            nonce: 0,
+            signature: Signature::from_bytes(&[0; 64]),
+        },
+    });
+    let nonce = node.chain().nonce(&key.id()).unwrap();
+    tx.authorize(key, nonce, &node.chain_id().unwrap(), &mut OsRng);
+    node.submit_transaction(tx).unwrap();
+}
+
+fn mine(node: &Node) -> superzk_chain_core::block::Block {
+    let h = node.tip().unwrap().height + 1;
+    node.mine_block(MINER, 1_700_000_000 + 10 * h).unwrap().0
+}
+
+fn refused(r: Result<(), NodeError>, why: &str) {
+    match r {
+        Err(NodeError::Vote(_)) => {}
+        other => panic!("{why}: refused as a vote error, got {other:?}"),
+    }
+}
+
+#[test]
+fn only_drawn_tickets_voting_for_this_block_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open_node(dir.path());
+    let alice = devnet_key("alice");
+    buy(&node, &alice, 8);
+    mine(&node);
+    mine(&node);
+    // The tickets are mature: the next block needs votes.
+    let round = node.begin_round(MINER).unwrap();
+    let (current, ballots, required) = node.current_draw().unwrap();
+    assert!(required >= 1, "a mature pool of 8 needs votes");
+    assert_eq!(current.unwrap().body_root, round.body_root);
+    let drawn: Vec<_> = ballots.iter().filter(|b| !b.request.late).collect();
+    assert_eq!(drawn.len(), 3);
+    // Without votes the node does not produce a block the rules refuse.
+    assert!(node.mine_block(MINER, 1_700_000_100).is_err());
+
+    let first = drawn[0];
+    let sign = |msg: &[u8; 32]| alice.sign(msg, &mut OsRng);
+    let undrawn = node
+        .tickets()
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .find(|id| drawn.iter().all(|b| b.request.ticket != *id))
+        .expect("a ticket not drawn");
+    refused(
+        node.submit_vote(undrawn, first.message, sign(&first.message), false),
+        "an undrawn ticket",
+    );
+    let other_block = [9u8; 32];
+    refused(
+        node.submit_vote(first.request.ticket, other_block, sign(&other_block), false),
+        "a vote for another block",
+    );
+    let operator = devnet_key("staking-node operator");
+    refused(
+        node.submit_vote(
+            first.request.ticket,
+            first.message,
+            operator.sign(&first.message, &mut OsRng),
+            false,
+        ),
+        "a signature by another key",
+    );
+    refused(
+        node.submit_vote(
+            first.request.ticket,
+            first.message,
+            sign(&first.message),
+            true,
+        ),
+        "an on-time ballot submitted as late",
+    );
+    for b in &drawn {
+        node.submit_vote(b.request.ticket, b.message, sign(&b.message), false)
+            .unwrap();
+    }
+    let block = mine(&node);
+    assert_eq!(
+        block.votes.len(),
+        3,
+        "the block carries the submitted votes"
+    );
+    assert_eq!(node.tip().unwrap(), block.header);
+}
+
+/// The same refusals arrive over gRPC as FailedPrecondition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vote_for_another_block_is_refused_over_grpc() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    let node = tokio::task::spawn_blocking(move || {
+        let node = open_node(&d);
+        buy(&node, &devnet_key("alice"), 8);
+        for _ in 0..2 {
+            mine(&node);
+        }
+        node.begin_round(MINER).unwrap();
+        node
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(node.clone(), listener, RpcConfig::default(), async {
+        let _ = stopped.await;
+    }));
+    let (_, mut chain) = connect(&url).await.unwrap();
+    let draw = chain
+        .get_current_draw(superzk_node::proto::DrawRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let ballot = draw
+        .tickets
+        .iter()
+        .find(|t| !t.late)
+        .expect("a drawn ticket");
+    let wrong = [9u8; 32];
+    let vote = VoteSubmission {
+        ticket: ballot.ticket.clone(),
+        signature: devnet_key("alice")
+            .sign(&wrong, &mut OsRng)
+            .to_bytes()
+            .to_vec(),
+        late: false,
+        message: wrong.to_vec(),
+    };
+    let e = chain.submit_vote(vote).await.expect_err("refused");
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+    let message: [u8; 32] = ballot.message.clone().try_into().unwrap();
+    let vote = VoteSubmission {
+        ticket: ballot.ticket.clone(),
+        signature: devnet_key("alice")
+            .sign(&message, &mut OsRng)
+            .to_bytes()
+            .to_vec(),
+        late: false,
+        message: message.to_vec(),
+    };
+    chain
+        .submit_vote(vote)
+        .await
+        .expect("the right vote is taken");
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
