@@ -570,7 +570,8 @@ fn story_without_a_node_says_how_to_start_one() {
 /// two ticket purchases, the eight shielded transactions, with the story's
 /// voter signing the drawn tickets' votes; the wallets end with the
 /// expected balances; the chain the node built then re-validates from
-/// genesis. Costly, 60 to 80 s on two shared cores: it loads the demo's
+/// genesis. Costly, 20 to 80 s on two shared cores (by their load): it
+/// loads the demo's
 /// proving keys (cached in `$SUPERZK_PARAMS_DIR` or target/superzk-params,
 /// generated there on first use), proves eight transactions and waits for
 /// about a hundred half-second blocks.
