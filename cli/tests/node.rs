@@ -571,10 +571,9 @@ fn story_without_a_node_says_how_to_start_one() {
 /// voter signing the drawn tickets' votes; the wallets end with the
 /// expected balances; the chain the node built then re-validates from
 /// genesis. Costly, 20 to 80 s on two shared cores (by their load): it
-/// loads the demo's
-/// proving keys (cached in `$SUPERZK_PARAMS_DIR` or target/superzk-params,
-/// generated there on first use), proves eight transactions and waits for
-/// about a hundred half-second blocks.
+/// loads the demo's proving keys (cached in `$SUPERZK_PARAMS_DIR` or
+/// target/superzk-params, generated there on first use), proves eight
+/// transactions and waits for some fifty to a hundred half-second blocks.
 #[test]
 fn node_story_runs_to_the_end_against_a_mining_node() {
     let dir = tempfile::tempdir().unwrap();
