@@ -6,6 +6,7 @@
 
 #![deny(missing_docs)]
 
+pub mod compact_cache;
 pub mod config;
 pub mod daemon;
 pub mod error;

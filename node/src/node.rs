@@ -29,9 +29,12 @@ use superzk_verifier::verify::VerifyingKeys;
 use tokio::sync::broadcast;
 
 use crate::{
+    compact_cache::CompactCache,
     error::NodeError,
     forks::{BlockIndex, Outcome},
     mempool::{Mempool, MempoolLimits},
+    proto::CompactBlock,
+    rpc::compact::{compact_block, tree_at},
     votes::{ballots, Ballot, Round, VoteBox},
 };
 
@@ -84,6 +87,7 @@ pub struct Node {
     chain: Chain,
     params: ChainParams,
     index: Mutex<BlockIndex>,
+    compact: CompactCache,
     mempool: Mutex<Mempool>,
     votes: Mutex<VoteBox>,
     events: broadcast::Sender<NodeEvent>,
@@ -107,11 +111,13 @@ impl Node {
             options.keys,
         )?;
         let index = BlockIndex::load(&chain, &genesis)?;
+        let compact = CompactCache::open(&options.data_dir)?;
         let (events, _) = broadcast::channel(1024);
         Ok(Arc::new(Self {
             chain,
             params: options.params,
             index: Mutex::new(index),
+            compact,
             mempool: Mutex::new(Mempool::new(options.mempool)),
             votes: Mutex::new(VoteBox::new(options.vote_keys)),
             events,
@@ -194,6 +200,7 @@ impl Node {
             index.submit(&self.chain, block, &mut OsRng)?
         };
         if let Some(change) = change {
+            self.cache_compact(&change.connected);
             Self::lock(&self.mempool).on_new_tip(
                 &self.chain,
                 &change.connected,
@@ -263,6 +270,47 @@ impl Node {
     /// Registered StakingNodes.
     pub fn nodes(&self) -> Result<Vec<([u8; 32], NodeRecord)>, NodeError> {
         Ok(self.chain.nodes()?)
+    }
+
+    /// The best chain's compact blocks from `start` to `end` inclusive:
+    /// from the cache where it holds them for these very blocks, else made
+    /// (and cached).
+    pub fn compact_blocks(&self, start: u64, end: u64) -> Result<Vec<CompactBlock>, NodeError> {
+        let mut out = Vec::with_capacity(end.saturating_sub(start) as usize + 1);
+        let mut made = vec![];
+        for height in start..=end {
+            let header = self
+                .chain
+                .header(height)?
+                .ok_or_else(|| NodeError::NotFound(format!("no block at height {height}")))?;
+            match self.compact.get(height, &header.hash()) {
+                Some(c) => out.push(c),
+                None => {
+                    let c = self.make_compact(&self.block_at(height)?)?;
+                    made.push(c.clone());
+                    out.push(c);
+                }
+            }
+        }
+        if !made.is_empty() {
+            self.compact.put(&made);
+        }
+        Ok(out)
+    }
+
+    fn make_compact(&self, block: &Block) -> Result<CompactBlock, NodeError> {
+        let (tree, _) = tree_at(self, block.header.height)?;
+        Ok(compact_block(block, tree.size()))
+    }
+
+    /// Makes and caches the compact blocks of blocks that just joined the
+    /// best chain (a failure only means they are made on request).
+    fn cache_compact(&self, blocks: &[Block]) {
+        let made: Vec<CompactBlock> = blocks
+            .iter()
+            .filter_map(|b| self.make_compact(b).ok())
+            .collect();
+        self.compact.put(&made);
     }
 
     /// The note commitment tree (canonical encoding) after block `height`.

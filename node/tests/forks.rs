@@ -595,3 +595,41 @@ fn a_block_from_the_future_is_refused_but_not_for_good() {
     }
     assert_eq!(node.tip().unwrap(), genesis().header);
 }
+
+/// Compact blocks follow the best chain: those cached for a branch that
+/// lost are never served for it, and the winner's are what a fresh node
+/// that saw only the winner serves.
+#[test]
+fn compact_blocks_follow_a_switch() {
+    let f = fork(2, 2, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let node = open_node(dir.path());
+    submit_all(&node, &f.prefix, Outcome::BestChain);
+    submit_all(&node, &f.x, Outcome::BestChain);
+    let tip = f.prefix.len() as u64 + f.x.len() as u64;
+    let before = node.compact_blocks(0, tip).unwrap();
+    assert_eq!(
+        before.last().unwrap().hash,
+        f.x.last().unwrap().hash().to_vec()
+    );
+    submit_all(&node, &f.y[..2], Outcome::SideBranch);
+    assert_eq!(
+        node.submit_block(f.y[2].clone()).unwrap(),
+        Outcome::BestChain
+    );
+    let end = f.prefix.len() as u64 + f.y.len() as u64;
+    let after = node.compact_blocks(0, end).unwrap();
+    for (c, b) in after.iter().skip(1 + f.prefix.len()).zip(&f.y) {
+        assert_eq!(c.hash, b.hash().to_vec(), "height {}", c.height);
+    }
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let fresh = open_node(fresh_dir.path());
+    submit_all(&fresh, &f.prefix, Outcome::BestChain);
+    submit_all(&fresh, &f.y, Outcome::BestChain);
+    assert_eq!(fresh.compact_blocks(0, end).unwrap(), after);
+    // With the cache file gone, the node makes them again, the same.
+    drop(node);
+    std::fs::remove_file(superzk_node::compact_cache::CompactCache::path(dir.path())).unwrap();
+    let reopened = open_node(dir.path());
+    assert_eq!(reopened.compact_blocks(0, end).unwrap(), after);
+}

@@ -109,15 +109,10 @@ pub fn tree_at(node: &Node, height: u64) -> Result<(CommitmentTree, Vec<u8>), No
     Ok((tree, bytes))
 }
 
-/// The compact blocks of the best chain from `start` to `end` inclusive.
+/// The compact blocks of the best chain from `start` to `end` inclusive
+/// (the node keeps them cached: `compact_cache`).
 pub fn compact_range(node: &Node, start: u64, end: u64) -> Result<Vec<CompactBlock>, NodeError> {
-    (start..=end)
-        .map(|h| {
-            let block = node.block_at(h)?;
-            let (tree, _) = tree_at(node, h)?;
-            Ok(compact_block(&block, tree.size()))
-        })
-        .collect()
+    node.compact_blocks(start, end)
 }
 
 #[cfg(test)]
