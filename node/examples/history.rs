@@ -15,7 +15,7 @@
 use std::{path::PathBuf, time::Instant};
 
 use superzk_node::{
-    network::{builtin_keys, Network},
+    network::Network,
     node::{Node, NodeOptions},
 };
 
@@ -32,19 +32,9 @@ fn rss_kib(field: &str) -> u64 {
 }
 
 fn open(dir: &std::path::Path) -> std::sync::Arc<Node> {
-    let keys = builtin_keys().expect("built-in keys");
-    let genesis = Network::Devnet.genesis(&keys).expect("genesis");
-    Node::open(
-        NodeOptions {
-            data_dir: dir.to_path_buf(),
-            params: Network::Devnet.params(),
-            keys,
-            mempool: Default::default(),
-            vote_keys: vec![],
-        },
-        genesis,
-    )
-    .expect("the node opens")
+    let (options, genesis) =
+        NodeOptions::for_network(Network::Devnet, dir.to_path_buf()).expect("devnet");
+    Node::open(options, genesis).expect("the node opens")
 }
 
 fn build(dir: &std::path::Path, blocks: u64) {

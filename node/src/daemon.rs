@@ -11,7 +11,6 @@ use crate::{
     config::{load_key, node_miner_key, NodeConfig},
     error::NodeError,
     mempool::MempoolLimits,
-    network::builtin_keys,
     node::{Node, NodeOptions},
     producer::{self, ProducerConfig},
     rpc::{self, RpcConfig},
@@ -39,25 +38,22 @@ pub fn init_logging(json: bool) {
 /// Opens the node `config` describes (blocking: run it off the runtime).
 pub fn open_node(config: &NodeConfig) -> Result<Arc<Node>, NodeError> {
     let network = config.network()?;
-    let data_dir = config.data_dir()?.to_path_buf();
-    let keys = builtin_keys()?;
-    let genesis = network.genesis(&keys)?;
+    let (options, genesis) = NodeOptions::for_network(network, config.data_dir()?.to_path_buf())?;
     let vote_keys = config
         .voting
         .keys
         .iter()
         .map(|spec| load_key(spec, network))
         .collect::<Result<Vec<_>, _>>()?;
+    let mempool = MempoolLimits {
+        max_bytes: config.mempool.max_bytes,
+        ..options.mempool.clone()
+    };
     Node::open(
         NodeOptions {
-            data_dir,
-            params: network.params(),
-            keys,
-            mempool: MempoolLimits {
-                max_bytes: config.mempool.max_bytes,
-                ..MempoolLimits::default()
-            },
+            mempool,
             vote_keys,
+            ..options
         },
         genesis,
     )

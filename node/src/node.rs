@@ -33,6 +33,7 @@ use crate::{
     error::NodeError,
     forks::{BlockIndex, Outcome},
     mempool::{Mempool, MempoolLimits},
+    network::{builtin_keys, Network},
     proto::CompactBlock,
     rpc::compact::{compact_block, tree_at},
     votes::{ballots, Ballot, Round, VoteBox},
@@ -80,6 +81,26 @@ pub struct NodeOptions {
     pub mempool: MempoolLimits,
     /// Keys whose votes this node signs (ticket vote keys, a StakingNode's).
     pub vote_keys: Vec<AccountKey>,
+}
+
+impl NodeOptions {
+    /// Options for a node of `network` in `data_dir` (the built-in
+    /// verifying keys, default mempool bounds, no vote keys), with the
+    /// network's genesis block.
+    pub fn for_network(network: Network, data_dir: PathBuf) -> Result<(Self, Block), NodeError> {
+        let keys = builtin_keys()?;
+        let genesis = network.genesis(&keys)?;
+        Ok((
+            Self {
+                data_dir,
+                params: network.params(),
+                keys,
+                mempool: MempoolLimits::default(),
+                vote_keys: vec![],
+            },
+            genesis,
+        ))
+    }
 }
 
 /// A running node's state.

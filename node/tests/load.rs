@@ -16,7 +16,7 @@ use superzk_chain_core::{
 };
 use superzk_keys::signature::Signature;
 use superzk_node::{
-    network::{builtin_keys, devnet_key, Network},
+    network::{devnet_key, Network},
     node::{Node, NodeOptions},
     proto::{BlockRange, RawTransaction, StatusRequest},
     rpc::{connect, serve, RpcConfig},
@@ -60,15 +60,13 @@ fn purchase(key: &AccountKey, nonce: u64, chain_id: &[u8; 32]) -> ChainTx {
 }
 
 fn open_node(dir: &std::path::Path) -> Arc<Node> {
-    let keys = builtin_keys().expect("keys");
-    let genesis = Network::Devnet.genesis(&keys).expect("genesis");
+    let (options, genesis) =
+        NodeOptions::for_network(Network::Devnet, dir.to_path_buf()).expect("devnet");
+    let vote_keys = vec![devnet_key("alice")];
     Node::open(
         NodeOptions {
-            data_dir: dir.to_path_buf(),
-            params: Network::Devnet.params(),
-            keys,
-            mempool: Default::default(),
-            vote_keys: vec![devnet_key("alice")],
+            vote_keys,
+            ..options
         },
         genesis,
     )

@@ -14,7 +14,7 @@ use superzk_chain_core::{
 use superzk_keys::signature::Signature;
 use superzk_node::{
     error::NodeError,
-    network::{builtin_keys, devnet_key, Network},
+    network::{devnet_key, Network},
     node::{Node, NodeOptions},
     proto::VoteSubmission,
     rpc::{connect, serve, RpcConfig},
@@ -23,21 +23,10 @@ use tonic::Code;
 
 const MINER: [u8; 32] = [7; 32];
 
+/// A devnet node holding no vote key: every vote comes from outside.
 fn open_node(dir: &std::path::Path) -> Arc<Node> {
-    let keys = builtin_keys().unwrap();
-    let genesis = Network::Devnet.genesis(&keys).unwrap();
-    Node::open(
-        NodeOptions {
-            data_dir: dir.to_path_buf(),
-            params: Network::Devnet.params(),
-            keys,
-            mempool: Default::default(),
-            // The node holds no vote key: every vote comes from outside.
-            vote_keys: vec![],
-        },
-        genesis,
-    )
-    .unwrap()
+    let (options, genesis) = NodeOptions::for_network(Network::Devnet, dir.to_path_buf()).unwrap();
+    Node::open(options, genesis).unwrap()
 }
 
 fn buy(node: &Node, key: &AccountKey, count: u32) {
