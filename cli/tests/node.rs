@@ -616,3 +616,117 @@ fn node_story_runs_to_the_end_against_a_mining_node() {
     assert!(node.terminate(Duration::from_secs(10)).success());
     assert!(export_and_validate(&data, dir.path()) > height);
 }
+
+/// Two branches from the devnet genesis, mined by different accounts:
+/// `x` of `len` blocks and `y` of `len + 1` (one more block: more work).
+fn two_branches(len: u64) -> (Vec<Block>, Vec<Block>) {
+    use superzk_chain_core::chain::Chain;
+    use superzk_node::network::{builtin_keys, Network, GENESIS_TIME};
+    let keys = builtin_keys().unwrap();
+    let genesis = Network::Devnet.genesis(&keys).unwrap();
+    let branch = |miner: [u8; 32], n: u64| {
+        let dir = tempfile::tempdir().unwrap();
+        let chain = Chain::open(
+            &dir.path().join("chain.redb"),
+            Network::Devnet.params(),
+            keys.clone(),
+        )
+        .unwrap();
+        chain.apply(&genesis, &mut OsRng).unwrap();
+        (1..=n)
+            .map(|h| {
+                let time = GENESIS_TIME + 10 * h;
+                let b = chain
+                    .produce_block(miner, time, vec![], |_, _| None, &mut OsRng)
+                    .unwrap();
+                chain.apply(&b, &mut OsRng).unwrap();
+                b
+            })
+            .collect::<Vec<_>>()
+    };
+    (branch([1; 32], len), branch([2; 32], len + 1))
+}
+
+async fn submit(chain: &mut ChainApi, b: &Block) -> i32 {
+    chain
+        .submit_block(proto::RawBlock {
+            block: b.to_bytes(),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("block {}: {e:?}", b.header.height))
+        .into_inner()
+        .outcome
+}
+
+/// SIGKILL of the daemon while it switches to a heavier branch a client
+/// submitted: after each restart the tip is the old branch's or the new
+/// one's, never a mix (a heavier block stored before the kill makes the
+/// node switch when it reopens), and submitting the last block again
+/// completes the switch; the chain then re-validates from genesis.
+#[test]
+fn sigkill_during_a_switch_leaves_the_old_tip_or_the_new_one() {
+    let (x, y) = two_branches(60);
+    let rt = runtime();
+    let (mut old, mut new, mut resumed) = (0, 0, 0);
+    for round in 0..8 {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let node = NodeProcess::start(&data, &[]);
+        rt.block_on(async {
+            let (_, mut chain) = node.connect().await;
+            for b in &x {
+                submit(&mut chain, b).await;
+            }
+            for b in &y[..y.len() - 1] {
+                let side = proto::submit_block_response::Outcome::SideBranch as i32;
+                assert_eq!(submit(&mut chain, b).await, side);
+            }
+            let last = y.last().unwrap().clone();
+            // Its answer never comes: the node is killed meanwhile.
+            let in_flight = tokio::spawn(async move {
+                let raw = proto::RawBlock {
+                    block: last.to_bytes(),
+                };
+                let _ = chain.submit_block(raw).await;
+            });
+            tokio::time::sleep(Duration::from_micros(OsRng.next_u64() % 8_000)).await;
+            // The kill lands wherever the switch has got to.
+            let pid = node.child.id().to_string();
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            in_flight.abort();
+        });
+        node.crash();
+        let node = NodeProcess::start(&data, &[]);
+        rt.block_on(async {
+            let (_, mut chain) = node.connect().await;
+            let s = chain_status(&mut chain).await;
+            // The heavier block was stored but the switch not committed:
+            // the node switches when it opens.
+            if node
+                .log_text()
+                .contains("switched to a branch with more work")
+            {
+                resumed += 1;
+            }
+            if s.tip == x.last().unwrap().hash().to_vec() {
+                old += 1;
+                submit(&mut chain, y.last().unwrap()).await;
+            } else {
+                assert_eq!(
+                    s.tip,
+                    y.last().unwrap().hash().to_vec(),
+                    "round {round}: the tip is neither branch's"
+                );
+                new += 1;
+            }
+            let s = chain_status(&mut chain).await;
+            assert_eq!(s.tip, y.last().unwrap().hash().to_vec(), "round {round}");
+        });
+        let _ = node.terminate(Duration::from_secs(10));
+        assert!(export_and_validate(&data, dir.path()) == y.len() as u64 + 1);
+    }
+    eprintln!(
+        "kills during a switch: {old} left the old tip, {new} the new one \
+         ({resumed} of them by a switch the node made when it reopened)"
+    );
+}

@@ -133,6 +133,42 @@ impl BlockIndex {
         Ok(index)
     }
 
+    /// Switches to the heaviest side branch if it has more work than the
+    /// best chain: at start, after a kill that stored a block of a heavier
+    /// branch but not the switch it called for. A refused branch is
+    /// forgotten (as in any switch) and the next heaviest tried.
+    pub fn follow_heaviest(
+        &mut self,
+        chain: &Chain,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<TipChange, NodeError> {
+        let mut change = TipChange::default();
+        loop {
+            let tip_work = self.tip().1.work;
+            let Some(best) = self
+                .entries
+                .iter()
+                .filter(|(_, e)| !e.main && e.work > tip_work)
+                .max_by_key(|(_, e)| e.work)
+                .map(|(h, _)| *h)
+            else {
+                return Ok(change);
+            };
+            match self.switch_to(chain, best, rng, &mut change) {
+                Ok(()) => {}
+                // Refused for good: forgotten with its branch; try the next.
+                Err(NodeError::Chain(ChainError::Block { .. }))
+                    if !self.entries.contains_key(&best) =>
+                {
+                    continue
+                }
+                // Refused for now (its time is ahead of this clock): later.
+                Err(NodeError::Chain(ChainError::Block { .. })) => return Ok(change),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Side blocks join the index parent first; any whose ancestry is
     /// gone are dropped from the store.
     fn load_side(&mut self, chain: &Chain) -> Result<(), NodeError> {

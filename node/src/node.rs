@@ -131,7 +131,8 @@ impl Node {
             options.params.clone(),
             options.keys,
         )?;
-        let index = BlockIndex::load(&chain, &genesis)?;
+        let mut index = BlockIndex::load(&chain, &genesis)?;
+        index.follow_heaviest(&chain, &mut OsRng)?;
         let compact = CompactCache::open(&options.data_dir)?;
         let (events, _) = broadcast::channel(1024);
         Ok(Arc::new(Self {
