@@ -83,7 +83,7 @@ fn a_switch_takes_the_winning_branchs_nullifiers_and_returns_the_losers_spend() 
         mine(&x_chain, 2, vec![]),
     ];
     let y_chain = miner_chain(dirs[2].path(), &prefix);
-    let y = vec![
+    let y = [
         mine(&y_chain, 3, vec![spend_y.clone()]),
         mine(&y_chain, 3, vec![]),
         mine(&y_chain, 3, vec![]),
