@@ -42,7 +42,7 @@ use superzk_chain_core::{
     tx::{Allocation, Authorization, ChainTx, ShieldedTx},
 };
 use superzk_circuits::{asset::AssetInfo, note::AssetId};
-use superzk_keys::{params::ParameterCache, signature::Signature, spending_key::SpendingKey};
+use superzk_keys::{params::ParameterCache, spending_key::SpendingKey};
 use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
 use superzk_verifier::{
     transaction::Transaction,
@@ -137,11 +137,7 @@ impl Bench {
             .map(|i| {
                 let mut tx = ChainTx::Shielded(Box::new(ShieldedTx {
                     tx: self.tx.clone(),
-                    public: Some(Authorization {
-                        account: [0; 32],
-                        nonce: 0,
-                        signature: Signature::from_bytes(&[0; 64]),
-                    }),
+                    public: Some(Authorization::unsigned()),
                 }));
                 tx.authorize(&self.payer, nonce + i as u64, &chain_id, &mut self.rng);
                 tx

@@ -52,7 +52,7 @@ use superzk_chain_core::{
     validate::{drawn_tickets, node_id, prepare_pool},
 };
 use superzk_circuits::{note::AssetId, Fr};
-use superzk_keys::{signature::Signature, spending_key::encode_field};
+use superzk_keys::spending_key::encode_field;
 use superzk_verifier::verify::VerifyingKeys;
 
 /// The base size: tickets, anchors, extra accounts, StakingNodes.
@@ -77,14 +77,6 @@ fn keys() -> VerifyingKeys {
         output: read("output.vk"),
         package_spend: read("package-spend.vk"),
         package_output: read("package-output.vk"),
-    }
-}
-
-fn blank_auth() -> Authorization {
-    Authorization {
-        account: [0; 32],
-        nonce: 0,
-        signature: Signature::from_bytes(&[0; 64]),
     }
 }
 
@@ -194,7 +186,7 @@ impl Grown {
     fn registration(&mut self, nonce: u64) -> ChainTx {
         let mut tx = ChainTx::RegisterNode(NodeRegistration {
             vote_key: self.operator.id(),
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         });
         let chain_id = self.chain.chain_id().expect("store").expect("genesis");
         tx.authorize(&self.operator, nonce, &chain_id, &mut self.rng);
@@ -207,7 +199,7 @@ impl Grown {
             max_price: 10 * COIN,
             vote_key: self.alice.id(),
             node,
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         });
         let chain_id = self.chain.chain_id().expect("store").expect("genesis");
         tx.authorize(&self.alice, nonce, &chain_id, &mut self.rng);

@@ -349,7 +349,7 @@ mod tests {
 
     use rand_chacha::ChaCha20Rng;
     use superzk_circuits::note::AssetId;
-    use superzk_keys::signature::Signature;
+
     use superzk_verifier::verify::VerifyingKeys;
 
     use super::*;
@@ -415,11 +415,7 @@ mod tests {
     }
 
     fn blank() -> Authorization {
-        Authorization {
-            account: [0; 32],
-            nonce: 0,
-            signature: Signature::from_bytes(&[0; 64]),
-        }
+        Authorization::unsigned()
     }
 
     impl Net {

@@ -64,6 +64,18 @@ pub struct Authorization {
     pub signature: Signature,
 }
 
+impl Authorization {
+    /// A placeholder for a transaction being built: [`ChainTx::authorize`]
+    /// fills in the account, nonce and signature.
+    pub fn unsigned() -> Self {
+        Self {
+            account: [0; 32],
+            nonce: 0,
+            signature: Signature::from_bytes(&[0; 64]),
+        }
+    }
+}
+
 /// Locks coins in tickets at the current ticket price.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TicketPurchase {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{blank_auth, busy_net, fixture_keys, rule_of};
+use common::{busy_net, fixture_keys, rule_of};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use superzk_chain_core::{
@@ -12,6 +12,7 @@ use superzk_chain_core::{
     chain::Chain,
     error::Rule,
     params::COIN,
+    tx::Authorization,
     tx::{ChainTx, TicketPurchase},
 };
 
@@ -130,7 +131,7 @@ fn undo_restores_byte_identical_state_and_reorgs_switch_branches() {
             max_price: 10 * COIN,
             vote_key: alice.id(),
             node: None,
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         }),
         &alice,
     );

@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{blank_auth, busy_net, busy_net_with, coinbase, reseal, rule_of, Net};
+use common::{busy_net, busy_net_with, coinbase, reseal, rule_of, Net};
 use superzk_chain_core::{
     account::{vote_message, AccountKey, VotedBlock},
     block::{body_root, Vote},
@@ -16,6 +16,7 @@ use superzk_chain_core::{
     params::{ChainParams, COIN},
     pow,
     rewards::late_share,
+    tx::Authorization,
     tx::{ChainTx, NodeWithdrawal, ShieldedTx, TicketPurchase},
     validate::node_id,
 };
@@ -30,7 +31,7 @@ fn buy(net: &mut Net, key: &AccountKey, count: u32, node: Option<[u8; 32]>) -> C
             max_price: 10 * COIN,
             vote_key: key.id(),
             node,
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         }),
         key,
     )
@@ -41,7 +42,7 @@ fn withdraw(net: &mut Net, node: [u8; 32]) -> ChainTx {
     net.signed(
         ChainTx::WithdrawNode(NodeWithdrawal {
             node,
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         }),
         &op,
     )
@@ -502,7 +503,7 @@ fn a_closing_node_cannot_be_held_by_griefing_tickets_and_leaves() {
     let by_alice = net.signed(
         ChainTx::WithdrawNode(NodeWithdrawal {
             node,
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         }),
         &alice,
     );
@@ -700,7 +701,7 @@ fn a_node_withdrawing_as_its_last_ticket_votes_keeps_that_reward() {
     let reg = net.signed(
         ChainTx::RegisterNode(superzk_chain_core::tx::NodeRegistration {
             vote_key: op.id(),
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         }),
         &op,
     );
@@ -845,7 +846,7 @@ fn bare_shielded(
             fee,
             binding_sig: Signature::from_bytes(&[0; 64]),
         },
-        public: public.map(|_| blank_auth()),
+        public: public.map(|_| Authorization::unsigned()),
     }))
 }
 

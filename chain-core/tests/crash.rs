@@ -15,7 +15,7 @@ use std::{
     time::Instant,
 };
 
-use common::{blank_auth, busy_net, fixture_keys};
+use common::{busy_net, fixture_keys};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use superzk_chain_core::{
@@ -23,6 +23,7 @@ use superzk_chain_core::{
     chain::{Chain, StateEntry},
     error::ChainError,
     params::{ChainParams, COIN},
+    tx::Authorization,
     tx::{ChainTx, TicketPurchase},
 };
 
@@ -70,7 +71,7 @@ fn long_chain(blocks: usize) -> (ChainFile, Vec<StateEntry>) {
                     max_price: 10 * COIN,
                     vote_key: alice.id(),
                     node: None,
-                    auth: blank_auth(),
+                    auth: Authorization::unsigned(),
                 }),
                 &alice,
             )]

@@ -15,7 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{blank_auth, fixture_keys, Net};
+use common::{fixture_keys, Net};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use superzk_chain_core::{
@@ -24,6 +24,7 @@ use superzk_chain_core::{
     error::{ChainError, Rule},
     params::{ChainParams, COIN},
     pow,
+    tx::Authorization,
     tx::{ChainTx, NodeRegistration, TicketPurchase},
 };
 
@@ -49,7 +50,7 @@ fn buy_tickets(net: &mut Net, count: u32) -> ChainTx {
             max_price: 10 * COIN,
             vote_key: alice.id(),
             node: None,
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         }),
         &alice,
     )
@@ -61,7 +62,7 @@ fn register_node(net: &mut Net) -> ChainTx {
     net.signed(
         ChainTx::RegisterNode(NodeRegistration {
             vote_key: op.id(),
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         }),
         &op,
     )

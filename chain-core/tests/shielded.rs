@@ -9,12 +9,13 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::{blank_auth, proving_keys, Net};
+use common::{proving_keys, Net};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use superzk_chain_core::{
     error::Rule,
     params::COIN,
+    tx::Authorization,
     tx::{ChainTx, ShieldedTx},
 };
 use superzk_circuits::{asset::AssetInfo, note::AssetId};
@@ -197,7 +198,7 @@ impl Net {
     ) -> ChainTx {
         let mut wrapped = ChainTx::Shielded(Box::new(ShieldedTx {
             tx: tx.clone(),
-            public: Some(blank_auth()),
+            public: Some(Authorization::unsigned()),
         }));
         let nonce = self.chain.nonce(&key.id()).unwrap() + skip;
         let chain_id = self.chain.chain_id().unwrap().unwrap();
@@ -239,7 +240,7 @@ fn inflation_through_a_shielded_transaction_is_refused() {
     let shield = net.signed(
         ChainTx::Shielded(Box::new(ShieldedTx {
             tx: t.shield.clone(),
-            public: Some(blank_auth()),
+            public: Some(Authorization::unsigned()),
         })),
         &poor,
     );
@@ -406,7 +407,7 @@ fn transactions_do_not_replay_on_another_chain_or_after_expiry() {
     // An account authorisation signed for another chain does not verify.
     let mut wrapped = ChainTx::Shielded(Box::new(ShieldedTx {
         tx: t.unshield.clone(),
-        public: Some(blank_auth()),
+        public: Some(Authorization::unsigned()),
     }));
     let alice = net.alice.clone();
     let nonce = net.chain.nonce(&alice.id()).unwrap();

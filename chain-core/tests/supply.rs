@@ -9,13 +9,14 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{blank_auth, coinbase, reseal, Net};
+use common::{coinbase, reseal, Net};
 use proptest::prelude::*;
 use superzk_chain_core::{
     account::AccountKey,
     block::Vote,
     chain::SupplyAudit,
     params::COIN,
+    tx::Authorization,
     tx::{ChainTx, NodeRegistration, NodeWithdrawal, TicketPurchase},
 };
 use superzk_circuits::note::AssetId;
@@ -134,7 +135,7 @@ fn try_bad(net: &mut Net, bad: Bad, stats: &mut Stats) {
                     max_price: 10 * COIN,
                     vote_key: alice.id(),
                     node: Some([7; 32]),
-                    auth: blank_auth(),
+                    auth: Authorization::unsigned(),
                 }),
                 &alice,
             );
@@ -190,14 +191,14 @@ fn tx_for(
             max_price: 10 * COIN,
             vote_key: if other_votes { other.id() } else { key.id() },
             node: None,
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         }),
         Act::BuyForNode { count, pick } => ChainTx::BuyTickets(TicketPurchase {
             count,
             max_price: 10 * COIN,
             vote_key: key.id(),
             node: Some(*open.get(pick % open.len().max(1))?),
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         }),
         Act::Register => {
             let balance = net.chain.balance(&key.id(), &AssetId::native()).unwrap();
@@ -206,7 +207,7 @@ fn tx_for(
             }
             ChainTx::RegisterNode(NodeRegistration {
                 vote_key: key.id(),
-                auth: blank_auth(),
+                auth: Authorization::unsigned(),
             })
         }
         Act::Withdraw { .. } => unreachable!("withdrawals are made first"),
@@ -227,7 +228,7 @@ fn withdrawal(net: &mut Net, key: &AccountKey, pick: usize) -> Option<(ChainTx, 
     let tx = net.signed(
         ChainTx::WithdrawNode(NodeWithdrawal {
             node,
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         }),
         key,
     );

@@ -17,7 +17,6 @@ use superzk_chain_core::{
     validate::node_id,
 };
 use superzk_circuits::note::AssetId;
-use superzk_keys::signature::Signature;
 use superzk_verifier::{transaction::Transaction, verify::VerifyingKeys};
 
 /// Tickets bought in each of the two purchase blocks.
@@ -55,14 +54,6 @@ pub struct Devnet {
     rng: ChaCha20Rng,
     time: u64,
     stats: DevnetStats,
-}
-
-fn blank_auth() -> Authorization {
-    Authorization {
-        account: [0; 32],
-        nonce: 0,
-        signature: Signature::from_bytes(&[0; 64]),
-    }
 }
 
 impl Devnet {
@@ -129,7 +120,7 @@ impl Devnet {
     pub fn stake(&mut self) -> Result<(), ChainError> {
         let registration = ChainTx::RegisterNode(NodeRegistration {
             vote_key: self.operator.id(),
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         });
         let tx = self.authorized(registration, &self.operator.clone())?;
         self.mine(vec![tx])?;
@@ -139,7 +130,7 @@ impl Devnet {
                 max_price: 10 * COIN,
                 vote_key: self.holder.id(),
                 node: through_node.then(|| node_id(&self.operator.id(), 0)),
-                auth: blank_auth(),
+                auth: Authorization::unsigned(),
             });
             let tx = self.authorized(purchase, &self.holder.clone())?;
             self.mine(vec![tx])?;
@@ -169,7 +160,7 @@ impl Devnet {
         let public = tx.public_account.is_some();
         let wrapped = ChainTx::Shielded(Box::new(ShieldedTx {
             tx,
-            public: public.then(blank_auth),
+            public: public.then(Authorization::unsigned),
         }));
         if public {
             self.authorized(wrapped, &self.holder.clone())

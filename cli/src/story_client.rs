@@ -36,7 +36,6 @@ use superzk_chain_core::{
     tx::{Authorization, ChainTx, NodeRegistration, ShieldedTx, TicketPurchase},
     validate::node_id,
 };
-use superzk_keys::signature::Signature;
 use superzk_node::{
     network::devnet_key,
     proto::{
@@ -262,7 +261,7 @@ async fn stake(
             let nonce = client.nonce(&operator).await?;
             let mut tx = ChainTx::RegisterNode(NodeRegistration {
                 vote_key: operator,
-                auth: blank_auth(),
+                auth: Authorization::unsigned(),
             });
             tx.authorize(&actors.operator, nonce, &client.chain_id, &mut OsRng);
             client
@@ -297,7 +296,7 @@ async fn buy_tickets(
         max_price: MAX_TICKET_PRICE,
         vote_key: alice.id(),
         node: named,
-        auth: blank_auth(),
+        auth: Authorization::unsigned(),
     });
     let tx = client.authorized(purchase, alice).await?;
     client.send_and_wait(&tx, "a ticket purchase").await?;
@@ -322,15 +321,6 @@ async fn top_up_tickets(
     Ok(1)
 }
 
-/// An authorisation to be filled in by [`ChainTx::authorize`].
-fn blank_auth() -> Authorization {
-    Authorization {
-        account: [0; 32],
-        nonce: 0,
-        signature: Signature::from_bytes(&[0; 64]),
-    }
-}
-
 /// `tx` as a chain transaction; one naming a public account (shielding,
 /// issuing) is authorised by Alice, whose account that is.
 async fn wrap_shielded(
@@ -341,7 +331,7 @@ async fn wrap_shielded(
     let public = tx.public_account.is_some();
     let wrapped = ChainTx::Shielded(Box::new(ShieldedTx {
         tx,
-        public: public.then(blank_auth),
+        public: public.then(Authorization::unsigned),
     }));
     if public {
         client.authorized(wrapped, alice).await

@@ -26,7 +26,6 @@ use superzk_chain_core::{
     tx::{Authorization, ChainTx, NodeRegistration, TicketPurchase},
     validate::node_id,
 };
-use superzk_keys::signature::Signature;
 use superzk_node::{
     network::devnet_key,
     proto::{self, block_request::At, transaction_status::State},
@@ -212,14 +211,6 @@ fn status_height(url: &str, scratch: &Path) -> u64 {
     line("height: ").parse().expect("a height")
 }
 
-fn blank_auth() -> Authorization {
-    Authorization {
-        account: [0; 32],
-        nonce: 0,
-        signature: Signature::from_bytes(&[0; 64]),
-    }
-}
-
 /// `tx` authorised by `key` with `nonce` for the chain `chain_id`.
 fn signed(mut tx: ChainTx, key: &AccountKey, nonce: u64, chain_id: &[u8; 32]) -> ChainTx {
     tx.authorize(key, nonce, chain_id, &mut OsRng);
@@ -232,7 +223,7 @@ fn purchase(alice: &AccountKey, count: u32) -> ChainTx {
         max_price: 10 * COIN,
         vote_key: alice.id(),
         node: None,
-        auth: blank_auth(),
+        auth: Authorization::unsigned(),
     })
 }
 
@@ -296,7 +287,7 @@ async fn transactions_are_mined(node: &NodeProcess) -> (u64, Vec<u8>, Vec<u8>) {
     let (alice, operator) = (devnet_key("alice"), devnet_key("staking-node operator"));
     let registration = ChainTx::RegisterNode(NodeRegistration {
         vote_key: operator.id(),
-        auth: blank_auth(),
+        auth: Authorization::unsigned(),
     });
     let op_nonce = nonce(&mut chain, &operator).await;
     let registered = send_and_mine(

@@ -22,7 +22,6 @@ use superzk_chain_core::{
     pow::{self, meets_target},
     tx::{Authorization, ChainTx, NodeRegistration, TicketPurchase},
 };
-use superzk_keys::signature::Signature;
 use superzk_node::{
     error::NodeError,
     forks::{Outcome, MAX_ORPHANS, MAX_REORG_DEPTH},
@@ -140,7 +139,7 @@ impl BranchMiner {
                 max_price: 10 * COIN,
                 vote_key: alice().id(),
                 node: None,
-                auth: blank_auth(),
+                auth: Authorization::unsigned(),
             }),
             &alice(),
         )
@@ -151,18 +150,10 @@ impl BranchMiner {
         self.signed(
             ChainTx::RegisterNode(NodeRegistration {
                 vote_key: operator().id(),
-                auth: blank_auth(),
+                auth: Authorization::unsigned(),
             }),
             &operator(),
         )
-    }
-}
-
-fn blank_auth() -> Authorization {
-    Authorization {
-        account: [0; 32],
-        nonce: 0,
-        signature: Signature::from_bytes(&[0; 64]),
     }
 }
 

@@ -14,7 +14,6 @@ use superzk_chain_core::{
     params::COIN,
     tx::{Authorization, ChainTx, TicketPurchase},
 };
-use superzk_keys::signature::Signature;
 use superzk_node::{
     network::{devnet_key, Network},
     node::{Node, NodeOptions},
@@ -49,11 +48,7 @@ fn purchase(key: &AccountKey, nonce: u64, chain_id: &[u8; 32]) -> ChainTx {
         max_price: 10 * COIN,
         vote_key: key.id(),
         node: None,
-        auth: Authorization {
-            account: [0; 32],
-            nonce: 0,
-            signature: Signature::from_bytes(&[0; 64]),
-        },
+        auth: Authorization::unsigned(),
     });
     tx.authorize(key, nonce, chain_id, &mut OsRng);
     tx

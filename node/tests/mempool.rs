@@ -19,7 +19,6 @@ use superzk_chain_core::{
     error::{ChainError, Rule},
     tx::{Authorization, ChainTx, NodeRegistration, TicketPurchase},
 };
-use superzk_keys::signature::Signature;
 use superzk_node::{
     error::NodeError,
     mempool::{admit_one, Mempool, MempoolError, MempoolLimits},
@@ -39,14 +38,6 @@ struct Devnet {
     _dir: tempfile::TempDir,
 }
 
-fn blank_auth() -> Authorization {
-    Authorization {
-        account: [0; 32],
-        nonce: 0,
-        signature: Signature::from_bytes(&[0; 64]),
-    }
-}
-
 /// One ticket bought by `key` with `nonce` (its vote key is `key`'s).
 fn ticket(chain_id: &[u8; 32], key: &AccountKey, nonce: u64, rng: &mut ChaCha20Rng) -> ChainTx {
     let mut tx = ChainTx::BuyTickets(TicketPurchase {
@@ -54,7 +45,7 @@ fn ticket(chain_id: &[u8; 32], key: &AccountKey, nonce: u64, rng: &mut ChaCha20R
         max_price: u64::MAX,
         vote_key: key.id(),
         node: None,
-        auth: blank_auth(),
+        auth: Authorization::unsigned(),
     });
     tx.authorize(key, nonce, chain_id, rng);
     tx
@@ -64,7 +55,7 @@ fn ticket(chain_id: &[u8; 32], key: &AccountKey, nonce: u64, rng: &mut ChaCha20R
 fn register(chain_id: &[u8; 32], key: &AccountKey, nonce: u64, rng: &mut ChaCha20Rng) -> ChainTx {
     let mut tx = ChainTx::RegisterNode(NodeRegistration {
         vote_key: key.id(),
-        auth: blank_auth(),
+        auth: Authorization::unsigned(),
     });
     tx.authorize(key, nonce, chain_id, rng);
     tx

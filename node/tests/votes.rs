@@ -11,7 +11,6 @@ use superzk_chain_core::{
     params::COIN,
     tx::{Authorization, ChainTx, TicketPurchase},
 };
-use superzk_keys::signature::Signature;
 use superzk_node::{
     error::NodeError,
     network::{devnet_key, Network},
@@ -35,11 +34,7 @@ fn buy(node: &Node, key: &AccountKey, count: u32) {
         max_price: 10 * COIN,
         vote_key: key.id(),
         node: None,
-        auth: Authorization {
-            account: [0; 32],
-            nonce: 0,
-            signature: Signature::from_bytes(&[0; 64]),
-        },
+        auth: Authorization::unsigned(),
     });
     let nonce = node.chain().nonce(&key.id()).unwrap();
     tx.authorize(key, nonce, &node.chain_id().unwrap(), &mut OsRng);

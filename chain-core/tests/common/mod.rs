@@ -26,7 +26,7 @@ use superzk_chain_core::{
     validate::node_id,
 };
 use superzk_circuits::note::AssetId;
-use superzk_keys::{params::ParameterCache, signature::Signature};
+use superzk_keys::params::ParameterCache;
 use superzk_prover::ProvingKeys;
 use superzk_verifier::verify::VerifyingKeys;
 
@@ -70,15 +70,6 @@ pub fn proving_keys() -> &'static ProvingKeys {
         )
         .expect("demo parameters load or generate")
     })
-}
-
-/// An authorisation to be filled in by [`ChainTx::authorize`].
-pub fn blank_auth() -> Authorization {
-    Authorization {
-        account: [0; 32],
-        nonce: 0,
-        signature: Signature::from_bytes(&[0; 64]),
-    }
 }
 
 /// A devnet chain in a temporary directory; alice and the operator hold
@@ -304,7 +295,7 @@ pub fn busy_net_with(params: ChainParams) -> Net {
     let reg = net.signed(
         ChainTx::RegisterNode(NodeRegistration {
             vote_key: op.id(),
-            auth: blank_auth(),
+            auth: Authorization::unsigned(),
         }),
         &op,
     );
@@ -318,7 +309,7 @@ pub fn busy_net_with(params: ChainParams) -> Net {
                 max_price: 10 * COIN,
                 vote_key: alice.id(),
                 node: named,
-                auth: blank_auth(),
+                auth: Authorization::unsigned(),
             }),
             &alice,
         );

@@ -493,11 +493,7 @@ mod tests {
     fn tx(tag: u8) -> ChainTx {
         ChainTx::WithdrawNode(NodeWithdrawal {
             node: [tag; 32],
-            auth: superzk_chain_core::tx::Authorization {
-                account: [0; 32],
-                nonce: 0,
-                signature: superzk_keys::signature::Signature::from_bytes(&[0; 64]),
-            },
+            auth: superzk_chain_core::tx::Authorization::unsigned(),
         })
     }
 

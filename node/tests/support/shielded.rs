@@ -18,7 +18,7 @@ use superzk_chain_core::{
     tx::{Authorization, ChainTx, ShieldedTx},
 };
 use superzk_circuits::{asset::AssetInfo, note::AssetId};
-use superzk_keys::{params::ParameterCache, signature::Signature, spending_key::SpendingKey};
+use superzk_keys::{params::ParameterCache, spending_key::SpendingKey};
 use superzk_node::network::devnet_key;
 use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
 use superzk_verifier::transaction::Transaction;
@@ -65,11 +65,7 @@ pub fn shield(
     let stx = b.build(pk, rng).expect("shielding builds");
     let mut tx = ChainTx::Shielded(Box::new(ShieldedTx {
         tx: stx,
-        public: Some(Authorization {
-            account: [0; 32],
-            nonce: 0,
-            signature: Signature::from_bytes(&[0; 64]),
-        }),
+        public: Some(Authorization::unsigned()),
     }));
     tx.authorize(&alice, nonce, &chain_id, rng);
     tx
