@@ -5,3 +5,9 @@
 //! steps kept apart: propose (no keys), prove (proof-generation key only),
 //! authorize (spending key).
 #![deny(missing_docs)]
+
+pub mod source;
+
+pub use source::{
+    ChainSource, CompactBlock, CompactOutput, CompactTx, SourceError, TreeState, TxStatus,
+};
