@@ -11,3 +11,5 @@ pub mod source;
 pub use source::{
     ChainSource, CompactBlock, CompactOutput, CompactTx, SourceError, TreeState, TxStatus,
 };
+#[cfg(feature = "node-client")]
+pub mod grpc;
