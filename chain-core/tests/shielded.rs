@@ -19,7 +19,7 @@ use superzk_chain_core::{
     tx::{ChainTx, ShieldedTx},
 };
 use superzk_circuits::{asset::AssetInfo, note::AssetId};
-use superzk_keys::spending_key::SpendingKey;
+use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
 use superzk_prover::{TransactionBuilder, Wallet};
 use superzk_verifier::{error::TxError, transaction::Transaction};
 
@@ -79,7 +79,7 @@ fn txs() -> &'static Txs {
             w.address(0),
             AssetInfo::native(),
             1_000 * COIN,
-            [0; 64],
+            [0; MEMO_LEN],
         );
         let shield = b.build(pk, &mut rng).unwrap();
 
@@ -91,7 +91,7 @@ fn txs() -> &'static Txs {
                 w.address(1),
                 AssetInfo::native(),
                 1_000_000 * COIN,
-                [0; 64],
+                [0; MEMO_LEN],
             )
             .skip_balance_check();
         let inflate = b.build(pk, &mut rng).unwrap();
@@ -121,7 +121,7 @@ fn txs() -> &'static Txs {
                 w.address(3),
                 AssetInfo::native(),
                 COIN,
-                [0; 64],
+                [0; MEMO_LEN],
             );
             b.build(pk, rng).unwrap()
         };
@@ -139,7 +139,7 @@ fn txs() -> &'static Txs {
                 &bob.address(0),
                 &[(AssetInfo::native(), amount * COIN)],
                 0,
-                [0; 64],
+                [0; MEMO_LEN],
                 rng,
             )
             .unwrap()

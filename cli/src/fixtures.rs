@@ -13,6 +13,7 @@ use superzk_circuits::{
     Fr,
 };
 use superzk_keys::{
+    note_plaintext::MEMO_LEN,
     params::{verifying_key_to_bytes, write_file_atomic, CircuitKind},
     spending_key::SpendingKey,
 };
@@ -115,8 +116,8 @@ fn builder(chain_id: [u8; 32], expiry_height: u64) -> TransactionBuilder {
     b
 }
 
-fn memo(text: &str) -> [u8; 64] {
-    let mut m = [0u8; 64];
+fn memo(text: &str) -> [u8; MEMO_LEN] {
+    let mut m = [0u8; MEMO_LEN];
     m[..text.len()].copy_from_slice(text.as_bytes());
     m
 }

@@ -19,7 +19,7 @@ use superzk_circuits::{
     asset::{AssetInfo, Ticket},
     note::AssetId,
 };
-use superzk_keys::spending_key::SpendingKey;
+use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
 use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
 use superzk_verifier::transaction::Transaction;
 
@@ -45,9 +45,9 @@ const TICKET_SERIAL: [u8; 32] = *b"SuperZK demo ticket, seat 42A...";
 /// How many steps (transactions) the story has.
 pub const STEPS: usize = 8;
 
-fn memo(text: &str) -> [u8; 64] {
-    let mut m = [0u8; 64];
-    let n = text.len().min(64);
+fn memo(text: &str) -> [u8; MEMO_LEN] {
+    let mut m = [0u8; MEMO_LEN];
+    let n = text.len().min(MEMO_LEN);
     m[..n].copy_from_slice(&text.as_bytes()[..n]);
     m
 }

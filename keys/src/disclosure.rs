@@ -787,7 +787,7 @@ mod tests {
     use super::*;
     use crate::{
         encryption::EncryptedNote,
-        note_plaintext::{encrypt_output, encrypt_package},
+        note_plaintext::{encrypt_output, encrypt_package, MEMO_LEN},
         spending_key::SpendingKey,
     };
     use rand_chacha::ChaCha20Rng;
@@ -827,8 +827,8 @@ mod tests {
         outputs: Vec<Output>,
     }
 
-    fn memo(text: &str) -> [u8; 64] {
-        let mut m = [0u8; 64];
+    fn memo(text: &str) -> [u8; MEMO_LEN] {
+        let mut m = [0u8; MEMO_LEN];
         m[..text.len()].copy_from_slice(text.as_bytes());
         m
     }

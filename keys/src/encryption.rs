@@ -66,8 +66,9 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// Length of a diversifier.
 pub const DIVERSIFIER_LEN: usize = 11;
-/// Longest plaintext [`encrypt_note`] accepts (1 KiB).
-pub const MAX_PLAINTEXT_LEN: usize = 1024;
+/// Longest plaintext [`encrypt_note`] accepts (1.5 KiB): room for a package
+/// plaintext (1,076 bytes with its 512-byte memo) and some growth.
+pub const MAX_PLAINTEXT_LEN: usize = 1536;
 /// Length of a ChaCha20-Poly1305 authentication tag.
 pub const TAG_LEN: usize = 16;
 /// Length of the out-plaintext `pk_d || esk`.
@@ -640,7 +641,7 @@ mod tests {
         let ovk = bytes32(&mut rng);
         for _ in 0..2000 {
             let epk = bytes32(&mut rng);
-            let len = (rng.next_u32() % 1100) as usize;
+            let len = (rng.next_u32() % (MAX_PLAINTEXT_LEN as u32 + 100)) as usize;
             let ct = plaintext(&mut rng, len);
             let mut oc = [0u8; OUT_CIPHERTEXT_LEN];
             rng.fill_bytes(&mut oc);

@@ -4,8 +4,12 @@
 //!
 //! ```text
 //! plaintext = 0x01 || d (11) || owner (32) || asset (32) || value (u64 LE)
-//!             || rho (32) || rcm (32) || asset_info (66) || memo (64)
+//!             || rho (32) || rcm (32) || asset_info (66) || memo (512)
 //! ```
+//! The memo comes last so that the first [`COMPACT_PREFIX_LEN`] bytes (lead
+//! byte to `rcm`) are everything a light client needs to recognise a note
+//! and recompute its commitment: compact blocks carry only that prefix of
+//! each ciphertext.
 //! The recipient accepts a note only if `owner` is what its own `ivk` gives
 //! for `d`, the asset information names the note's asset, and the note's
 //! commitment equals the one on chain; the sender, reading back with its
@@ -30,12 +34,21 @@ use crate::{
     spending_key::{ct_eq_field, decode_field, encode_field, FullViewingKey, IncomingViewingKey},
 };
 
-/// Length of a memo.
-pub const MEMO_LEN: usize = 64;
+/// Length of a memo: 512 bytes, as in Zcash, room for a short message, an
+/// invoice reference or a return address.
+pub const MEMO_LEN: usize = 512;
 /// Length of a note plaintext.
 pub const NOTE_PLAINTEXT_LEN: usize =
     1 + DIVERSIFIER_LEN + 32 + 32 + 8 + 32 + 32 + ASSET_INFO_LEN + MEMO_LEN;
+/// Length of the plaintext's leading part that a compact block carries:
+/// `0x01 || d || owner || asset || value || rho || rcm` (148 bytes), enough
+/// to rebuild the note and check it against its commitment.
+pub const COMPACT_PREFIX_LEN: usize = 1 + DIVERSIFIER_LEN + 32 + 32 + 8 + 32 + 32;
 const LEAD_BYTE: u8 = 0x01;
+
+// Both plaintexts must fit what the cipher layer accepts.
+const _: () = assert!(NOTE_PLAINTEXT_LEN <= crate::encryption::MAX_PLAINTEXT_LEN);
+const _: () = assert!(PACKAGE_PLAINTEXT_LEN <= crate::encryption::MAX_PLAINTEXT_LEN);
 
 /// A note read from an output, with what came along with it. Its `Debug`
 /// shows none of it (the note's value and randomness, the diversifier that
@@ -341,4 +354,50 @@ pub fn encrypt_package<R: RngCore + CryptoRng + ?Sized>(
     let plaintext = encode_package_plaintext(&to.diversifier(), package, infos, memo)?;
     let cm = encode_field(&package.commitment());
     encrypt_note(&to.pk_d(), &to.base(), &plaintext, ovk, cv, &cm, rng)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plaintext_lengths() {
+        assert_eq!(MEMO_LEN, 512);
+        assert_eq!(COMPACT_PREFIX_LEN, 148);
+        assert_eq!(NOTE_PLAINTEXT_LEN, 148 + ASSET_INFO_LEN + 512);
+        assert_eq!(PACKAGE_PLAINTEXT_LEN, 1076);
+    }
+
+    /// The compact prefix holds the fields a light client needs, at fixed
+    /// places, and the memo is the plaintext's tail.
+    #[test]
+    fn compact_prefix_and_memo_stay_in_place() {
+        let d = [3u8; DIVERSIFIER_LEN];
+        let note = Note {
+            asset: AssetId::native(),
+            value: 0x0102_0304_0506_0708,
+            owner: Fr::from(11u64),
+            rho: Fr::from(12u64),
+            rcm: Fr::from(13u64),
+        };
+        let info = AssetInfo::native().to_bytes().unwrap();
+        let mut memo = [0u8; MEMO_LEN];
+        memo.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
+        let p = encode_plaintext(&d, &note, &info, &memo);
+        assert_eq!(p.len(), NOTE_PLAINTEXT_LEN);
+        assert_eq!(p[0], LEAD_BYTE);
+        assert_eq!(p[1..12], d);
+        assert_eq!(p[12..44], encode_field(&note.owner));
+        assert_eq!(p[44..76], encode_field(&note.asset.0));
+        assert_eq!(p[76..84], note.value.to_le_bytes());
+        assert_eq!(p[84..116], encode_field(&note.rho));
+        assert_eq!(p[116..COMPACT_PREFIX_LEN], encode_field(&note.rcm));
+        assert_eq!(
+            p[COMPACT_PREFIX_LEN..COMPACT_PREFIX_LEN + ASSET_INFO_LEN],
+            info
+        );
+        assert_eq!(p[NOTE_PLAINTEXT_LEN - MEMO_LEN..], memo);
+        let back = decode_plaintext(&p).unwrap();
+        assert_eq!((&back.note, back.memo), (&note, memo));
+    }
 }

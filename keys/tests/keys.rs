@@ -14,7 +14,7 @@ use superzk_circuits::{
 use superzk_keys::{
     address::{PaymentAddress, ADDRESS_LEN},
     error::KeyError,
-    note_plaintext::encrypt_output,
+    note_plaintext::{encrypt_output, MEMO_LEN},
     params::{
         proving_key_from_bytes, proving_key_to_bytes, verifying_key_from_bytes,
         verifying_key_to_bytes, CacheEvent, CircuitKind, ParameterCache,
@@ -149,12 +149,12 @@ fn notes_decrypt_only_for_their_recipient_and_sender() {
     let cv = [9u8; 32];
     // Asset information must describe the note's asset.
     let usd = AssetInfo::currency("USD");
-    assert!(encrypt_output(&to, &note, &usd, &[4; 64], &alice.ovk(), &cv, &mut r).is_err());
+    assert!(encrypt_output(&to, &note, &usd, &[4; MEMO_LEN], &alice.ovk(), &cv, &mut r).is_err());
     let enc = encrypt_output(
         &to,
         &note,
         &AssetInfo::native(),
-        &[4; 64],
+        &[4; MEMO_LEN],
         &alice.ovk(),
         &cv,
         &mut r,
@@ -166,7 +166,7 @@ fn notes_decrypt_only_for_their_recipient_and_sender() {
         .decrypt_output(&cm, &enc.epk, &enc.ciphertext)
         .unwrap();
     assert_eq!(got.note, note);
-    assert_eq!(got.memo, [4; 64]);
+    assert_eq!(got.memo, [4; MEMO_LEN]);
     assert_eq!(got.asset_info, AssetInfo::native());
     assert!(alice
         .incoming_viewing_key()

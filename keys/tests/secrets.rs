@@ -25,6 +25,7 @@ use superzk_circuits::{
 };
 use superzk_keys::{
     encryption::EphemeralSecret,
+    note_plaintext::MEMO_LEN,
     signature::SigningKey,
     spending_key::{Binding, FullViewingKey, IncomingViewingKey, SpendAuth, SpendingKey},
 };
@@ -275,23 +276,23 @@ fn decrypted_notes_and_packages_wipe_diversifier_and_memo_on_drop() {
         note: note(&mut rng),
         diversifier: [0x5a; 11],
         asset_info: AssetInfo::currency("USD"),
-        memo: [0x77; 64],
+        memo: [0x77; MEMO_LEN],
     };
     // SAFETY (both closures): field addresses of a live allocation.
     let wiped = byte_fields_after_drop(n, |p| unsafe {
         (addr_of!((*p).diversifier), addr_of!((*p).memo))
     });
-    assert_eq!(wiped, ([0; 11], [0; 64]));
+    assert_eq!(wiped, ([0; 11], [0; MEMO_LEN]));
     let p = DecryptedPackage {
         package: package(&mut rng),
         infos: std::array::from_fn(|_| AssetInfo::native()),
         diversifier: [0x6b; 11],
-        memo: [0x78; 64],
+        memo: [0x78; MEMO_LEN],
     };
     let wiped = byte_fields_after_drop(p, |p| unsafe {
         (addr_of!((*p).diversifier), addr_of!((*p).memo))
     });
-    assert_eq!(wiped, ([0; 11], [0; 64]));
+    assert_eq!(wiped, ([0; 11], [0; MEMO_LEN]));
 }
 
 #[test]
@@ -299,7 +300,8 @@ fn debug_never_shows_decrypted_notes_or_packages() {
     use superzk_circuits::asset::AssetInfo;
     use superzk_keys::note_plaintext::{DecryptedNote, DecryptedPackage};
     let mut rng = rng();
-    let memo = *b"pay the rent for the flat in the old town; ref 0xC0FFEE 12345678";
+    let text = b"pay the rent for the flat in the old town; ref 0xC0FFEE 12345678 ";
+    let memo: [u8; MEMO_LEN] = std::array::from_fn(|i| text[i % text.len()]);
     let n = DecryptedNote {
         note: note(&mut rng),
         diversifier: [0x5a; 11],

@@ -34,7 +34,7 @@ use superzk_chain_core::{
     tx::{Allocation, Authorization, ChainTx, ShieldedTx},
 };
 use superzk_circuits::{asset::AssetInfo, note::AssetId};
-use superzk_keys::{params::ParameterCache, spending_key::SpendingKey};
+use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
 use superzk_node::{
     forks::Outcome,
     node::{Node, NodeOptions},
@@ -69,7 +69,7 @@ fn shielding(keys: &ProvingKeys, chain_id: [u8; 32]) -> Transaction {
             wallet.address(i as u64),
             AssetInfo::native(),
             COIN,
-            [0; 64],
+            [0; MEMO_LEN],
         );
     }
     b.build(keys, &mut ChaCha20Rng::seed_from_u64(1))

@@ -13,9 +13,9 @@
 //!               || fee (u64) || binding_sig (64)
 //! category    = length (u8, 1..=32) || UTF-8 bytes
 //! spend       = anchor (32) || nf (32) || cv (32) || rk (32) || proof (192) || auth_sig (64)
-//! output      = cm (32) || cv (32) || epk (32) || enc_ciphertext (294)
+//! output      = cm (32) || cv (32) || epk (32) || enc_ciphertext (742)
 //!               || out_ciphertext (80) || proof (192)
-//! package_output = as output, with a 644-byte enc_ciphertext
+//! package_output = as output, with a 1,092-byte enc_ciphertext
 //! ```
 //! Integers are little-endian; field elements canonical little-endian;
 //! Jubjub points compressed (ark-serialize); proofs compressed Groth16
@@ -61,7 +61,7 @@ use superzk_keys::{
 
 use crate::error::DecodeError;
 
-/// Length of a note ciphertext: the 180-byte plaintext and a 16-byte tag.
+/// Length of a note ciphertext: the 726-byte plaintext and a 16-byte tag.
 pub const ENC_CIPHERTEXT_LEN: usize = superzk_keys::note_plaintext::NOTE_PLAINTEXT_LEN + 16;
 /// Length of a package ciphertext.
 pub const PACKAGE_ENC_CIPHERTEXT_LEN: usize =

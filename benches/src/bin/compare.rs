@@ -40,7 +40,7 @@ use superzk_benches::{
 use superzk_circuits::{
     asset::AssetInfo, note::AssetId, output::OutputCircuit, spend::SpendCircuit,
 };
-use superzk_keys::spending_key::SpendingKey;
+use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
 use superzk_prover::{proof, ProvingKeys, TransactionBuilder, Wallet};
 use superzk_verifier::{
     groth16::{batch_verify, batch_verify_validated, verify_single, ProofItem},
@@ -492,7 +492,7 @@ fn transactions(keys: &ProvingKeys, n: usize) -> Vec<Transaction> {
     b.set_public_account([0xa1; 32])
         .add_public_input(AssetId::native(), 200 * n as u64);
     for _ in 0..2 * n {
-        b.add_output(None, alice.address(0), native.clone(), 100, [0; 64]);
+        b.add_output(None, alice.address(0), native.clone(), 100, [0; MEMO_LEN]);
     }
     let shield = b.build(keys, &mut rng).expect("shielding builds");
     alice.scan(&shield).expect("alice scans");
@@ -504,7 +504,7 @@ fn transactions(keys: &ProvingKeys, n: usize) -> Vec<Transaction> {
                     &bob.address(0),
                     &[(native.clone(), 150)],
                     0,
-                    [0; 64],
+                    [0; MEMO_LEN],
                     &mut rng,
                 )
                 .expect("transfer builds");

@@ -87,7 +87,7 @@ impl From<AssetInfo> for Asset {
     }
 }
 
-/// A memo argument: at most 64 bytes, padded with zeros.
+/// A memo argument: at most `MEMO_LEN` (512) bytes, padded with zeros.
 pub(crate) fn memo(bytes: &[u8]) -> Result<[u8; MEMO_LEN], SuperzkError> {
     if bytes.len() > MEMO_LEN {
         return Err(SuperzkError::InvalidArgument {

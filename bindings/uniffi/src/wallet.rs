@@ -23,7 +23,7 @@ pub struct ReceivedNote {
     pub asset: Asset,
     /// How much.
     pub value: u64,
-    /// The sender's memo (64 bytes, zero padded).
+    /// The sender's memo (512 bytes, zero padded).
     pub memo: Vec<u8>,
     /// The diversifier of the address it was sent to.
     pub diversifier: Vec<u8>,
@@ -72,7 +72,7 @@ pub struct HeldPackage {
     pub index: u32,
     /// What it holds.
     pub contents: Vec<AssetAmount>,
-    /// The sender's memo (64 bytes, zero padded).
+    /// The sender's memo (512 bytes, zero padded).
     pub memo: Vec<u8>,
 }
 

@@ -145,7 +145,7 @@ fun main() {
     check("bob finds one note", found.size == 1)
     check("note value", found[0].value == 1000uL)
     check("note asset", found[0].asset == sero)
-    check("note memo", found[0].memo.size == 64 && String(found[0].memo.copyOf(9)) == "hello bob")
+    check("note memo", found[0].memo.size == 512 && String(found[0].memo.copyOf(9)) == "hello bob")
     check("alice finds nothing", scanTransaction(ivk, tx).isEmpty())
     val wallet = Wallet(bob)
     val summary = wallet.scan(tx)
@@ -168,7 +168,7 @@ fun main() {
     raises<SuperzkException.Build>("transfer beyond the balance") {
         wallet.transfer(keys, address, sero, 5000u, 0u, ByteArray(0), null)
     }
-    raises<SuperzkException.InvalidArgument>("memo too long") { shield(keys, ACCOUNT, address, sero, 1u, ByteArray(65), null) }
+    raises<SuperzkException.InvalidArgument>("memo too long") { shield(keys, ACCOUNT, address, sero, 1u, ByteArray(513), null) }
     raises<SuperzkException.InvalidArgument>("asset name too long") {
         shield(keys, ACCOUNT, address, Asset.Currency("X".repeat(33)), 1u, ByteArray(0), null)
     }

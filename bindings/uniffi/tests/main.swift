@@ -153,7 +153,7 @@ func run() throws {
     check("bob finds one note", found.count == 1)
     check("note value", found.first?.value == 1000)
     check("note asset", found.first?.asset == sero)
-    check("note memo", found.first.map { $0.memo.count == 64 && $0.memo.prefix(9) == Data("hello bob".utf8) } ?? false)
+    check("note memo", found.first.map { $0.memo.count == 512 && $0.memo.prefix(9) == Data("hello bob".utf8) } ?? false)
     check("alice finds nothing", try scanTransaction(key: ivk, transaction: tx).isEmpty)
     let wallet = Wallet(key: bob)
     let summary = try wallet.scan(transaction: tx)
@@ -178,7 +178,7 @@ func run() throws {
         _ = try wallet.transfer(keys: keys, to: address, asset: sero, amount: 5000, fee: 0, memo: Data(), listener: nil)
     }
     raises("memo too long", "InvalidArgument") {
-        _ = try shield(keys: keys, account: account, to: address, asset: sero, amount: 1, memo: Data(count: 65), listener: nil)
+        _ = try shield(keys: keys, account: account, to: address, asset: sero, amount: 1, memo: Data(count: 513), listener: nil)
     }
     raises("asset name too long", "InvalidArgument") {
         _ = try shield(keys: keys, account: account, to: address, asset: .currency(name: String(repeating: "X", count: 33)),

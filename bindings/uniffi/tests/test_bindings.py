@@ -174,7 +174,7 @@ found = scan_transaction(bob.full_viewing_key().incoming_viewing_key(), tx)
 check("bob finds one note", len(found) == 1)
 check("note value", found[0].value == 1000)
 check("note asset", isinstance(found[0].asset, Asset.CURRENCY) and found[0].asset.name == "SERO")
-check("note memo", found[0].memo[:9] == b"hello bob" and len(found[0].memo) == 64)
+check("note memo", found[0].memo[:9] == b"hello bob" and len(found[0].memo) == 512)
 check("alice finds nothing", scan_transaction(ivk, tx) == [])
 wallet = Wallet(bob)
 summary = wallet.scan(tx)
@@ -218,7 +218,7 @@ check("bob's package is opened", wallet.packages() == [] and wallet.balance(sero
 
 # Bad inputs raise the right kind.
 raises("transfer beyond the balance", SuperzkError.Build, lambda: wallet.transfer(keys, address, sero, 5000, 0, b"", None))
-raises("memo too long", SuperzkError.InvalidArgument, lambda: shield(keys, ACCOUNT, address, sero, 1, bytes(65), None))
+raises("memo too long", SuperzkError.InvalidArgument, lambda: shield(keys, ACCOUNT, address, sero, 1, bytes(513), None))
 raises("asset name too long", SuperzkError.InvalidArgument, lambda: shield(keys, ACCOUNT, address, Asset.CURRENCY(name="X" * 33), 1, b"", None))
 raises("shield to a bad address", SuperzkError.Key, lambda: shield(keys, ACCOUNT, "szk1bad", sero, 1, b"", None))
 raises("wallet scans garbage", SuperzkError.Decode, lambda: wallet.scan(read("garbage.bin")))

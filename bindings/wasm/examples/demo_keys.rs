@@ -19,6 +19,7 @@ use ark_serialize::Compress;
 use rand_core::OsRng;
 use superzk_circuits::{asset::AssetInfo, note::AssetId};
 use superzk_keys::{
+    note_plaintext::MEMO_LEN,
     params::{proving_key_to_bytes, write_file_atomic, ParameterCache},
     spending_key::SpendingKey,
 };
@@ -84,7 +85,13 @@ fn time_native(keys: &ProvingKeys) -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..3 {
         let mut b = TransactionBuilder::new();
         b.add_public_input(AssetId::native(), 100);
-        b.add_output(None, alice.address(0), AssetInfo::native(), 100, [0; 64]);
+        b.add_output(
+            None,
+            alice.address(0),
+            AssetInfo::native(),
+            100,
+            [0; MEMO_LEN],
+        );
         let (t, cpu) = (Instant::now(), cpu_seconds()?);
         let tx = b.build(keys, &mut OsRng)?;
         shield_s = shield_s.min(cpu_seconds()? - cpu);
@@ -96,7 +103,7 @@ fn time_native(keys: &ProvingKeys) -> Result<(), Box<dyn std::error::Error>> {
             &bob.address(0),
             &[(AssetInfo::native(), 100)],
             0,
-            [0; 64],
+            [0; MEMO_LEN],
             &mut OsRng,
         )?;
         transfer_s = transfer_s.min(cpu_seconds()? - cpu);

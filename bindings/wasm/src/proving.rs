@@ -150,7 +150,7 @@ pub(crate) fn prove(
     Ok(tx.to_bytes())
 }
 
-/// A memo argument: at most 64 bytes, padded with zeros.
+/// A memo argument: at most `MEMO_LEN` (512) bytes, padded with zeros.
 pub(crate) fn memo(bytes: Option<Vec<u8>>) -> Result<[u8; MEMO_LEN], Error> {
     let bytes = bytes.unwrap_or_default();
     if bytes.len() > MEMO_LEN {
@@ -292,8 +292,11 @@ mod tests {
 
     #[test]
     fn memos_and_names_are_checked() {
-        assert_eq!(memo(Some(vec![1; 64])).unwrap()[63], 1);
-        assert_eq!(memo(Some(vec![1; 65])).unwrap_err().name, "ArgumentError");
+        assert_eq!(memo(Some(vec![1; MEMO_LEN])).unwrap()[MEMO_LEN - 1], 1);
+        assert_eq!(
+            memo(Some(vec![1; MEMO_LEN + 1])).unwrap_err().name,
+            "ArgumentError"
+        );
         assert_eq!(currency("").unwrap_err().name, "AssetInfoError");
         assert_eq!(ticket("t", &[0; 31]).unwrap_err().name, "ArgumentError");
     }

@@ -40,7 +40,7 @@ export interface FoundNote {
   value?: bigint;
   /** For packages: what they hold. */
   contents?: Holding[];
-  /** The raw 64-byte memo, and the same read as UTF-8 up to the first zero byte. */
+  /** The raw 512-byte memo, and the same read as UTF-8 up to the first zero byte. */
   memo: Uint8Array;
   memoText: string;
   /** Hex. */

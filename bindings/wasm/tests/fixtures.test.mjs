@@ -83,7 +83,7 @@ test("natively made transactions scan in Wasm", () => {
   assert.equal(byAsset.SERO.value, 300n);
   assert.equal(byAsset.USD.value, 200n);
   assert.equal(byAsset.SERO.memoText, "fixture transfer");
-  assert.equal(byAsset.SERO.memo.length, 64);
+  assert.equal(byAsset.SERO.memo.length, 512);
   const alice = zk.SpendingKey.fromSeed(utf8("SuperZK fixture wallet alice"), 0).incomingViewingKey();
   const change = alice.scan(fixture("transfer.tx"));
   assert.deepEqual(

@@ -18,7 +18,7 @@ use superzk_chain_core::{
     tx::{Authorization, ChainTx, ShieldedTx},
 };
 use superzk_circuits::{asset::AssetInfo, note::AssetId};
-use superzk_keys::{params::ParameterCache, spending_key::SpendingKey};
+use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
 use superzk_node::network::devnet_key;
 use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
 use superzk_verifier::transaction::Transaction;
@@ -60,7 +60,7 @@ pub fn shield(
     b.set_public_account(alice.id()).set_chain_id(chain_id);
     b.add_public_input(AssetId::native(), count * COIN);
     for i in 0..count {
-        b.add_output(None, w.address(i), AssetInfo::native(), COIN, [0; 64]);
+        b.add_output(None, w.address(i), AssetInfo::native(), COIN, [0; MEMO_LEN]);
     }
     let stx = b.build(pk, rng).expect("shielding builds");
     let mut tx = ChainTx::Shielded(Box::new(ShieldedTx {
@@ -95,7 +95,7 @@ pub fn spend(
         stranger.address(0),
         AssetInfo::native(),
         note.note.value - fee,
-        [0; 64],
+        [0; MEMO_LEN],
     );
     let stx: Transaction = b.build(pk, rng).expect("spend builds");
     ChainTx::Shielded(Box::new(ShieldedTx {
