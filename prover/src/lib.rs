@@ -20,11 +20,13 @@
 
 mod builder;
 mod error;
+pub mod pczt;
 pub mod proof;
 mod proving_keys;
 mod wallet;
 
 pub use builder::TransactionBuilder;
 pub use error::BuildError;
+pub use pczt::{Pczt, PcztDecodeError, PcztError, PcztSummary, ProofGenerationKey, Stage};
 pub use proving_keys::ProvingKeys;
 pub use wallet::{holds_as_ticket, OwnedNote, OwnedPackage, ScanError, ScanResult, Wallet};
