@@ -37,8 +37,8 @@ use superzk_verifier::transaction::{
 use crate::{
     error::BuildError,
     pczt::{
-        Header, OutputEntry, OutputSecrets, Payload, Pczt, ProofGenerationKey, Secrets,
-        SpendEntry, SpendSecrets,
+        Header, OutputEntry, OutputSecrets, Payload, Pczt, ProofGenerationKey, Secrets, SpendEntry,
+        SpendSecrets,
     },
     proving_keys::ProvingKeys,
 };
@@ -487,7 +487,6 @@ impl TransactionBuilder {
         }
     }
 
-
     /// Creates the partially built transaction: checks everything checkable
     /// before proving (counts, the public account, ticket values, the
     /// balance per asset, one anchor) and draws all the randomness (value
@@ -622,7 +621,6 @@ impl TransactionBuilder {
         }
         Ok(balances)
     }
-
 }
 
 fn hex(bytes: &[u8]) -> String {

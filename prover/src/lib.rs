@@ -7,13 +7,14 @@
 //! use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
 //! use superzk_keys::spending_key::SpendingKey;
 //! use superzk_circuits::{asset::AssetInfo, note::AssetId};
+//! use superzk_keys::note_plaintext::MEMO_LEN;
 //! let mut rng = rand_core::OsRng;
 //! let keys = ProvingKeys::insecure_cached(b"demo").unwrap();
 //! let alice = Wallet::new(SpendingKey::random(&mut rng));
 //! let mut builder = TransactionBuilder::new();
 //! // Shield 100 SERO from public funds into a note for Alice.
 //! builder.add_public_input(AssetId::native(), 100);
-//! builder.add_output(None, alice.address(0), AssetInfo::native(), 100, [0; 64]);
+//! builder.add_output(None, alice.address(0), AssetInfo::native(), 100, [0; MEMO_LEN]);
 //! let tx = builder.build(&keys, &mut rng).unwrap();
 //! ```
 #![deny(missing_docs)]

@@ -18,7 +18,7 @@ use superzk_circuits::{
     note::AssetId,
     Fr,
 };
-use superzk_keys::{params::ParameterCache, spending_key::SpendingKey};
+use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
 use superzk_prover::{BuildError, ProvingKeys, TransactionBuilder, Wallet};
 use superzk_verifier::{
     error::{DecodeError, TxError},
@@ -63,7 +63,13 @@ fn funded(seed: u64) -> (Wallet, Transaction) {
         .set_expiry_height(500)
         .set_public_account(A)
         .add_public_input(AssetId::native(), 1000)
-        .add_output(None, alice.address(0), AssetInfo::native(), 1000, [0; 64]);
+        .add_output(
+            None,
+            alice.address(0),
+            AssetInfo::native(),
+            1000,
+            [0; MEMO_LEN],
+        );
     let shield = b.build(keys(), &mut r).unwrap();
     verify(&shield).unwrap();
     alice.scan(&shield).unwrap();
@@ -122,7 +128,7 @@ fn unshielded_value_cannot_be_redirected_to_another_account() {
             &alice.address(3),
             &[(AssetInfo::native(), 10)],
             0,
-            [0; 64],
+            [0; MEMO_LEN],
             &mut rng(3),
         )
         .unwrap();
@@ -213,8 +219,14 @@ fn an_issuance_mints_nothing_but_its_own_ticket() {
     // and the account go in after the builder's checks, before signing.)
     for category in ["concert-2026", "SERO"] {
         let mut b = TransactionBuilder::new();
-        b.add_output(None, holder.address(1), AssetInfo::native(), 1, [0; 64])
-            .skip_balance_check();
+        b.add_output(
+            None,
+            holder.address(1),
+            AssetInfo::native(),
+            1,
+            [0; MEMO_LEN],
+        )
+        .skip_balance_check();
         let mint = b
             .build_tampered(keys(), &mut r, |tx| {
                 tx.public_account = Some(A);
@@ -240,7 +252,7 @@ fn an_issuance_mints_nothing_but_its_own_ticket() {
         holder.address(2),
         AssetInfo::Ticket(ticket_a.clone()),
         1,
-        [0; 64],
+        [0; MEMO_LEN],
     )
     .skip_balance_check();
     let stolen = b
@@ -293,8 +305,20 @@ fn the_builder_refuses_tickets_of_value_other_than_one_and_issuers_it_lacks() {
 
     for value in [0, 2, u64::MAX] {
         let mut b = TransactionBuilder::new();
-        b.add_output(None, holder.address(0), AssetInfo::native(), 0, [0; 64])
-            .add_output(None, holder.address(0), ticket.clone(), value, [0; 64]);
+        b.add_output(
+            None,
+            holder.address(0),
+            AssetInfo::native(),
+            0,
+            [0; MEMO_LEN],
+        )
+        .add_output(
+            None,
+            holder.address(0),
+            ticket.clone(),
+            value,
+            [0; MEMO_LEN],
+        );
         assert!(
             matches!(
                 b.build(keys(), &mut r),
@@ -308,7 +332,7 @@ fn the_builder_refuses_tickets_of_value_other_than_one_and_issuers_it_lacks() {
             holder.address(0),
             &[(AssetInfo::native(), 3), (ticket.clone(), value)],
             Fr::from(7u64),
-            [0; 64],
+            [0; MEMO_LEN],
         )
         .unwrap();
         assert!(

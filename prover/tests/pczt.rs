@@ -47,7 +47,13 @@ fn funded_alice(seed: u64) -> (Wallet, SpendingKey) {
     b.set_public_account([0xa1; 32])
         .set_chain_id(CHAIN)
         .add_public_input(AssetId::native(), 1000);
-    b.add_output(None, alice.address(0), AssetInfo::native(), 1000, [0; MEMO_LEN]);
+    b.add_output(
+        None,
+        alice.address(0),
+        AssetInfo::native(),
+        1000,
+        [0; MEMO_LEN],
+    );
     let shield = b.build(keys(), &mut rng(seed + 1)).unwrap();
     alice.scan(&shield).unwrap();
     (alice, sk)
@@ -91,7 +97,9 @@ fn three_steps_through_bytes_give_a_valid_transaction() {
     assert!(pczt.transaction().is_none());
     // The prover holds the proof-generation key only, from its text form.
     let pgk = ProofGenerationKey::from_hex(&ProofGenerationKey::from(&sk).to_hex()).unwrap();
-    let proven = through_bytes(&pczt).prove(&pgk, keys(), &mut rng(5)).unwrap();
+    let proven = through_bytes(&pczt)
+        .prove(&pgk, keys(), &mut rng(5))
+        .unwrap();
     assert_eq!(proven.stage(), Stage::Proven);
     let unsigned = proven.transaction().unwrap().clone();
     // Not signed yet: the verifier refuses the unsigned transaction.
@@ -100,7 +108,11 @@ fn three_steps_through_bytes_give_a_valid_transaction() {
     assert_eq!(signed.stage(), Stage::Authorized);
     let tx = through_bytes(&signed).extract().unwrap();
     verify(&tx).unwrap();
-    assert_eq!(tx.sighash(), unsigned.sighash(), "signing changed nothing signed");
+    assert_eq!(
+        tx.sighash(),
+        unsigned.sighash(),
+        "signing changed nothing signed"
+    );
     assert_eq!(tx.fee, 2);
     assert_eq!(tx.expiry_height, 50);
     bob.scan(&tx).unwrap();
@@ -121,7 +133,9 @@ fn each_step_refuses_the_wrong_stage() {
     let (pczt, _, sk, _) = created(10);
     let pgk = ProofGenerationKey::from(&sk);
     let stage_err = |e: PcztError| match e {
-        PcztError::WrongStage { expected, found, .. } => (expected, found),
+        PcztError::WrongStage {
+            expected, found, ..
+        } => (expected, found),
         other => panic!("expected a stage error, got {other}"),
     };
     assert_eq!(
@@ -147,7 +161,10 @@ fn each_step_refuses_the_wrong_stage() {
         (Stage::Proven, Stage::Authorized)
     );
     let msg = signed.authorize(&sk, &mut rng(5)).unwrap_err().to_string();
-    assert!(msg.contains("authorized") && msg.contains("proven"), "{msg}");
+    assert!(
+        msg.contains("authorized") && msg.contains("proven"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -181,10 +198,18 @@ fn another_wallets_keys_are_refused_at_prove_and_at_authorize() {
         note.diversifier,
         path,
     );
-    b.add_output(None, alice.address(1), AssetInfo::native(), 1000, [0; MEMO_LEN]);
+    b.add_output(
+        None,
+        alice.address(1),
+        AssetInfo::native(),
+        1000,
+        [0; MEMO_LEN],
+    );
     assert!(matches!(
         b.build(keys(), &mut rng(26)),
-        Err(superzk_prover::BuildError::Pczt(PcztError::WrongSpendingKey(0)))
+        Err(superzk_prover::BuildError::Pczt(
+            PcztError::WrongSpendingKey(0)
+        ))
     ));
 }
 
@@ -205,13 +230,23 @@ fn the_summary_shows_what_is_signed() {
     assert_eq!(s.outputs[1].contents, vec![(AssetInfo::native(), 698)]);
     assert!(s.outputs[1].sender_keeps_copy);
     let text = s.to_string();
-    for part in ["fee: 2 SERO", "after height 50", "spend 0: 1000 SERO", "300 SERO", "698 SERO", "\"rent\""] {
+    for part in [
+        "fee: 2 SERO",
+        "after height 50",
+        "spend 0: 1000 SERO",
+        "300 SERO",
+        "698 SERO",
+        "\"rent\"",
+    ] {
         assert!(text.contains(part), "{part} missing from:\n{text}");
     }
     assert!(text.contains(&bob.address(3).encode()));
     // Debug shows counts, no contents.
     let debug = format!("{pczt:?}");
-    assert!(debug.contains("1 spends") && !debug.contains("300"), "{debug}");
+    assert!(
+        debug.contains("1 spends") && !debug.contains("300"),
+        "{debug}"
+    );
 }
 
 /// `bytes` with the first occurrence of `from` replaced by `to`.
@@ -282,10 +317,17 @@ fn swapped_proofs_pass_the_signer_but_not_the_verifier() {
         out
     };
     let (p0, p1) = (proof(0), proof(1));
-    let bytes = replace(&proven.to_bytes(), &p0, &p1);
-    let bytes = replace(&bytes, &p1, &p0);
+    let original = proven.to_bytes();
+    let at = |p: &[u8]| original.windows(p.len()).position(|w| w == p).unwrap();
+    let (at0, at1) = (at(&p0), at(&p1));
+    let mut bytes = original.clone();
+    bytes[at0..at0 + p0.len()].copy_from_slice(&p1);
+    bytes[at1..at1 + p1.len()].copy_from_slice(&p0);
     let swapped = Pczt::from_bytes(&bytes).unwrap();
-    assert_eq!(swapped.transaction().unwrap().outputs[0].proof, tx.outputs[1].proof);
+    assert_eq!(
+        swapped.transaction().unwrap().outputs[0].proof,
+        tx.outputs[1].proof
+    );
     // The signer cannot check proofs (it has no verifying keys): it signs.
     let tx = swapped
         .authorize(&sk, &mut rng(51))
@@ -339,7 +381,9 @@ fn damaged_bytes_give_typed_errors_never_panics() {
     b[0] = b'X';
     let err = Pczt::from_bytes(&b).unwrap_err();
     assert_eq!(err, PcztDecodeError::NotAPczt);
-    assert!(err.to_string().contains("not a SuperZK partially built transaction"));
+    assert!(err
+        .to_string()
+        .contains("not a SuperZK partially built transaction"));
     let mut b = bytes.clone();
     b[7] = 2;
     let err = Pczt::from_bytes(&b).unwrap_err();
@@ -347,7 +391,10 @@ fn damaged_bytes_give_typed_errors_never_panics() {
     assert!(err.to_string().contains("version 1"), "{err}");
     let mut b = bytes.clone();
     b[8] = 9;
-    assert_eq!(Pczt::from_bytes(&b).unwrap_err(), PcztDecodeError::UnknownStage(9));
+    assert_eq!(
+        Pczt::from_bytes(&b).unwrap_err(),
+        PcztDecodeError::UnknownStage(9)
+    );
     // A created PCZT relabelled as proven has no transaction to read.
     let mut b = bytes.clone();
     b[8] = 2;

@@ -11,7 +11,7 @@ use superzk_circuits::{
     package::PackageNote,
     Fr,
 };
-use superzk_keys::{params::ParameterCache, spending_key::SpendingKey};
+use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
 use superzk_prover::{BuildError, ProvingKeys, TransactionBuilder, Wallet};
 use superzk_verifier::{
     error::TxError,
@@ -48,13 +48,19 @@ fn funded_alice(seed: u64) -> (Wallet, SpendingKey, Transaction) {
         .set_expiry_height(100)
         .add_public_input(AssetId::native(), 1000)
         .add_public_input(AssetId::from_name("USD"), 500);
-    b.add_output(None, alice.address(0), AssetInfo::native(), 1000, [0; 64]);
+    b.add_output(
+        None,
+        alice.address(0),
+        AssetInfo::native(),
+        1000,
+        [0; MEMO_LEN],
+    );
     b.add_output(
         None,
         alice.address(1),
         AssetInfo::currency("USD"),
         500,
-        [0; 64],
+        [0; MEMO_LEN],
     );
     let tx = b.build(keys(), &mut rng).unwrap();
     assert_eq!(alice.scan(&tx).unwrap().received, 2);
@@ -83,7 +89,7 @@ fn shield_transfer_scan_and_verify() {
                 (AssetInfo::currency("USD"), 120),
             ],
             3,
-            [1; 64],
+            [1; MEMO_LEN],
             &mut rng(3),
         )
         .unwrap();
@@ -109,7 +115,7 @@ fn shield_transfer_scan_and_verify() {
     assert_eq!(bob.balance_of(&usd), 120);
     assert_eq!(alice.balance_of(&AssetId::native()), 697);
     assert_eq!(alice.balance_of(&usd), 380);
-    assert!(bob.notes().iter().all(|n| n.memo == [1; 64]));
+    assert!(bob.notes().iter().all(|n| n.memo == [1; MEMO_LEN]));
 
     // The sender reads back what it sent with its outgoing viewing key.
     let fvk = alice.full_viewing_key();
@@ -132,7 +138,7 @@ fn shield_transfer_scan_and_verify() {
             &alice.address(0),
             &[(AssetInfo::currency("USD"), 20)],
             1,
-            [0; 64],
+            [0; MEMO_LEN],
             &mut rng(5),
         )
         .unwrap();
@@ -159,7 +165,7 @@ fn builder_refuses_unbalanced_and_foreign_notes() {
         alice.address(0),
         note.asset_info.clone(),
         note.note.value,
-        [0; 64],
+        [0; MEMO_LEN],
     );
     assert!(matches!(
         b.build(keys(), &mut rng(12)),
@@ -167,7 +173,13 @@ fn builder_refuses_unbalanced_and_foreign_notes() {
     ));
 
     let mut b = TransactionBuilder::new();
-    b.add_output(None, alice.address(0), AssetInfo::native(), 5, [0; 64]);
+    b.add_output(
+        None,
+        alice.address(0),
+        AssetInfo::native(),
+        5,
+        [0; MEMO_LEN],
+    );
     assert!(matches!(
         b.build(keys(), &mut rng(13)),
         Err(BuildError::Unbalanced { .. })
@@ -193,7 +205,7 @@ fn tampered(seed: u64, tamper: impl FnOnce(&mut Transaction)) -> Transaction {
         alice.address(2),
         AssetInfo::native(),
         note.note.value,
-        [0; 64],
+        [0; MEMO_LEN],
     );
     b.build_tampered(keys(), &mut rng(seed + 1), tamper)
         .unwrap()
@@ -213,7 +225,13 @@ fn value_creation_is_rejected() {
     let mut b = TransactionBuilder::new();
     b.set_public_account(ACCOUNT_A)
         .add_public_input(AssetId::native(), 5000);
-    b.add_output(None, alice.address(0), AssetInfo::native(), 5000, [0; 64]);
+    b.add_output(
+        None,
+        alice.address(0),
+        AssetInfo::native(),
+        5000,
+        [0; MEMO_LEN],
+    );
     let big = b.build(keys(), &mut rng(22)).unwrap();
     let tx = tampered(23, |tx| tx.outputs[0] = big.outputs[0].clone());
     assert_eq!(verify(&tx), Err(TxError::Binding));
@@ -232,7 +250,7 @@ fn swapped_asset_ids_are_rejected() {
         alice.address(0),
         AssetInfo::currency("USD"),
         1000,
-        [0; 64],
+        [0; MEMO_LEN],
     );
     let usd = b.build(keys(), &mut rng(31)).unwrap();
     let tx = tampered(32, |tx| tx.outputs[0] = usd.outputs[0].clone());
@@ -375,9 +393,9 @@ fn tickets_issue_move_sell_and_redeem() {
         alice.address(5),
         AssetInfo::Ticket(ticket.clone()),
         1,
-        [0; 64],
+        [0; MEMO_LEN],
     );
-    b.add_output(None, bob.address(1), AssetInfo::native(), 30, [0; 64]);
+    b.add_output(None, bob.address(1), AssetInfo::native(), 30, [0; MEMO_LEN]);
     bob.fund(&mut b, &AssetInfo::Ticket(ticket.clone()), 1)
         .unwrap();
     alice.fund(&mut b, &AssetInfo::native(), 30).unwrap();
@@ -399,7 +417,7 @@ fn tickets_issue_move_sell_and_redeem() {
             &issuer.address(2),
             &[(AssetInfo::Ticket(ticket.clone()), 1)],
             0,
-            [0; 64],
+            [0; MEMO_LEN],
             &mut r,
         )
         .unwrap();
@@ -435,8 +453,8 @@ fn tickets_cannot_be_duplicated_forged_or_changed() {
     // Duplicate: one ticket in, two out.
     let mut b = TransactionBuilder::new();
     b.add_spend(&sk, note.note.clone(), note.diversifier, path.clone());
-    b.add_output(None, holder.address(1), info.clone(), 1, [0; 64]);
-    b.add_output(None, holder.address(2), info.clone(), 1, [0; 64]);
+    b.add_output(None, holder.address(1), info.clone(), 1, [0; MEMO_LEN]);
+    b.add_output(None, holder.address(2), info.clone(), 1, [0; MEMO_LEN]);
     assert!(matches!(
         b.build(keys(), &mut r),
         Err(BuildError::Unbalanced { .. })
@@ -451,7 +469,7 @@ fn tickets_cannot_be_duplicated_forged_or_changed() {
         holder.address(1),
         AssetInfo::Ticket(concert_ticket(3)),
         1,
-        [0; 64],
+        [0; MEMO_LEN],
     );
     let forged = b.skip_balance_check().build(keys(), &mut r).unwrap();
     assert_eq!(verify(&forged), Err(TxError::Binding));
@@ -472,7 +490,7 @@ fn tickets_cannot_be_duplicated_forged_or_changed() {
             holder.address(1),
             AssetInfo::Ticket(other),
             1,
-            [0; 64],
+            [0; MEMO_LEN],
         );
         let changed = b.skip_balance_check().build(keys(), &mut r).unwrap();
         assert_eq!(verify(&changed), Err(TxError::Binding));
@@ -513,7 +531,7 @@ fn packages_seal_pass_and_open_with_balance_kept() {
         (AssetInfo::Ticket(ticket.clone()), 1),
     ];
     let seal = alice
-        .seal_package(keys(), &bob.address(0), &contents, [0; 64], &mut r)
+        .seal_package(keys(), &bob.address(0), &contents, [0; MEMO_LEN], &mut r)
         .unwrap();
     verify(&seal).unwrap();
     assert!(
@@ -550,7 +568,7 @@ fn packages_seal_pass_and_open_with_balance_kept() {
             alice.package_path(&held).clone(),
         );
         for (info, value) in outputs {
-            b.add_output(None, alice.address(0), info.clone(), *value, [0; 64]);
+            b.add_output(None, alice.address(0), info.clone(), *value, [0; MEMO_LEN]);
         }
         b
     };
@@ -683,7 +701,7 @@ fn a_ticket_note_of_value_other_than_1_is_never_a_ticket() {
     // The builder refuses it; a hostile sender skips the check (it
     // balances, so the transaction still verifies).
     let mut b = TransactionBuilder::new();
-    b.add_output(None, bob.address(0), info.clone(), 0, [7; 64]);
+    b.add_output(None, bob.address(0), info.clone(), 0, [7; MEMO_LEN]);
     assert!(matches!(
         b.build(keys(), &mut r),
         Err(BuildError::TicketValue { value: 0, .. })
@@ -704,7 +722,7 @@ fn a_ticket_note_of_value_other_than_1_is_never_a_ticket() {
     // Value 2 cannot balance (the pool holds 1 unit of the ticket), so it
     // never verifies; the wallet drops it all the same.
     let mut b = TransactionBuilder::new();
-    b.add_output(None, bob.address(1), info, 2, [0; 64]);
+    b.add_output(None, bob.address(1), info, 2, [0; MEMO_LEN]);
     let double = b.skip_balance_check().build(keys(), &mut r).unwrap();
     assert_eq!(verify(&double), Err(TxError::Binding));
     assert_eq!(bob.scan(&double).unwrap().received, 0);
@@ -718,7 +736,7 @@ fn a_ticket_note_of_value_other_than_1_is_never_a_ticket() {
             &bob.address(2),
             &[(AssetInfo::Ticket(ticket.clone()), 1)],
             0,
-            [0; 64],
+            [0; MEMO_LEN],
             &mut r,
         )
         .unwrap();
@@ -743,12 +761,18 @@ fn a_package_ticket_slot_of_value_other_than_1_is_never_a_ticket() {
     // make and a hostile sender makes by skipping the builder's checks.
     let contents = [(AssetInfo::native(), 100), (info.clone(), 0)];
     assert!(matches!(
-        alice.seal_package(keys(), &bob.address(0), &contents, [0; 64], &mut r),
+        alice.seal_package(keys(), &bob.address(0), &contents, [0; MEMO_LEN], &mut r),
         Err(BuildError::PackageTicketValue { value: 0, .. })
     ));
     let mut b = TransactionBuilder::new();
-    b.add_package_output(None, bob.address(0), &contents, Fr::from(76u64), [0; 64])
-        .unwrap();
+    b.add_package_output(
+        None,
+        bob.address(0),
+        &contents,
+        Fr::from(76u64),
+        [0; MEMO_LEN],
+    )
+    .unwrap();
     alice.fund(&mut b, &AssetInfo::native(), 100).unwrap();
     let zero = b.skip_balance_check().build(keys(), &mut r).unwrap();
     verify(&zero).unwrap();
@@ -770,7 +794,7 @@ fn a_package_ticket_slot_of_value_other_than_1_is_never_a_ticket() {
         bob.address(1),
         &[(AssetInfo::currency("USD"), 5), (info.clone(), 2)],
         Fr::from(77u64),
-        [0; 64],
+        [0; MEMO_LEN],
     )
     .unwrap();
     alice.fund(&mut b, &AssetInfo::currency("USD"), 5).unwrap();

@@ -52,7 +52,14 @@ pub(super) fn authorize(
     who.extend(owners(&pczt.package_spends, &signers, n)?);
     if check {
         check_header(pczt, &tx)?;
-        check_spends("spend", &pczt.spends, &secrets.spends, &tx.spends, &signers, &who[..n])?;
+        check_spends(
+            "spend",
+            &pczt.spends,
+            &secrets.spends,
+            &tx.spends,
+            &signers,
+            &who[..n],
+        )?;
         check_spends(
             "package spend",
             &pczt.package_spends,
@@ -139,7 +146,11 @@ fn check_spends<N: NoteKind>(
     signers: &[Signer],
     who: &[usize],
 ) -> Result<(), PcztError> {
-    for (i, ((e, s), (d, k))) in entries.iter().zip(secrets).zip(descs.iter().zip(who)).enumerate()
+    for (i, ((e, s), (d, k))) in entries
+        .iter()
+        .zip(secrets)
+        .zip(descs.iter().zip(who))
+        .enumerate()
     {
         let signer = &signers[*k];
         let witness = SpendWitnessFor {

@@ -57,9 +57,24 @@ impl Pczt {
         write_header(&mut w, &self.header);
         let s = self.secrets.as_ref();
         write_list(&mut w, &self.spends, s.map(|s| &s.spends[..]), write_spend);
-        write_list(&mut w, &self.package_spends, s.map(|s| &s.package_spends[..]), write_spend);
-        write_list(&mut w, &self.outputs, s.map(|s| &s.outputs[..]), write_output);
-        write_list(&mut w, &self.package_outputs, s.map(|s| &s.package_outputs[..]), write_output);
+        write_list(
+            &mut w,
+            &self.package_spends,
+            s.map(|s| &s.package_spends[..]),
+            write_spend,
+        );
+        write_list(
+            &mut w,
+            &self.outputs,
+            s.map(|s| &s.outputs[..]),
+            write_output,
+        );
+        write_list(
+            &mut w,
+            &self.package_outputs,
+            s.map(|s| &s.package_outputs[..]),
+            write_output,
+        );
         if let Some(tx) = &self.tx {
             let bytes = tx.to_bytes();
             w.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
@@ -82,16 +97,24 @@ impl Pczt {
             return Err(PcztDecodeError::UnsupportedVersion { found: version });
         }
         let stage_byte = r.u8("stage")?;
-        let stage = Stage::from_byte(stage_byte).ok_or(PcztDecodeError::UnknownStage(stage_byte))?;
+        let stage =
+            Stage::from_byte(stage_byte).ok_or(PcztDecodeError::UnknownStage(stage_byte))?;
         let with_secrets = stage != Stage::Authorized;
         let header = read_header(&mut r)?;
         let (spends, s_spends) = read_list(&mut r, "spends", with_secrets, read_spend::<Note>)?;
-        let (package_spends, s_pspends) =
-            read_list(&mut r, "package spends", with_secrets, read_spend::<PackageNote>)?;
-        let (outputs, s_outputs) =
-            read_list(&mut r, "outputs", with_secrets, |r, s| read_output(r, s, false))?;
+        let (package_spends, s_pspends) = read_list(
+            &mut r,
+            "package spends",
+            with_secrets,
+            read_spend::<PackageNote>,
+        )?;
+        let (outputs, s_outputs) = read_list(&mut r, "outputs", with_secrets, |r, s| {
+            read_output(r, s, false)
+        })?;
         let (package_outputs, s_poutputs) =
-            read_list(&mut r, "package outputs", with_secrets, |r, s| read_output(r, s, true))?;
+            read_list(&mut r, "package outputs", with_secrets, |r, s| {
+                read_output(r, s, true)
+            })?;
         let tx = match stage {
             Stage::Created => None,
             Stage::Proven | Stage::Authorized => Some(read_tx(&mut r)?),
@@ -429,7 +452,10 @@ fn read_list<T, S>(
     Ok((items, secrets))
 }
 
-fn read_spend<N: PcztNote>(r: &mut Reader, with_secrets: bool) -> R<(SpendEntry<N>, Option<SpendSecrets>)> {
+fn read_spend<N: PcztNote>(
+    r: &mut Reader,
+    with_secrets: bool,
+) -> R<(SpendEntry<N>, Option<SpendSecrets>)> {
     let note = N::read(r)?;
     let diversifier: [u8; DIVERSIFIER_LEN] = r.array("diversifier")?;
     let position = r.u64("tree position")?;

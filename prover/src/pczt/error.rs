@@ -28,7 +28,9 @@ pub enum PcztDecodeError {
     #[error("{0} unexpected bytes after the end of the partially built transaction; the file is damaged")]
     TrailingBytes(usize),
     /// An unknown stage byte.
-    #[error("unknown stage {0} (expected 1 created, 2 proven or 3 authorized); the file is damaged")]
+    #[error(
+        "unknown stage {0} (expected 1 created, 2 proven or 3 authorized); the file is damaged"
+    )]
     UnknownStage(u8),
     /// A flag byte other than 0 or 1.
     #[error("the {what} flag is {found}, expected 0 or 1; the file is damaged")]
@@ -55,7 +57,9 @@ pub enum PcztDecodeError {
     #[error("the proven transaction inside does not decode: {0}")]
     Transaction(DecodeError),
     /// Parts that contradict each other or the stage.
-    #[error("inconsistent partially built transaction: {0}; the file is damaged or was tampered with")]
+    #[error(
+        "inconsistent partially built transaction: {0}; the file is damaged or was tampered with"
+    )]
     Inconsistent(&'static str),
 }
 

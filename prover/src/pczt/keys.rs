@@ -6,7 +6,9 @@ use subtle::ConstantTimeEq;
 use superzk_circuits::Fr;
 use superzk_keys::{
     error::KeyError,
-    spending_key::{decode_field, decode_point, encode_field, encode_point, FullViewingKey, SpendingKey},
+    spending_key::{
+        decode_field, decode_point, encode_field, encode_point, FullViewingKey, SpendingKey,
+    },
 };
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -126,7 +128,10 @@ mod tests {
         let fvk = sk.full_viewing_key();
         assert_eq!(pgk.ak(), fvk.ak());
         assert_eq!(pgk.nk(), fvk.nk());
-        assert_eq!(ProofGenerationKey::from_bytes(&pgk.to_bytes()[..]).unwrap(), pgk);
+        assert_eq!(
+            ProofGenerationKey::from_bytes(&pgk.to_bytes()[..]).unwrap(),
+            pgk
+        );
         assert_eq!(ProofGenerationKey::from_hex(&pgk.to_hex()).unwrap(), pgk);
         assert_eq!(
             ProofGenerationKey::from_hex(&pgk.to_hex().to_uppercase()).unwrap(),
@@ -138,7 +143,8 @@ mod tests {
 
     #[test]
     fn bad_bytes_and_text_are_refused() {
-        let pgk = ProofGenerationKey::from(&SpendingKey::random(&mut ChaCha20Rng::seed_from_u64(2)));
+        let pgk =
+            ProofGenerationKey::from(&SpendingKey::random(&mut ChaCha20Rng::seed_from_u64(2)));
         let bytes = pgk.to_bytes();
         assert!(ProofGenerationKey::from_bytes(&bytes[..63]).is_err());
         let mut bad_nk = *bytes;

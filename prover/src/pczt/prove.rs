@@ -138,7 +138,11 @@ pub(super) fn encrypt_entry<N: OutputKind>(
 
 /// Whether `key` owns a note sent to diversifier `d` with owner tag
 /// `owner` (compared in constant time).
-pub(super) fn owns(ak_nk: (&ark_ed_on_bls12_381::EdwardsAffine, &Fr), d: &[u8; DIVERSIFIER_LEN], owner: &Fr) -> bool {
+pub(super) fn owns(
+    ak_nk: (&ark_ed_on_bls12_381::EdwardsAffine, &Fr),
+    d: &[u8; DIVERSIFIER_LEN],
+    owner: &Fr,
+) -> bool {
     let tag = owner_tag(&incoming_viewing_key(ak_nk.0, ak_nk.1), d);
     ct_eq_field(&tag, owner).into()
 }
@@ -159,8 +163,11 @@ pub(super) fn prove(
         pczt.spends.len(),
     )?;
     let outputs = output_witnesses::<Note>("output", &pczt.outputs, &secrets.outputs)?;
-    let package_outputs =
-        output_witnesses::<PackageNote>("package output", &pczt.package_outputs, &secrets.package_outputs)?;
+    let package_outputs = output_witnesses::<PackageNote>(
+        "package output",
+        &pczt.package_outputs,
+        &secrets.package_outputs,
+    )?;
     let mut mixed = |seeds: Vec<[u8; 32]>| -> Vec<[u8; 32]> {
         seeds
             .into_iter()
@@ -185,7 +192,12 @@ pub(super) fn prove(
         output_vk: params.output.verifying.fingerprint,
         package_spend_vk: params.package_spend.verifying.fingerprint,
         package_output_vk: params.package_output.verifying.fingerprint,
-        spends: prove_spends(("spend", CircuitKind::Spend), &spends, &params.spend, spend_seeds)?,
+        spends: prove_spends(
+            ("spend", CircuitKind::Spend),
+            &spends,
+            &params.spend,
+            spend_seeds,
+        )?,
         outputs: prove_outputs(
             ("output", CircuitKind::Output),
             &outputs,
@@ -273,12 +285,16 @@ fn prove_seeded<C: ConstraintSynthesizer<Fr>>(
     params: &Parameters,
     seed: [u8; 32],
 ) -> Result<Proof<Bls12_381>, PcztError> {
-    prove_one(circuit, statement, params, &mut ChaCha20Rng::from_seed(seed)).map_err(|e| {
-        PcztError::Proving {
-            kind,
-            index,
-            reason: e.into_reason(),
-        }
+    prove_one(
+        circuit,
+        statement,
+        params,
+        &mut ChaCha20Rng::from_seed(seed),
+    )
+    .map_err(|e| PcztError::Proving {
+        kind,
+        index,
+        reason: e.into_reason(),
     })
 }
 
@@ -321,7 +337,13 @@ fn prove_outputs<N: OutputKind>(
         .enumerate()
         .map(|(index, ((w, entry, secrets), seed))| {
             let public = w.public_inputs();
-            let proof = prove_seeded(action, index, OutputCircuitFor::new(w.clone()), params, seed)?;
+            let proof = prove_seeded(
+                action,
+                index,
+                OutputCircuitFor::new(w.clone()),
+                params,
+                seed,
+            )?;
             let enc = encrypt_entry(
                 action.0,
                 index,

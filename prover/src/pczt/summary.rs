@@ -139,7 +139,12 @@ impl PcztSummary {
             .flat_map(|o| &o.contents)
             .map(|(info, _)| info.clone())
             .chain([AssetInfo::native()])
-            .chain(self.issued.iter().chain(&self.redeemed).map(|t| AssetInfo::Ticket(t.clone())))
+            .chain(
+                self.issued
+                    .iter()
+                    .chain(&self.redeemed)
+                    .map(|t| AssetInfo::Ticket(t.clone())),
+            )
             .find(|info| info.asset() == *asset);
         match named {
             Some(info) => info.to_string(),
@@ -176,7 +181,11 @@ impl fmt::Display for PcztSummary {
             writeln!(f)?;
         }
         for (i, o) in self.outputs.iter().enumerate() {
-            let kind = if o.package { "package output" } else { "output" };
+            let kind = if o.package {
+                "package output"
+            } else {
+                "output"
+            };
             write!(f, "{kind} {i}: to {}:", o.to.encode())?;
             for (info, value) in &o.contents {
                 write!(f, " {value} {info}")?;
