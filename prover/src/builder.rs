@@ -1,9 +1,11 @@
 //! The transaction builder: collects spends, outputs (of notes and of
-//! packages), public value, ticket issuances and redemptions and a fee; checks
-//! they balance per asset; proves every action in parallel; encrypts the
-//! outputs; and signs.
+//! packages), public value, ticket issuances and redemptions and a fee;
+//! checks they balance per asset; and makes a partially built transaction
+//! ([`TransactionBuilder::into_pczt`]) that is then proven, authorized and
+//! extracted ([`crate::Pczt`]). [`TransactionBuilder::build`] runs the
+//! three steps in one call.
 //!
-//! Everything the signatures cover is set before [`TransactionBuilder::build`]:
+//! Everything the signatures cover is set before the PCZT is created:
 //! the chain ([`TransactionBuilder::set_chain_id`], the genesis block hash),
 //! the expiry ([`TransactionBuilder::set_expiry_height`]) and the
 //! transparent account that pays value in, receives value out and issues
@@ -12,60 +14,42 @@
 
 use std::collections::BTreeMap;
 
-use ark_bls12_381::Bls12_381;
-use ark_ed_on_bls12_381::{EdwardsAffine, Fr as JubjubScalar};
+use ark_ed_on_bls12_381::Fr as JubjubScalar;
 use ark_ff::UniformRand;
-use ark_groth16::Proof;
-use ark_relations::gr1cs::ConstraintSynthesizer;
-use rand_chacha::ChaCha20Rng;
-use rand_core::{CryptoRngCore, SeedableRng};
-use rayon::prelude::*;
+use rand_core::CryptoRngCore;
 use superzk_circuits::{
     asset::{AssetInfo, Ticket},
-    note::{incoming_viewing_key, owner_tag, AssetId, Note, DIVERSIFIER_LEN},
+    note::{AssetId, Note, DIVERSIFIER_LEN},
     note_kind::NoteKind,
-    output::{OutputCircuitFor, OutputWitnessFor},
     package::{PackageNote, PACKAGE_SLOTS},
-    spend::{SpendCircuitFor, SpendWitnessFor},
     tree::MerklePath,
     Fr,
 };
 use superzk_keys::{
     address::PaymentAddress,
-    encryption::{EncryptedNote, EncryptionError},
-    note_plaintext::{encrypt_output, encrypt_package, MEMO_LEN},
-    params::{CircuitKind, Parameters},
-    signature::{Signature, SigningKey},
-    spending_key::{ct_eq_field, encode_field, encode_point, Binding, SpendAuth, SpendingKey},
+    note_plaintext::MEMO_LEN,
+    spending_key::{encode_field, SpendingKey},
 };
 use superzk_verifier::transaction::{
-    canonical_balances, AccountId, OutputDescription, SpendDescription, TicketIssuance,
-    Transaction, MAX_ITEMS,
+    canonical_balances, AccountId, TicketIssuance, Transaction, MAX_ITEMS,
 };
-use zeroize::Zeroize;
 
-use crate::{error::BuildError, proof::prove, proving_keys::ProvingKeys};
+use crate::{
+    error::BuildError,
+    pczt::{
+        Header, OutputEntry, OutputSecrets, Payload, Pczt, ProofGenerationKey, Secrets, SpendEntry,
+        SpendSecrets,
+    },
+    proving_keys::ProvingKeys,
+};
 
-/// A spend as added: key material, the note and its path; the randomness is
-/// drawn at build time.
+/// A spend as added: the key that proves it, the note and its path; the
+/// randomness is drawn when the PCZT is created.
 struct PendingSpend<N: NoteKind> {
-    ask: SigningKey<SpendAuth>,
-    ak: EdwardsAffine,
-    nk: Fr,
+    key: ProofGenerationKey,
     note: N,
     diversifier: [u8; DIVERSIFIER_LEN],
     path: MerklePath,
-}
-
-/// What an output creates.
-enum Payload {
-    /// A plain note.
-    Note { info: AssetInfo, value: u64 },
-    /// A package with its key.
-    Package {
-        contents: Box<[(AssetInfo, u64); PACKAGE_SLOTS]>,
-        key: Fr,
-    },
 }
 
 struct OutputRequest {
@@ -75,17 +59,8 @@ struct OutputRequest {
     memo: [u8; MEMO_LEN],
 }
 
-/// A spend ready to prove: its signing key and full witness.
-type ReadySpend<N> = (SigningKey<SpendAuth>, SpendWitnessFor<N>);
-/// An output ready to prove: its witness, request and outgoing viewing key.
-type ReadyOutput<'a, N> = (OutputWitnessFor<N>, &'a OutputRequest, [u8; 32]);
-/// The outputs ready to prove: plain notes, then packages.
-type ReadyOutputs<'a> = (
-    Vec<ReadyOutput<'a, Note>>,
-    Vec<ReadyOutput<'a, PackageNote>>,
-);
-
-/// Collects the parts of a shielded transaction, then proves and signs it.
+/// Collects the parts of a shielded transaction, then creates its PCZT (or
+/// proves and signs it in one call).
 #[derive(Default)]
 pub struct TransactionBuilder {
     spends: Vec<PendingSpend<Note>>,
@@ -101,24 +76,88 @@ pub struct TransactionBuilder {
     chain_id: [u8; 32],
     expiry_height: u64,
     public_account: Option<AccountId>,
+    /// The spending keys given to the `&SpendingKey` conveniences, each
+    /// once: what [`TransactionBuilder::build`] signs with.
+    spending_keys: Vec<SpendingKey>,
     skip_balance_check: bool,
 }
 
-fn pending<N: NoteKind>(
-    sk: &SpendingKey,
-    note: N,
-    diversifier: [u8; DIVERSIFIER_LEN],
-    path: MerklePath,
-) -> PendingSpend<N> {
-    let fvk = sk.full_viewing_key();
-    PendingSpend {
-        ask: sk.spend_auth_key(),
-        ak: fvk.ak(),
-        nk: fvk.nk(),
-        note,
-        diversifier,
-        path,
+fn random_seed(rng: &mut dyn CryptoRngCore) -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    rng.fill_bytes(&mut seed);
+    seed
+}
+
+/// The spend entries and their randomness.
+fn spend_entries<N: NoteKind>(
+    pending: &[PendingSpend<N>],
+    rng: &mut dyn CryptoRngCore,
+) -> (Vec<SpendEntry<N>>, Vec<SpendSecrets>) {
+    pending
+        .iter()
+        .map(|p| {
+            let entry = SpendEntry {
+                note: p.note.clone(),
+                diversifier: p.diversifier,
+                path: p.path.clone(),
+            };
+            let secrets = SpendSecrets {
+                rcv: JubjubScalar::rand(rng),
+                alpha: JubjubScalar::rand(rng),
+                seed: random_seed(rng),
+            };
+            (entry, secrets)
+        })
+        .unzip()
+}
+
+/// The output entries and their randomness (a random ovk when the sender
+/// keeps none).
+fn output_entries(
+    requests: &[OutputRequest],
+    rng: &mut dyn CryptoRngCore,
+) -> (Vec<OutputEntry>, Vec<OutputSecrets>) {
+    requests
+        .iter()
+        .map(|req| {
+            let entry = OutputEntry {
+                to: req.to,
+                payload: req.payload.clone(),
+                memo: req.memo,
+                sender_keeps: req.ovk.is_some(),
+            };
+            let secrets = OutputSecrets {
+                ovk: req.ovk.unwrap_or_else(|| random_seed(rng)),
+                rho: Fr::rand(rng),
+                rcm: Fr::rand(rng),
+                rcv: JubjubScalar::rand(rng),
+                seed: random_seed(rng),
+            };
+            (entry, secrets)
+        })
+        .unzip()
+}
+
+/// Every spend is witnessed against the same tree root.
+fn check_anchors(
+    spends: &[PendingSpend<Note>],
+    package_spends: &[PendingSpend<PackageNote>],
+) -> Result<(), BuildError> {
+    let anchors = spends
+        .iter()
+        .map(|s| s.path.root(s.note.commitment()))
+        .chain(
+            package_spends
+                .iter()
+                .map(|s| s.path.root(s.note.commitment())),
+        );
+    let mut first = None;
+    for (i, anchor) in anchors.enumerate() {
+        if *first.get_or_insert(anchor) != anchor {
+            return Err(BuildError::MixedAnchors(i));
+        }
     }
+    Ok(())
 }
 
 impl TransactionBuilder {
@@ -127,7 +166,45 @@ impl TransactionBuilder {
         Self::default()
     }
 
-    /// Spends `note`, sent to diversifier `d` of `sk`'s wallet, at `path`.
+    /// Spends `note`, sent to diversifier `d` of the wallet of `key`, at
+    /// `path`. No spending key needed: the PCZT is proven with `key` and
+    /// signed elsewhere ([`Self::into_pczt`]).
+    pub fn add_spend_with_proof_key(
+        &mut self,
+        key: &ProofGenerationKey,
+        note: Note,
+        d: [u8; DIVERSIFIER_LEN],
+        path: MerklePath,
+    ) -> &mut Self {
+        self.spends.push(PendingSpend {
+            key: key.clone(),
+            note,
+            diversifier: d,
+            path,
+        });
+        self
+    }
+
+    /// Spends a package held by the wallet of `key` (to pass it on or open
+    /// it); as [`Self::add_spend_with_proof_key`].
+    pub fn add_package_spend_with_proof_key(
+        &mut self,
+        key: &ProofGenerationKey,
+        package: PackageNote,
+        d: [u8; DIVERSIFIER_LEN],
+        path: MerklePath,
+    ) -> &mut Self {
+        self.package_spends.push(PendingSpend {
+            key: key.clone(),
+            note: package,
+            diversifier: d,
+            path,
+        });
+        self
+    }
+
+    /// Spends `note`, sent to diversifier `d` of `sk`'s wallet, at `path`;
+    /// [`Self::build`] signs it with `sk`.
     pub fn add_spend(
         &mut self,
         sk: &SpendingKey,
@@ -135,11 +212,12 @@ impl TransactionBuilder {
         d: [u8; DIVERSIFIER_LEN],
         path: MerklePath,
     ) -> &mut Self {
-        self.spends.push(pending(sk, note, d, path));
-        self
+        self.remember(sk);
+        self.add_spend_with_proof_key(&ProofGenerationKey::from(sk), note, d, path)
     }
 
-    /// Spends a package held by `sk`'s wallet (to pass it on or open it).
+    /// Spends a package held by `sk`'s wallet (to pass it on or open it);
+    /// [`Self::build`] signs it with `sk`.
     pub fn add_package_spend(
         &mut self,
         sk: &SpendingKey,
@@ -147,8 +225,15 @@ impl TransactionBuilder {
         d: [u8; DIVERSIFIER_LEN],
         path: MerklePath,
     ) -> &mut Self {
-        self.package_spends.push(pending(sk, package, d, path));
-        self
+        self.remember(sk);
+        self.add_package_spend_with_proof_key(&ProofGenerationKey::from(sk), package, d, path)
+    }
+
+    /// Keeps `sk` for [`Self::build`], once.
+    fn remember(&mut self, sk: &SpendingKey) {
+        if !self.spending_keys.contains(sk) {
+            self.spending_keys.push(sk.clone());
+        }
     }
 
     /// Creates a note of `value` units of `asset` for `to`. With `ovk` the
@@ -278,10 +363,24 @@ impl TransactionBuilder {
         self.add_spend(sk, note, d, path)
     }
 
-    /// For adversarial tests only: build even if the values do not balance
-    /// (and even with ticket outputs of a value other than 1).
-    /// The result is signed with the randomness the builder knows and can
-    /// never verify; tests use it to show the verifier catches it.
+    /// As [`Self::redeem_ticket`], with the proof-generation key only.
+    pub fn redeem_ticket_with_proof_key(
+        &mut self,
+        key: &ProofGenerationKey,
+        ticket: &Ticket,
+        note: Note,
+        d: [u8; DIVERSIFIER_LEN],
+        path: MerklePath,
+    ) -> &mut Self {
+        self.redemptions.push(ticket.clone());
+        self.add_spend_with_proof_key(key, note, d, path)
+    }
+
+    /// For adversarial tests only (feature `test-hooks`): build even if the
+    /// values do not balance (and even with ticket outputs of a value other
+    /// than 1). The result is signed with the randomness the builder knows
+    /// and can never verify; tests use it to show the verifier catches it.
+    #[cfg(feature = "test-hooks")]
     pub fn skip_balance_check(&mut self) -> &mut Self {
         self.skip_balance_check = true;
         self
@@ -388,39 +487,115 @@ impl TransactionBuilder {
         }
     }
 
-    /// Proves every spend and output in parallel (rayon), encrypts the
-    /// outputs, and signs. The values must balance per asset.
+    /// Creates the partially built transaction: checks everything checkable
+    /// before proving (counts, the public account, ticket values, the
+    /// balance per asset, one anchor) and draws all the randomness (value
+    /// commitment randomness, spend randomizers, output notes' `rho` and
+    /// `rcm`, random ovks where the sender keeps none, proof seeds). No key
+    /// is needed; prove it with [`Pczt::prove`].
+    ///
+    /// # Errors
+    ///
+    /// Any [`BuildError`] of the checks.
+    pub fn into_pczt(&self, rng: &mut dyn CryptoRngCore) -> Result<Pczt, BuildError> {
+        let balances = self.checked_contents()?;
+        check_anchors(&self.spends, &self.package_spends)?;
+        let (spends, s_spends) = spend_entries(&self.spends, rng);
+        let (package_spends, s_pspends) = spend_entries(&self.package_spends, rng);
+        let (outputs, s_outputs) = output_entries(&self.outputs, rng);
+        let (package_outputs, s_poutputs) = output_entries(&self.package_outputs, rng);
+        let header = Header {
+            chain_id: self.chain_id,
+            expiry_height: self.expiry_height,
+            public_account: self.public_account,
+            fee: self.fee,
+            balances,
+            issuances: self.issuances.iter().map(|(i, _)| i.clone()).collect(),
+            redemptions: self.redemptions.clone(),
+        };
+        let secrets = Secrets {
+            spends: s_spends,
+            package_spends: s_pspends,
+            outputs: s_outputs,
+            package_outputs: s_poutputs,
+        };
+        Ok(Pczt::created(
+            header,
+            spends,
+            package_spends,
+            outputs,
+            package_outputs,
+            secrets,
+        ))
+    }
+
+    /// The proof-generation keys of the spends, each once.
+    fn proof_keys(&self) -> Vec<ProofGenerationKey> {
+        let mut keys: Vec<ProofGenerationKey> = vec![];
+        let all = self
+            .spends
+            .iter()
+            .map(|s| &s.key)
+            .chain(self.package_spends.iter().map(|s| &s.key));
+        for key in all {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+        keys
+    }
+
+    /// Creates, proves (every action in parallel, rayon), authorizes and
+    /// extracts the transaction in one call: [`Self::into_pczt`],
+    /// [`Pczt::prove_with_keys`], [`Pczt::authorize_with_keys`],
+    /// [`Pczt::extract`]. Every spend must have been added with its
+    /// spending key ([`Self::add_spend`]); the values must balance per asset.
+    ///
+    /// # Errors
+    ///
+    /// Any [`BuildError`]; a spend added with its proof-generation key
+    /// only gives [`BuildError::Pczt`] with
+    /// [`crate::PcztError::WrongSpendingKey`].
+    // Deliberately not generic (a `dyn` RNG): the whole proving path is
+    // compiled once, in this crate, instead of again in every crate, test
+    // and binary that builds a transaction with its own RNG type. That
+    // halves the workspace's release build; an RNG call through a vtable
+    // costs nothing next to a proof.
     pub fn build(
         &self,
         keys: &ProvingKeys,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Transaction, BuildError> {
-        self.prove_and_sign(keys, rng, &mut |_| {})
+        let proven = self
+            .into_pczt(rng)?
+            .prove_with_keys(&self.proof_keys(), keys, rng)?;
+        Ok(proven
+            .authorize_with_keys(&self.spending_keys, rng)?
+            .extract()?)
     }
 
-    /// Like [`build`](Self::build), but lets `tamper` change the proven
-    /// transaction before it is signed. This makes *invalid* transactions
-    /// whose signatures are nonetheless valid, so that test vectors isolate
-    /// one failure each (a wrong anchor, an unbalanced fee, a bad proof).
+    /// For test vectors only (feature `test-hooks`): like
+    /// [`build`](Self::build), but lets `tamper` change the proven
+    /// transaction before it is signed, and signs without checking it
+    /// against the contents. This makes *invalid* transactions whose
+    /// signatures are nonetheless valid, so that test vectors isolate one
+    /// failure each (a wrong anchor, an unbalanced fee, a bad proof).
+    #[cfg(feature = "test-hooks")]
     pub fn build_tampered(
         &self,
         keys: &ProvingKeys,
         rng: &mut dyn CryptoRngCore,
         tamper: impl FnOnce(&mut Transaction),
     ) -> Result<Transaction, BuildError> {
-        let mut tamper = Some(tamper);
-        self.prove_and_sign(keys, rng, &mut |tx| {
-            if let Some(tamper) = tamper.take() {
-                tamper(tx)
-            }
-        })
+        let mut proven = self
+            .into_pczt(rng)?
+            .prove_with_keys(&self.proof_keys(), keys, rng)?;
+        proven.tamper(tamper);
+        Ok(proven
+            .authorize_checked(&self.spending_keys, rng, false)?
+            .extract()?)
     }
 
-    // Deliberately not generic (a `dyn` RNG and callback): the whole proving
-    // path is compiled once, in this crate, instead of again in every crate,
-    // test and binary that builds a transaction with its own RNG type. That
-    // halves the workspace's release build; an RNG call through a vtable
-    // costs nothing next to a proof.
     /// Everything checkable before proving: some action and not too many,
     /// the public account exactly when needed, ticket values and the
     /// balance (unless skipped). Returns the canonical public balances.
@@ -446,342 +621,6 @@ impl TransactionBuilder {
         }
         Ok(balances)
     }
-
-    /// Each output's note, value-commitment randomness and ovk (a random
-    /// one when the sender keeps none), notes and packages apart.
-    fn ready_outputs(&self, rng: &mut dyn CryptoRngCore) -> ReadyOutputs<'_> {
-        let mut outputs: Vec<ReadyOutput<Note>> = vec![];
-        let mut package_outputs: Vec<ReadyOutput<PackageNote>> = vec![];
-        for req in self.outputs.iter().chain(&self.package_outputs) {
-            let mut ovk = [0u8; 32];
-            match req.ovk {
-                Some(k) => ovk = k,
-                None => rng.fill_bytes(&mut ovk),
-            }
-            let (owner, rho, rcm, rcv) = (
-                req.to.owner(),
-                Fr::rand(rng),
-                Fr::rand(rng),
-                JubjubScalar::rand(rng),
-            );
-            match &req.payload {
-                Payload::Note { info, value } => {
-                    let note = Note {
-                        asset: info.asset(),
-                        value: *value,
-                        owner,
-                        rho,
-                        rcm,
-                    };
-                    outputs.push((OutputWitnessFor { note, rcv }, req, ovk));
-                }
-                Payload::Package { contents, key } => {
-                    let contents = std::array::from_fn(|i| (contents[i].0.asset(), contents[i].1));
-                    let note = PackageNote {
-                        key: *key,
-                        contents,
-                        owner,
-                        rho,
-                        rcm,
-                    };
-                    package_outputs.push((OutputWitnessFor { note, rcv }, req, ovk));
-                }
-            }
-        }
-        (outputs, package_outputs)
-    }
-
-    fn prove_and_sign(
-        &self,
-        keys: &ProvingKeys,
-        rng: &mut dyn CryptoRngCore,
-        tamper: &mut dyn FnMut(&mut Transaction),
-    ) -> Result<Transaction, BuildError> {
-        let balances = self.checked_contents()?;
-
-        let spends = ready_spends(&self.spends, rng);
-        let package_spends = ready_spends(&self.package_spends, rng);
-        check_spends(&spends, &package_spends)?;
-        let (outputs, package_outputs) = self.ready_outputs(rng);
-
-        let mut seeds = |n: usize| -> Vec<[u8; 32]> {
-            (0..n)
-                .map(|_| {
-                    let mut s = [0u8; 32];
-                    rng.fill_bytes(&mut s);
-                    s
-                })
-                .collect()
-        };
-        let (spend_seeds, pspend_seeds) = (seeds(spends.len()), seeds(package_spends.len()));
-        let (output_seeds, poutput_seeds) = (seeds(outputs.len()), seeds(package_outputs.len()));
-
-        let mut tx = Transaction {
-            chain_id: self.chain_id,
-            expiry_height: self.expiry_height,
-            public_account: self.public_account,
-            spend_vk: keys.spend.verifying.fingerprint,
-            output_vk: keys.output.verifying.fingerprint,
-            package_spend_vk: keys.package_spend.verifying.fingerprint,
-            package_output_vk: keys.package_output.verifying.fingerprint,
-            spends: prove_spends(
-                ("spend", CircuitKind::Spend),
-                &spends,
-                &keys.spend,
-                spend_seeds,
-            )?,
-            outputs: prove_outputs(
-                ("output", CircuitKind::Output),
-                &outputs,
-                &keys.output,
-                output_seeds,
-                |req, note, ovk, cv, rng| {
-                    let Payload::Note { info, .. } = &req.payload else {
-                        unreachable!("sorted above")
-                    };
-                    encrypt_output(&req.to, note, info, &req.memo, ovk, cv, rng)
-                },
-            )?,
-            package_spends: prove_spends(
-                ("package spend", CircuitKind::PackageSpend),
-                &package_spends,
-                &keys.package_spend,
-                pspend_seeds,
-            )?,
-            package_outputs: prove_outputs(
-                ("package output", CircuitKind::PackageOutput),
-                &package_outputs,
-                &keys.package_output,
-                poutput_seeds,
-                |req, note, ovk, cv, rng| {
-                    let Payload::Package { contents, .. } = &req.payload else {
-                        unreachable!("sorted above")
-                    };
-                    let infos = std::array::from_fn(|i| contents[i].0.clone());
-                    encrypt_package(&req.to, note, &infos, &req.memo, ovk, cv, rng)
-                },
-            )?,
-            balances,
-            issuances: self.issuances.iter().map(|(i, _)| i.clone()).collect(),
-            redemptions: self.redemptions.clone(),
-            fee: self.fee,
-            binding_sig: Signature::from_bytes(&[0u8; 64]),
-        };
-        tamper(&mut tx);
-
-        sign(
-            &mut tx,
-            &spends,
-            &package_spends,
-            &outputs,
-            &package_outputs,
-            rng,
-        );
-        Ok(tx)
-    }
-}
-
-/// Every spent note is the spender's (its owner tag derives from the
-/// spend's keys, compared in constant time) and all spends share one anchor.
-fn check_spends(
-    spends: &[ReadySpend<Note>],
-    package_spends: &[ReadySpend<PackageNote>],
-) -> Result<(), BuildError> {
-    let publics = spends
-        .iter()
-        .map(|(_, w)| {
-            (
-                w.ak,
-                w.nk,
-                w.diversifier,
-                w.note.owner(),
-                w.public_inputs().anchor,
-            )
-        })
-        .chain(package_spends.iter().map(|(_, w)| {
-            (
-                w.ak,
-                w.nk,
-                w.diversifier,
-                w.note.owner(),
-                w.public_inputs().anchor,
-            )
-        }));
-    let mut anchor0 = None;
-    for (i, (ak, nk, d, owner, anchor)) in publics.enumerate() {
-        let tag = owner_tag(&incoming_viewing_key(&ak, &nk), &d);
-        if !bool::from(ct_eq_field(&tag, &owner)) {
-            return Err(BuildError::NotOwned(i));
-        }
-        if *anchor0.get_or_insert(anchor) != anchor {
-            return Err(BuildError::MixedAnchors(i));
-        }
-    }
-    Ok(())
-}
-
-/// Signs the proven transaction: each spend under its re-randomized key,
-/// then the binding signature under the sum of the value-commitment
-/// randomness (wiped after use).
-fn sign(
-    tx: &mut Transaction,
-    spends: &[ReadySpend<Note>],
-    package_spends: &[ReadySpend<PackageNote>],
-    outputs: &[ReadyOutput<Note>],
-    package_outputs: &[ReadyOutput<PackageNote>],
-    rng: &mut dyn CryptoRngCore,
-) {
-    let sighash = tx.sighash();
-    let signers = spends
-        .iter()
-        .map(|(ask, w)| (ask, w.alpha))
-        .chain(package_spends.iter().map(|(ask, w)| (ask, w.alpha)));
-    for (desc, (ask, alpha)) in tx
-        .spends
-        .iter_mut()
-        .chain(tx.package_spends.iter_mut())
-        .zip(signers)
-    {
-        desc.auth_sig = ask.randomize(&alpha).sign(&sighash, rng);
-    }
-    let mut bsk = spends.iter().map(|(_, w)| w.rcv).sum::<JubjubScalar>()
-        + package_spends
-            .iter()
-            .map(|(_, w)| w.rcv)
-            .sum::<JubjubScalar>()
-        - outputs.iter().map(|(w, ..)| w.rcv).sum::<JubjubScalar>()
-        - package_outputs
-            .iter()
-            .map(|(w, ..)| w.rcv)
-            .sum::<JubjubScalar>();
-    tx.binding_sig = SigningKey::<Binding>::from_scalar(bsk).sign(&sighash, rng);
-    bsk.zeroize();
-}
-
-/// Draws each spend's randomness.
-fn ready_spends<N: NoteKind>(
-    pending: &[PendingSpend<N>],
-    rng: &mut dyn CryptoRngCore,
-) -> Vec<ReadySpend<N>> {
-    pending
-        .iter()
-        .map(|p| {
-            let witness = SpendWitnessFor {
-                note: p.note.clone(),
-                ak: p.ak,
-                nk: p.nk,
-                diversifier: p.diversifier,
-                rcv: JubjubScalar::rand(rng),
-                alpha: JubjubScalar::rand(rng),
-                path: p.path.clone(),
-            };
-            (p.ask.clone(), witness)
-        })
-        .collect()
-}
-
-/// What an action is called in errors, and the circuit proving it.
-type Action = (&'static str, CircuitKind);
-
-/// One action's proof, with the randomness of its own `seed`.
-fn prove_seeded<C: ConstraintSynthesizer<Fr>>(
-    (kind, circuit): Action,
-    index: usize,
-    statement: C,
-    params: &Parameters,
-    seed: [u8; 32],
-) -> Result<Proof<Bls12_381>, BuildError> {
-    prove(
-        circuit,
-        statement,
-        params,
-        &mut ChaCha20Rng::from_seed(seed),
-    )
-    .map_err(|e| BuildError::Proving {
-        kind,
-        index,
-        reason: e.into_reason(),
-    })
-}
-
-/// Proves spends in parallel, one RNG per job (seeded from the caller's).
-fn prove_spends<N: NoteKind>(
-    action: Action,
-    spends: &[ReadySpend<N>],
-    params: &Parameters,
-    seeds: Vec<[u8; 32]>,
-) -> Result<Vec<SpendDescription>, BuildError> {
-    spends
-        .par_iter()
-        .zip(seeds)
-        .enumerate()
-        .map(|(index, ((_, w), seed))| {
-            let public = w.public_inputs();
-            let proof = prove_seeded(action, index, SpendCircuitFor::new(w.clone()), params, seed)?;
-            Ok(SpendDescription {
-                anchor: public.anchor,
-                nullifier: public.nullifier,
-                cv: public.cv,
-                rk: public.rk,
-                proof,
-                auth_sig: Signature::from_bytes(&[0u8; 64]),
-            })
-        })
-        .collect()
-}
-
-/// Proves and encrypts outputs in parallel.
-fn prove_outputs<N, E>(
-    action: Action,
-    outputs: &[ReadyOutput<N>],
-    params: &Parameters,
-    seeds: Vec<[u8; 32]>,
-    encrypt: E,
-) -> Result<Vec<OutputDescription>, BuildError>
-where
-    N: NoteKind,
-    E: Fn(
-            &OutputRequest,
-            &N,
-            &[u8; 32],
-            &[u8; 32],
-            &mut ChaCha20Rng,
-        ) -> Result<EncryptedNote, EncryptionError>
-        + Sync,
-{
-    outputs
-        .par_iter()
-        .zip(seeds)
-        .enumerate()
-        .map(|(index, ((w, req, ovk), seed))| {
-            let public = w.public_inputs();
-            let proof = prove_seeded(
-                action,
-                index,
-                OutputCircuitFor::new(w.clone()),
-                params,
-                seed,
-            )?;
-            let mut rng = ChaCha20Rng::from_seed(seed);
-            rng.set_stream(1);
-            let enc =
-                encrypt(req, &w.note, ovk, &encode_point(&public.cv), &mut rng).map_err(|e| {
-                    BuildError::Encryption {
-                        kind: action.0,
-                        index,
-                        reason: e.to_string(),
-                    }
-                })?;
-            Ok(OutputDescription {
-                cm: public.cm,
-                cv: public.cv,
-                epk: enc.epk,
-                enc_ciphertext: enc.ciphertext,
-                out_ciphertext: enc.out_ciphertext,
-                proof,
-            })
-        })
-        .collect()
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -2,6 +2,8 @@
 
 use superzk_verifier::transaction::MAX_ITEMS;
 
+use crate::pczt::PcztError;
+
 /// Why a transaction could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -97,4 +99,36 @@ pub enum BuildError {
         /// Why.
         reason: String,
     },
+    /// A step of the partially built transaction refused (see [`PcztError`]).
+    #[error(transparent)]
+    Pczt(PcztError),
+}
+
+/// The errors [`crate::TransactionBuilder::build`] always had keep their
+/// variants; the rest of the PCZT's errors are wrapped.
+impl From<PcztError> for BuildError {
+    fn from(e: PcztError) -> Self {
+        match e {
+            PcztError::NotOwned(i) => BuildError::NotOwned(i),
+            PcztError::Proving {
+                kind,
+                index,
+                reason,
+            } => BuildError::Proving {
+                kind,
+                index,
+                reason,
+            },
+            PcztError::Encryption {
+                kind,
+                index,
+                reason,
+            } => BuildError::Encryption {
+                kind,
+                index,
+                reason,
+            },
+            other => BuildError::Pczt(other),
+        }
+    }
 }

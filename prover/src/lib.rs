@@ -7,6 +7,7 @@
 //! use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
 //! use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
 //! use superzk_circuits::{asset::AssetInfo, note::AssetId};
+//! use superzk_keys::note_plaintext::MEMO_LEN;
 //! let mut rng = rand_core::OsRng;
 //! let keys = ProvingKeys::insecure_cached(b"demo").unwrap();
 //! let alice = Wallet::new(SpendingKey::random(&mut rng));
@@ -20,11 +21,13 @@
 
 mod builder;
 mod error;
+pub mod pczt;
 pub mod proof;
 mod proving_keys;
 mod wallet;
 
 pub use builder::TransactionBuilder;
 pub use error::BuildError;
+pub use pczt::{Pczt, PcztDecodeError, PcztError, PcztSummary, ProofGenerationKey, Stage};
 pub use proving_keys::ProvingKeys;
 pub use wallet::{holds_as_ticket, OwnedNote, OwnedPackage, ScanError, ScanResult, Wallet};
