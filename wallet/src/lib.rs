@@ -6,8 +6,10 @@
 //! authorize (spending key).
 #![deny(missing_docs)]
 
+pub mod fee;
 pub mod source;
 
+pub use fee::{estimated_size, FeeError, FeeRule, TxShape};
 pub use source::{
     ChainSource, CompactBlock, CompactOutput, CompactTx, SourceError, TreeState, TxStatus,
 };
