@@ -7,9 +7,14 @@
 #![deny(missing_docs)]
 
 pub mod fee;
+pub mod select;
 pub mod source;
 
 pub use fee::{estimated_size, FeeError, FeeRule, TxShape};
+pub use select::{
+    select, NoteContent, Payment, PaymentKind, Selection, SelectionError, SelectionRules,
+    SpendableNote, TransactionRequest,
+};
 pub use source::{
     ChainSource, CompactBlock, CompactOutput, CompactTx, SourceError, TreeState, TxStatus,
 };
