@@ -66,6 +66,7 @@ pub const STANDARD_GRACE_ACTIONS: u64 = 2;
 
 /// What a transaction holds, counted: all a fee or a size depends on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TxShape {
     /// Spends of plain notes.
     pub spends: usize,
@@ -118,6 +119,7 @@ pub enum FeeError {
 
 /// A fee per action: `marginal_fee × max(grace_actions, actions)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FeeRule {
     /// Fee per action, in base units of the native asset.
     pub marginal_fee: u64,

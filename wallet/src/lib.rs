@@ -7,10 +7,16 @@
 #![deny(missing_docs)]
 
 pub mod fee;
+pub mod proposal;
 pub mod select;
 pub mod source;
+pub mod uri;
 
 pub use fee::{estimated_size, FeeError, FeeRule, TxShape};
+pub use proposal::{
+    propose, Proposal, ProposalError, ProposalFormatError, ProposalParams, Spendable,
+    PROPOSAL_FORMAT,
+};
 pub use select::{
     select, NoteContent, Payment, PaymentKind, Selection, SelectionError, SelectionRules,
     SpendableNote, TransactionRequest,
@@ -18,3 +24,4 @@ pub use select::{
 pub use source::{
     ChainSource, CompactBlock, CompactOutput, CompactTx, SourceError, TreeState, TxStatus,
 };
+pub use uri::{format_amount, parse_amount, AmountError, UriError};

@@ -673,3 +673,268 @@ proptest! {
         prop_assert_eq!(select(&rotated, &[], &request, &r), first);
     }
 }
+
+// ---------------------------------------------------------------------
+// Proposals.
+
+use superzk_wallet::proposal::{
+    propose, Proposal, ProposalError, ProposalFormatError, ProposalParams, Spendable,
+    DEFAULT_EXPIRY_DELTA, MAX_PROPOSAL_JSON,
+};
+
+fn wallet() -> Spendable {
+    let t = ticket(1);
+    let mut fresh = note(20, "SERO", 500 * M);
+    fresh.height = 99;
+    Spendable {
+        notes: vec![
+            note(1, "SERO", 100 * M),
+            note(2, "USD", 50),
+            ticket_note(3, &t, 1),
+            package(4, vec![(AssetInfo::currency("EUR"), 5)]),
+            package(5, vec![(AssetInfo::native(), 2 * M)]),
+            fresh,
+        ],
+        pending: vec![(AssetInfo::native(), 7)],
+    }
+}
+
+fn rich_request() -> TransactionRequest {
+    TransactionRequest {
+        payments: vec![
+            Payment {
+                memo: b"thanks for lunch".to_vec(),
+                label: Some("Alice".into()),
+                message: Some("lunch".into()),
+                ..Payment::currency(addr(1), "SERO", 1_500_000)
+            },
+            Payment::currency(addr(2), "USD", 20),
+            Payment::of(addr(3), PaymentKind::Ticket(ticket(1))),
+            Payment::of(addr(4), PaymentKind::PassPackage { package: 4 }),
+            Payment::of(
+                addr(5),
+                PaymentKind::SealPackage {
+                    contents: vec![(AssetInfo::currency("USD"), 10), (AssetInfo::native(), 3)],
+                },
+            ),
+        ],
+        open_packages: vec![5],
+        redeem_tickets: vec![],
+    }
+}
+
+#[test]
+fn a_proposal_carries_its_heights_and_balances() {
+    let rule = FeeRule::standard();
+    let p = propose(&wallet(), &rich_request(), &rule, &ProposalParams::at(100)).unwrap();
+    assert_eq!((p.target_height, p.anchor_height), (101, 100));
+    assert_eq!(p.expiry_height, 100 + DEFAULT_EXPIRY_DELTA);
+    assert!(!p.is_expired_at(140) && p.is_expired_at(141));
+    assert_eq!(p.request(), rich_request());
+    let s = Selection {
+        notes: p.notes.clone(),
+        packages: p.packages.clone(),
+        change: p.change.clone(),
+        fee: p.fee,
+        dust_folded: p.dust_folded,
+        shape: p.shape,
+    };
+    check(
+        &wallet().notes,
+        &rich_request(),
+        &SelectionRules::standard(100),
+        &s,
+    );
+    assert_eq!(p.packages, vec![4, 5]);
+    // The note mined at 99 waits for three confirmations.
+    let strict = ProposalParams {
+        min_confirmations: 3,
+        ..ProposalParams::at(100)
+    };
+    let big = pay("SERO", 200 * M);
+    let p = propose(&wallet(), &big, &rule, &ProposalParams::at(100)).unwrap();
+    assert_eq!(p.notes, vec![20]);
+    let err = propose(&wallet(), &big, &rule, &strict).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ProposalError::Selection(SelectionError::InsufficientFunds { pending, .. }) if pending == 500 * M + 7
+        ),
+        "{err}"
+    );
+    for params in [
+        ProposalParams {
+            min_confirmations: 0,
+            ..ProposalParams::at(100)
+        },
+        ProposalParams {
+            expiry_delta: 0,
+            ..ProposalParams::at(100)
+        },
+        ProposalParams::at(u64::MAX),
+    ] {
+        assert!(matches!(
+            propose(&wallet(), &big, &rule, &params),
+            Err(ProposalError::Params(_))
+        ));
+    }
+}
+
+#[test]
+fn a_proposal_reads_well() {
+    let p = propose(
+        &wallet(),
+        &rich_request(),
+        &FeeRule::standard(),
+        &ProposalParams::at(100),
+    )
+    .unwrap();
+    let text = p.to_string();
+    for part in [
+        "block 101",
+        "until block 140",
+        "pay 1.5 SERO to szk1",
+        "(\"Alice\"), memo \"thanks for lunch\"",
+        "pay 0.00002 USD",
+        "send ticket concert#010101010101",
+        "pass package #4 on",
+        "seal a package of 0.00001 USD, 0.000003 SERO",
+        "open package #5",
+        "fee: 0.",
+        "per action",
+    ] {
+        assert!(text.contains(part), "{part:?} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn a_proposal_survives_json_and_refuses_other_formats() {
+    let p = propose(
+        &wallet(),
+        &rich_request(),
+        &FeeRule::standard(),
+        &ProposalParams::at(100),
+    )
+    .unwrap();
+    let json = p.to_json();
+    assert_eq!(Proposal::from_json(&json).unwrap(), p);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["format"], 1);
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = value.clone();
+        f(&mut v);
+        Proposal::from_json(&v.to_string())
+    };
+    assert!(matches!(
+        edit(&|v| v["format"] = 2.into()),
+        Err(ProposalFormatError::UnknownFormat { found: 2 })
+    ));
+    assert!(matches!(
+        edit(&|v| v["format"] = "1".into()),
+        Err(ProposalFormatError::Malformed(_))
+    ));
+    assert!(matches!(
+        edit(&|v| {
+            v.as_object_mut().unwrap().remove("format");
+        }),
+        Err(ProposalFormatError::MissingFormat)
+    ));
+    assert!(matches!(
+        edit(&|v| v["surprise"] = 1.into()),
+        Err(ProposalFormatError::Malformed(_))
+    ));
+    assert!(matches!(
+        edit(&|v| {
+            v.as_object_mut().unwrap().remove("fee");
+        }),
+        Err(ProposalFormatError::Malformed(_))
+    ));
+    assert!(matches!(
+        edit(&|v| v["fee"] = (-1).into()),
+        Err(ProposalFormatError::Malformed(_))
+    ));
+    let invalid: [(&str, &dyn Fn(&mut serde_json::Value)); 7] = [
+        ("payment recipient", &|v| {
+            v["payments"][0]["recipient"] = "szk1nope".into()
+        }),
+        ("payment memo", &|v| v["payments"][0]["memo"] = "zz".into()),
+        ("payment memo", &|v| {
+            v["payments"][0]["memo"] = "00"
+                .repeat(superzk_keys::note_plaintext::MEMO_LEN + 1)
+                .into()
+        }),
+        ("payment ticket", &|v| {
+            v["payments"][2]["what"]["ticket"]["id"] = "abcd".into()
+        }),
+        ("payment asset", &|v| {
+            v["payments"][1]["what"]["currency"]["name"] = "".into()
+        }),
+        ("heights", &|v| v["anchor_height"] = 500.into()),
+        ("fee", &|v| v["dust_folded"] = u64::MAX.into()),
+    ];
+    for (field, f) in invalid {
+        match edit(f) {
+            Err(ProposalFormatError::Invalid { field: got, .. }) => assert_eq!(got, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    assert!(matches!(
+        Proposal::from_json("{"),
+        Err(ProposalFormatError::Malformed(_))
+    ));
+    assert!(matches!(
+        Proposal::from_json("[1,2]"),
+        Err(ProposalFormatError::MissingFormat)
+    ));
+    assert!(matches!(
+        Proposal::from_json(&" ".repeat(MAX_PROPOSAL_JSON + 1)),
+        Err(ProposalFormatError::TooLarge(_))
+    ));
+    let err = edit(&|v| v["format"] = 9.into()).unwrap_err();
+    assert!(err.to_string().contains("propose again"), "{err}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn proposals_round_trip_through_json(
+        notes in arb_notes(), request in arb_request(), tip in 10..1000u64, delta in 1..100u64
+    ) {
+        let params = ProposalParams { expiry_delta: delta, ..ProposalParams::at(tip) };
+        let spendable = Spendable { notes, pending: vec![] };
+        if let Ok(p) = propose(&spendable, &request, &FeeRule::standard(), &params) {
+            prop_assert_eq!(Proposal::from_json(&p.to_json()).unwrap(), p);
+        }
+    }
+
+    #[test]
+    fn garbage_never_panics_the_proposal_reader(text in ".{0,300}", bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let _ = Proposal::from_json(&text);
+        let _ = Proposal::from_json(&String::from_utf8_lossy(&bytes));
+    }
+}
+
+#[test]
+fn mutated_proposals_never_panic_the_reader() {
+    let p = propose(
+        &wallet(),
+        &rich_request(),
+        &FeeRule::standard(),
+        &ProposalParams::at(100),
+    )
+    .unwrap();
+    let json = p.to_json().into_bytes();
+    let mut state = 1u64;
+    for _ in 0..3000 {
+        let mut b = json.clone();
+        for _ in 0..3 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let i = (state >> 33) as usize % b.len();
+            b[i] = (state >> 17) as u8;
+        }
+        let _ = Proposal::from_json(&String::from_utf8_lossy(&b));
+    }
+}
