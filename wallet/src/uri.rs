@@ -324,6 +324,17 @@ fn split_index(param: &str) -> Result<(&str, u32), UriError> {
 /// Stores one parameter's value in its payment's fields.
 fn store(payments: &mut BTreeMap<u32, Fields>, param: &str, raw: &str) -> Result<(), UriError> {
     let (name, index) = split_index(param)?;
+    const KNOWN: [&str; 7] = [
+        "address", "amount", "asset", "ticket", "memo", "label", "message",
+    ];
+    if !KNOWN.contains(&name) {
+        if name.starts_with("req-") {
+            return Err(UriError::UnknownRequired {
+                param: param.to_owned(),
+            });
+        }
+        return Ok(());
+    }
     let fields = payments.entry(index).or_default();
     let slot = match name {
         "address" => &mut fields.address,
@@ -332,13 +343,7 @@ fn store(payments: &mut BTreeMap<u32, Fields>, param: &str, raw: &str) -> Result
         "ticket" => &mut fields.ticket,
         "memo" => &mut fields.memo,
         "label" => &mut fields.label,
-        "message" => &mut fields.message,
-        other if other.starts_with("req-") => {
-            return Err(UriError::UnknownRequired {
-                param: param.to_owned(),
-            })
-        }
-        _ => return Ok(()),
+        _ => &mut fields.message,
     };
     if slot.is_some() {
         return Err(UriError::Duplicate {

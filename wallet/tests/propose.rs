@@ -807,6 +807,9 @@ fn a_proposal_reads_well() {
     }
 }
 
+/// A change to a proposal's JSON.
+type Edit = dyn Fn(&mut serde_json::Value);
+
 #[test]
 fn a_proposal_survives_json_and_refuses_other_formats() {
     let p = propose(
@@ -853,7 +856,7 @@ fn a_proposal_survives_json_and_refuses_other_formats() {
         edit(&|v| v["fee"] = (-1).into()),
         Err(ProposalFormatError::Malformed(_))
     ));
-    let invalid: [(&str, &dyn Fn(&mut serde_json::Value)); 7] = [
+    let invalid: [(&str, &Edit); 7] = [
         ("payment recipient", &|v| {
             v["payments"][0]["recipient"] = "szk1nope".into()
         }),
