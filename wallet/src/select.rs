@@ -19,7 +19,7 @@
 //! too). Other assets cannot pay the fee, so their change is always
 //! returned, however small.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use superzk_circuits::{
     asset::{AssetId, AssetInfo, Ticket, MAX_NAME_LEN},
@@ -482,6 +482,8 @@ fn candidates<'a>(
     for (asset, value) in pending {
         add(&mut c.pending, asset, *value);
     }
+    // An asset id is a Poseidon hash: computed once per asset, not per note.
+    let mut ids: HashMap<&AssetInfo, [u8; 32]> = HashMap::new();
     for n in notes {
         if !seen.insert(n.id) {
             return Err(SelectionError::DuplicateNote { id: n.id });
@@ -492,10 +494,12 @@ fn candidates<'a>(
         if *value == 0 || !counts_as_held(asset, *value) {
             continue;
         }
+        let k = *ids.entry(asset).or_insert_with(|| key(asset));
         if n.height > anchor_height {
-            add(&mut c.pending, asset, *value);
+            let entry = c.pending.entry(k).or_insert((asset.clone(), 0));
+            entry.1 += u128::from(*value);
         } else {
-            c.by_asset.entry(key(asset)).or_default().push(n);
+            c.by_asset.entry(k).or_default().push(n);
         }
     }
     for list in c.by_asset.values_mut() {
@@ -506,21 +510,18 @@ fn candidates<'a>(
 
 /// Chooses notes from `list` (largest first) worth at least `target`: the
 /// smallest single note that does, else the largest ones.
-fn cover(list: &[&SpendableNote], target: u128) -> Option<Vec<i64>> {
+fn cover<'a>(list: &[&'a SpendableNote], target: u128) -> Option<Vec<&'a SpendableNote>> {
     if target == 0 {
         return Some(vec![]);
     }
-    if let Some(n) = list
-        .iter()
-        .rev()
-        .find(|n| u128::from(value_of(n)) >= target)
-    {
-        return Some(vec![n.id]);
+    let covering = list.iter().filter(|n| u128::from(value_of(n)) >= target);
+    if let Some(n) = covering.min_by_key(|n| (value_of(n), n.height, n.id)) {
+        return Some(vec![*n]);
     }
     let mut sum = 0u128;
     let mut chosen = vec![];
     for n in list {
-        chosen.push(n.id);
+        chosen.push(*n);
         sum += u128::from(value_of(n));
         if sum >= target {
             return Some(chosen);
@@ -533,7 +534,6 @@ fn cover(list: &[&SpendableNote], target: u128) -> Option<Vec<i64>> {
 struct Chosen {
     notes: Vec<i64>,
     change: Vec<(AssetInfo, u64)>,
-    value_in: BTreeMap<i64, u64>,
 }
 
 fn insufficient(
@@ -578,8 +578,7 @@ fn select_others(
             let available: u128 = list.iter().map(|n| u128::from(value_of(n))).sum();
             insufficient(&asset, need, available + pool, get(&c.pending, &k), false)
         })?;
-        push_inputs(chosen, &asset, &ids, list, rules)?;
-        let gathered: u128 = ids.iter().map(|id| u128::from(chosen.value_in[id])).sum();
+        let gathered = push_inputs(chosen, &asset, &ids, rules)?;
         let change = gathered + pool - need;
         if change > 0 {
             let change = u64::try_from(change).map_err(|_| SelectionError::AmountOverflow)?;
@@ -589,25 +588,21 @@ fn select_others(
     Ok(())
 }
 
+/// Records `inputs` as spent, within the input limit; returns their value.
 fn push_inputs(
     chosen: &mut Chosen,
     asset: &AssetInfo,
-    ids: &[i64],
-    list: &[&SpendableNote],
+    inputs: &[&SpendableNote],
     rules: &SelectionRules,
-) -> Result<(), SelectionError> {
-    if chosen.notes.len() + ids.len() > rules.max_inputs.min(MAX_ITEMS) {
+) -> Result<u128, SelectionError> {
+    if chosen.notes.len() + inputs.len() > rules.max_inputs.min(MAX_ITEMS) {
         return Err(SelectionError::TooManyInputs {
             asset: asset.to_string(),
             max: rules.max_inputs.min(MAX_ITEMS),
         });
     }
-    for id in ids {
-        let n = list.iter().find(|n| n.id == *id).expect("chosen from list");
-        chosen.value_in.insert(*id, value_of(n));
-        chosen.notes.push(*id);
-    }
-    Ok(())
+    chosen.notes.extend(inputs.iter().map(|n| n.id));
+    Ok(inputs.iter().map(|n| u128::from(value_of(n))).sum())
 }
 
 /// Selects native notes for the native payments and the fee, and settles
@@ -629,7 +624,7 @@ fn select_native(
     // The fixpoint: with `n` inputs the target is payments plus the fee of
     // `n` inputs; try one covering note, else add notes largest first.
     let one = need + u128::from(fee_with(1, 0)?);
-    let mut ids: Vec<i64> = vec![];
+    let mut ids: Vec<&SpendableNote> = vec![];
     if need + u128::from(fee_with(0, 0)?) > pool {
         ids = match cover(list, one.saturating_sub(pool)) {
             Some(single) if single.len() == 1 => single,
@@ -640,8 +635,7 @@ fn select_native(
             })?,
         };
     }
-    push_inputs(chosen, &native, &ids, list, rules)?;
-    let gathered: u128 = ids.iter().map(|id| u128::from(chosen.value_in[id])).sum();
+    let gathered = push_inputs(chosen, &native, &ids, rules)?;
     let excess = gathered + pool - need;
     let fee_change = u128::from(fee_with(ids.len(), 1)?);
     let change = excess.saturating_sub(fee_change);
@@ -656,16 +650,16 @@ fn select_native(
 
 /// Notes largest first until they cover `need` and the fee of as many
 /// inputs; `None` if all of them do not.
-fn largest_first(
-    list: &[&SpendableNote],
+fn largest_first<'a>(
+    list: &[&'a SpendableNote],
     need: u128,
     pool: u128,
     fee_with: &dyn Fn(usize, u64) -> Result<u64, FeeError>,
-) -> Option<Vec<i64>> {
+) -> Option<Vec<&'a SpendableNote>> {
     let mut sum = pool;
     let mut ids = vec![];
     for n in list {
-        ids.push(n.id);
+        ids.push(*n);
         sum += u128::from(value_of(n));
         if sum >= need + u128::from(fee_with(ids.len(), 0).ok()?) {
             return Some(ids);
@@ -703,7 +697,6 @@ pub fn select(
     let mut chosen = Chosen {
         notes: vec![],
         change: vec![],
-        value_in: BTreeMap::new(),
     };
     select_others(&d, &c, rules, &mut chosen)?;
     let base = d.shape.actions() + (chosen.notes.len() + chosen.change.len()) as u64;
