@@ -278,6 +278,9 @@ impl std::fmt::Display for Payment {
         if !self.memo.is_empty() {
             write!(f, ", memo {}", memo_text(&self.memo))?;
         }
+        if let Some(message) = &self.message {
+            write!(f, ", message {message:?}")?;
+        }
         Ok(())
     }
 }
@@ -540,8 +543,15 @@ mod wire {
                     "the anchor must be below the target height, the expiry at or above it",
                 ));
             }
-            if w.dust_folded > w.fee {
-                return Err(invalid("fee", "the dust folded exceeds the fee"));
+            let rule_fee = w.fee_rule.fee(&w.shape).map_err(|e| invalid("fee", e))?;
+            if w.fee.checked_sub(rule_fee) != Some(w.dust_folded) {
+                return Err(invalid(
+                    "fee",
+                    format!(
+                        "{} is not the rule's {rule_fee} plus the dust folded",
+                        w.fee
+                    ),
+                ));
             }
             let redeem_tickets = w
                 .redeem_tickets
@@ -551,7 +561,7 @@ mod wire {
                     AssetInfo::Currency(_) => Err(invalid("redeemed ticket", "a currency")),
                 })
                 .collect::<Result<_, _>>()?;
-            Ok(super::Proposal {
+            let p = super::Proposal {
                 target_height: w.target_height,
                 anchor_height: w.anchor_height,
                 expiry_height: w.expiry_height,
@@ -569,7 +579,37 @@ mod wire {
                 dust_folded: w.dust_folded,
                 fee_rule: w.fee_rule,
                 shape: w.shape,
+            };
+            if counted_shape(&p) != p.shape {
+                return Err(invalid(
+                    "shape",
+                    "its counts are not the proposal's notes, packages, payments and change",
+                ));
+            }
+            Ok(p)
+        }
+    }
+
+    /// The counts a proposal's own lists give.
+    fn counted_shape(p: &super::Proposal) -> TxShape {
+        let packaged = p
+            .payments
+            .iter()
+            .filter(|x| {
+                matches!(
+                    x.kind,
+                    PaymentKind::SealPackage { .. } | PaymentKind::PassPackage { .. }
+                )
             })
+            .count();
+        TxShape {
+            spends: p.notes.len(),
+            outputs: p.payments.len() - packaged + p.change.len(),
+            package_spends: p.packages.len(),
+            package_outputs: packaged,
+            balances: 0,
+            issuances: 0,
+            redemptions: p.redeem_tickets.len(),
         }
     }
 }

@@ -794,7 +794,7 @@ fn a_proposal_reads_well() {
         "block 101",
         "until block 140",
         "pay 1.5 SERO to szk1",
-        "(\"Alice\"), memo \"thanks for lunch\"",
+        "(\"Alice\"), memo \"thanks for lunch\", message \"lunch\"",
         "pay 0.00002 USD",
         "send ticket concert#010101010101",
         "pass package #4 on",
@@ -856,7 +856,7 @@ fn a_proposal_survives_json_and_refuses_other_formats() {
         edit(&|v| v["fee"] = (-1).into()),
         Err(ProposalFormatError::Malformed(_))
     ));
-    let invalid: [(&str, &Edit); 7] = [
+    let invalid: [(&str, &Edit); 11] = [
         ("payment recipient", &|v| {
             v["payments"][0]["recipient"] = "szk1nope".into()
         }),
@@ -874,6 +874,17 @@ fn a_proposal_survives_json_and_refuses_other_formats() {
         }),
         ("heights", &|v| v["anchor_height"] = 500.into()),
         ("fee", &|v| v["dust_folded"] = u64::MAX.into()),
+        // More fee and less change: the rule's fee no longer matches.
+        ("fee", &|v| {
+            v["fee"] = (v["fee"].as_u64().unwrap() + 1).into()
+        }),
+        ("shape", &|v| v["shape"]["balances"] = 3.into()),
+        ("shape", &|v| {
+            v["notes"].as_array_mut().unwrap().pop();
+        }),
+        ("shape", &|v| {
+            v["change"].as_array_mut().unwrap().pop();
+        }),
     ];
     for (field, f) in invalid {
         match edit(f) {
