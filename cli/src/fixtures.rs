@@ -531,7 +531,7 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
     blocks(devnet, &shield_tx, &unbalanced, &mut write)?;
 
     let manifest = Manifest {
-        description: "SuperZK test vectors; regenerate with `cargo run --release -p superzk-cli -- fixtures fixtures`",
+        description: "SuperZK test vectors; regenerate with `cargo run --release -p superzk-cli --features fixtures -- fixtures fixtures`",
         params_seed: String::from_utf8_lossy(crate::DEMO_PARAMS_SEED).into_owned(),
         vk_fingerprints: vks.iter().map(|p| (p.kind().name(), hex::encode(p.verifying.fingerprint.0))).collect(),
         files: entries,

@@ -6,7 +6,11 @@
 //!   devnet story told as a client of a running node.
 //! * `superzk verify FILE...`: offline verification of transactions and proof
 //!   files; exit 0 all valid, 1 some invalid, 2 unreadable or malformed.
-//! * `superzk fixtures DIR`: regenerates the committed test vectors.
+//! * `superzk pczt inspect|prove|authorize|extract|proof-key`: a
+//!   transaction in three steps through partially built transaction files.
+//! * `superzk fixtures DIR` (feature `fixtures`): regenerates the committed
+//!   test vectors: `cargo run --release -p superzk-cli --features fixtures --
+//!   fixtures fixtures`.
 
 mod audit_cmd;
 mod daemon_cmd;
@@ -14,9 +18,11 @@ mod demo;
 mod devnet;
 mod error;
 mod files;
+#[cfg(feature = "fixtures")]
 mod fixtures;
 mod interop_cmd;
 mod node_cmd;
+mod pczt_cmd;
 mod scenario;
 mod setup_cmd;
 mod story_client;
@@ -97,7 +103,13 @@ enum Command {
     /// Export or validate a chain file.
     #[command(subcommand)]
     Chain(node_cmd::ChainCommand),
+    /// A transaction in three steps through partially built transaction
+    /// (PCZT) files: inspect, prove (proof-generation key only), authorize
+    /// (spending key), extract.
+    #[command(subcommand)]
+    Pczt(pczt_cmd::PcztCommand),
     /// Regenerate the test vectors in DIR (default: fixtures/).
+    #[cfg(feature = "fixtures")]
     Fixtures {
         /// Target directory.
         #[arg(default_value = "fixtures")]
@@ -124,6 +136,8 @@ fn main() -> ExitCode {
             .map_err(crate::error::CliError::Chain),
         Command::Chain(cmd) => return node_cmd::chain(cmd),
         Command::Audit(args) => return audit_cmd::run(args),
+        Command::Pczt(cmd) => return pczt_cmd::run(cmd),
+        #[cfg(feature = "fixtures")]
         Command::Fixtures { dir, params_dir } => {
             fixtures::generate(&dir, params_dir).map(|()| ExitCode::SUCCESS)
         }

@@ -118,7 +118,7 @@ fn fixtures_match_todays_circuits() {
         assert_eq!(
             hex::encode(params.verifying.fingerprint.0),
             m["vk_fingerprints"][kind.name()].as_str().unwrap(),
-            "the {kind} circuit changed: regenerate fixtures with `cargo run --release -p superzk-cli -- fixtures`"
+            "the {kind} circuit changed: regenerate fixtures with `cargo run --release -p superzk-cli --features fixtures -- fixtures fixtures`"
         );
     }
 }
