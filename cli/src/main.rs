@@ -26,6 +26,7 @@ mod pczt_cmd;
 mod scenario;
 mod setup_cmd;
 mod story_client;
+mod wallet_cmd;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -82,6 +83,10 @@ enum Command {
     /// The multi-party ceremony for a circuit's Groth16 parameters.
     #[command(subcommand)]
     Setup(setup_cmd::SetupCommand),
+    /// A persistent wallet against a running node: init or restore from a
+    /// mnemonic, sync, balances, send (currencies, tickets, packages),
+    /// history; propose apart from proving and authorizing.
+    Wallet(wallet_cmd::WalletArgs),
     /// A node: `run` the daemon (gRPC API, mempool, fork choice, mining
     /// and voting), or ask a running one its `status`.
     #[command(subcommand)]
@@ -137,6 +142,7 @@ fn main() -> ExitCode {
         Command::Chain(cmd) => return node_cmd::chain(cmd),
         Command::Audit(args) => return audit_cmd::run(args),
         Command::Pczt(cmd) => return pczt_cmd::run(cmd),
+        Command::Wallet(args) => return wallet_cmd::run(args),
         #[cfg(feature = "fixtures")]
         Command::Fixtures { dir, params_dir } => {
             fixtures::generate(&dir, params_dir).map(|()| ExitCode::SUCCESS)
