@@ -75,12 +75,13 @@ impl Wallet {
         loop {
             let (tip, tip_hash) = source.tip()?;
             state.tip_height = tip;
+            let birthday = self.earliest_birthday()?;
             let mut last = self.last_scanned()?;
-            if last.is_none() {
-                self.start_fresh(source)?;
+            if last.is_none() && birthday > 0 && birthday - 1 <= tip {
+                self.start_fresh(source, birthday - 1)?;
                 last = self.last_scanned()?;
             }
-            let start = last.map_or(0, |l| l.0 + 1);
+            let start = last.map_or(birthday, |l| l.0 + 1);
             if start > tip {
                 if let Some((h, hash)) = self.stored_block(tip)? {
                     if hash != tip_hash {
@@ -145,17 +146,16 @@ impl Wallet {
             .transpose()
     }
 
-    /// Starts an empty wallet at its earliest birthday, from the node's
-    /// frontier of the block below (not from genesis); a wallet born at
-    /// genesis starts with an empty tree.
-    fn start_fresh(&mut self, source: &impl ChainSource) -> Result<(), WalletError> {
+    fn earliest_birthday(&self) -> Result<u64, WalletError> {
         let birthday: i64 = self
             .conn
             .query_row("SELECT min(birthday) FROM accounts", [], |r| r.get(0))?;
-        let birthday = from_sql(birthday);
-        let Some(below) = birthday.checked_sub(1) else {
-            return Ok(());
-        };
+        Ok(from_sql(birthday))
+    }
+
+    /// Starts an empty wallet below its earliest birthday, at block `below`,
+    /// from the node's frontier there (not from genesis).
+    fn start_fresh(&mut self, source: &impl ChainSource, below: u64) -> Result<(), WalletError> {
         let state = source.tree_state(below)?;
         let tree = WitnessTree::from_frontier(&state.frontier)?;
         if tree.size() != state.size || encode_field(&tree.root()) != state.root {
