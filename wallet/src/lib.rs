@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod source;
+pub mod tree;
 
 pub use source::{
     ChainSource, CompactBlock, CompactOutput, CompactTx, SourceError, TreeState, TxStatus,
