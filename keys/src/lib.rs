@@ -15,6 +15,7 @@
 
 pub mod address;
 pub mod ceremony;
+pub mod compact;
 pub mod disclosure;
 pub mod encoding;
 pub mod encryption;

@@ -10,6 +10,7 @@ pub mod fee;
 pub mod proposal;
 pub mod select;
 pub mod source;
+pub mod tree;
 pub mod uri;
 
 pub use fee::{estimated_size, FeeError, FeeRule, TxShape};
@@ -27,3 +28,58 @@ pub use source::{
 pub use uri::{format_amount, parse_amount, AmountError, UriError};
 #[cfg(feature = "node-client")]
 pub mod grpc;
+
+pub mod accounts;
+pub mod error;
+pub mod queries;
+pub mod schema;
+pub mod spend;
+mod scan;
+pub mod storage;
+pub mod sync;
+mod witness;
+
+pub use accounts::{Account, AccountId, AccountKey};
+pub use error::{OpenError, WalletError};
+pub use storage::ChainIdentity;
+pub use sync::{SyncOptions, SyncProgress};
+
+/// A wallet: its SQLite database, opened and checked. Sync it from a
+/// [`ChainSource`], query its accounts, balances, notes and history, and
+/// mark the notes a transaction in flight spends.
+pub struct Wallet {
+    conn: rusqlite::Connection,
+}
+
+impl Wallet {
+    /// Opens the wallet file at `path` for `chain`, creating it if it does
+    /// not exist and migrating an older schema. Refuses, with an
+    /// [`OpenError`] saying what to do, a damaged file, another
+    /// application's database, a wallet of a newer SuperZK and a wallet of
+    /// another chain.
+    pub fn open(path: &std::path::Path, chain: &ChainIdentity) -> Result<Self, OpenError> {
+        Ok(Self {
+            conn: storage::open(path, chain)?,
+        })
+    }
+
+    /// As [`Wallet::open`], but at schema `version` (at most
+    /// [`schema::SCHEMA_VERSION`]): for making fixtures of older wallets.
+    #[doc(hidden)]
+    pub fn open_at_version(
+        path: &std::path::Path,
+        chain: &ChainIdentity,
+        version: i64,
+    ) -> Result<Self, OpenError> {
+        Ok(Self {
+            conn: storage::open_at_version(path, chain, version)?,
+        })
+    }
+
+    /// The schema version of the open wallet.
+    pub fn schema_version(&self) -> Result<i64, WalletError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}

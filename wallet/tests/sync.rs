@@ -1,0 +1,349 @@
+//! End to end against an in-process node (release only: it proves real
+//! transactions): the wallet finds its notes, balances are right, a spend
+//! marks a note spent, pending marks hold and expire, witnesses open to the
+//! chain's anchor, a late birthday starts from the frontier, and a reorg
+//! rewinds the wallet.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{OsRng, SeedableRng};
+use superzk_chain_core::{block::Block, chain::Chain, tx::ChainTx};
+use superzk_circuits::asset::AssetInfo;
+use superzk_keys::spending_key::{encode_field, SpendingKey};
+use superzk_node::{
+    network::{Network, GENESIS_TIME},
+    node::NodeOptions,
+};
+use superzk_prover::{ProvingKeys, TransactionBuilder};
+use superzk_wallet::{
+    queries::Balance, AccountId, AccountKey, ChainSource, Wallet, WalletError,
+};
+
+fn native(spendable: u64, pending: u64) -> Vec<Balance> {
+    vec![Balance {
+        asset: AssetInfo::native(),
+        spendable,
+        pending,
+    }]
+}
+
+/// Spends the wallet's note of value `value`: `pay` to a stranger (memo
+/// "thanks"), the rest back to address 0, expiring at `expiry`.
+fn pay_from(
+    pk: &ProvingKeys,
+    w: &Wallet,
+    acc: AccountId,
+    sk: &SpendingKey,
+    chain_id: [u8; 32],
+    value: u64,
+    pay: u64,
+    expiry: u64,
+    rng: &mut ChaCha20Rng,
+) -> (i64, ChainTx) {
+    let note = w
+        .spendable_notes(acc)
+        .unwrap()
+        .into_iter()
+        .find(|n| n.note.value == value)
+        .expect("a note of that value");
+    let ovk = sk.full_viewing_key().ovk();
+    let stranger = SpendingKey::from_seed(b"stranger", 0)
+        .full_viewing_key()
+        .incoming_viewing_key()
+        .address(0);
+    let mut b = TransactionBuilder::new();
+    b.set_chain_id(chain_id).set_expiry_height(expiry);
+    b.add_spend(
+        sk,
+        note.note.clone(),
+        note.diversifier,
+        w.witness(note.position).unwrap(),
+    );
+    b.add_output(Some(ovk), stranger, AssetInfo::native(), pay, memo("thanks"));
+    if value > pay {
+        let me = sk.full_viewing_key().incoming_viewing_key().address(0);
+        b.add_output(Some(ovk), me, AssetInfo::native(), value - pay, memo("change"));
+    }
+    (note.id, shielded(b.build(pk, rng).expect("the spend builds")))
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "proves transactions: run it in release")]
+fn sync_finds_notes_spends_memos_and_witnesses_and_a_late_birthday_starts_from_the_frontier() {
+    let pk = proving_keys();
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let dir = tempfile::tempdir().unwrap();
+    let node = open_node(&dir.path().join("node"));
+    let source = NodeSource(node.clone());
+    let chain_id = node.chain_id().unwrap();
+    let sk = SpendingKey::from_seed(b"wallet e2e", 0);
+    let ivk = sk.full_viewing_key().incoming_viewing_key();
+    let path = dir.path().join("w.sqlite");
+    let mut w = Wallet::open(&path, &identity(&node)).unwrap();
+    let acc = w.add_account("a", AccountKey::Spending(&sk), 0).unwrap();
+
+    let to = [
+        (ivk.address(0), 2 * ONE, memo("rent")),
+        (ivk.address(0), 3 * ONE, memo("")),
+        (ivk.address(5), ONE, memo("gift")),
+    ];
+    node.submit_transaction(shielding(&pk, chain_id, alice_nonce(&node), &to, &mut rng))
+        .unwrap();
+    mine(&node);
+    let tip = mine(&node);
+
+    let mut events = vec![];
+    let done = w.sync(&source, |e| events.push(e)).unwrap();
+    assert_eq!(done.scanned_height, tip);
+    assert_eq!((done.outputs_scanned, done.notes_found), (3, 3));
+    assert_eq!(events.last().copied(), Some(done));
+    assert_eq!(w.balances(acc).unwrap(), native(6 * ONE, 0));
+    let notes = w.received_notes(acc).unwrap();
+    let memos: Vec<&[u8]> = notes.iter().map(|n| &n.memo[..4]).collect();
+    assert_eq!(memos, [&b"rent"[..], &[0; 4][..], &b"gift"[..]]);
+    assert!(notes.iter().all(|n| n.height == tip - 1 && !n.spent));
+
+    // Every witness opens to the chain's anchor at the scanned tip.
+    let anchor = source.tree_state(tip).unwrap().root;
+    assert_eq!(encode_field(&w.anchor().unwrap().unwrap().1), anchor);
+    for n in w.spendable_notes(acc).unwrap() {
+        let path = w.witness(n.position).unwrap();
+        assert_eq!(encode_field(&path.root(n.note.commitment())), anchor);
+        assert_ne!(encode_field(&path.root(superzk_circuits::Fr::from(7u64))), anchor);
+    }
+
+    // A spend in flight: its note is pending, not spendable, not markable twice.
+    let expiry = tip + 20;
+    let (spent_id, spend) = pay_from(&pk, &w, acc, &sk, chain_id, 3 * ONE, ONE, expiry, &mut rng);
+    let txid = node.submit_transaction(spend).unwrap();
+    w.mark_pending(&[spent_id], txid, expiry).unwrap();
+    assert_eq!(w.balances(acc).unwrap(), native(3 * ONE, 3 * ONE));
+    assert!(matches!(
+        w.mark_pending(&[spent_id], [1; 32], expiry),
+        Err(WalletError::UnusableNote { .. })
+    ));
+    assert!(w.spendable_notes(acc).unwrap().iter().all(|n| n.id != spent_id));
+
+    // Mined: the note is spent, the change arrives, the history tells it.
+    let mined = mine(&node);
+    w.sync(&source, |_| {}).unwrap();
+    assert_eq!(w.balances(acc).unwrap(), native(5 * ONE, 0));
+    let spent = w.received_notes(acc).unwrap();
+    let spent_note = spent.iter().find(|n| n.id == spent_id).unwrap();
+    assert!(spent_note.spent);
+    assert!(matches!(
+        w.witness(spent_note.position),
+        Err(WalletError::NoWitness(_))
+    ));
+    assert!(matches!(
+        w.mark_pending(&[spent_id], [2; 32], expiry),
+        Err(WalletError::UnusableNote { .. })
+    ));
+    let history = w.history(acc).unwrap();
+    let entry = history.iter().find(|h| h.txid == txid).unwrap();
+    assert_eq!(entry.mined_height, Some(mined));
+    assert_eq!(entry.expiry_height, Some(expiry));
+    assert_eq!(entry.spent_notes, 1);
+    assert_eq!(entry.received.len(), 1);
+    assert_eq!(&entry.received[0].memo[..6], b"change");
+    let to_stranger: Vec<_> = entry.sent.iter().filter(|s| s.value == ONE).collect();
+    assert_eq!(to_stranger.len(), 1);
+    assert_eq!(&to_stranger[0].memo[..6], b"thanks");
+    assert_eq!(history.len(), 2, "the shielding and the spend");
+
+    // A pending mark whose transaction never comes is released once the
+    // chain passes its expiry height, not before.
+    let rent = w
+        .spendable_notes(acc)
+        .unwrap()
+        .into_iter()
+        .find(|n| n.note.value == 2 * ONE && n.position == 0)
+        .unwrap();
+    w.mark_pending(&[rent.id], [3; 32], mined + 1).unwrap();
+    mine(&node);
+    w.sync(&source, |_| {}).unwrap();
+    assert_eq!(w.balances(acc).unwrap(), native(3 * ONE, 2 * ONE));
+    let tip = mine(&node);
+    w.sync(&source, |_| {}).unwrap();
+    assert_eq!(w.balances(acc).unwrap(), native(5 * ONE, 0));
+
+    // Reopened, the wallet resumes where it stopped: nothing new to find.
+    drop(w);
+    let mut w = Wallet::open(&path, &identity(&node)).unwrap();
+    assert_eq!(w.last_scanned().unwrap().unwrap().0, tip);
+    let again = w.sync(&source, |_| {}).unwrap();
+    assert_eq!((again.outputs_scanned, again.scanned_height), (0, tip));
+    assert_eq!(w.balances(acc).unwrap(), native(5 * ONE, 0));
+
+    // A wallet born after all this starts from the node's frontier: it
+    // scans only the outputs from its birthday on, and its witness still
+    // opens to the chain's anchor.
+    let late_sk = SpendingKey::from_seed(b"late wallet", 0);
+    let late_addr = late_sk.full_viewing_key().incoming_viewing_key().address(0);
+    let mut late = Wallet::open(&dir.path().join("late.sqlite"), &identity(&node)).unwrap();
+    let late_acc = late
+        .add_account("late", AccountKey::Spending(&late_sk), tip + 1)
+        .unwrap();
+    node.submit_transaction(shielding(
+        &pk,
+        chain_id,
+        alice_nonce(&node),
+        &[(late_addr, 4 * ONE, memo("welcome"))],
+        &mut rng,
+    ))
+    .unwrap();
+    let tip = mine(&node);
+    let done = late.sync(&source, |_| {}).unwrap();
+    assert_eq!((done.outputs_scanned, done.notes_found), (1, 1));
+    assert_eq!(late.balances(late_acc).unwrap(), native(4 * ONE, 0));
+    let n = &late.spendable_notes(late_acc).unwrap()[0];
+    assert!(n.position >= 5, "after the earlier wallet's notes");
+    let anchor = source.tree_state(tip).unwrap().root;
+    assert_eq!(
+        encode_field(&late.witness(n.position).unwrap().root(n.note.commitment())),
+        anchor
+    );
+    // The first wallet sees the late one's output go by, not as its own.
+    let seen = w.sync(&source, |_| {}).unwrap();
+    assert_eq!((seen.outputs_scanned, seen.notes_found), (1, 0));
+}
+
+/// A chain-core chain on the devnet genesis that has applied `prefix`.
+fn miner_chain(dir: &Path, prefix: &[Block]) -> Chain {
+    let (options, genesis) = NodeOptions::for_network(Network::Devnet, dir.to_path_buf()).unwrap();
+    let chain = Chain::open(&dir.join("chain.redb"), options.params, options.keys).unwrap();
+    chain.apply(&genesis, &mut OsRng).unwrap();
+    for b in prefix {
+        chain.apply(b, &mut OsRng).unwrap();
+    }
+    chain
+}
+
+/// Mines and applies the next block of `chain`.
+fn mine_on(chain: &Chain, miner: u8, txs: Vec<ChainTx>) -> Block {
+    let h = chain.height().unwrap().unwrap() + 1;
+    let b = chain
+        .produce_block([miner; 32], GENESIS_TIME + 10 * h, txs, |_, _| None, &mut OsRng)
+        .unwrap();
+    chain.apply(&b, &mut OsRng).unwrap();
+    b
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "proves transactions: run it in release")]
+fn a_reorg_rewinds_the_wallet_and_balances_come_out_as_a_clean_sync() {
+    let pk = proving_keys();
+    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let prefix_chain = miner_chain(dirs[0].path(), &[]);
+    let chain_id = prefix_chain.chain_id().unwrap().unwrap();
+    let sk = SpendingKey::from_seed(b"reorg wallet", 0);
+    let addr = sk.full_viewing_key().incoming_viewing_key().address(0);
+    let to: Vec<_> = (0..3).map(|_| (addr, ONE, memo(""))).collect();
+    let prefix = vec![mine_on(
+        &prefix_chain,
+        1,
+        vec![shielding(&pk, chain_id, 0, &to, &mut rng)],
+    )];
+
+    let node = open_node(dirs[3].path());
+    let source = NodeSource(node.clone());
+    node.submit_block(prefix[0].clone()).unwrap();
+    let wdir = tempfile::tempdir().unwrap();
+    let mut w = Wallet::open(&wdir.path().join("w.sqlite"), &identity(&node)).unwrap();
+    let acc = w.add_account("a", AccountKey::Spending(&sk), 0).unwrap();
+    w.sync(&source, |_| {}).unwrap();
+    assert_eq!(w.balances(acc).unwrap(), native(3 * ONE, 0));
+
+    // Branch x spends a note; the wallet follows it.
+    let (_, spend_x) = pay_from(&pk, &w, acc, &sk, chain_id, ONE, ONE, 0, &mut rng);
+    let x_chain = miner_chain(dirs[1].path(), &prefix);
+    let x = [mine_on(&x_chain, 2, vec![spend_x]), mine_on(&x_chain, 2, vec![])];
+    for b in &x {
+        node.submit_block(b.clone()).unwrap();
+    }
+    w.sync(&source, |_| {}).unwrap();
+    assert_eq!(w.balances(acc).unwrap(), native(2 * ONE, 0));
+    assert_eq!(w.last_scanned().unwrap().unwrap().1, x[1].hash());
+
+    // Branch y, heavier, brings a new note instead; the node switches.
+    let y_chain = miner_chain(dirs[2].path(), &prefix);
+    let y = [
+        mine_on(
+            &y_chain,
+            3,
+            vec![shielding(&pk, chain_id, 1, &[(addr, 5 * ONE, memo("y"))], &mut rng)],
+        ),
+        mine_on(&y_chain, 3, vec![]),
+        mine_on(&y_chain, 3, vec![]),
+    ];
+    for b in &y {
+        node.submit_block(b.clone()).unwrap();
+    }
+    assert_eq!(node.tip().unwrap().hash(), y[2].hash());
+    let done = w.sync(&source, |_| {}).unwrap();
+    assert!(done.blocks_rewound >= 2, "{done:?}");
+    assert_eq!(w.last_scanned().unwrap().unwrap().1, y[2].hash());
+    assert_eq!(w.balances(acc).unwrap(), native(8 * ONE, 0));
+
+    // Exactly what a wallet that only ever saw y finds.
+    let mut clean = Wallet::open(&wdir.path().join("clean.sqlite"), &identity(&node)).unwrap();
+    let clean_acc = clean.add_account("a", AccountKey::Spending(&sk), 0).unwrap();
+    clean.sync(&source, |_| {}).unwrap();
+    assert_eq!(clean.balances(clean_acc).unwrap(), w.balances(acc).unwrap());
+    let summary = |w: &Wallet, a| {
+        w.received_notes(a)
+            .unwrap()
+            .iter()
+            .map(|n| (n.position, n.contents.clone(), n.spent, n.height))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(summary(&clean, clean_acc), summary(&w, acc));
+    let tip = y[2].header.height;
+    let anchor = source.tree_state(tip).unwrap().root;
+    for n in w.spendable_notes(acc).unwrap() {
+        assert_eq!(
+            encode_field(&w.witness(n.position).unwrap().root(n.note.commitment())),
+            anchor
+        );
+    }
+}
+
+/// Writes `fixtures/wallet/v1.sqlite`: a schema-1 wallet with a full and a
+/// watch-only account and their notes, synced from a devnet node. Run once
+/// when the schema gains version 2 (`--ignored make_v1_wallet_fixture`);
+/// `tests/migrate.rs` opens it.
+#[test]
+#[ignore = "writes the committed fixture"]
+fn make_v1_wallet_fixture() {
+    let pk = proving_keys();
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let dir = tempfile::tempdir().unwrap();
+    let node = open_node(&dir.path().join("node"));
+    let chain_id = node.chain_id().unwrap();
+    let a = SpendingKey::from_seed(b"fixture account a", 0);
+    let b = SpendingKey::from_seed(b"fixture account b", 0).full_viewing_key();
+    let to = [
+        (a.full_viewing_key().incoming_viewing_key().address(0), 2 * ONE, memo("first")),
+        (a.full_viewing_key().incoming_viewing_key().address(3), ONE, memo("second")),
+        (b.incoming_viewing_key().address(0), 3 * ONE, memo("watched")),
+    ];
+    mine(&node);
+    node.submit_transaction(shielding(&pk, chain_id, alice_nonce(&node), &to, &mut rng))
+        .unwrap();
+    mine(&node);
+    mine(&node);
+    let path = dir.path().join("v1.sqlite");
+    let mut w = Wallet::open_at_version(&path, &identity(&node), 1).unwrap();
+    w.add_account("spender", AccountKey::Spending(&a), 0).unwrap();
+    w.add_account("watcher", AccountKey::Viewing(&b), 1).unwrap();
+    w.sync(&NodeSource(node.clone()), |_| {}).unwrap();
+    assert_eq!(w.schema_version().unwrap(), 1);
+    drop(w);
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/wallet/v1.sqlite");
+    std::fs::copy(&path, out).unwrap();
+}
