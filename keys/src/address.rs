@@ -7,6 +7,7 @@ use superzk_circuits::{note::DIVERSIFIER_LEN, Fr};
 use crate::{
     encryption::diversified_base,
     error::KeyError,
+    network::{self, Network, TextKind},
     spending_key::{decode_field, encode_field},
 };
 
@@ -92,14 +93,32 @@ impl PaymentAddress {
         })
     }
 
-    /// Bech32m text form.
+    /// Bech32m text form on mainnet (prefix `szk`).
     pub fn encode(&self) -> String {
-        crate::encoding::encode(ADDRESS_HRP, &self.to_bytes()).expect("75 bytes always encode")
+        self.encode_for(Network::Mainnet)
     }
 
-    /// Parses the text form; a mistyped character is reported as such.
+    /// Bech32m text form on `network`.
+    pub fn encode_for(&self, network: Network) -> String {
+        network::encode(network, TextKind::Address, &self.to_bytes()).to_string()
+    }
+
+    /// Parses a mainnet text form; a mistyped character is reported as
+    /// such, another network's address as [`KeyError::WrongNetwork`].
     pub fn decode(s: &str) -> Result<Self, KeyError> {
-        Self::from_bytes(&crate::encoding::decode(ADDRESS_HRP, s)?)
+        Self::decode_for(Network::Mainnet, s)
+    }
+
+    /// Parses the text form of an address on `network`; another network's
+    /// address is refused with [`KeyError::WrongNetwork`].
+    pub fn decode_for(network: Network, s: &str) -> Result<Self, KeyError> {
+        Self::from_bytes(&network::decode_for(network, TextKind::Address, s)?)
+    }
+
+    /// Parses the text form of an address on any network, and says which.
+    pub fn decode_with_network(s: &str) -> Result<(Self, Network), KeyError> {
+        let (network, bytes) = network::decode_any(TextKind::Address, s)?;
+        Ok((Self::from_bytes(&bytes)?, network))
     }
 }
 

@@ -226,6 +226,24 @@ pub fn decode(expected_hrp: &str, s: &str) -> Result<Vec<u8>, EncodingError> {
     Ok(checked.byte_iter().collect())
 }
 
+/// The prefix of `s`, lower-cased, without checking the rest of it: for
+/// finding out which network (or kind of key) a string claims to be, before
+/// decoding it in full with [`decode`].
+pub fn prefix_of(s: &str) -> Result<String, EncodingError> {
+    if s.is_empty() {
+        return Err(EncodingError::Empty);
+    }
+    let chars = s.chars().count();
+    if chars > MAX_ENCODED_LEN {
+        return Err(EncodingError::TooLong {
+            len: chars,
+            max: MAX_ENCODED_LEN,
+        });
+    }
+    let unchecked = UncheckedHrpstring::new(s).map_err(|e| parse_error(&e, s))?;
+    Ok(unchecked.hrp().to_lowercase())
+}
+
 /// Maps a parse error of the `bech32` crate to ours.
 fn parse_error(e: &UncheckedHrpstringError, s: &str) -> EncodingError {
     match e {

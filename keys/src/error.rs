@@ -31,6 +31,25 @@ pub enum KeyError {
         /// What was being decoded.
         what: &'static str,
     },
+    /// A key or address of another network.
+    #[error(
+        "this is {what} for {found}, but this wallet is on {expected}; use {what} made \
+         for {expected} (keys and addresses are never valid on two networks)"
+    )]
+    WrongNetwork {
+        /// What was being decoded ("an address", ...).
+        what: &'static str,
+        /// The network the caller works on.
+        expected: crate::network::Network,
+        /// The network the string is for.
+        found: crate::network::Network,
+    },
+    /// A network name that is not one of ours.
+    #[error("unknown network {name:?}; the networks are mainnet, testnet or devnet")]
+    UnknownNetwork {
+        /// The name given (at most 32 characters of it).
+        name: String,
+    },
     /// The text encoding is wrong.
     #[error(transparent)]
     Encoding(#[from] crate::encoding::EncodingError),

@@ -20,6 +20,8 @@ pub mod disclosure;
 pub mod encoding;
 pub mod encryption;
 pub mod error;
+pub mod hd;
+pub mod network;
 pub mod note_plaintext;
 pub mod params;
 pub mod signature;

@@ -36,6 +36,7 @@ use crate::{
     address::PaymentAddress,
     encryption::diversified_base,
     error::KeyError,
+    network::{self, Network, TextKind},
     signature::{SigDomain, SigningKey},
 };
 
@@ -134,24 +135,43 @@ impl SpendingKey {
         Zeroizing::new(self.0)
     }
 
-    /// Bech32m text form, prefix `szk-sk`.
+    /// Bech32m text form on mainnet, prefix `szk-sk`.
     pub fn encode(&self) -> Zeroizing<String> {
-        Zeroizing::new(
-            crate::encoding::encode(SPENDING_KEY_HRP, &self.0).expect("32 bytes always encode"),
-        )
+        self.encode_for(Network::Mainnet)
     }
 
-    /// Parses the text form.
+    /// Bech32m text form on `network`.
+    pub fn encode_for(&self, network: Network) -> Zeroizing<String> {
+        network::encode(network, TextKind::SpendingKey, &self.0)
+    }
+
+    /// Parses a mainnet text form (another network's is refused with
+    /// [`KeyError::WrongNetwork`]).
     pub fn decode(s: &str) -> Result<Self, KeyError> {
-        let bytes = Zeroizing::new(crate::encoding::decode(SPENDING_KEY_HRP, s)?);
-        let array: [u8; 32] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| KeyError::WrongLength {
-                what: "a spending key",
-                expected: 32,
-                got: bytes.len(),
-            })?;
+        Self::decode_for(Network::Mainnet, s)
+    }
+
+    /// Parses the text form of a spending key on `network`.
+    pub fn decode_for(network: Network, s: &str) -> Result<Self, KeyError> {
+        Self::from_slice(&Zeroizing::new(network::decode_for(
+            network,
+            TextKind::SpendingKey,
+            s,
+        )?))
+    }
+
+    /// Parses the text form of a spending key on any network, and says which.
+    pub fn decode_with_network(s: &str) -> Result<(Self, Network), KeyError> {
+        let (network, bytes) = network::decode_any(TextKind::SpendingKey, s)?;
+        Ok((Self::from_slice(&Zeroizing::new(bytes))?, network))
+    }
+
+    fn from_slice(bytes: &[u8]) -> Result<Self, KeyError> {
+        let array: [u8; 32] = bytes.try_into().map_err(|_| KeyError::WrongLength {
+            what: "a spending key",
+            expected: 32,
+            got: bytes.len(),
+        })?;
         Ok(Self(array))
     }
 
@@ -254,20 +274,35 @@ impl FullViewingKey {
         Ok(Self { ak, nk, ovk })
     }
 
-    /// Bech32m text form, prefix `szk-fvk`.
+    /// Bech32m text form on mainnet, prefix `szk-fvk`.
     pub fn encode(&self) -> Zeroizing<String> {
-        Zeroizing::new(
-            crate::encoding::encode(FULL_VIEWING_KEY_HRP, &self.to_bytes()[..])
-                .expect("96 bytes encode"),
-        )
+        self.encode_for(Network::Mainnet)
     }
 
-    /// Parses the text form.
+    /// Bech32m text form on `network`.
+    pub fn encode_for(&self, network: Network) -> Zeroizing<String> {
+        network::encode(network, TextKind::FullViewingKey, &self.to_bytes()[..])
+    }
+
+    /// Parses a mainnet text form (another network's is refused with
+    /// [`KeyError::WrongNetwork`]).
     pub fn decode(s: &str) -> Result<Self, KeyError> {
-        Self::from_bytes(&Zeroizing::new(crate::encoding::decode(
-            FULL_VIEWING_KEY_HRP,
+        Self::decode_for(Network::Mainnet, s)
+    }
+
+    /// Parses the text form of a full viewing key on `network`.
+    pub fn decode_for(network: Network, s: &str) -> Result<Self, KeyError> {
+        Self::from_bytes(&Zeroizing::new(network::decode_for(
+            network,
+            TextKind::FullViewingKey,
             s,
         )?))
+    }
+
+    /// Parses the text form of a full viewing key on any network, and says which.
+    pub fn decode_with_network(s: &str) -> Result<(Self, Network), KeyError> {
+        let (network, bytes) = network::decode_any(TextKind::FullViewingKey, s)?;
+        Ok((Self::from_bytes(&Zeroizing::new(bytes))?, network))
     }
 }
 
@@ -343,20 +378,36 @@ impl IncomingViewingKey {
         })
     }
 
-    /// Bech32m text form, prefix `szk-ivk`.
+    /// Bech32m text form on mainnet, prefix `szk-ivk`.
     pub fn encode(&self) -> Zeroizing<String> {
-        Zeroizing::new(
-            crate::encoding::encode(INCOMING_VIEWING_KEY_HRP, &self.to_bytes()[..])
-                .expect("32 bytes encode"),
-        )
+        self.encode_for(Network::Mainnet)
     }
 
-    /// Parses the text form.
+    /// Bech32m text form on `network`.
+    pub fn encode_for(&self, network: Network) -> Zeroizing<String> {
+        network::encode(network, TextKind::IncomingViewingKey, &self.to_bytes()[..])
+    }
+
+    /// Parses a mainnet text form (another network's is refused with
+    /// [`KeyError::WrongNetwork`]).
     pub fn decode(s: &str) -> Result<Self, KeyError> {
-        Self::from_bytes(&Zeroizing::new(crate::encoding::decode(
-            INCOMING_VIEWING_KEY_HRP,
+        Self::decode_for(Network::Mainnet, s)
+    }
+
+    /// Parses the text form of an incoming viewing key on `network`.
+    pub fn decode_for(network: Network, s: &str) -> Result<Self, KeyError> {
+        Self::from_bytes(&Zeroizing::new(network::decode_for(
+            network,
+            TextKind::IncomingViewingKey,
             s,
         )?))
+    }
+
+    /// Parses the text form of an incoming viewing key on any network, and
+    /// says which.
+    pub fn decode_with_network(s: &str) -> Result<(Self, Network), KeyError> {
+        let (network, bytes) = network::decode_any(TextKind::IncomingViewingKey, s)?;
+        Ok((Self::from_bytes(&Zeroizing::new(bytes))?, network))
     }
 }
 
