@@ -103,9 +103,9 @@ pub enum WalletError {
         /// Why.
         reason: &'static str,
     },
-    /// The note commitment tree has no room (2^32 notes).
-    #[error("the note commitment tree is full; no further note can be added")]
-    TreeFull,
+    /// The wallet's note commitment tree failed.
+    #[error(transparent)]
+    Tree(#[from] crate::tree::TreeError),
     /// No witness for a note (spent, unknown, or not yet scanned).
     #[error("no witness for the note at position {0}: sync the wallet, and spend only unspent notes")]
     NoWitness(u64),

@@ -20,7 +20,6 @@ pub mod schema;
 mod scan;
 pub mod storage;
 pub mod sync;
-mod witness;
 
 pub use accounts::{Account, AccountId, AccountKey};
 pub use error::{OpenError, WalletError};

@@ -18,7 +18,7 @@ use superzk_prover::holds_as_ticket;
 use crate::{
     accounts::{from_sql, to_sql, AccountId},
     error::WalletError,
-    sync::load_checkpoint,
+    sync::load_tree,
     Wallet,
 };
 
@@ -373,9 +373,20 @@ impl Wallet {
     /// valid against [`Wallet::anchor`].
     pub fn witness(&self, position: u64) -> Result<MerklePath, WalletError> {
         let (height, _) = self.last_scanned()?.ok_or(WalletError::NoWitness(position))?;
-        load_checkpoint(&self.conn, height)?
-            .witness(position)
-            .ok_or(WalletError::NoWitness(position))
+        // The tree keeps a spent note's path until the spend is deeper than
+        // any reorg; the wallet gives witnesses of unspent notes only.
+        let unspent: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM received_notes WHERE position = ?1 AND spent_tx IS NULL",
+                [to_sql(position)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if unspent.is_none() {
+            return Err(WalletError::NoWitness(position));
+        }
+        Ok(load_tree(&self.conn, height)?.witness(position, height)?)
     }
 
     /// The tree root after the last scanned block, with its height: the
@@ -384,7 +395,7 @@ impl Wallet {
         let Some((height, _)) = self.last_scanned()? else {
             return Ok(None);
         };
-        Ok(Some((height, load_checkpoint(&self.conn, height)?.root())))
+        Ok(Some((height, load_tree(&self.conn, height)?.root_at(height)?)))
     }
 
     /// Marks notes as spent by the transaction `txid` in flight, which
