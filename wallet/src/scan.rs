@@ -255,6 +255,10 @@ fn enhance(
                     .all_outputs()
                     .nth(hit.output_index as usize)
                     .expect("counted above");
+                let compact = &blocks[hit.block].txs[hit.tx].outputs[hit.output_index as usize];
+                if encode_field(&output.cm) != compact.cm {
+                    return Err(source_error("a full output differs from its compact form"));
+                }
                 let ivk = key.fvk.incoming_viewing_key();
                 let d = ivk
                     .decrypt_output(&output.cm, &output.epk, &output.enc_ciphertext)

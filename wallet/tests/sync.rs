@@ -347,3 +347,131 @@ fn make_v1_wallet_fixture() {
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/wallet/v1.sqlite");
     std::fs::copy(&path, out).unwrap();
 }
+
+/// A source that alters what a node says.
+struct Lying<'a> {
+    inner: &'a NodeSource,
+    blocks: fn(&mut Vec<superzk_wallet::CompactBlock>),
+    other_tx: bool,
+}
+
+impl ChainSource for Lying<'_> {
+    fn tip(&self) -> Result<(u64, [u8; 32]), superzk_wallet::SourceError> {
+        self.inner.tip()
+    }
+    fn compact_blocks(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<superzk_wallet::CompactBlock>, superzk_wallet::SourceError> {
+        let mut blocks = self.inner.compact_blocks(start, end)?;
+        (self.blocks)(&mut blocks);
+        Ok(blocks)
+    }
+    fn tree_state(&self, height: u64) -> Result<superzk_wallet::TreeState, superzk_wallet::SourceError> {
+        self.inner.tree_state(height)
+    }
+    fn transaction(
+        &self,
+        height: u64,
+        index: u32,
+    ) -> Result<superzk_verifier::transaction::Transaction, superzk_wallet::SourceError> {
+        let mut tx = self.inner.transaction(height, index)?;
+        if self.other_tx {
+            tx.outputs.reverse();
+        }
+        Ok(tx)
+    }
+    fn send(
+        &self,
+        tx: &superzk_verifier::transaction::Transaction,
+    ) -> Result<[u8; 32], superzk_wallet::SourceError> {
+        self.inner.send(tx)
+    }
+    fn status(&self, txid: &[u8; 32]) -> Result<superzk_wallet::TxStatus, superzk_wallet::SourceError> {
+        self.inner.status(txid)
+    }
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "proves transactions: run it in release")]
+fn a_lying_source_stores_nothing_and_a_late_account_rescans() {
+    let pk = proving_keys();
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let dir = tempfile::tempdir().unwrap();
+    let node = open_node(&dir.path().join("node"));
+    let source = NodeSource(node.clone());
+    let chain_id = node.chain_id().unwrap();
+    let w_sk = SpendingKey::from_seed(b"liar test w", 0);
+    let v_sk = SpendingKey::from_seed(b"liar test v", 0);
+    let addr = |sk: &SpendingKey| sk.full_viewing_key().incoming_viewing_key().address(0);
+    let to = [
+        (addr(&w_sk), 2 * ONE, memo("w")),
+        (addr(&v_sk), 3 * ONE, memo("v")),
+        (addr(&w_sk), 4 * ONE, memo("w")),
+    ];
+    node.submit_transaction(shielding(&pk, chain_id, alice_nonce(&node), &to, &mut rng))
+        .unwrap();
+    mine(&node);
+    mine(&node);
+    let tip = mine(&node);
+
+    let mut w = Wallet::open(&dir.path().join("w.sqlite"), &identity(&node)).unwrap();
+    let acc = w.add_account("w", AccountKey::Spending(&w_sk), 0).unwrap();
+    let liars = [
+        Lying {
+            inner: &source,
+            blocks: |b| b[1].tree_size += 1,
+            other_tx: false,
+        },
+        Lying {
+            inner: &source,
+            blocks: |b| {
+                if b.len() > 2 {
+                    b[2].parent = [0xEE; 32]
+                }
+            },
+            other_tx: false,
+        },
+        Lying {
+            inner: &source,
+            blocks: |b| {
+                b.remove(1);
+            },
+            other_tx: false,
+        },
+        Lying {
+            inner: &source,
+            blocks: |_| {},
+            other_tx: true,
+        },
+    ];
+    for (i, liar) in liars.iter().enumerate() {
+        let e = w.sync(liar, |_| {}).unwrap_err();
+        assert!(matches!(e, WalletError::InconsistentSource(_)), "liar {i}: {e}");
+        assert!(w.received_notes(acc).unwrap().is_empty(), "liar {i}");
+        assert_eq!(w.last_scanned().unwrap(), None, "liar {i}");
+    }
+
+    // The truth afterwards.
+    w.sync(&source, |_| {}).unwrap();
+    assert_eq!(w.balances(acc).unwrap(), native(6 * ONE, 0));
+
+    // An account added later, born before the scanned tip: the wallet
+    // rewinds and finds its earlier note, the first account's unchanged.
+    let v = w.add_account("v", AccountKey::Spending(&v_sk), 1).unwrap();
+    assert!(w.last_scanned().unwrap().is_none_or(|l| l.0 < 1));
+    let done = w.sync(&source, |_| {}).unwrap();
+    assert_eq!(done.scanned_height, tip);
+    assert_eq!(w.balances(v).unwrap(), native(3 * ONE, 0));
+    assert_eq!(w.balances(acc).unwrap(), native(6 * ONE, 0));
+    let anchor = source.tree_state(tip).unwrap().root;
+    for a in [acc, v] {
+        for n in w.spendable_notes(a).unwrap() {
+            assert_eq!(
+                encode_field(&w.witness(n.position).unwrap().root(n.note.commitment())),
+                anchor
+            );
+        }
+    }
+}
