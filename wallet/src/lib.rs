@@ -16,8 +16,8 @@ pub use source::{
 pub mod accounts;
 pub mod error;
 pub mod queries;
-pub mod schema;
 mod scan;
+pub mod schema;
 pub mod storage;
 pub mod sync;
 

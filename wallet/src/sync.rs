@@ -271,9 +271,7 @@ fn check_chain(
 }
 
 fn hash32(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 32], WalletError> {
-    bytes
-        .try_into()
-        .map_err(|_| WalletError::Corrupt { what })
+    bytes.try_into().map_err(|_| WalletError::Corrupt { what })
 }
 
 fn tx_row(tx: &SqlTx, txid: &[u8; 32]) -> Result<i64, WalletError> {
@@ -396,14 +394,19 @@ fn save_tree(tx: &SqlTx, tree: &WalletTree) -> Result<(), WalletError> {
 }
 
 /// The stored tree, which must be at the last scanned block `height`.
-pub(crate) fn load_tree(conn: &rusqlite::Connection, height: u64) -> Result<WalletTree, WalletError> {
+pub(crate) fn load_tree(
+    conn: &rusqlite::Connection,
+    height: u64,
+) -> Result<WalletTree, WalletError> {
     let corrupt = WalletError::Corrupt {
         what: "note commitment tree",
     };
     let (at, bytes): (i64, Vec<u8>) = conn
-        .query_row("SELECT height, bytes FROM wallet_tree WHERE id = 0", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT height, bytes FROM wallet_tree WHERE id = 0",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?
         .ok_or(WalletError::Corrupt {
             what: "note commitment tree (missing)",
