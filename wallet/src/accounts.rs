@@ -75,7 +75,8 @@ impl Wallet {
             params![name, watch_only, encoded.as_str(), to_sql(birthday)],
         )?;
         let id = AccountId(tx.last_insert_rowid());
-        let scanned: Option<i64> = tx.query_row("SELECT max(height) FROM blocks", [], |r| r.get(0))?;
+        let scanned: Option<i64> =
+            tx.query_row("SELECT max(height) FROM blocks", [], |r| r.get(0))?;
         if scanned.is_some_and(|h| h >= to_sql(birthday)) {
             crate::sync::rewind(&tx, birthday.checked_sub(1))?;
         }
@@ -111,11 +112,9 @@ impl Wallet {
     pub fn full_viewing_key(&self, account: AccountId) -> Result<FullViewingKey, WalletError> {
         let encoded: Zeroizing<String> = Zeroizing::new(
             self.conn
-                .query_row(
-                    "SELECT fvk FROM accounts WHERE id = ?1",
-                    [account.0],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT fvk FROM accounts WHERE id = ?1", [account.0], |r| {
+                    r.get(0)
+                })
                 .optional()?
                 .ok_or_else(|| WalletError::UnknownAccount(account.to_string()))?,
         );

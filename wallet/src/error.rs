@@ -93,7 +93,9 @@ pub enum WalletError {
     #[error("no account {0} in this wallet: list the accounts to see which exist")]
     UnknownAccount(String),
     /// An account with this name or key already exists.
-    #[error("the wallet already has an account {0}: choose another name, or use the existing account")]
+    #[error(
+        "the wallet already has an account {0}: choose another name, or use the existing account"
+    )]
     DuplicateAccount(String),
     /// A note id the wallet does not hold, or one that cannot be used.
     #[error("note {id} cannot be used: {reason}")]
@@ -103,11 +105,12 @@ pub enum WalletError {
         /// Why.
         reason: &'static str,
     },
-    /// The note commitment tree has no room (2^32 notes).
-    #[error("the note commitment tree is full; no further note can be added")]
-    TreeFull,
+    /// The wallet's note commitment tree failed.
+    #[error(transparent)]
+    Tree(#[from] crate::tree::TreeError),
     /// No witness for a note (spent, unknown, or not yet scanned).
-    #[error("no witness for the note at position {0}: sync the wallet, and spend only unspent notes")]
+    #[error(
+        "no witness for the note at position {0}: sync the wallet, and spend only unspent notes"
+    )]
     NoWitness(u64),
 }
-

@@ -32,12 +32,11 @@ pub mod grpc;
 pub mod accounts;
 pub mod error;
 pub mod queries;
-pub mod schema;
 pub mod spend;
 mod scan;
+pub mod schema;
 pub mod storage;
 pub mod sync;
-mod witness;
 
 pub use accounts::{Account, AccountId, AccountKey};
 pub use error::{OpenError, WalletError};

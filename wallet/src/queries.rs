@@ -18,7 +18,7 @@ use superzk_prover::holds_as_ticket;
 use crate::{
     accounts::{from_sql, to_sql, AccountId},
     error::WalletError,
-    sync::load_checkpoint,
+    sync::load_tree,
     Wallet,
 };
 
@@ -177,7 +177,10 @@ fn read_note(row: &Row, fvk: &FullViewingKey) -> Result<NoteRow, WalletError> {
     let d: Vec<u8> = row.get(5)?;
     let diversifier: [u8; DIVERSIFIER_LEN] = d.try_into().map_err(corrupt("diversifier"))?;
     let owner = fvk.incoming_viewing_key().address_for(diversifier).owner();
-    let (rho, rcm) = (field(&row.get::<_, Vec<u8>>(6)?)?, field(&row.get::<_, Vec<u8>>(7)?)?);
+    let (rho, rcm) = (
+        field(&row.get::<_, Vec<u8>>(6)?)?,
+        field(&row.get::<_, Vec<u8>>(7)?)?,
+    );
     let memo_bytes: Option<Vec<u8>> = row.get(9)?;
     let memo = memo_from(memo_bytes.as_deref().unwrap_or(&[]));
     let is_package: bool = row.get(2)?;
@@ -188,8 +191,11 @@ fn read_note(row: &Row, fvk: &FullViewingKey) -> Result<NoteRow, WalletError> {
         let contents = package_contents(&p, &infos);
         (None, Some((p, infos)), contents)
     } else {
-        let info = AssetInfo::from_bytes(&row.get::<_, Vec<u8>>(10)?)
-            .map_err(|_| WalletError::Corrupt { what: "asset information" })?;
+        let info = AssetInfo::from_bytes(&row.get::<_, Vec<u8>>(10)?).map_err(|_| {
+            WalletError::Corrupt {
+                what: "asset information",
+            }
+        })?;
         let value = from_sql(row.get(4)?);
         let note = Note {
             asset: AssetId(field(&row.get::<_, Vec<u8>>(3)?)?),
@@ -200,7 +206,10 @@ fn read_note(row: &Row, fvk: &FullViewingKey) -> Result<NoteRow, WalletError> {
         };
         (Some((note, info.clone())), None, vec![(info, value)])
     };
-    let pending = match (row.get::<_, Option<Vec<u8>>>(14)?, row.get::<_, Option<i64>>(15)?) {
+    let pending = match (
+        row.get::<_, Option<Vec<u8>>>(14)?,
+        row.get::<_, Option<i64>>(15)?,
+    ) {
         (Some(txid), Some(expiry)) => Some((
             txid.try_into().map_err(corrupt("transaction id"))?,
             from_sql(expiry),
@@ -372,10 +381,23 @@ impl Wallet {
     /// The current authentication path of an unspent note at `position`,
     /// valid against [`Wallet::anchor`].
     pub fn witness(&self, position: u64) -> Result<MerklePath, WalletError> {
-        let (height, _) = self.last_scanned()?.ok_or(WalletError::NoWitness(position))?;
-        load_checkpoint(&self.conn, height)?
-            .witness(position)
-            .ok_or(WalletError::NoWitness(position))
+        let (height, _) = self
+            .last_scanned()?
+            .ok_or(WalletError::NoWitness(position))?;
+        // The tree keeps a spent note's path until the spend is deeper than
+        // any reorg; the wallet gives witnesses of unspent notes only.
+        let unspent: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM received_notes WHERE position = ?1 AND spent_tx IS NULL",
+                [to_sql(position)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if unspent.is_none() {
+            return Err(WalletError::NoWitness(position));
+        }
+        Ok(load_tree(&self.conn, height)?.witness(position, height)?)
     }
 
     /// The tree root after the last scanned block, with its height: the
@@ -384,7 +406,10 @@ impl Wallet {
         let Some((height, _)) = self.last_scanned()? else {
             return Ok(None);
         };
-        Ok(Some((height, load_checkpoint(&self.conn, height)?.root())))
+        Ok(Some((
+            height,
+            load_tree(&self.conn, height)?.root_at(height)?,
+        )))
     }
 
     /// Marks notes as spent by the transaction `txid` in flight, which
@@ -404,8 +429,11 @@ impl Wallet {
              ON CONFLICT (txid) DO UPDATE SET expiry_height = excluded.expiry_height",
             params![&txid[..], to_sql(expiry_height)],
         )?;
-        let tx_id: i64 =
-            tx.query_row("SELECT id FROM transactions WHERE txid = ?1", [&txid[..]], |r| r.get(0))?;
+        let tx_id: i64 = tx.query_row(
+            "SELECT id FROM transactions WHERE txid = ?1",
+            [&txid[..]],
+            |r| r.get(0),
+        )?;
         for &id in notes {
             let state: Option<(Option<i64>, Option<i64>)> = tx
                 .query_row(
@@ -486,9 +514,9 @@ impl Wallet {
                 )?
                 .len();
             out.push(HistoryEntry {
-                txid: txid
-                    .try_into()
-                    .map_err(|_| WalletError::Corrupt { what: "transaction id" })?,
+                txid: txid.try_into().map_err(|_| WalletError::Corrupt {
+                    what: "transaction id",
+                })?,
                 mined_height: mined.map(from_sql),
                 expiry_height: expiry.map(from_sql),
                 fee: fee.map(from_sql),
@@ -518,8 +546,11 @@ impl Wallet {
         let mut rows = stmt.query(params![tx_id, account.0])?;
         let mut out = vec![];
         while let Some(r) = rows.next()? {
-            let asset = AssetInfo::from_bytes(&r.get::<_, Vec<u8>>(1)?)
-                .map_err(|_| WalletError::Corrupt { what: "asset information" })?;
+            let asset = AssetInfo::from_bytes(&r.get::<_, Vec<u8>>(1)?).map_err(|_| {
+                WalletError::Corrupt {
+                    what: "asset information",
+                }
+            })?;
             out.push(SentNote {
                 from: account,
                 recipient: r.get(0)?,

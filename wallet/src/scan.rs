@@ -22,7 +22,7 @@ use crate::{
     accounts::AccountId,
     error::WalletError,
     source::{ChainSource, CompactBlock, CompactOutput},
-    witness::WitnessTree,
+    tree::WalletTree,
 };
 
 impl CompactCiphertext for &CompactOutput {
@@ -56,6 +56,9 @@ impl ScanKey {
 }
 
 /// What a received output holds.
+// Only the wallet's own outputs of a batch are held this way, a handful:
+// boxing the note variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Received {
     /// A note, with what the full transaction told of it.
     Note {
@@ -128,7 +131,7 @@ struct Hit {
 pub(crate) fn scan_batch(
     source: &impl ChainSource,
     keys: &[ScanKey],
-    tree: &mut WitnessTree,
+    tree: &mut WalletTree,
     unspent: &mut HashMap<[u8; 32], u64>,
     blocks: &[CompactBlock],
 ) -> Result<ScannedBatch, WalletError> {
@@ -145,10 +148,16 @@ pub(crate) fn scan_batch(
     let mut hits = vec![];
     let mut ours: BTreeSet<(usize, usize)> = BTreeSet::new();
     for (b, block) in blocks.iter().enumerate() {
+        // Positions are counted here so a note's nullifier is known before
+        // a later transaction of the same block could spend it; the block's
+        // commitments then go into the tree at once, with its checkpoint.
+        let mut position = tree.size();
+        let mut cms = vec![];
+        let mut spent_here = vec![];
         for (t, tx) in block.txs.iter().enumerate() {
             for nf in &tx.nullifiers {
-                if let Some(position) = unspent.remove(nf) {
-                    tree.unmark(position);
+                if let Some(spent) = unspent.remove(nf) {
+                    spent_here.push(spent);
                     batch.spends.push((*nf, tx.txid));
                     ours.insert((b, t));
                 }
@@ -157,7 +166,7 @@ pub(crate) fn scan_batch(
                 let hit = found.next().flatten();
                 let cm = decode_field(&output.cm, "cm")
                     .map_err(|_| source_error("an output's commitment is not a field element"))?;
-                let position = tree.append(cm, hit.is_some())?;
+                cms.push((cm, hit.is_some()));
                 if let Some((key, found)) = hit {
                     let nf = nullifier(&keys[key].fvk, &found, position);
                     unspent.insert(nf, position);
@@ -171,7 +180,12 @@ pub(crate) fn scan_batch(
                         found,
                     });
                 }
+                position += 1;
             }
+        }
+        tree.append_block(block.height, &cms)?;
+        for spent in spent_here {
+            tree.unmark(spent, block.height)?;
         }
         if tree.size() != block.tree_size {
             return Err(source_error(&format!(
@@ -206,7 +220,7 @@ fn source_error(what: &str) -> WalletError {
 fn enhance(
     source: &impl ChainSource,
     keys: &[ScanKey],
-    tree: &mut WitnessTree,
+    tree: &mut WalletTree,
     unspent: &mut HashMap<[u8; 32], u64>,
     blocks: &[CompactBlock],
     ours: &BTreeSet<(usize, usize)>,
@@ -218,7 +232,9 @@ fn enhance(
         let (block, ctx) = (&blocks[b], &blocks[b].txs[t]);
         let tx = source.transaction(block.height, ctx.index)?;
         if tx.all_outputs().count() != ctx.outputs.len() {
-            return Err(source_error("a full transaction differs from its compact form"));
+            return Err(source_error(
+                "a full transaction differs from its compact form",
+            ));
         }
         batch.txs.push(MinedTx {
             txid: ctx.txid,
@@ -244,15 +260,21 @@ fn enhance(
                     .all_outputs()
                     .nth(hit.output_index as usize)
                     .expect("counted above");
+                let compact = &blocks[hit.block].txs[hit.tx].outputs[hit.output_index as usize];
+                if encode_field(&output.cm) != compact.cm {
+                    return Err(source_error("a full output differs from its compact form"));
+                }
                 let ivk = key.fvk.incoming_viewing_key();
                 let d = ivk
                     .decrypt_output(&output.cm, &output.epk, &output.enc_ciphertext)
-                    .ok_or_else(|| source_error("a full output does not decrypt as its compact form"))?;
+                    .ok_or_else(|| {
+                        source_error("a full output does not decrypt as its compact form")
+                    })?;
                 // A ticket note of another value than 1 is no ticket (see
                 // superzk_prover::holds_as_ticket): not kept, its
                 // commitment stays in the tree as someone else's.
                 if !superzk_prover::holds_as_ticket(&d.asset_info, d.note.value) {
-                    tree.unmark(hit.position);
+                    tree.unmark(hit.position, blocks[hit.block].height)?;
                     unspent.remove(&nf);
                     continue;
                 }

@@ -74,9 +74,10 @@ CREATE TABLE sent_notes (
     memo BLOB NOT NULL,
     UNIQUE (tx_id, output_index)
 );
-CREATE TABLE tree_checkpoints (
-    height INTEGER PRIMARY KEY,
-    state BLOB NOT NULL
+CREATE TABLE wallet_tree (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    height INTEGER NOT NULL,
+    bytes BLOB NOT NULL
 );
 ";
 

@@ -171,11 +171,9 @@ fn check_identity(conn: &Connection, path: &Path, chain: &ChainIdentity) -> Resu
         reason: format!("its {what} is missing or invalid"),
     };
     let meta = |key: &str| -> Result<Vec<u8>, OpenError> {
-        conn.query_row(
-            "SELECT value FROM wallet_meta WHERE key = ?1",
-            [key],
-            |r| r.get(0),
-        )
+        conn.query_row("SELECT value FROM wallet_meta WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
         .map_err(|_| damaged(key))
     };
     let network = String::from_utf8(meta("network")?).map_err(|_| damaged("network"))?;

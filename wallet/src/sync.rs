@@ -11,14 +11,14 @@ use crate::{
     error::WalletError,
     scan::{package_bytes, scan_batch, Received, ScanKey, ScannedBatch},
     source::ChainSource,
-    witness::WitnessTree,
+    tree::WalletTree,
     Wallet,
 };
 use superzk_keys::spending_key::encode_field;
 
-/// Blocks a reorg may undo without a rescan from the birthday: checkpoints
-/// are kept for at least this many blocks below the scanned tip.
-pub const MAX_REORG_DEPTH: u64 = 100;
+/// Blocks a reorg may undo without a rescan from the birthday (the tree's
+/// checkpoints cover them).
+pub const MAX_REORG_DEPTH: u64 = crate::tree::MAX_CHECKPOINTS as u64 - 1;
 
 /// Where sync stands, reported after each batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -157,8 +157,11 @@ impl Wallet {
     /// from the node's frontier there (not from genesis).
     fn start_fresh(&mut self, source: &impl ChainSource, below: u64) -> Result<(), WalletError> {
         let state = source.tree_state(below)?;
-        let tree = WitnessTree::from_frontier(&state.frontier)?;
-        if tree.size() != state.size || encode_field(&tree.root()) != state.root {
+        let tree = WalletTree::from_frontier_bytes(below, &state.frontier)?;
+        if state.height != below
+            || tree.size() != state.size
+            || encode_field(&tree.root_at(below)?) != state.root
+        {
             return Err(WalletError::InconsistentSource(format!(
                 "the tree state at height {below} does not match its size or root"
             )));
@@ -168,7 +171,7 @@ impl Wallet {
             "INSERT INTO blocks (height, hash, tree_size, time) VALUES (?1, ?2, ?3, 0)",
             params![to_sql(below), &state.hash[..], to_sql(state.size)],
         )?;
-        save_checkpoint(&tx, below, &tree)?;
+        save_tree(&tx, &tree)?;
         tx.commit()?;
         Ok(())
     }
@@ -210,16 +213,15 @@ impl Wallet {
     ) -> Result<(u64, u64), WalletError> {
         let last = self.last_scanned()?.map(|l| l.0);
         let mut tree = match last {
-            Some(h) => load_checkpoint(&self.conn, h)?,
-            None => WitnessTree::default(),
+            Some(h) => load_tree(&self.conn, h)?,
+            None => WalletTree::new(),
         };
         let mut unspent = self.unspent_nullifiers()?;
         let batch = scan_batch(source, keys, &mut tree, &mut unspent, blocks)?;
         let tx = self.conn.transaction()?;
         store_batch(&tx, &batch)?;
         let height = blocks.last().expect("not empty").height;
-        save_checkpoint(&tx, height, &tree)?;
-        prune_checkpoints(&tx, height)?;
+        save_tree(&tx, &tree)?;
         release_expired(&tx, height)?;
         tx.commit()?;
         Ok((batch.outputs_scanned, batch.received.len() as u64))
@@ -269,9 +271,7 @@ fn check_chain(
 }
 
 fn hash32(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 32], WalletError> {
-    bytes
-        .try_into()
-        .map_err(|_| WalletError::Corrupt { what })
+    bytes.try_into().map_err(|_| WalletError::Corrupt { what })
 }
 
 fn tx_row(tx: &SqlTx, txid: &[u8; 32]) -> Result<i64, WalletError> {
@@ -382,41 +382,40 @@ fn store_received(tx: &SqlTx, r: &crate::scan::ReceivedOutput) -> Result<(), Wal
     Ok(())
 }
 
-fn save_checkpoint(tx: &SqlTx, height: u64, tree: &WitnessTree) -> Result<(), WalletError> {
+fn save_tree(tx: &SqlTx, tree: &WalletTree) -> Result<(), WalletError> {
+    let height = tree.tip().ok_or(WalletError::Corrupt {
+        what: "note commitment tree (no block)",
+    })?;
     tx.execute(
-        "INSERT OR REPLACE INTO tree_checkpoints (height, state) VALUES (?1, ?2)",
+        "INSERT OR REPLACE INTO wallet_tree (id, height, bytes) VALUES (0, ?1, ?2)",
         params![to_sql(height), tree.to_bytes()],
     )?;
     Ok(())
 }
 
-pub(crate) fn load_checkpoint(
+/// The stored tree, which must be at the last scanned block `height`.
+pub(crate) fn load_tree(
     conn: &rusqlite::Connection,
     height: u64,
-) -> Result<WitnessTree, WalletError> {
-    let bytes: Vec<u8> = conn
+) -> Result<WalletTree, WalletError> {
+    let corrupt = WalletError::Corrupt {
+        what: "note commitment tree",
+    };
+    let (at, bytes): (i64, Vec<u8>) = conn
         .query_row(
-            "SELECT state FROM tree_checkpoints WHERE height = ?1",
-            [to_sql(height)],
-            |r| r.get(0),
+            "SELECT height, bytes FROM wallet_tree WHERE id = 0",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
         .ok_or(WalletError::Corrupt {
-            what: "tree checkpoint (missing)",
+            what: "note commitment tree (missing)",
         })?;
-    WitnessTree::from_bytes(&bytes)
-}
-
-/// Keeps the checkpoints of the last [`MAX_REORG_DEPTH`] blocks, the
-/// newest one below them, and the oldest (the start, for a full rescan).
-fn prune_checkpoints(tx: &SqlTx, height: u64) -> Result<(), WalletError> {
-    let floor = to_sql(height.saturating_sub(MAX_REORG_DEPTH));
-    tx.execute(
-        "DELETE FROM tree_checkpoints WHERE height < (SELECT max(height) FROM tree_checkpoints WHERE height <= ?1)
-           AND height > (SELECT min(height) FROM tree_checkpoints)",
-        [floor],
-    )?;
-    Ok(())
+    let tree = WalletTree::from_bytes(&bytes)?;
+    if from_sql(at) != height || tree.tip() != Some(height) {
+        return Err(corrupt);
+    }
+    Ok(tree)
 }
 
 /// Releases the pending marks of transactions that can no longer be mined:
@@ -430,21 +429,33 @@ fn release_expired(tx: &SqlTx, height: u64) -> Result<(), WalletError> {
     Ok(())
 }
 
-/// Undoes everything above the newest checkpoint at or below `to` (all of
-/// it for `None`, or when no such checkpoint exists): notes received above
-/// are removed, spends above undone, our own transactions above unmined,
-/// other transactions above forgotten. Returns the height kept.
+/// Undoes everything above block `to` (all of it for `None`, or when the
+/// tree keeps no checkpoint that deep: a rescan from the birthday): notes
+/// received above are removed, spends above undone, our own transactions
+/// above unmined (kept with their pending marks), other transactions above
+/// forgotten, the tree rewound. Returns the height kept.
 pub(crate) fn rewind(tx: &SqlTx, to: Option<u64>) -> Result<Option<u64>, WalletError> {
-    let kept: Option<i64> = match to {
-        Some(h) => tx.query_row(
-            "SELECT max(height) FROM tree_checkpoints WHERE height <= ?1",
-            [to_sql(h)],
-            |r| r.get(0),
-        )?,
-        None => None,
+    let last: Option<i64> = tx.query_row("SELECT max(height) FROM blocks", [], |r| r.get(0))?;
+    let kept = match (to, last) {
+        (Some(to), Some(last)) if to >= from_sql(last) => return Ok(Some(from_sql(last))),
+        (Some(to), Some(last)) => {
+            let mut tree = load_tree(tx, from_sql(last))?;
+            match tree.oldest_checkpoint() {
+                Some(oldest) if oldest <= to => {
+                    tree.rewind_to(to)?;
+                    save_tree(tx, &tree)?;
+                    Some(to)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
     };
     // -1: below every height, so everything goes.
-    let above = kept.unwrap_or(-1);
+    let above = kept.map_or(-1, to_sql);
+    if kept.is_none() {
+        tx.execute("DELETE FROM wallet_tree", [])?;
+    }
     tx.execute_batch(&format!(
         "CREATE TEMP TABLE IF NOT EXISTS undone (id INTEGER PRIMARY KEY);
          DELETE FROM temp.undone;
@@ -458,8 +469,7 @@ pub(crate) fn rewind(tx: &SqlTx, to: Option<u64>) -> Result<Option<u64>, WalletE
             AND id NOT IN (SELECT pending_tx FROM received_notes WHERE pending_tx IS NOT NULL)
             AND id NOT IN (SELECT tx_id FROM received_notes)
             AND id NOT IN (SELECT tx_id FROM sent_notes);
-         DELETE FROM blocks WHERE height > {above};
-         DELETE FROM tree_checkpoints WHERE height > {above};"
+         DELETE FROM blocks WHERE height > {above};"
     ))?;
-    Ok(kept.map(from_sql))
+    Ok(kept)
 }

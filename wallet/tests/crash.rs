@@ -49,7 +49,13 @@ fn crash_child() {
 /// milliseconds more; returns whether it finished first.
 fn run_child(dir: &Path, lines: usize, extra_ms: u64) -> bool {
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "crash_child",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -97,7 +103,11 @@ fn sigkill_at_random_points_leaves_a_consistent_wallet_that_resumes() {
     let addr = sk().full_viewing_key().incoming_viewing_key().address(0);
 
     // A chain of 120 blocks with notes early, in the middle and late.
-    for (at, values) in [(2u64, vec![ONE, 2 * ONE]), (50, vec![3 * ONE]), (100, vec![4 * ONE, ONE])] {
+    for (at, values) in [
+        (2u64, vec![ONE, 2 * ONE]),
+        (50, vec![3 * ONE]),
+        (100, vec![4 * ONE, ONE]),
+    ] {
         while node.tip().unwrap().height + 1 < at {
             mine(&node);
         }
@@ -160,7 +170,9 @@ fn sigkill_at_random_points_leaves_a_consistent_wallet_that_resumes() {
         .sum();
     assert_eq!(resumed.outputs_scanned, above, "{heights:?}");
     let mut clean = Wallet::open(&dir.path().join("clean.sqlite"), &ident).unwrap();
-    clean.add_account("a", AccountKey::Spending(&sk()), 0).unwrap();
+    clean
+        .add_account("a", AccountKey::Spending(&sk()), 0)
+        .unwrap();
     clean.sync(&source, |_| {}).unwrap();
     let acc = w.accounts().unwrap()[0].id;
     let clean_acc = clean.accounts().unwrap()[0].id;

@@ -38,9 +38,12 @@ fn a_version_1_wallet_migrates_and_keeps_its_accounts_notes_and_scan_state() {
 
     let mut w = Wallet::open(&path, &devnet()).unwrap();
     assert_eq!(w.schema_version().unwrap(), SCHEMA_VERSION);
-    assert!(SCHEMA_VERSION >= 2);
+    const { assert!(SCHEMA_VERSION >= 2) };
     let accounts = w.accounts().unwrap();
-    let names: Vec<_> = accounts.iter().map(|a| (a.name.as_str(), a.watch_only)).collect();
+    let names: Vec<_> = accounts
+        .iter()
+        .map(|a| (a.name.as_str(), a.watch_only))
+        .collect();
     assert_eq!(names, [("spender", false), ("watcher", true)]);
     let native = |spendable| {
         vec![Balance {
@@ -62,15 +65,19 @@ fn a_version_1_wallet_migrates_and_keeps_its_accounts_notes_and_scan_state() {
     assert_eq!(height, 3);
     // Witnesses survive the migration.
     for n in w.spendable_notes(accounts[0].id).unwrap() {
-        let root = w.witness(n.position).unwrap().root(
-            superzk_circuits::note_kind::NoteKind::commitment(&n.note),
-        );
+        let root = w
+            .witness(n.position)
+            .unwrap()
+            .root(superzk_circuits::note_kind::NoteKind::commitment(&n.note));
         assert_eq!(root, w.anchor().unwrap().unwrap().1);
     }
     // What version 2 added works: fresh addresses, after the default one.
     let a = SpendingKey::from_seed(b"fixture account a", 0);
     let fresh = w.next_address(accounts[0].id).unwrap();
-    assert_eq!(fresh, a.full_viewing_key().incoming_viewing_key().address(1));
+    assert_eq!(
+        fresh,
+        a.full_viewing_key().incoming_viewing_key().address(1)
+    );
     drop(w);
     // Migrated once: reopening changes nothing.
     let w = Wallet::open(&path, &devnet()).unwrap();

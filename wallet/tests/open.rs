@@ -32,7 +32,10 @@ fn a_new_wallet_reopens_with_its_accounts() {
     assert_eq!(w.schema_version().unwrap(), SCHEMA_VERSION);
     let accounts = w.accounts().unwrap();
     assert_eq!(accounts.len(), 1);
-    assert_eq!((accounts[0].name.as_str(), accounts[0].birthday), ("main", 5));
+    assert_eq!(
+        (accounts[0].name.as_str(), accounts[0].birthday),
+        ("main", 5)
+    );
     assert!(!accounts[0].watch_only);
 }
 
@@ -42,7 +45,11 @@ fn accounts_are_unique_and_watch_only_ones_have_no_spending_key() {
     let mut w = new_wallet(&dir.path().join("w.sqlite"));
     let sk = SpendingKey::from_seed(b"open tests", 0);
     assert!(matches!(
-        w.add_account("main", AccountKey::Spending(&SpendingKey::from_seed(b"x", 0)), 0),
+        w.add_account(
+            "main",
+            AccountKey::Spending(&SpendingKey::from_seed(b"x", 0)),
+            0
+        ),
         Err(WalletError::DuplicateAccount(_))
     ));
     // The same key under another name is the same account.
@@ -51,7 +58,9 @@ fn accounts_are_unique_and_watch_only_ones_have_no_spending_key() {
         Err(WalletError::DuplicateAccount(_))
     ));
     let fvk = SpendingKey::from_seed(b"watched", 0).full_viewing_key();
-    let id = w.add_account("watched", AccountKey::Viewing(&fvk), 0).unwrap();
+    let id = w
+        .add_account("watched", AccountKey::Viewing(&fvk), 0)
+        .unwrap();
     assert!(w.accounts().unwrap()[1].watch_only);
     assert_eq!(w.full_viewing_key(id).unwrap(), fvk);
     // Fresh addresses never repeat, and start after the default address 0.
@@ -91,13 +100,19 @@ fn refuse(path: &Path) -> OpenError {
 fn garbage_is_refused_as_damaged() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("garbage");
-    let junk: Vec<u8> = (0..8192u32).map(|i| (i * 2654435761u32 >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2654435761u32) >> 13) as u8)
+        .collect();
     std::fs::write(&path, &junk).unwrap();
     let e = refuse(&path);
     assert!(matches!(e, OpenError::Damaged { .. }), "{e}");
     assert!(e.to_string().contains("restore"), "{e}");
     // A text file too.
-    std::fs::write(&path, b"SQLite format 3 is not what this is, just text\n".repeat(100)).unwrap();
+    std::fs::write(
+        &path,
+        b"SQLite format 3 is not what this is, just text\n".repeat(100),
+    )
+    .unwrap();
     assert!(matches!(refuse(&path), OpenError::Damaged { .. }));
 }
 
@@ -134,14 +149,26 @@ fn another_applications_database_is_refused_as_foreign() {
         .unwrap();
     drop(conn);
     let e = refuse(&path);
-    assert!(matches!(e, OpenError::Foreign { application_id: 0, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            OpenError::Foreign {
+                application_id: 0,
+                ..
+            }
+        ),
+        "{e}"
+    );
     // One with an application id of its own.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch("PRAGMA application_id = 1234;").unwrap();
     drop(conn);
     assert!(matches!(
         refuse(&path),
-        OpenError::Foreign { application_id: 1234, .. }
+        OpenError::Foreign {
+            application_id: 1234,
+            ..
+        }
     ));
     // The foreign file is left alone.
     let conn = rusqlite::Connection::open(&path).unwrap();

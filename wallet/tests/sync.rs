@@ -19,9 +19,7 @@ use superzk_node::{
     node::NodeOptions,
 };
 use superzk_prover::{ProvingKeys, TransactionBuilder};
-use superzk_wallet::{
-    queries::Balance, AccountId, AccountKey, ChainSource, Wallet, WalletError,
-};
+use superzk_wallet::{queries::Balance, AccountId, AccountKey, ChainSource, Wallet, WalletError};
 
 fn native(spendable: u64, pending: u64) -> Vec<Balance> {
     vec![Balance {
@@ -35,13 +33,9 @@ fn native(spendable: u64, pending: u64) -> Vec<Balance> {
 /// "thanks"), the rest back to address 0, expiring at `expiry`.
 fn pay_from(
     pk: &ProvingKeys,
-    w: &Wallet,
-    acc: AccountId,
-    sk: &SpendingKey,
+    (w, acc, sk): (&Wallet, AccountId, &SpendingKey),
     chain_id: [u8; 32],
-    value: u64,
-    pay: u64,
-    expiry: u64,
+    (value, pay, expiry): (u64, u64, u64),
     rng: &mut ChaCha20Rng,
 ) -> (i64, ChainTx) {
     let note = w
@@ -63,12 +57,27 @@ fn pay_from(
         note.diversifier,
         w.witness(note.position).unwrap(),
     );
-    b.add_output(Some(ovk), stranger, AssetInfo::native(), pay, memo("thanks"));
+    b.add_output(
+        Some(ovk),
+        stranger,
+        AssetInfo::native(),
+        pay,
+        memo("thanks"),
+    );
     if value > pay {
         let me = sk.full_viewing_key().incoming_viewing_key().address(0);
-        b.add_output(Some(ovk), me, AssetInfo::native(), value - pay, memo("change"));
+        b.add_output(
+            Some(ovk),
+            me,
+            AssetInfo::native(),
+            value - pay,
+            memo("change"),
+        );
     }
-    (note.id, shielded(b.build(pk, rng).expect("the spend builds")))
+    (
+        note.id,
+        shielded(b.build(pk, rng).expect("the spend builds")),
+    )
 }
 
 #[test]
@@ -113,12 +122,21 @@ fn sync_finds_notes_spends_memos_and_witnesses_and_a_late_birthday_starts_from_t
     for n in w.spendable_notes(acc).unwrap() {
         let path = w.witness(n.position).unwrap();
         assert_eq!(encode_field(&path.root(n.note.commitment())), anchor);
-        assert_ne!(encode_field(&path.root(superzk_circuits::Fr::from(7u64))), anchor);
+        assert_ne!(
+            encode_field(&path.root(superzk_circuits::Fr::from(7u64))),
+            anchor
+        );
     }
 
     // A spend in flight: its note is pending, not spendable, not markable twice.
     let expiry = tip + 20;
-    let (spent_id, spend) = pay_from(&pk, &w, acc, &sk, chain_id, 3 * ONE, ONE, expiry, &mut rng);
+    let (spent_id, spend) = pay_from(
+        &pk,
+        (&w, acc, &sk),
+        chain_id,
+        (3 * ONE, ONE, expiry),
+        &mut rng,
+    );
     let txid = node.submit_transaction(spend).unwrap();
     w.mark_pending(&[spent_id], txid, expiry).unwrap();
     assert_eq!(w.balances(acc).unwrap(), native(3 * ONE, 3 * ONE));
@@ -126,7 +144,11 @@ fn sync_finds_notes_spends_memos_and_witnesses_and_a_late_birthday_starts_from_t
         w.mark_pending(&[spent_id], [1; 32], expiry),
         Err(WalletError::UnusableNote { .. })
     ));
-    assert!(w.spendable_notes(acc).unwrap().iter().all(|n| n.id != spent_id));
+    assert!(w
+        .spendable_notes(acc)
+        .unwrap()
+        .iter()
+        .all(|n| n.id != spent_id));
 
     // Mined: the note is spent, the change arrives, the history tells it.
     let mined = mine(&node);
@@ -227,7 +249,13 @@ fn miner_chain(dir: &Path, prefix: &[Block]) -> Chain {
 fn mine_on(chain: &Chain, miner: u8, txs: Vec<ChainTx>) -> Block {
     let h = chain.height().unwrap().unwrap() + 1;
     let b = chain
-        .produce_block([miner; 32], GENESIS_TIME + 10 * h, txs, |_, _| None, &mut OsRng)
+        .produce_block(
+            [miner; 32],
+            GENESIS_TIME + 10 * h,
+            txs,
+            |_, _| None,
+            &mut OsRng,
+        )
         .unwrap();
     chain.apply(&b, &mut OsRng).unwrap();
     b
@@ -260,9 +288,12 @@ fn a_reorg_rewinds_the_wallet_and_balances_come_out_as_a_clean_sync() {
     assert_eq!(w.balances(acc).unwrap(), native(3 * ONE, 0));
 
     // Branch x spends a note; the wallet follows it.
-    let (_, spend_x) = pay_from(&pk, &w, acc, &sk, chain_id, ONE, ONE, 0, &mut rng);
+    let (_, spend_x) = pay_from(&pk, (&w, acc, &sk), chain_id, (ONE, ONE, 0), &mut rng);
     let x_chain = miner_chain(dirs[1].path(), &prefix);
-    let x = [mine_on(&x_chain, 2, vec![spend_x]), mine_on(&x_chain, 2, vec![])];
+    let x = [
+        mine_on(&x_chain, 2, vec![spend_x]),
+        mine_on(&x_chain, 2, vec![]),
+    ];
     for b in &x {
         node.submit_block(b.clone()).unwrap();
     }
@@ -276,7 +307,13 @@ fn a_reorg_rewinds_the_wallet_and_balances_come_out_as_a_clean_sync() {
         mine_on(
             &y_chain,
             3,
-            vec![shielding(&pk, chain_id, 1, &[(addr, 5 * ONE, memo("y"))], &mut rng)],
+            vec![shielding(
+                &pk,
+                chain_id,
+                1,
+                &[(addr, 5 * ONE, memo("y"))],
+                &mut rng,
+            )],
         ),
         mine_on(&y_chain, 3, vec![]),
         mine_on(&y_chain, 3, vec![]),
@@ -292,7 +329,9 @@ fn a_reorg_rewinds_the_wallet_and_balances_come_out_as_a_clean_sync() {
 
     // Exactly what a wallet that only ever saw y finds.
     let mut clean = Wallet::open(&wdir.path().join("clean.sqlite"), &identity(&node)).unwrap();
-    let clean_acc = clean.add_account("a", AccountKey::Spending(&sk), 0).unwrap();
+    let clean_acc = clean
+        .add_account("a", AccountKey::Spending(&sk), 0)
+        .unwrap();
     clean.sync(&source, |_| {}).unwrap();
     assert_eq!(clean.balances(clean_acc).unwrap(), w.balances(acc).unwrap());
     let summary = |w: &Wallet, a| {
@@ -328,9 +367,21 @@ fn make_v1_wallet_fixture() {
     let a = SpendingKey::from_seed(b"fixture account a", 0);
     let b = SpendingKey::from_seed(b"fixture account b", 0).full_viewing_key();
     let to = [
-        (a.full_viewing_key().incoming_viewing_key().address(0), 2 * ONE, memo("first")),
-        (a.full_viewing_key().incoming_viewing_key().address(3), ONE, memo("second")),
-        (b.incoming_viewing_key().address(0), 3 * ONE, memo("watched")),
+        (
+            a.full_viewing_key().incoming_viewing_key().address(0),
+            2 * ONE,
+            memo("first"),
+        ),
+        (
+            a.full_viewing_key().incoming_viewing_key().address(3),
+            ONE,
+            memo("second"),
+        ),
+        (
+            b.incoming_viewing_key().address(0),
+            3 * ONE,
+            memo("watched"),
+        ),
     ];
     mine(&node);
     node.submit_transaction(shielding(&pk, chain_id, alice_nonce(&node), &to, &mut rng))
@@ -339,11 +390,150 @@ fn make_v1_wallet_fixture() {
     mine(&node);
     let path = dir.path().join("v1.sqlite");
     let mut w = Wallet::open_at_version(&path, &identity(&node), 1).unwrap();
-    w.add_account("spender", AccountKey::Spending(&a), 0).unwrap();
-    w.add_account("watcher", AccountKey::Viewing(&b), 1).unwrap();
+    w.add_account("spender", AccountKey::Spending(&a), 0)
+        .unwrap();
+    w.add_account("watcher", AccountKey::Viewing(&b), 1)
+        .unwrap();
     w.sync(&NodeSource(node.clone()), |_| {}).unwrap();
     assert_eq!(w.schema_version().unwrap(), 1);
     drop(w);
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/wallet/v1.sqlite");
     std::fs::copy(&path, out).unwrap();
+}
+
+/// A source that alters what a node says.
+struct Lying<'a> {
+    inner: &'a NodeSource,
+    blocks: fn(&mut Vec<superzk_wallet::CompactBlock>),
+    other_tx: bool,
+}
+
+impl ChainSource for Lying<'_> {
+    fn tip(&self) -> Result<(u64, [u8; 32]), superzk_wallet::SourceError> {
+        self.inner.tip()
+    }
+    fn compact_blocks(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<superzk_wallet::CompactBlock>, superzk_wallet::SourceError> {
+        let mut blocks = self.inner.compact_blocks(start, end)?;
+        (self.blocks)(&mut blocks);
+        Ok(blocks)
+    }
+    fn tree_state(
+        &self,
+        height: u64,
+    ) -> Result<superzk_wallet::TreeState, superzk_wallet::SourceError> {
+        self.inner.tree_state(height)
+    }
+    fn transaction(
+        &self,
+        height: u64,
+        index: u32,
+    ) -> Result<superzk_verifier::transaction::Transaction, superzk_wallet::SourceError> {
+        let mut tx = self.inner.transaction(height, index)?;
+        if self.other_tx {
+            tx.outputs.reverse();
+        }
+        Ok(tx)
+    }
+    fn send(
+        &self,
+        tx: &superzk_verifier::transaction::Transaction,
+    ) -> Result<[u8; 32], superzk_wallet::SourceError> {
+        self.inner.send(tx)
+    }
+    fn status(
+        &self,
+        txid: &[u8; 32],
+    ) -> Result<superzk_wallet::TxStatus, superzk_wallet::SourceError> {
+        self.inner.status(txid)
+    }
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "proves transactions: run it in release")]
+fn a_lying_source_stores_nothing_and_a_late_account_rescans() {
+    let pk = proving_keys();
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let dir = tempfile::tempdir().unwrap();
+    let node = open_node(&dir.path().join("node"));
+    let source = NodeSource(node.clone());
+    let chain_id = node.chain_id().unwrap();
+    let w_sk = SpendingKey::from_seed(b"liar test w", 0);
+    let v_sk = SpendingKey::from_seed(b"liar test v", 0);
+    let addr = |sk: &SpendingKey| sk.full_viewing_key().incoming_viewing_key().address(0);
+    let to = [
+        (addr(&w_sk), 2 * ONE, memo("w")),
+        (addr(&v_sk), 3 * ONE, memo("v")),
+        (addr(&w_sk), 4 * ONE, memo("w")),
+    ];
+    node.submit_transaction(shielding(&pk, chain_id, alice_nonce(&node), &to, &mut rng))
+        .unwrap();
+    mine(&node);
+    mine(&node);
+    let tip = mine(&node);
+
+    let mut w = Wallet::open(&dir.path().join("w.sqlite"), &identity(&node)).unwrap();
+    let acc = w.add_account("w", AccountKey::Spending(&w_sk), 0).unwrap();
+    let liars = [
+        Lying {
+            inner: &source,
+            blocks: |b| b[1].tree_size += 1,
+            other_tx: false,
+        },
+        Lying {
+            inner: &source,
+            blocks: |b| {
+                if b.len() > 2 {
+                    b[2].parent = [0xEE; 32]
+                }
+            },
+            other_tx: false,
+        },
+        Lying {
+            inner: &source,
+            blocks: |b| {
+                b.remove(1);
+            },
+            other_tx: false,
+        },
+        Lying {
+            inner: &source,
+            blocks: |_| {},
+            other_tx: true,
+        },
+    ];
+    for (i, liar) in liars.iter().enumerate() {
+        let e = w.sync(liar, |_| {}).unwrap_err();
+        assert!(
+            matches!(e, WalletError::InconsistentSource(_)),
+            "liar {i}: {e}"
+        );
+        assert!(w.received_notes(acc).unwrap().is_empty(), "liar {i}");
+        assert_eq!(w.last_scanned().unwrap(), None, "liar {i}");
+    }
+
+    // The truth afterwards.
+    w.sync(&source, |_| {}).unwrap();
+    assert_eq!(w.balances(acc).unwrap(), native(6 * ONE, 0));
+
+    // An account added later, born before the scanned tip: the wallet
+    // rewinds and finds its earlier note, the first account's unchanged.
+    let v = w.add_account("v", AccountKey::Spending(&v_sk), 1).unwrap();
+    assert!(w.last_scanned().unwrap().is_none_or(|l| l.0 < 1));
+    let done = w.sync(&source, |_| {}).unwrap();
+    assert_eq!(done.scanned_height, tip);
+    assert_eq!(w.balances(v).unwrap(), native(3 * ONE, 0));
+    assert_eq!(w.balances(acc).unwrap(), native(6 * ONE, 0));
+    let anchor = source.tree_state(tip).unwrap().root;
+    for a in [acc, v] {
+        for n in w.spendable_notes(a).unwrap() {
+            assert_eq!(
+                encode_field(&w.witness(n.position).unwrap().root(n.note.commitment())),
+                anchor
+            );
+        }
+    }
 }

@@ -179,10 +179,14 @@ impl ChainSource for NodeSource {
     fn tree_state(&self, height: u64) -> Result<TreeState, SourceError> {
         use ark_serialize::CanonicalDeserialize;
         let frontier = self.0.tree_state(height).map_err(unavailable)?;
-        let tree = CommitmentTree::deserialize_compressed(frontier.as_slice()).map_err(unavailable)?;
-        let header = self.0.chain().header(height).map_err(unavailable)?.ok_or_else(|| {
-            SourceError::Refused(format!("no block at {height}"))
-        })?;
+        let tree =
+            CommitmentTree::deserialize_compressed(frontier.as_slice()).map_err(unavailable)?;
+        let header = self
+            .0
+            .chain()
+            .header(height)
+            .map_err(unavailable)?
+            .ok_or_else(|| SourceError::Refused(format!("no block at {height}")))?;
         Ok(TreeState {
             height,
             hash: header.hash(),
@@ -196,7 +200,9 @@ impl ChainSource for NodeSource {
         let block = self.0.block_at(height).map_err(unavailable)?;
         match block.txs.get(index as usize) {
             Some(ChainTx::Shielded(s)) => Ok(s.tx.clone()),
-            _ => Err(SourceError::Refused(format!("no shielded tx {index} at {height}"))),
+            _ => Err(SourceError::Refused(format!(
+                "no shielded tx {index} at {height}"
+            ))),
         }
     }
 
@@ -207,10 +213,12 @@ impl ChainSource for NodeSource {
     }
 
     fn status(&self, txid: &[u8; 32]) -> Result<TxStatus, SourceError> {
-        Ok(match self.0.transaction_status(txid).map_err(unavailable)? {
-            TxState::Unknown => TxStatus::Unknown,
-            TxState::Pending => TxStatus::Pending,
-            TxState::Mined(h) => TxStatus::Mined(h),
-        })
+        Ok(
+            match self.0.transaction_status(txid).map_err(unavailable)? {
+                TxState::Unknown => TxStatus::Unknown,
+                TxState::Pending => TxStatus::Pending,
+                TxState::Mined(h) => TxStatus::Mined(h),
+            },
+        )
     }
 }
