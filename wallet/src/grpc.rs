@@ -277,3 +277,23 @@ impl ChainSource for NodeSource {
         })
     }
 }
+
+impl NodeSource {
+    /// The node's network name and chain id (its genesis block hash): what
+    /// a new wallet binds itself to.
+    pub fn chain_identity(&self) -> Result<(String, [u8; 32]), SourceError> {
+        let status = self
+            .runtime
+            .block_on(async {
+                let (_, mut chain) = superzk_node::rpc::connect(&self.url)
+                    .await
+                    .map_err(|e| SourceError::Unavailable(e.to_string()))?;
+                chain
+                    .get_status(proto::StatusRequest {})
+                    .await
+                    .map_err(|s| self.failed("GetStatus", s))
+            })?
+            .into_inner();
+        Ok((status.network, bytes32(&status.chain_id, "chain id")?))
+    }
+}

@@ -32,9 +32,9 @@ pub mod grpc;
 pub mod accounts;
 pub mod error;
 pub mod queries;
-pub mod spend;
 mod scan;
 pub mod schema;
+pub mod spend;
 pub mod storage;
 pub mod sync;
 
