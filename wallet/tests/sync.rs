@@ -473,7 +473,7 @@ fn a_lying_source_stores_nothing_and_a_late_account_rescans() {
         .unwrap();
     mine(&node);
     mine(&node);
-    let tip = mine(&node);
+    mine(&node);
 
     let mut w = Wallet::open(&dir.path().join("w.sqlite"), &identity(&node)).unwrap();
     let acc = w.add_account("w", AccountKey::Spending(&w_sk), 0).unwrap();
@@ -517,6 +517,18 @@ fn a_lying_source_stores_nothing_and_a_late_account_rescans() {
 
     // The truth afterwards.
     w.sync(&source, |_| {}).unwrap();
+
+    // A source whose next block does not follow its own block below is
+    // refused (not looped on) once the wallet has blocks.
+    mine(&node);
+    let contradicting = Lying {
+        inner: &source,
+        blocks: |b| b[0].parent = [0xCC; 32],
+        other_tx: false,
+    };
+    let e = w.sync(&contradicting, |_| {}).unwrap_err();
+    assert!(matches!(e, WalletError::InconsistentSource(_)), "{e}");
+    let tip = mine(&node);
     assert_eq!(w.balances(acc).unwrap(), native(6 * ONE, 0));
 
     // An account added later, born before the scanned tip: the wallet
