@@ -138,6 +138,12 @@ fn sync_finds_notes_spends_memos_and_witnesses_and_a_late_birthday_starts_from_t
         &mut rng,
     );
     let txid = node.submit_transaction(spend).unwrap();
+    // All or nothing: with an unknown note among them, none is marked.
+    assert!(matches!(
+        w.mark_pending(&[spent_id, 9999], txid, expiry),
+        Err(WalletError::UnusableNote { id: 9999, .. })
+    ));
+    assert_eq!(w.balances(acc).unwrap(), native(6 * ONE, 0));
     w.mark_pending(&[spent_id], txid, expiry).unwrap();
     assert_eq!(w.balances(acc).unwrap(), native(3 * ONE, 3 * ONE));
     assert!(matches!(
