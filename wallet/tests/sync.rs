@@ -145,7 +145,15 @@ fn sync_finds_notes_spends_memos_and_witnesses_and_a_late_birthday_starts_from_t
     ));
     assert_eq!(w.balances(acc).unwrap(), native(6 * ONE, 0));
     w.mark_pending(&[spent_id], txid, expiry).unwrap();
+    w.record_sent_transaction(txid, b"the transaction's bytes", expiry, 0)
+        .unwrap();
     assert_eq!(w.balances(acc).unwrap(), native(3 * ONE, 3 * ONE));
+    let unmined = &w.history(acc).unwrap()[0];
+    assert_eq!((unmined.txid, unmined.mined_height), (txid, None));
+    assert_eq!(
+        (unmined.expiry_height, unmined.fee),
+        (Some(expiry), Some(0))
+    );
     assert!(matches!(
         w.mark_pending(&[spent_id], [1; 32], expiry),
         Err(WalletError::UnusableNote { .. })
