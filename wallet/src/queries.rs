@@ -123,8 +123,9 @@ impl std::fmt::Debug for HeldPackage {
     }
 }
 
-/// An output of a transaction the wallet sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An output of a transaction the wallet sent. Its `Debug` shows only the
+/// sending account; the memo is wiped on drop.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SentNote {
     /// The account that sent it.
     pub from: AccountId,
@@ -137,6 +138,30 @@ pub struct SentNote {
     /// The memo.
     pub memo: [u8; MEMO_LEN],
 }
+
+impl std::fmt::Debug for SentNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SentNote")
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Wipes what the note types below hold beyond their notes (which wipe
+/// themselves): diversifiers link a note to an address, memos are private.
+macro_rules! wipe_on_drop {
+    ($t:ident: $($field:ident),+) => {
+        impl Drop for $t {
+            fn drop(&mut self) {
+                $(zeroize::Zeroize::zeroize(&mut self.$field);)+
+            }
+        }
+    };
+}
+wipe_on_drop!(ReceivedNote: memo);
+wipe_on_drop!(SpendableNote: diversifier);
+wipe_on_drop!(HeldPackage: diversifier, memo);
+wipe_on_drop!(SentNote: memo);
 
 /// A transaction in the wallet's history.
 #[derive(Clone, Debug)]

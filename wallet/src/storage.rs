@@ -26,12 +26,13 @@ pub(crate) fn open(path: &Path, chain: &ChainIdentity) -> Result<Connection, Ope
 }
 
 /// As [`open`], but creating or migrating only up to `version` (tests make
-/// fixtures of old versions with it).
+/// fixtures of old versions with it; clamped to the versions that exist).
 pub(crate) fn open_at_version(
     path: &Path,
     chain: &ChainIdentity,
     version: i64,
 ) -> Result<Connection, OpenError> {
+    let version = version.clamp(0, SCHEMA_VERSION);
     let conn = connect(path)?;
     let (app_id, found) = header(&conn, path)?;
     let new = app_id == 0 && found == 0 && !has_tables(&conn, path)?;

@@ -196,6 +196,14 @@ impl Wallet {
                 None => break None,
             }
         };
+        if fork == Some(top) {
+            // The source's block above ours does not name ours as parent,
+            // yet it agrees on ours: it contradicts itself. Looping would
+            // rewind nothing, forever.
+            return Err(WalletError::InconsistentSource(format!(
+                "the block after {top} does not follow the source's own block {top}"
+            )));
+        }
         tracing::info!(?fork, top, "chain reorganisation: rewinding the wallet");
         let tx = self.conn.transaction()?;
         let kept = rewind(&tx, fork)?;

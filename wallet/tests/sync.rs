@@ -138,8 +138,22 @@ fn sync_finds_notes_spends_memos_and_witnesses_and_a_late_birthday_starts_from_t
         &mut rng,
     );
     let txid = node.submit_transaction(spend).unwrap();
+    // All or nothing: with an unknown note among them, none is marked.
+    assert!(matches!(
+        w.mark_pending(&[spent_id, 9999], txid, expiry),
+        Err(WalletError::UnusableNote { id: 9999, .. })
+    ));
+    assert_eq!(w.balances(acc).unwrap(), native(6 * ONE, 0));
     w.mark_pending(&[spent_id], txid, expiry).unwrap();
+    w.record_sent_transaction(txid, b"the transaction's bytes", expiry, 0)
+        .unwrap();
     assert_eq!(w.balances(acc).unwrap(), native(3 * ONE, 3 * ONE));
+    let unmined = &w.history(acc).unwrap()[0];
+    assert_eq!((unmined.txid, unmined.mined_height), (txid, None));
+    assert_eq!(
+        (unmined.expiry_height, unmined.fee),
+        (Some(expiry), Some(0))
+    );
     assert!(matches!(
         w.mark_pending(&[spent_id], [1; 32], expiry),
         Err(WalletError::UnusableNote { .. })
@@ -473,7 +487,7 @@ fn a_lying_source_stores_nothing_and_a_late_account_rescans() {
         .unwrap();
     mine(&node);
     mine(&node);
-    let tip = mine(&node);
+    mine(&node);
 
     let mut w = Wallet::open(&dir.path().join("w.sqlite"), &identity(&node)).unwrap();
     let acc = w.add_account("w", AccountKey::Spending(&w_sk), 0).unwrap();
@@ -517,6 +531,18 @@ fn a_lying_source_stores_nothing_and_a_late_account_rescans() {
 
     // The truth afterwards.
     w.sync(&source, |_| {}).unwrap();
+
+    // A source whose next block does not follow its own block below is
+    // refused (not looped on) once the wallet has blocks.
+    mine(&node);
+    let contradicting = Lying {
+        inner: &source,
+        blocks: |b| b[0].parent = [0xCC; 32],
+        other_tx: false,
+    };
+    let e = w.sync(&contradicting, |_| {}).unwrap_err();
+    assert!(matches!(e, WalletError::InconsistentSource(_)), "{e}");
+    let tip = mine(&node);
     assert_eq!(w.balances(acc).unwrap(), native(6 * ONE, 0));
 
     // An account added later, born before the scanned tip: the wallet
@@ -536,4 +562,81 @@ fn a_lying_source_stores_nothing_and_a_late_account_rescans() {
             );
         }
     }
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "proves transactions: run it in release")]
+fn tickets_and_packages_are_listed_from_the_database() {
+    use ark_ff::UniformRand;
+    use superzk_chain_core::tx::{Authorization, ShieldedTx};
+    use superzk_circuits::{note::AssetId, note_kind::NoteKind};
+    use superzk_node::network::devnet_key;
+
+    let pk = proving_keys();
+    let mut rng = ChaCha20Rng::seed_from_u64(6);
+    let dir = tempfile::tempdir().unwrap();
+    let node = open_node(&dir.path().join("node"));
+    let source = NodeSource(node.clone());
+    let chain_id = node.chain_id().unwrap();
+    let sk = SpendingKey::from_seed(b"holder", 0);
+    let ivk = sk.full_viewing_key().incoming_viewing_key();
+    let mut w = Wallet::open(&dir.path().join("w.sqlite"), &identity(&node)).unwrap();
+    let acc = w.add_account("h", AccountKey::Spending(&sk), 0).unwrap();
+
+    // Alice issues a ticket to the wallet and seals coins into a package for it.
+    let alice = devnet_key("alice");
+    let key = superzk_circuits::Fr::rand(&mut rng);
+    let mut b = TransactionBuilder::new();
+    b.set_public_account(alice.id()).set_chain_id(chain_id);
+    b.add_public_input(AssetId::native(), 5 * ONE);
+    b.add_package_output(
+        None,
+        ivk.address(1),
+        &[(AssetInfo::native(), 5 * ONE)],
+        key,
+        memo("sealed"),
+    )
+    .unwrap();
+    let ticket = b
+        .issue_ticket(None, "concert", [4; 32], ivk.address(2))
+        .unwrap();
+    let mut tx = ChainTx::Shielded(Box::new(ShieldedTx {
+        tx: b.build(&pk, &mut rng).unwrap(),
+        public: Some(Authorization::unsigned()),
+    }));
+    tx.authorize(&alice, alice_nonce(&node), &chain_id, &mut rng);
+    node.submit_transaction(tx).unwrap();
+    mine(&node);
+
+    let done = w.sync(&source, |_| {}).unwrap();
+    assert_eq!(done.notes_found, 2);
+    assert_eq!(
+        w.tickets(acc)
+            .unwrap()
+            .iter()
+            .map(|t| &t.1)
+            .collect::<Vec<_>>(),
+        [&ticket]
+    );
+    let packages = w.packages(acc).unwrap();
+    assert_eq!(packages.len(), 1);
+    assert_eq!(packages[0].package.key, key);
+    assert_eq!(packages[0].contents(), [(AssetInfo::native(), 5 * ONE)]);
+    assert_eq!(&packages[0].memo[..6], b"sealed");
+    // A package's contents are not a balance until it is opened; the ticket is.
+    assert_eq!(
+        w.balances(acc).unwrap(),
+        vec![Balance {
+            asset: AssetInfo::Ticket(ticket.clone()),
+            spendable: 1,
+            pending: 0,
+        }]
+    );
+    // The package's witness opens to the anchor.
+    let anchor = source.tree_state(done.scanned_height).unwrap().root;
+    let path = w.witness(packages[0].position).unwrap();
+    assert_eq!(
+        encode_field(&path.root(packages[0].package.commitment())),
+        anchor
+    );
 }
