@@ -5,6 +5,7 @@
 
 pub mod measure;
 pub mod sapling;
+pub mod sync;
 
 use std::path::PathBuf;
 

@@ -506,7 +506,9 @@ impl WalletTree {
         Ok(tree)
     }
 
-    /// The tip's checkpoint must be the tree's size, and its root computable.
+    /// The tip's checkpoint must be the tree's size. (Not the root: that
+    /// costs as much as a witness, 0.6 s with 1,000 notes, at every opening;
+    /// the checksum already refuses damage.)
     fn check_consistent(&self) -> Result<(), TreeError> {
         let Some(tip) = self.tip else {
             return match self.size {
@@ -525,9 +527,7 @@ impl WalletTree {
         {
             return Err(corrupt("the tip's checkpoint is not the tree's size"));
         }
-        self.root_at(tip)
-            .map(|_| ())
-            .map_err(|e| corrupt(format!("root at the tip: {e}")))
+        Ok(())
     }
 }
 

@@ -1,15 +1,19 @@
 //! `compare`: SuperZK against Zcash Sapling, side by side, in one process.
 //!
 //! ```text
-//! cargo run --release --bin compare [-- --quick] [-- --json]
+//! cargo run --release --bin compare [-- --quick] [-- --json] [-- --sync]
 //! ```
+//!
+//! `--sync` runs the wallet sync comparison alone (seconds, no parameters).
 //!
 //! Measures, with the same thread count for both systems: proving times of
 //! Spend and Output (one thread), single-proof verification, batch
 //! verification of 64 proofs against verifying them one by one, the
 //! throughput gain of proving 8 proofs on all cores over one core, the peak
 //! memory of a process that makes one Spend proof, and the time a block
-//! validator needs for the proofs and signatures of 1,000 actions. Prints a table; with
+//! validator needs for the proofs and signatures of 1,000 actions, and a
+//! wallet's sync speed: compact outputs trial-decrypted per second on all
+//! cores, against Sapling's batch trial decryption. Prints a table; with
 //! `--json` the last line is one JSON object of the ratios and figures.
 //! `--quick` takes fewer samples (the whole run stays under 3 minutes on two
 //! cores once parameters are cached); the default takes more and reports
@@ -36,6 +40,7 @@ use superzk_benches::{
     constraints,
     measure::{self, child_peak_rss_mib, median, secs, time},
     one_spend_proof, output_witness, params_dir, proving_keys, sapling, spend_witness,
+    sync::{self, OURS_ONE_IN},
 };
 use superzk_circuits::{
     asset::AssetInfo, note::AssetId, output::OutputCircuit, spend::SpendCircuit,
@@ -70,7 +75,12 @@ struct Plan {
     block_txs: usize,
     /// Repetitions of the block verification.
     block: usize,
+    /// Repetitions of the sync scan (each side scans [`SYNC_OUTPUTS`]).
+    sync: usize,
 }
+
+/// Compact outputs each side scans per repetition.
+const SYNC_OUTPUTS: usize = 10_000;
 
 impl Plan {
     fn new(quick: bool) -> Self {
@@ -84,6 +94,7 @@ impl Plan {
                 parallel: 1,
                 block_txs: 2,
                 block: 3,
+                sync: 3,
             }
         } else {
             Self {
@@ -95,6 +106,7 @@ impl Plan {
                 parallel: 5,
                 block_txs: 5,
                 block: 9,
+                sync: 9,
             }
         }
     }
@@ -569,6 +581,37 @@ fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::Thre
     report.key("block_1000_decode_s", decode);
 }
 
+/// Wallet sync: [`SYNC_OUTPUTS`] compact outputs (one in [`OURS_ONE_IN`] the
+/// wallet's) trial-decrypted with one key on all cores, ours against
+/// Sapling's batch decryption, interleaved repetition by repetition.
+fn wallet_sync(report: &mut Report, plan: &Plan, all: &rayon::ThreadPool) {
+    let n = SYNC_OUTPUTS;
+    let (ivk, ours) = all.install(|| sync::superzk_outputs(n, 11));
+    let (sapling_ivk, theirs) = all.install(|| sync::sapling_outputs(n, 12));
+    let found = n.div_ceil(OURS_ONE_IN);
+    let (mut o, mut t) = (vec![], vec![]);
+    for _ in 0..plan.sync {
+        o.push(all.install(|| secs(|| assert_eq!(sync::scan_superzk(&ivk, &ours), found))));
+        t.push(
+            all.install(|| secs(|| assert_eq!(sync::scan_sapling(&sapling_ivk, &theirs), found))),
+        );
+    }
+    let (ours_rate, sapling_rate) = (n as f64 / median(&o), n as f64 / median(&t));
+    report.row(
+        &format!(
+            "Wallet sync: compact outputs trial-decrypted per second, all {} cores \
+             ({n}, 1 in {OURS_ONE_IN} ours)",
+            all.current_num_threads()
+        ),
+        format!("{ours_rate:.0}/s"),
+        format!("{sapling_rate:.0}/s (Sapling batch)"),
+        ratio(ours_rate / sapling_rate),
+    );
+    report.key("sync_outputs_per_s", ours_rate);
+    report.key("sapling_sync_outputs_per_s", sapling_rate);
+    report.key("sync_vs_sapling", ours_rate / sapling_rate);
+}
+
 /// Peak memory of a child process that loads the Spend parameters and makes
 /// one proof (this binary, started with [`CHILD_FLAG`]).
 fn memory(report: &mut Report) {
@@ -671,13 +714,14 @@ fn main() {
         }
         return;
     }
-    let known = ["--quick", "--json"];
+    let known = ["--quick", "--json", "--sync"];
     if let Some(bad) = args.iter().find(|a| !known.contains(&a.as_str())) {
-        eprintln!("compare: unknown argument {bad}; usage: compare [--quick] [--json]");
+        eprintln!("compare: unknown argument {bad}; usage: compare [--quick] [--json] [--sync]");
         std::process::exit(2);
     }
     let plan = Plan::new(args.iter().any(|a| a == "--quick"));
     let json_out = args.iter().any(|a| a == "--json");
+    let sync_only = args.iter().any(|a| a == "--sync");
     // See the module documentation: the global pool is the one-thread one.
     rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -688,9 +732,16 @@ fn main() {
     let started = std::time::Instant::now();
     let progress = |what: &str| eprintln!("[{:6.1} s] {what}", started.elapsed().as_secs_f64());
 
+    if sync_only {
+        progress("wallet sync");
+        wallet_sync(&mut report, &plan, &all);
+        return finish(report, &plan, &all, json_out);
+    }
     // Memory first, while this process is still small and idle.
     progress("peak memory of a one-Spend process");
     memory(&mut report);
+    progress("wallet sync");
+    wallet_sync(&mut report, &plan, &all);
     progress("loading parameters (SuperZK, Sapling; generated and cached on first use)");
     let (ours_load, keys) = time(proving_keys);
     let (sap_load, sap) = time(|| {
@@ -711,7 +762,11 @@ fn main() {
     progress("Wasm");
     wasm(&mut report, spend_1);
     progress("done");
+    finish(report, &plan, &all, json_out);
+}
 
+/// Prints the table (and the JSON line).
+fn finish(report: Report, plan: &Plan, all: &rayon::ThreadPool, json_out: bool) {
     println!(
         "SuperZK vs Zcash Sapling (sapling-crypto 0.9, groth16 0.2), {} mode, {} threads",
         if plan.quick { "quick" } else { "careful" },
