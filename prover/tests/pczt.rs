@@ -425,3 +425,74 @@ fn damaged_bytes_give_typed_errors_never_panics() {
         }
     }
 }
+
+#[test]
+fn packages_are_sealed_and_opened_through_pczt_bytes() {
+    let (mut alice, alice_sk) = funded_alice(70);
+    let bob_sk = SpendingKey::random(&mut rng(71));
+    let mut bob = Wallet::new(bob_sk.clone());
+    // Alice seals 400 SERO into a package for Bob, in three steps.
+    let mut b = TransactionBuilder::new();
+    b.set_chain_id(CHAIN);
+    b.add_package_output(
+        None,
+        bob.address(0),
+        &[(AssetInfo::native(), 400)],
+        superzk_circuits::Fr::from(77u64),
+        [5; MEMO_LEN],
+    )
+    .unwrap();
+    alice.fund(&mut b, &AssetInfo::native(), 400).unwrap();
+    let created = through_bytes(&b.into_pczt(&mut rng(72)).unwrap());
+    let summary = created.summary();
+    assert!(summary.outputs.iter().any(|o| o.package
+        && o.contents == vec![(AssetInfo::native(), 400)]
+        && o.memo == [5; MEMO_LEN]));
+    let proven = through_bytes(
+        &created
+            .prove(&ProofGenerationKey::from(&alice_sk), keys(), &mut rng(73))
+            .unwrap(),
+    );
+    let seal = through_bytes(&proven.authorize(&alice_sk, &mut rng(74)).unwrap())
+        .extract()
+        .unwrap();
+    verify(&seal).unwrap();
+    alice.scan(&seal).unwrap();
+    bob.scan(&seal).unwrap();
+    let package = bob.packages()[0].clone();
+
+    // Bob opens it, proving with his proof-generation key only.
+    let pgk = ProofGenerationKey::from(&bob_sk);
+    let mut b = TransactionBuilder::new();
+    b.set_chain_id(CHAIN);
+    b.add_package_spend_with_proof_key(
+        &pgk,
+        package.package.clone(),
+        package.diversifier,
+        bob.package_path(&package).clone(),
+    );
+    b.add_output(
+        None,
+        bob.address(1),
+        AssetInfo::native(),
+        400,
+        [0; MEMO_LEN],
+    );
+    let created = through_bytes(&b.into_pczt(&mut rng(75)).unwrap());
+    let s = created.summary();
+    assert!(s.spends[0].package);
+    assert_eq!(s.spends[0].contents, vec![(AssetId::native(), 400)]);
+    let proven = through_bytes(&created.prove(&pgk, keys(), &mut rng(76)).unwrap());
+    assert_eq!(
+        proven.authorize(&alice_sk, &mut rng(77)).unwrap_err(),
+        PcztError::WrongSpendingKey(0)
+    );
+    let open = proven
+        .authorize(&bob_sk, &mut rng(78))
+        .unwrap()
+        .extract()
+        .unwrap();
+    verify(&open).unwrap();
+    bob.scan(&open).unwrap();
+    assert_eq!(bob.balance_of(&AssetId::native()), 400);
+}
