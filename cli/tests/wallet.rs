@@ -163,13 +163,14 @@ fn two_wallets_pay_trade_seal_open_and_survive_a_crash() {
 
     // Public funds in: SERO and USD for A, SERO for B, a ticket for A.
     a.faucet(&["--amount", "100"]);
-    a.faucet(&["--asset", "USD", "--amount", "50"]);
+    // Alice holds 1,000,000 base units of USD on the devnet: 1 USD.
+    a.faucet(&["--asset", "USD", "--amount", "0.5"]);
     a.faucet(&["--issue-ticket", "concert"]);
     b.faucet(&["--amount", "20"]);
     a.sync();
     b.sync();
     assert_eq!(a.spendable("SERO"), "100");
-    assert_eq!(a.spendable("USD"), "50");
+    assert_eq!(a.spendable("USD"), "0.5");
     assert_eq!(b.spendable("SERO"), "20");
     let ticket = a.tickets().pop().expect("A holds the ticket");
     assert!(ticket.starts_with("concert:"), "{ticket}");
@@ -181,7 +182,7 @@ fn two_wallets_pay_trade_seal_open_and_survive_a_crash() {
         "--asset",
         "USD",
         "--amount",
-        "5",
+        "0.05",
         "--memo",
         "for lunch",
     ]);
@@ -192,7 +193,7 @@ fn two_wallets_pay_trade_seal_open_and_survive_a_crash() {
     assert_eq!(b.tickets(), vec![ticket.clone()]);
     fees_b += b.send(&["--to", &a_addr, "--amount", "1"]);
     // A package: sealed by A, opened by B.
-    fees_a += a.send(&["--to", &b_addr, "--seal", "USD=2", "--seal", "SERO=1"]);
+    fees_a += a.send(&["--to", &b_addr, "--seal", "USD=0.02", "--seal", "SERO=1"]);
     b.sync();
     let packages = b.ok(&["packages"]);
     let id = packages
@@ -205,7 +206,12 @@ fn two_wallets_pay_trade_seal_open_and_survive_a_crash() {
 
     // B dies mid-sync several times, then resumes.
     for _ in 0..3 {
-        let mut child = b.command(&["sync", "--node", &node.url]).spawn().unwrap();
+        let mut child = b
+            .command(&["sync", "--node", &node.url])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(50 + OsRng.next_u64() % 400));
         child.kill().unwrap();
         child.wait().unwrap();
@@ -213,8 +219,8 @@ fn two_wallets_pay_trade_seal_open_and_survive_a_crash() {
     a.sync();
     b.sync();
 
-    assert_eq!(a.spendable("USD"), "43");
-    assert_eq!(b.spendable("USD"), "7");
+    assert_eq!(a.spendable("USD"), "0.43");
+    assert_eq!(b.spendable("USD"), "0.07");
     assert!(a.tickets().is_empty());
     assert_eq!(b.tickets(), vec![ticket]);
     assert!(close(
