@@ -173,7 +173,7 @@ impl Wallet {
         for (asset, value) in &proposal.change {
             builder.add_output(
                 Some(fvk.ovk()),
-                change.clone(),
+                change,
                 asset.clone(),
                 *value,
                 [0; MEMO_LEN],
@@ -247,7 +247,7 @@ impl Wallet {
         let ovk = Some(fvk.ovk());
         for p in &proposal.payments {
             let memo = memo_bytes(p);
-            let to = p.recipient.clone();
+            let to = p.recipient;
             match &p.kind {
                 PaymentKind::Currency { name, amount } => {
                     builder.add_output(ovk, to, AssetInfo::currency(name), *amount, memo);
