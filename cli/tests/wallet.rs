@@ -233,6 +233,11 @@ fn two_wallets_pay_trade_seal_open_and_survive_a_crash() {
     ));
     let history = b.ok(&["history"]);
     assert!(history.contains("for lunch"), "{history}");
+
+    // B redeems the ticket it bought: burnt, no longer held.
+    b.send(&["--redeem-ticket", &ticket]);
+    b.sync();
+    assert!(b.tickets().is_empty());
 }
 
 #[test]
@@ -289,6 +294,23 @@ fn pending_notes_are_not_selected_twice_and_come_back_after_expiry() {
         expired(&a).then_some(())
     });
     assert_eq!(a.pending("SERO"), "0");
+
+    // A second account from the same mnemonic, paid by the first.
+    a.ok(&["add-account"]);
+    let accounts = a.ok(&["accounts"]);
+    assert!(
+        accounts.contains("account0") && accounts.contains("account1"),
+        "{accounts}"
+    );
+    let second = a
+        .ok(&["--account", "account1", "address"])
+        .trim()
+        .to_string();
+    assert_ne!(second, a.address());
+    a.send(&["--to", &second, "--amount", "2"]);
+    a.sync();
+    let balance = a.ok(&["--account", "account1", "balance"]);
+    assert!(balance.contains("SERO: 2 spendable"), "{balance}");
 }
 
 #[test]

@@ -69,6 +69,9 @@ pub struct PayArgs {
     /// Open a package the wallet holds (its id): its contents become notes.
     #[arg(long)]
     open_package: Option<i64>,
+    /// Redeem (burn publicly) a ticket the wallet holds: `CATEGORY:ID_HEX`.
+    #[arg(long)]
+    redeem_ticket: Option<String>,
     /// A memo for the recipient (UTF-8, at most 512 bytes).
     #[arg(long, default_value = "")]
     memo: String,
@@ -118,6 +121,15 @@ pub enum WalletCommand {
         #[arg(long, default_value_t = 0)]
         birthday: u64,
     },
+    /// Add the mnemonic's next account (`account1`, `account2`, ...).
+    AddAccount {
+        /// The first height to scan for it (default: the wallet's scanned
+        /// height, i.e. a new account with no past).
+        #[arg(long)]
+        birthday: Option<u64>,
+    },
+    /// List the wallet's accounts.
+    Accounts,
     /// Show the account's address (`--new`: a fresh one).
     Address {
         /// A fresh address never handed out before.
@@ -217,6 +229,8 @@ fn dispatch(args: WalletArgs) -> Result<(), CliError> {
             viewing_key,
             birthday,
         } => watch(&dir, &node, &viewing_key, birthday),
+        WalletCommand::AddAccount { birthday } => add_account(&dir, birthday),
+        WalletCommand::Accounts => accounts(&dir),
         WalletCommand::Address { new } => address(&dir, account, new),
         WalletCommand::Sync { node } => sync(&dir, &node).map(|_| ()),
         WalletCommand::Balance => balance(&dir, account),
@@ -274,6 +288,25 @@ fn watch(dir: &WalletDir, node: &str, fvk: &str, birthday: u64) -> Result<(), Cl
     let source = connect(node)?;
     dir.create_watch_only(&source, fvk, birthday)?;
     println!("Created a watch-only wallet in {}.", dir.path().display());
+    Ok(())
+}
+
+fn add_account(dir: &WalletDir, birthday: Option<u64>) -> Result<(), CliError> {
+    let name = dir.add_account(birthday)?;
+    println!("added {name}");
+    Ok(())
+}
+
+fn accounts(dir: &WalletDir) -> Result<(), CliError> {
+    let (wallet, _) = dir.open()?;
+    for a in wallet.accounts().map_err(wallet_error)? {
+        println!(
+            "{}{} (birthday {})",
+            a.name,
+            if a.watch_only { ", watch-only" } else { "" },
+            a.birthday
+        );
+    }
     Ok(())
 }
 
@@ -438,11 +471,14 @@ fn request(
     if let Some(package) = pay.open_package {
         request.open_packages.push(package);
     }
+    if let Some(t) = &pay.redeem_ticket {
+        request.redeem_tickets.push(held_ticket(wallet, id, t)?);
+    }
     let Some(to) = &pay.to else {
-        if request.open_packages.is_empty() {
+        if request.open_packages.is_empty() && request.redeem_tickets.is_empty() {
             return Err(CliError::Io(
                 "say what to pay: --to ADDRESS with --amount, --ticket, --seal or --pass-package \
-                 (or --uri, or --open-package)"
+                 (or --uri, --open-package, --redeem-ticket)"
                     .into(),
             ));
         }

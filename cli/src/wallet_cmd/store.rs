@@ -116,6 +116,37 @@ impl WalletDir {
         Ok((wallet, network))
     }
 
+    /// Adds the mnemonic's next account; returns its name.
+    pub fn add_account(&self, birthday: Option<u64>) -> Result<String, CliError> {
+        let (mut wallet, network) = self.open()?;
+        let accounts = wallet.accounts().map_err(|e| CliError::Io(e.to_string()))?;
+        let next = accounts
+            .iter()
+            .filter_map(|a| a.name.strip_prefix("account")?.parse::<u32>().ok())
+            .max()
+            .map_or(0, |n| n + 1);
+        let mnemonic = self.mnemonic()?;
+        let sk = derive(&mnemonic, network, next)?;
+        let birthday = match birthday {
+            Some(b) => b,
+            None => wallet
+                .last_scanned()
+                .map_err(|e| CliError::Io(e.to_string()))?
+                .map_or(0, |(h, _)| h + 1),
+        };
+        let name = format!("account{next}");
+        wallet
+            .add_account(&name, AccountKey::Spending(&sk), birthday)
+            .map_err(|e| CliError::Io(e.to_string()))?;
+        Ok(name)
+    }
+
+    fn mnemonic(&self) -> Result<Mnemonic, CliError> {
+        let phrase = read_secret_text(&self.path.join(MNEMONIC))?;
+        Mnemonic::parse(phrase.trim())
+            .map_err(|e| CliError::Io(format!("the wallet's mnemonic file: {e}")))
+    }
+
     /// The account named `name`, or the first.
     pub fn account(&self, wallet: &Wallet, name: Option<&str>) -> Result<AccountId, CliError> {
         let accounts = wallet.accounts().map_err(|e| CliError::Io(e.to_string()))?;
@@ -151,10 +182,7 @@ impl WalletDir {
                     account.name
                 ))
             })?;
-        let phrase = read_secret_text(&self.path.join(MNEMONIC))?;
-        let mnemonic = Mnemonic::parse(phrase.trim())
-            .map_err(|e| CliError::Io(format!("the wallet's mnemonic file: {e}")))?;
-        let sk = derive(&mnemonic, network, index)?;
+        let sk = derive(&self.mnemonic()?, network, index)?;
         let fvk = wallet
             .full_viewing_key(id)
             .map_err(|e| CliError::Io(e.to_string()))?;
