@@ -7,7 +7,6 @@
 //! use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
 //! use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
 //! use superzk_circuits::{asset::AssetInfo, note::AssetId};
-//! use superzk_keys::note_plaintext::MEMO_LEN;
 //! let mut rng = rand_core::OsRng;
 //! let keys = ProvingKeys::insecure_cached(b"demo").unwrap();
 //! let alice = Wallet::new(SpendingKey::random(&mut rng));
