@@ -4,6 +4,41 @@
 //! witnesses of unspent notes, reorg rewind), and transactions in three
 //! steps kept apart: propose (no keys), prove (proof-generation key only),
 //! authorize (spending key).
+//!
+//! ```no_run
+//! use superzk_keys::{hd::{account_spending_key, Mnemonic}, network::Network};
+//! use superzk_prover::{ProofGenerationKey, ProvingKeys};
+//! use superzk_wallet::{
+//!     fee::FeeRule, select::{Payment, TransactionRequest}, AccountKey, ChainIdentity,
+//!     ChainSource, Wallet,
+//! };
+//! // `source`: e.g. superzk_wallet::grpc::NodeSource (feature node-client).
+//! fn pay(source: &impl ChainSource) -> Result<(), Box<dyn std::error::Error>> {
+//! let mnemonic = Mnemonic::parse("legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth title")?;
+//! let sk = account_spending_key(mnemonic.to_seed("").as_bytes(), Network::Devnet, 0)?;
+//! let chain = ChainIdentity { network: "devnet".into(), genesis_hash: [0; 32] };
+//! let mut wallet = Wallet::open("wallet.sqlite".as_ref(), &chain)?;
+//! let account = wallet.add_account("account0", AccountKey::Spending(&sk), 0)?;
+//! wallet.sync(source, |p| println!("{} / {}", p.scanned_height, p.tip_height))?;
+//!
+//! // Propose (no key), create (notes marked pending), prove (proof key
+//! // only), authorize (spending key), send, record.
+//! let to = wallet.address(account, 1)?;
+//! let request = TransactionRequest {
+//!     payments: vec![Payment::currency(to, "SERO", 1_000_000)],
+//!     ..Default::default()
+//! };
+//! let proposal = wallet.propose(account, &request, &FeeRule::standard(), None)?;
+//! println!("{proposal}");
+//! let pczt = wallet.create_pczt(account, &proposal, &mut rand_core::OsRng)?;
+//! let keys = ProvingKeys::insecure_cached(b"demo")?;
+//! let proven = pczt.prove(&ProofGenerationKey::from(&sk), &keys, &mut rand_core::OsRng)?;
+//! let tx = proven.authorize(&sk, &mut rand_core::OsRng)?.extract()?;
+//! let txid = source.send(&tx)?;
+//! wallet.record_sent(&tx, txid)?;
+//! Ok(())
+//! }
+//! ```
 #![deny(missing_docs)]
 
 pub mod fee;
