@@ -222,7 +222,7 @@ fn two_wallets_pay_trade_seal_open_and_survive_a_crash() {
     assert_eq!(a.spendable("USD"), "0.43");
     assert_eq!(b.spendable("USD"), "0.07");
     assert!(a.tickets().is_empty());
-    assert_eq!(b.tickets(), vec![ticket]);
+    assert_eq!(b.tickets(), vec![ticket.clone()]);
     assert!(close(
         amount(&a.spendable("SERO")),
         100.0 + 3.0 + 1.0 - 1.0 - fees_a
