@@ -43,11 +43,12 @@ use superzk_chain_core::{
 };
 use superzk_circuits::{asset::AssetInfo, note::AssetId};
 use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
-use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
+use superzk_prover::{ProvingKeys, TransactionBuilder};
 use superzk_verifier::{
     transaction::Transaction,
     verify::{verify_batch, AnyAnchor},
 };
+use superzk_wallet::memory::ScanningWallet;
 
 /// The CLI's demo parameters (their verifying keys are fixtures/*.vk).
 const DEMO_PARAMS_SEED: &[u8] = b"SuperZK insecure demo parameters v1";
@@ -62,7 +63,7 @@ fn params_dir() -> PathBuf {
 
 /// One shielding transaction: 4 coins from an account into 4 notes.
 fn shielding(keys: &ProvingKeys, chain_id: [u8; 32]) -> Transaction {
-    let wallet = Wallet::new(SpendingKey::from_seed(b"block bench", 0));
+    let wallet = ScanningWallet::new(SpendingKey::from_seed(b"block bench", 0));
     let mut b = TransactionBuilder::new();
     // Paid by the bench's payer account (see `Bench::new`).
     b.set_chain_id(chain_id)

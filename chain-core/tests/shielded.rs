@@ -20,8 +20,9 @@ use superzk_chain_core::{
 };
 use superzk_circuits::{asset::AssetInfo, note::AssetId};
 use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
-use superzk_prover::{TransactionBuilder, Wallet};
+use superzk_prover::TransactionBuilder;
 use superzk_verifier::{error::TxError, transaction::Transaction};
+use superzk_wallet::memory::ScanningWallet;
 
 /// The proven transactions. The chain these tests build starts with
 /// `shield` as its first shielded transaction, so the wallets' trees match
@@ -65,9 +66,9 @@ fn txs() -> &'static Txs {
         // Every test chain starts from the same genesis block: its hash is
         // the chain id these transactions are made for.
         let chain_id = Net::new().chain.chain_id().unwrap().unwrap();
-        let mut w = Wallet::new(sk.clone());
+        let mut w = ScanningWallet::new(sk.clone());
         w.bind_to_chain(chain_id, 0);
-        let bob = Wallet::new(SpendingKey::from_seed(b"shielded tests bob", 0));
+        let bob = ScanningWallet::new(SpendingKey::from_seed(b"shielded tests bob", 0));
         // The account that pays for the shielding and issues the ticket:
         // the one `Net::paid_by_alice` authorises with.
         let alice = superzk_chain_core::account::AccountKey::from_seed(b"test", "alice").id();
@@ -128,12 +129,12 @@ fn txs() -> &'static Txs {
         let foreign_chain = shield_for([1; 32], 0, &mut rng);
         let expiring = shield_for(chain_id, 1, &mut rng);
 
-        let mut elsewhere = Wallet::new(sk);
+        let mut elsewhere = ScanningWallet::new(sk);
         elsewhere.bind_to_chain(chain_id, 0);
         elsewhere.scan(&issue_a).unwrap();
         elsewhere.scan(&shield).unwrap();
         w.scan(&shield).unwrap();
-        let pay = |w: &Wallet, amount: u64, rng: &mut ChaCha20Rng| {
+        let pay = |w: &ScanningWallet, amount: u64, rng: &mut ChaCha20Rng| {
             w.transfer(
                 pk,
                 &bob.address(0),

@@ -17,8 +17,9 @@ use superzk_keys::{
     params::{verifying_key_to_bytes, write_file_atomic, CircuitKind},
     spending_key::SpendingKey,
 };
-use superzk_prover::{TransactionBuilder, Wallet};
+use superzk_prover::TransactionBuilder;
 use superzk_verifier::{proof_file::ProofFile, transaction::Transaction};
+use superzk_wallet::memory::ScanningWallet;
 
 use crate::error::CliError;
 
@@ -170,8 +171,8 @@ pub fn generate(dir: &Path, params_dir: Option<PathBuf>) -> Result<(), CliError>
 
     let alice_sk = SpendingKey::from_seed(b"SuperZK fixture wallet alice", 0);
     let bob_sk = SpendingKey::from_seed(b"SuperZK fixture wallet bob", 0);
-    let mut alice = Wallet::new(alice_sk.clone());
-    let mut bob = Wallet::new(bob_sk.clone());
+    let mut alice = ScanningWallet::new(alice_sk.clone());
+    let mut bob = ScanningWallet::new(bob_sk.clone());
     alice.bind_to_chain(chain_id, expiry);
     bob.bind_to_chain(chain_id, expiry);
     let sero = AssetInfo::native();

@@ -20,8 +20,9 @@ use superzk_circuits::{
     note::AssetId,
 };
 use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
-use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
+use superzk_prover::{ProvingKeys, TransactionBuilder};
 use superzk_verifier::transaction::Transaction;
+use superzk_wallet::memory::ScanningWallet;
 
 use crate::error::CliError;
 
@@ -65,9 +66,9 @@ pub struct Step {
 /// Two wallets and where their story stands.
 pub struct Scenario {
     /// Alice's wallet.
-    pub alice: Wallet,
+    pub alice: ScanningWallet,
     /// Bob's wallet.
-    pub bob: Wallet,
+    pub bob: ScanningWallet,
     /// The transparent account that shields and issues the ticket.
     account: [u8; 32],
     ticket: Ticket,
@@ -79,8 +80,8 @@ impl Scenario {
     /// and ticket come from the transparent `account`.
     pub fn new<R: RngCore + CryptoRng>(rng: &mut R, account: [u8; 32]) -> Self {
         Self {
-            alice: Wallet::new(SpendingKey::random(rng)),
-            bob: Wallet::new(SpendingKey::random(rng)),
+            alice: ScanningWallet::new(SpendingKey::random(rng)),
+            bob: ScanningWallet::new(SpendingKey::random(rng)),
             account,
             ticket: Ticket::issued(&account, TICKET_CATEGORY, &TICKET_SERIAL)
                 .expect("the story's category is valid"),

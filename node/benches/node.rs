@@ -41,8 +41,9 @@ use superzk_node::{
     proto::BlockRange,
     rpc::{connect, serve, RpcConfig},
 };
-use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
+use superzk_prover::{ProvingKeys, TransactionBuilder};
 use superzk_verifier::transaction::Transaction;
+use superzk_wallet::memory::ScanningWallet;
 
 const DEMO_PARAMS_SEED: &[u8] = b"SuperZK insecure demo parameters v1";
 const OUTPUTS: usize = 4;
@@ -58,7 +59,7 @@ fn payer() -> AccountKey {
 }
 
 fn shielding(keys: &ProvingKeys, chain_id: [u8; 32]) -> Transaction {
-    let wallet = Wallet::new(SpendingKey::from_seed(b"node bench", 0));
+    let wallet = ScanningWallet::new(SpendingKey::from_seed(b"node bench", 0));
     let mut b = TransactionBuilder::new();
     b.set_chain_id(chain_id)
         .set_public_account(payer().id())

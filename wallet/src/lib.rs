@@ -5,6 +5,15 @@
 //! steps kept apart: propose (no keys), prove (proof-generation key only),
 //! authorize (spending key).
 //!
+//! The database and everything built on it (accounts, sync, queries,
+//! spending, [`Wallet`]) come with the default feature `sqlite`. Without it
+//! (as on wasm32, where SQLite's bundled C does not build) the crate still
+//! offers the chain source, the commitment tree, note selection, proposals,
+//! fees and payment URIs, and the in-memory scanning wallet of [`memory`]
+//! (`memory::ScanningWallet`): one key, full transactions scanned in chain
+//! order, nothing kept on disk; for tests, offline tools, demos and the
+//! bindings until they move onto the database-backed engine.
+//!
 //! ```no_run
 //! use superzk_keys::{hd::{account_spending_key, Mnemonic}, network::Network};
 //! use superzk_prover::{ProofGenerationKey, ProvingKeys};
@@ -42,9 +51,11 @@
 #![deny(missing_docs)]
 
 pub mod fee;
+pub mod memory;
 pub mod proposal;
 pub mod select;
 pub mod source;
+mod ticket;
 pub mod tree;
 pub mod uri;
 
@@ -60,31 +71,46 @@ pub use select::{
 pub use source::{
     ChainSource, CompactBlock, CompactOutput, CompactTx, SourceError, TreeState, TxStatus,
 };
+pub use ticket::holds_as_ticket;
 pub use uri::{format_amount, parse_amount, AmountError, UriError};
 #[cfg(feature = "node-client")]
 pub mod grpc;
 
+#[cfg(feature = "sqlite")]
 pub mod accounts;
+#[cfg(feature = "sqlite")]
 pub mod error;
+#[cfg(feature = "sqlite")]
 pub mod queries;
+#[cfg(feature = "sqlite")]
 mod scan;
+#[cfg(feature = "sqlite")]
 pub mod schema;
+#[cfg(feature = "sqlite")]
 pub mod spend;
+#[cfg(feature = "sqlite")]
 pub mod storage;
+#[cfg(feature = "sqlite")]
 pub mod sync;
 
+#[cfg(feature = "sqlite")]
 pub use accounts::{Account, AccountId, AccountKey};
+#[cfg(feature = "sqlite")]
 pub use error::{OpenError, WalletError};
+#[cfg(feature = "sqlite")]
 pub use storage::ChainIdentity;
+#[cfg(feature = "sqlite")]
 pub use sync::{SyncOptions, SyncProgress};
 
 /// A wallet: its SQLite database, opened and checked. Sync it from a
 /// [`ChainSource`], query its accounts, balances, notes and history, and
 /// mark the notes a transaction in flight spends.
+#[cfg(feature = "sqlite")]
 pub struct Wallet {
     conn: rusqlite::Connection,
 }
 
+#[cfg(feature = "sqlite")]
 impl Wallet {
     /// Opens the wallet file at `path` for `chain`, creating it if it does
     /// not exist and migrating an older schema. Refuses, with an

@@ -1,6 +1,7 @@
 //! What a wallet application asks: balances, notes, tickets, packages,
 //! history; and the pending marks of notes a transaction in flight spends.
 
+use crate::holds_as_ticket;
 use rusqlite::{params, OptionalExtension, Row};
 use superzk_circuits::{
     asset::{AssetInfo, Ticket},
@@ -13,7 +14,6 @@ use superzk_keys::{
     note_plaintext::MEMO_LEN,
     spending_key::{decode_field, FullViewingKey},
 };
-use superzk_prover::holds_as_ticket;
 
 use crate::{
     accounts::{from_sql, to_sql, AccountId},

@@ -271,9 +271,9 @@ fn enhance(
                         source_error("a full output does not decrypt as its compact form")
                     })?;
                 // A ticket note of another value than 1 is no ticket (see
-                // superzk_prover::holds_as_ticket): not kept, its
+                // crate::holds_as_ticket): not kept, its
                 // commitment stays in the tree as someone else's.
-                if !superzk_prover::holds_as_ticket(&d.asset_info, d.note.value) {
+                if !crate::holds_as_ticket(&d.asset_info, d.note.value) {
                     tree.unmark(hit.position, blocks[hit.block].height)?;
                     unspent.remove(&nf);
                     continue;

@@ -312,7 +312,7 @@ fn get(ledger: &Ledger, k: &[u8; 32]) -> u128 {
 }
 
 /// A ticket is held only as a note of value exactly 1 (see
-/// `superzk_prover::holds_as_ticket`): any other value is a forgery.
+/// `crate::holds_as_ticket`): any other value is a forgery.
 fn counts_as_held(asset: &AssetInfo, value: u64) -> bool {
     !matches!(asset, AssetInfo::Ticket(_)) || value == 1
 }

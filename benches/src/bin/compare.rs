@@ -46,12 +46,13 @@ use superzk_circuits::{
     asset::AssetInfo, note::AssetId, output::OutputCircuit, spend::SpendCircuit,
 };
 use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
-use superzk_prover::{proof, ProvingKeys, TransactionBuilder, Wallet};
+use superzk_prover::{proof, ProvingKeys, TransactionBuilder};
 use superzk_verifier::{
     groth16::{batch_verify, batch_verify_validated, verify_single, ProofItem},
     transaction::Transaction,
     verify::{verify_batch, AnyAnchor},
 };
+use superzk_wallet::memory::ScanningWallet;
 
 /// The hidden flag that makes this binary the one-Spend child process.
 const CHILD_FLAG: &str = "--one-spend-child";
@@ -497,8 +498,8 @@ fn parallel(
 /// returns them decoded from their bytes, as a validator receives them.
 fn transactions(keys: &ProvingKeys, n: usize) -> Vec<Transaction> {
     let mut rng = ChaCha20Rng::seed_from_u64(9);
-    let mut alice = Wallet::new(SpendingKey::random(&mut rng));
-    let bob = Wallet::new(SpendingKey::random(&mut rng));
+    let mut alice = ScanningWallet::new(SpendingKey::random(&mut rng));
+    let bob = ScanningWallet::new(SpendingKey::random(&mut rng));
     let native = AssetInfo::native();
     let mut b = TransactionBuilder::new();
     b.set_public_account([0xa1; 32])

@@ -2,7 +2,8 @@
 //! and the insecure demo cache loaded lazily, on the first proof), progress
 //! reported to a callback the foreign code implements, and the shielding
 //! transaction (public funds into a note). Wallet transfers are in
-//! [`crate::wallet`]; both delegate to `superzk-prover`.
+//! [`crate::wallet`] (on `superzk-wallet`'s in-memory scanning wallet);
+//! both build and prove with `superzk-prover`.
 
 use std::{
     path::PathBuf,

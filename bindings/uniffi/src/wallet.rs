@@ -1,7 +1,7 @@
 //! Scanning: trial-decrypting a transaction's outputs with an incoming
 //! viewing key (stateless), and a wallet that scans transactions in chain
 //! order, keeps its notes' witnesses and builds transfers from them, all
-//! delegated to `superzk-prover`'s wallet.
+//! delegated to `superzk-wallet`'s in-memory `memory::ScanningWallet`.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -9,6 +9,7 @@ use rand_core::OsRng;
 use superzk_circuits::asset::AssetInfo;
 use superzk_keys::note_plaintext::DecryptedNote;
 use superzk_verifier::transaction::Transaction;
+use superzk_wallet::memory::ScanningWallet;
 
 use crate::{
     error::SuperzkError,
@@ -89,7 +90,7 @@ pub struct ScanSummary {
 /// and spends them. Scanning must see every transaction, so that the tree of
 /// note commitments (and so every witness) matches the chain's.
 #[derive(uniffi::Object)]
-pub struct Wallet(Mutex<superzk_prover::Wallet>);
+pub struct Wallet(Mutex<ScanningWallet>);
 
 #[uniffi::export]
 impl Wallet {
@@ -97,7 +98,7 @@ impl Wallet {
     #[uniffi::constructor]
     pub fn new(key: &SpendingKey) -> Arc<Self> {
         let sk = superzk_keys::spending_key::SpendingKey::from_bytes(*key.0.to_bytes());
-        Arc::new(Self(Mutex::new(superzk_prover::Wallet::new(sk))))
+        Arc::new(Self(Mutex::new(ScanningWallet::new(sk))))
     }
 
     /// Payment address number `index`.
@@ -222,7 +223,7 @@ impl Wallet {
 }
 
 impl Wallet {
-    fn lock(&self) -> MutexGuard<'_, superzk_prover::Wallet> {
+    fn lock(&self) -> MutexGuard<'_, ScanningWallet> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

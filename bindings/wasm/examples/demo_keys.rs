@@ -23,7 +23,8 @@ use superzk_keys::{
     params::{proving_key_to_bytes, write_file_atomic, ParameterCache},
     spending_key::SpendingKey,
 };
-use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
+use superzk_prover::{ProvingKeys, TransactionBuilder};
+use superzk_wallet::memory::ScanningWallet;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -76,7 +77,7 @@ fn run(dir: &std::path::Path, time: bool) -> Result<(), Box<dyn std::error::Erro
 /// Output proof); the difference is the Spend proof. Best of three, in CPU
 /// seconds of the process (as `bench.mjs` measures Wasm), wall alongside.
 fn time_native(keys: &ProvingKeys) -> Result<(), Box<dyn std::error::Error>> {
-    let mut alice = Wallet::new(SpendingKey::from_seed(&[1; 32], 0));
+    let mut alice = ScanningWallet::new(SpendingKey::from_seed(&[1; 32], 0));
     let bob = SpendingKey::from_seed(&[2; 32], 0)
         .full_viewing_key()
         .incoming_viewing_key();

@@ -10,8 +10,8 @@ use superzk_keys::{
     note_plaintext::{DecryptedNote, DecryptedPackage},
     spending_key::encode_field,
 };
-use superzk_prover::OwnedPackage;
 use superzk_verifier::transaction::Transaction;
+use superzk_wallet::memory::{OwnedPackage, ScanningWallet};
 use wasm_bindgen::{prelude::*, JsCast};
 
 use crate::{
@@ -167,14 +167,14 @@ impl IncomingViewingKey {
 /// tree as far as it has scanned. Scan every transaction of the chain, in
 /// order, so that its tree (and so its spends' anchors) match the chain's.
 #[wasm_bindgen]
-pub struct Wallet(superzk_prover::Wallet);
+pub struct Wallet(ScanningWallet);
 
 #[wasm_bindgen]
 impl Wallet {
     /// A wallet of `key`, starting from an empty chain.
     #[wasm_bindgen(constructor)]
     pub fn new(key: &SpendingKey) -> Wallet {
-        Self(superzk_prover::Wallet::new(key.0.clone()))
+        Self(ScanningWallet::new(key.0.clone()))
     }
 
     /// Address number `index` (`szk1…`).

@@ -91,7 +91,7 @@ test("a transfer proven in Wasm verifies in Wasm and natively; tampering is caug
   assert.equal(poor.name, "BuildError");
   assert.equal(poor.kind, "InsufficientFunds");
   assert.equal(thrown(() => bob.transfer(keys, "szk1nope", "SERO", 1n, 0n)).name, "KeyError");
-  assert.equal(thrown(() => bob.transfer(keys, alice.address(0), "SERO", 1n, 0n, new Uint8Array(65))).name, "ArgumentError");
+  assert.equal(thrown(() => bob.transfer(keys, alice.address(0), "SERO", 1n, 0n, new Uint8Array(513))).name, "ArgumentError");
 });
 
 test("a ticket issued in Wasm verifies natively and scans as a ticket", () => {

@@ -1,5 +1,5 @@
 //! What the secret-hygiene tests share (keys/tests/secrets.rs and, by path,
-//! prover/tests/secrets.rs): the ways a secret could show up in text, and a
+//! wallet/tests/secrets.rs): the ways a secret could show up in text, and a
 //! check that `Debug` shows none of them.
 
 use superzk_circuits::Fr;

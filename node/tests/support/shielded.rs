@@ -20,8 +20,9 @@ use superzk_chain_core::{
 use superzk_circuits::{asset::AssetInfo, note::AssetId};
 use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
 use superzk_node::network::devnet_key;
-use superzk_prover::{ProvingKeys, TransactionBuilder, Wallet};
+use superzk_prover::{ProvingKeys, TransactionBuilder};
 use superzk_verifier::transaction::Transaction;
+use superzk_wallet::memory::ScanningWallet;
 
 /// The seed of the demo parameters (the committed fixtures' keys).
 const DEMO_PARAMS_SEED: &[u8] = b"SuperZK insecure demo parameters v1";
@@ -39,8 +40,8 @@ pub fn proving_keys() -> ProvingKeys {
 }
 
 /// A wallet of the tests' own, bound to `chain_id`.
-pub fn wallet(chain_id: [u8; 32]) -> Wallet {
-    let mut w = Wallet::new(SpendingKey::from_seed(b"mempool tests W", 0));
+pub fn wallet(chain_id: [u8; 32]) -> ScanningWallet {
+    let mut w = ScanningWallet::new(SpendingKey::from_seed(b"mempool tests W", 0));
     w.bind_to_chain(chain_id, 0);
     w
 }
@@ -49,7 +50,7 @@ pub fn wallet(chain_id: [u8; 32]) -> Wallet {
 /// `nonce`) into `w`.
 pub fn shield(
     pk: &ProvingKeys,
-    w: &Wallet,
+    w: &ScanningWallet,
     chain_id: [u8; 32],
     count: u64,
     nonce: u64,
@@ -74,14 +75,14 @@ pub fn shield(
 /// Spends `w`'s `index`-th spendable note to a stranger, paying `fee`.
 pub fn spend(
     pk: &ProvingKeys,
-    w: &Wallet,
+    w: &ScanningWallet,
     chain_id: [u8; 32],
     index: usize,
     fee: u64,
     rng: &mut ChaCha20Rng,
 ) -> ChainTx {
     let (note, path) = w.spendable().nth(index).expect("a spendable note");
-    let stranger = Wallet::new(SpendingKey::from_seed(b"mempool tests stranger", 0));
+    let stranger = ScanningWallet::new(SpendingKey::from_seed(b"mempool tests stranger", 0));
     let mut b = TransactionBuilder::new();
     b.set_chain_id(chain_id).set_fee(fee);
     b.add_spend(

@@ -1,4 +1,17 @@
-//! A wallet: keys, the notes found by scanning, and their witnesses.
+//! The in-memory scanning wallet: one spending key, the notes and packages
+//! found by scanning full transactions, and their Merkle witnesses, all held
+//! in memory.
+//!
+//! This is not the wallet engine of this crate: `superzk_wallet::Wallet`
+//! (feature `sqlite`) keeps its
+//! accounts and notes in a SQLite database that survives restarts, syncs
+//! from a node's compact blocks and proposes, proves and authorizes
+//! transactions apart. [`ScanningWallet`] keeps nothing on disk, sees whole
+//! transactions and builds and proves in one call. It serves tests, offline
+//! tools (the CLI's scenario and fixtures), benchmarks, demos and the
+//! language bindings until they move onto the database-backed engine; it
+//! builds without SQLite (the crate's default feature `sqlite` off), so on
+//! wasm32 too.
 //!
 //! The wallet follows the chain's note commitment tree: it must scan every
 //! transaction, in chain order, so that its tree and the chain's agree. For
@@ -30,7 +43,9 @@ use superzk_keys::{
 use superzk_verifier::transaction::{OutputDescription, Transaction};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::{builder::TransactionBuilder, error::BuildError, proving_keys::ProvingKeys};
+use superzk_prover::{BuildError, ProvingKeys, TransactionBuilder};
+
+use crate::holds_as_ticket;
 
 /// A note the wallet received. Its `Debug` shows only whether it is spent
 /// (not the note, its diversifier, memo, position or nullifier); the note
@@ -102,24 +117,10 @@ macro_rules! redacted_and_wiped {
 redacted_and_wiped!(OwnedNote);
 redacted_and_wiped!(OwnedPackage);
 
-/// Whether a received amount of an asset counts as held: any amount of a
-/// currency, but a ticket only with value exactly 1.
-///
-/// The balance rule keeps the total of each ticket asset in the pool at 1, so
-/// a genuine ticket is one note (or package slot) of value 1; `(ticket, 0)`
-/// needs no input and proves nothing, and a value of 2 or more cannot come
-/// from a valid chain. Either is a forgery attempt, never a ticket.
-pub fn holds_as_ticket(info: &AssetInfo, value: u64) -> bool {
-    match info {
-        AssetInfo::Ticket(_) => value == 1,
-        AssetInfo::Currency(_) => true,
-    }
-}
-
 impl OwnedPackage {
     /// The non-empty slots: what the package holds. A ticket slot whose
     /// value is not 1 is not a ticket ([`holds_as_ticket`]) and is left out;
-    /// [`Wallet::open_package`] still moves every slot, so the opening
+    /// [`ScanningWallet::open_package`] still moves every slot, so the opening
     /// balances.
     pub fn contents(&self) -> Vec<(AssetInfo, u64)> {
         self.slots()
@@ -166,9 +167,9 @@ pub enum ScanError {
 /// A wallet: its keys, its notes, and the tree they are witnessed in.
 ///
 /// Cloning a wallet is checkpointing it: a clone taken between two scans
-/// resumes with [`Wallet::scan_at`] from [`Wallet::scanned`].
+/// resumes with [`ScanningWallet::scan_at`] from [`ScanningWallet::scanned`].
 #[derive(Clone)]
-pub struct Wallet {
+pub struct ScanningWallet {
     sk: SpendingKey,
     fvk: FullViewingKey,
     ivk: IncomingViewingKey,
@@ -184,7 +185,7 @@ pub struct Wallet {
     chain: ([u8; 32], u64),
 }
 
-impl Wallet {
+impl ScanningWallet {
     /// A wallet for `sk`, starting from an empty chain.
     pub fn new(sk: SpendingKey) -> Self {
         let fvk = sk.full_viewing_key();

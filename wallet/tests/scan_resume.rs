@@ -8,8 +8,8 @@
 
 use superzk_circuits::Fr;
 use superzk_keys::spending_key::SpendingKey;
-use superzk_prover::{ScanError, ScanResult, Wallet};
 use superzk_verifier::transaction::Transaction;
+use superzk_wallet::memory::{ScanError, ScanResult, ScanningWallet};
 
 fn chain() -> Vec<Transaction> {
     [
@@ -30,12 +30,12 @@ fn chain() -> Vec<Transaction> {
     .collect()
 }
 
-fn wallets() -> [Wallet; 2] {
+fn wallets() -> [ScanningWallet; 2] {
     [
         b"SuperZK fixture wallet alice".as_slice(),
         b"SuperZK fixture wallet bob",
     ]
-    .map(|seed| Wallet::new(SpendingKey::from_seed(seed, 0)))
+    .map(|seed| ScanningWallet::new(SpendingKey::from_seed(seed, 0)))
 }
 
 /// Everything scanning decides: how far it got, the tree, each note and
@@ -51,7 +51,7 @@ struct State {
     balances: Vec<(String, u64)>,
 }
 
-fn state(w: &Wallet) -> State {
+fn state(w: &ScanningWallet) -> State {
     State {
         scanned: w.scanned(),
         tree: (w.tree().size(), w.tree().root()),
@@ -77,7 +77,11 @@ fn state(w: &Wallet) -> State {
     }
 }
 
-fn scan_range(w: &mut Wallet, txs: &[Transaction], range: std::ops::Range<usize>) -> ScanResult {
+fn scan_range(
+    w: &mut ScanningWallet,
+    txs: &[Transaction],
+    range: std::ops::Range<usize>,
+) -> ScanResult {
     let mut total = ScanResult::default();
     for i in range {
         let r = w.scan_at(i as u64, &txs[i]).unwrap();

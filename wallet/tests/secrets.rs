@@ -13,8 +13,8 @@ use superzk_keys::{
     note_plaintext::MEMO_LEN,
     spending_key::{encode_point, SpendingKey},
 };
-use superzk_prover::{OwnedNote, OwnedPackage, Wallet};
 use superzk_verifier::transaction::Transaction;
+use superzk_wallet::memory::{OwnedNote, OwnedPackage, ScanningWallet};
 use zeroize::ZeroizeOnDrop;
 
 #[path = "../../keys/tests/redaction/mod.rs"]
@@ -92,7 +92,7 @@ fn owned_notes_and_packages_are_redacted_and_wiped() {
     ] {
         let tx = fixture(name);
         for sk in fixture_keys() {
-            let mut wallet = Wallet::new(sk);
+            let mut wallet = ScanningWallet::new(sk);
             wallet.scan(&tx).expect("scans");
             for n in wallet.notes() {
                 let secrets = note_secrets(n);

@@ -19,12 +19,13 @@ use superzk_circuits::{
     Fr,
 };
 use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
-use superzk_prover::{BuildError, ProvingKeys, TransactionBuilder, Wallet};
+use superzk_prover::{BuildError, ProvingKeys, TransactionBuilder};
 use superzk_verifier::{
     error::{DecodeError, TxError},
     transaction::{TicketIssuance, Transaction},
     verify::{verify_transaction, AnyAnchor},
 };
+use superzk_wallet::memory::ScanningWallet;
 
 fn keys() -> &'static ProvingKeys {
     static KEYS: OnceLock<ProvingKeys> = OnceLock::new();
@@ -54,9 +55,9 @@ const OTHER_CHAIN: [u8; 32] = [0xc4; 32];
 
 /// Alice's wallet after account `A` shielded 1,000 SERO into it, and the
 /// shielding transaction (no spends: only the binding signature signs it).
-fn funded(seed: u64) -> (Wallet, Transaction) {
+fn funded(seed: u64) -> (ScanningWallet, Transaction) {
     let mut r = rng(seed);
-    let mut alice = Wallet::new(SpendingKey::random(&mut r));
+    let mut alice = ScanningWallet::new(SpendingKey::random(&mut r));
     alice.bind_to_chain(CHAIN, 500);
     let mut b = TransactionBuilder::new();
     b.set_chain_id(CHAIN)
@@ -78,7 +79,7 @@ fn funded(seed: u64) -> (Wallet, Transaction) {
 
 /// Alice unshields 400 SERO to account `A` (spends, so spend-authorization
 /// signatures sign it too).
-fn unshield(alice: &Wallet, seed: u64) -> Transaction {
+fn unshield(alice: &ScanningWallet, seed: u64) -> Transaction {
     let mut b = TransactionBuilder::new();
     b.set_chain_id(CHAIN)
         .set_expiry_height(500)
@@ -190,7 +191,7 @@ fn changing_the_chain_or_the_expiry_breaks_the_signatures() {
 #[test]
 fn an_issuance_mints_nothing_but_its_own_ticket() {
     let mut r = rng(20);
-    let holder = Wallet::new(SpendingKey::random(&mut r));
+    let holder = ScanningWallet::new(SpendingKey::random(&mut r));
 
     // The honest issuance: A issues ticket 1 of "concert-2026".
     let mut b = TransactionBuilder::new();
@@ -300,7 +301,7 @@ fn an_issuance_mints_nothing_but_its_own_ticket() {
 #[test]
 fn the_builder_refuses_tickets_of_value_other_than_one_and_issuers_it_lacks() {
     let mut r = rng(30);
-    let holder = Wallet::new(SpendingKey::random(&mut r));
+    let holder = ScanningWallet::new(SpendingKey::random(&mut r));
     let ticket = AssetInfo::Ticket(Ticket::issued(&A, "concert-2026", &[5; 32]).unwrap());
 
     for value in [0, 2, u64::MAX] {

@@ -12,12 +12,13 @@ use superzk_circuits::{
     Fr,
 };
 use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
-use superzk_prover::{BuildError, ProvingKeys, TransactionBuilder, Wallet};
+use superzk_prover::{BuildError, ProvingKeys, TransactionBuilder};
 use superzk_verifier::{
     error::TxError,
     transaction::Transaction,
     verify::{verify_batch, verify_transaction, AnyAnchor},
 };
+use superzk_wallet::memory::ScanningWallet;
 
 fn keys() -> &'static ProvingKeys {
     static KEYS: OnceLock<ProvingKeys> = OnceLock::new();
@@ -38,10 +39,10 @@ const ACCOUNT_A: [u8; 32] = [0xa1; 32];
 const CHAIN: [u8; 32] = [0xc3; 32];
 
 /// Alice with 1000 SERO and 500 USD, after a shielding transaction.
-fn funded_alice(seed: u64) -> (Wallet, SpendingKey, Transaction) {
+fn funded_alice(seed: u64) -> (ScanningWallet, SpendingKey, Transaction) {
     let mut rng = rng(seed);
     let sk = SpendingKey::random(&mut rng);
-    let mut alice = Wallet::new(sk.clone());
+    let mut alice = ScanningWallet::new(sk.clone());
     let mut b = TransactionBuilder::new();
     b.set_public_account(ACCOUNT_A)
         .set_chain_id(CHAIN)
@@ -75,7 +76,7 @@ fn verify(tx: &Transaction) -> Result<(), TxError> {
 fn shield_transfer_scan_and_verify() {
     let (mut alice, _, shield) = funded_alice(1);
     verify(&shield).unwrap();
-    let mut bob = Wallet::new(SpendingKey::random(&mut rng(2)));
+    let mut bob = ScanningWallet::new(SpendingKey::random(&mut rng(2)));
     bob.scan(&shield).unwrap();
     assert_eq!(bob.notes().len(), 0, "bob cannot read alice's notes");
 
@@ -363,12 +364,12 @@ fn issuing(n: u8, to: superzk_keys::address::PaymentAddress) -> (TransactionBuil
 #[test]
 fn tickets_issue_move_sell_and_redeem() {
     let mut r = rng(80);
-    let mut issuer = Wallet::new(SpendingKey::random(&mut r));
+    let mut issuer = ScanningWallet::new(SpendingKey::random(&mut r));
     let (mut alice, _, shield) = funded_alice(81);
-    let mut bob = Wallet::new(SpendingKey::random(&mut r));
+    let mut bob = ScanningWallet::new(SpendingKey::random(&mut r));
     issuer.scan(&shield).unwrap();
     bob.scan(&shield).unwrap();
-    let scan_all = |tx: &Transaction, ws: &mut [&mut Wallet]| {
+    let scan_all = |tx: &Transaction, ws: &mut [&mut ScanningWallet]| {
         ws.iter_mut().for_each(|w| {
             w.scan(tx).unwrap();
         })
@@ -439,7 +440,7 @@ fn tickets_issue_move_sell_and_redeem() {
 fn tickets_cannot_be_duplicated_forged_or_changed() {
     let mut r = rng(90);
     let sk = SpendingKey::random(&mut r);
-    let mut holder = Wallet::new(sk.clone());
+    let mut holder = ScanningWallet::new(sk.clone());
     let (b, ticket) = issuing(2, holder.address(0));
     let issue = b.build(keys(), &mut r).unwrap();
     holder.scan(&issue).unwrap();
@@ -518,7 +519,7 @@ fn tickets_cannot_be_duplicated_forged_or_changed() {
 fn packages_seal_pass_and_open_with_balance_kept() {
     let mut r = rng(100);
     let (mut alice, alice_sk, shield) = funded_alice(101);
-    let mut bob = Wallet::new(SpendingKey::random(&mut r));
+    let mut bob = ScanningWallet::new(SpendingKey::random(&mut r));
     bob.scan(&shield).unwrap();
     let (b, ticket) = issuing(9, alice.address(0));
     let issue = b.build(keys(), &mut r).unwrap();
@@ -646,10 +647,10 @@ fn packages_seal_pass_and_open_with_balance_kept() {
 
 /// Alice holding ticket `n` (and 1000 SERO, 500 USD), and Bob, both having
 /// scanned the shielding and the issuance.
-fn alice_with_ticket(seed: u64, n: u8) -> (Wallet, Wallet, Ticket) {
+fn alice_with_ticket(seed: u64, n: u8) -> (ScanningWallet, ScanningWallet, Ticket) {
     let mut r = rng(seed);
     let (mut alice, _, shield) = funded_alice(seed + 1);
-    let mut bob = Wallet::new(SpendingKey::random(&mut r));
+    let mut bob = ScanningWallet::new(SpendingKey::random(&mut r));
     let (b, ticket) = issuing(n, alice.address(0));
     let issue = b.build(keys(), &mut r).unwrap();
     verify(&issue).unwrap();
@@ -662,7 +663,7 @@ fn alice_with_ticket(seed: u64, n: u8) -> (Wallet, Wallet, Ticket) {
 
 /// Bob holds nothing of `ticket`: not listed, not counted, not redeemable,
 /// not sellable.
-fn assert_holds_no_ticket(bob: &Wallet, ticket: &Ticket) {
+fn assert_holds_no_ticket(bob: &ScanningWallet, ticket: &Ticket) {
     assert!(bob.tickets().is_empty(), "not listed as a held ticket");
     assert!(
         bob.notes().iter().all(|n| n.note.asset != ticket.asset()),
@@ -833,58 +834,4 @@ fn a_package_ticket_slot_of_value_other_than_1_is_never_a_ticket() {
     assert_eq!(bob.scan(&open).unwrap().received, 1);
     assert_eq!(bob.balance_of(&AssetId::native()), 100);
     assert_holds_no_ticket(&bob, &ticket);
-}
-
-// --- One proof outside a transaction (`superzk_prover::proof`) -------------
-
-fn output_witness(rng: &mut ChaCha20Rng) -> superzk_circuits::output::OutputWitness {
-    use ark_ff::UniformRand;
-    superzk_circuits::output::OutputWitness {
-        note: superzk_circuits::note::Note {
-            asset: AssetId::native(),
-            value: 7,
-            owner: Fr::rand(rng),
-            rho: Fr::rand(rng),
-            rcm: Fr::rand(rng),
-        },
-        rcv: ark_ed_on_bls12_381::Fr::rand(rng),
-    }
-}
-
-#[test]
-fn a_single_output_proof_verifies_against_its_own_inputs_only() {
-    use superzk_verifier::groth16::{verify_single, ProofItem};
-    let mut rng = rng(41);
-    let w = output_witness(&mut rng);
-    let inputs = w.public_inputs().to_field_elements();
-    let proof = superzk_prover::proof::prove_output(&keys().output, w, &mut rng).unwrap();
-    let check = |public_inputs: &[Fr]| {
-        verify_single(&ProofItem {
-            pvk: &keys().output.verifying.prepared,
-            proof: &proof,
-            public_inputs,
-        })
-    };
-    assert!(check(&inputs).is_ok());
-    let mut wrong = inputs.clone();
-    wrong[0] += Fr::from(1u8);
-    assert!(check(&wrong).is_err(), "a changed public input is refused");
-}
-
-#[test]
-fn a_single_proof_refuses_another_circuits_parameters() {
-    let mut rng = rng(42);
-    let err =
-        superzk_prover::proof::prove_output(&keys().spend, output_witness(&mut rng), &mut rng)
-            .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            superzk_prover::proof::ProofError::WrongParameters {
-                expected: "output",
-                found: "spend"
-            }
-        ),
-        "{err}"
-    );
 }

@@ -11,13 +11,13 @@ use superzk_circuits::{asset::AssetInfo, note::AssetId};
 use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
 use superzk_prover::{
     Pczt, PcztDecodeError, PcztError, ProofGenerationKey, ProvingKeys, Stage, TransactionBuilder,
-    Wallet,
 };
 use superzk_verifier::{
     error::TxError,
     transaction::Transaction,
     verify::{verify_transaction, AnyAnchor},
 };
+use superzk_wallet::memory::ScanningWallet;
 
 fn keys() -> &'static ProvingKeys {
     static KEYS: OnceLock<ProvingKeys> = OnceLock::new();
@@ -39,9 +39,9 @@ fn verify(tx: &Transaction) -> Result<(), TxError> {
 const CHAIN: [u8; 32] = [0xc3; 32];
 
 /// Alice holding 1000 SERO (shielded from a public account).
-fn funded_alice(seed: u64) -> (Wallet, SpendingKey) {
+fn funded_alice(seed: u64) -> (ScanningWallet, SpendingKey) {
     let sk = SpendingKey::random(&mut rng(seed));
-    let mut alice = Wallet::new(sk.clone());
+    let mut alice = ScanningWallet::new(sk.clone());
     alice.bind_to_chain(CHAIN, 50);
     let mut b = TransactionBuilder::new();
     b.set_public_account([0xa1; 32])
@@ -61,9 +61,9 @@ fn funded_alice(seed: u64) -> (Wallet, SpendingKey) {
 
 /// A created PCZT: Alice pays Bob 300 SERO (memo "rent"), fee 2, change
 /// 698 to herself; returns the PCZT and Bob's address.
-fn created(seed: u64) -> (Pczt, Wallet, SpendingKey, Wallet) {
+fn created(seed: u64) -> (Pczt, ScanningWallet, SpendingKey, ScanningWallet) {
     let (alice, sk) = funded_alice(seed);
-    let bob = Wallet::new(SpendingKey::random(&mut rng(seed + 2)));
+    let bob = ScanningWallet::new(SpendingKey::random(&mut rng(seed + 2)));
     let mut b = TransactionBuilder::new();
     b.set_chain_id(CHAIN).set_expiry_height(50).set_fee(2);
     let mut memo = [0; MEMO_LEN];
@@ -81,7 +81,7 @@ fn through_bytes(p: &Pczt) -> Pczt {
     back
 }
 
-fn proven(seed: u64) -> (Pczt, SpendingKey, Wallet) {
+fn proven(seed: u64) -> (Pczt, SpendingKey, ScanningWallet) {
     let (pczt, _, sk, bob) = created(seed);
     let pgk = ProofGenerationKey::from(&sk);
     let proven = through_bytes(&pczt)
@@ -430,7 +430,7 @@ fn damaged_bytes_give_typed_errors_never_panics() {
 fn packages_are_sealed_and_opened_through_pczt_bytes() {
     let (mut alice, alice_sk) = funded_alice(70);
     let bob_sk = SpendingKey::random(&mut rng(71));
-    let mut bob = Wallet::new(bob_sk.clone());
+    let mut bob = ScanningWallet::new(bob_sk.clone());
     // Alice seals 400 SERO into a package for Bob, in three steps.
     let mut b = TransactionBuilder::new();
     b.set_chain_id(CHAIN);
