@@ -24,7 +24,7 @@ use clap::Subcommand;
 use rand_core::OsRng;
 use superzk_keys::{
     error::KeyError,
-    spending_key::{FullViewingKey, SpendingKey, FULL_VIEWING_KEY_HRP, SPENDING_KEY_HRP},
+    spending_key::{FullViewingKey, SpendingKey},
 };
 use superzk_prover::{Pczt, PcztDecodeError, PcztError, ProofGenerationKey};
 use zeroize::Zeroizing;
@@ -234,14 +234,17 @@ fn key_error(path: &Path, what: &str, e: KeyError) -> PcztCmdError {
 
 fn read_spending_key(path: &Path) -> Result<SpendingKey, PcztCmdError> {
     let text = read_key_text(path)?;
-    SpendingKey::decode(&text).map_err(|e| key_error(path, "spending key (szk-sk1...)", e))
+    SpendingKey::decode_with_network(&text)
+        .map(|(key, _)| key)
+        .map_err(|e| key_error(path, "spending key (szk-sk1..., or a test network's)", e))
 }
 
 /// A proof-generation key in hex, or a full viewing key it is derived
 /// from; a spending key is refused (the prover must not hold it).
 fn read_proof_key(path: &Path) -> Result<ProofGenerationKey, PcztCmdError> {
     let text = read_key_text(path)?;
-    if text.starts_with(&format!("{SPENDING_KEY_HRP}1")) {
+    // Any network's text form: the prover does not care which chain.
+    if SpendingKey::decode_with_network(&text).is_ok() {
         return Err(PcztCmdError::Key {
             path: path.into(),
             reason: "this is a spending key; a prover needs only the proof-generation key: \
@@ -249,9 +252,7 @@ fn read_proof_key(path: &Path) -> Result<ProofGenerationKey, PcztCmdError> {
                 .into(),
         });
     }
-    if text.starts_with(&format!("{FULL_VIEWING_KEY_HRP}1")) {
-        let fvk =
-            FullViewingKey::decode(&text).map_err(|e| key_error(path, "full viewing key", e))?;
+    if let Ok((fvk, _)) = FullViewingKey::decode_with_network(&text) {
         return Ok(ProofGenerationKey::from(&fvk));
     }
     ProofGenerationKey::from_hex(&text)

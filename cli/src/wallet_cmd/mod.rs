@@ -679,10 +679,10 @@ fn export_proof_key(dir: &WalletDir, account: Option<&str>, out: &Path) -> Resul
 }
 
 fn export_spending_key(dir: &WalletDir, account: Option<&str>, out: &Path) -> Result<(), CliError> {
-    let (wallet, _) = dir.open()?;
+    let (wallet, network) = dir.open()?;
     let id = dir.account(&wallet, account)?;
     let sk = dir.spending_key(id)?;
-    store::write_file(out, sk.encode().as_bytes(), true)?;
+    store::write_file(out, sk.encode_for(network).as_bytes(), true)?;
     println!("wrote the spending key to {} (mode 0600)", out.display());
     Ok(())
 }
