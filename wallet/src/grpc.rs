@@ -142,7 +142,9 @@ fn compact_tx(t: proto::CompactTx) -> Result<CompactTx, SourceError> {
     })
 }
 
-fn compact_block(b: proto::CompactBlock) -> Result<CompactBlock, SourceError> {
+/// A compact block as the node's API sends it, checked and converted (every
+/// hash, nullifier, commitment and key must be 32 bytes).
+pub fn compact_block(b: proto::CompactBlock) -> Result<CompactBlock, SourceError> {
     Ok(CompactBlock {
         height: b.height,
         hash: bytes32(&b.hash, "block hash")?,

@@ -26,8 +26,7 @@ use superzk_node::{
 use superzk_prover::{ProvingKeys, TransactionBuilder};
 use superzk_verifier::transaction::Transaction;
 use superzk_wallet::{
-    ChainIdentity, ChainSource, CompactBlock, CompactOutput, CompactTx, SourceError, TreeState,
-    TxStatus,
+    grpc::compact_block, ChainIdentity, ChainSource, CompactBlock, SourceError, TreeState, TxStatus,
 };
 
 pub const MINER: [u8; 32] = [9; 32];
@@ -121,13 +120,6 @@ fn unavailable(e: impl std::fmt::Display) -> SourceError {
     SourceError::Unavailable(e.to_string())
 }
 
-fn arr(v: &[u8], what: &'static str) -> Result<[u8; 32], SourceError> {
-    v.try_into().map_err(|_| SourceError::Malformed {
-        what,
-        reason: format!("{} bytes", v.len()),
-    })
-}
-
 impl ChainSource for NodeSource {
     fn tip(&self) -> Result<(u64, [u8; 32]), SourceError> {
         let h = self.0.tip().map_err(unavailable)?;
@@ -136,44 +128,7 @@ impl ChainSource for NodeSource {
 
     fn compact_blocks(&self, start: u64, end: u64) -> Result<Vec<CompactBlock>, SourceError> {
         let blocks = self.0.compact_blocks(start, end).map_err(unavailable)?;
-        blocks
-            .into_iter()
-            .map(|b| {
-                Ok(CompactBlock {
-                    height: b.height,
-                    hash: arr(&b.hash, "hash")?,
-                    parent: arr(&b.parent, "parent")?,
-                    time: b.time,
-                    tree_size: b.tree_size,
-                    txs: b
-                        .txs
-                        .into_iter()
-                        .map(|t| {
-                            Ok(CompactTx {
-                                index: t.index,
-                                txid: arr(&t.txid, "txid")?,
-                                nullifiers: t
-                                    .spends
-                                    .iter()
-                                    .map(|s| arr(&s.nullifier, "nullifier"))
-                                    .collect::<Result<_, _>>()?,
-                                outputs: t
-                                    .outputs
-                                    .into_iter()
-                                    .map(|o| {
-                                        Ok(CompactOutput {
-                                            cm: arr(&o.cm, "cm")?,
-                                            epk: arr(&o.epk, "epk")?,
-                                            ciphertext: o.ciphertext,
-                                        })
-                                    })
-                                    .collect::<Result<_, SourceError>>()?,
-                            })
-                        })
-                        .collect::<Result<_, SourceError>>()?,
-                })
-            })
-            .collect()
+        blocks.into_iter().map(compact_block).collect()
     }
 
     fn tree_state(&self, height: u64) -> Result<TreeState, SourceError> {
