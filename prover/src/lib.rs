@@ -23,6 +23,7 @@
 
 mod builder;
 mod error;
+pub mod groth16;
 pub mod pczt;
 pub mod proof;
 mod proving_keys;

@@ -1,13 +1,13 @@
 //! One Groth16 proof of one circuit, outside any transaction: for
 //! benchmarks, and for callers that assemble their own statements.
 //!
-//! The four functions are deliberately not generic: arkworks' prover (the
-//! witness reduction, the FFTs, the MSMs) is compiled once, here, for each
-//! circuit, instead of again in every crate that proves (see
+//! The four functions are deliberately not generic: the prover (witness
+//! synthesis, the FFTs, the MSMs: [`crate::groth16`]) is compiled once,
+//! here, for each circuit, instead of again in every crate that proves (see
 //! docs/DECISIONS.md, "Heavy entry points take `&mut dyn CryptoRngCore`").
 
 use ark_bls12_381::Bls12_381;
-use ark_groth16::{Groth16, Proof};
+use ark_groth16::Proof;
 use ark_relations::gr1cs::ConstraintSynthesizer;
 use rand_core::CryptoRngCore;
 use superzk_circuits::{
@@ -29,13 +29,13 @@ pub enum ProofError {
         /// The circuit the parameters are for.
         found: &'static str,
     },
-    /// arkworks refused (the witness does not satisfy the circuit, or the
+    /// The prover refused (the witness does not satisfy the circuit, or the
     /// parameters do not match its shape).
     #[error("proving the {circuit} circuit failed: {reason}")]
     Proving {
         /// The circuit being proven.
         circuit: &'static str,
-        /// The arkworks error.
+        /// What went wrong.
         reason: String,
     },
 }
@@ -55,7 +55,7 @@ impl ProofError {
 /// # Errors
 ///
 /// [`ProofError::WrongParameters`] for another circuit's parameters;
-/// [`ProofError::Proving`] if arkworks fails.
+/// [`ProofError::Proving`] if the witness does not satisfy the circuit.
 pub fn prove_spend(
     params: &Parameters,
     witness: SpendWitness,
@@ -67,6 +67,26 @@ pub fn prove_spend(
         params,
         rng,
     )
+}
+
+/// As [`prove_spend`], reporting where the proof's time went (for
+/// profiles: see benches/RESULTS.md).
+///
+/// # Errors
+///
+/// As [`prove_spend`].
+pub fn profile_spend(
+    params: &Parameters,
+    witness: SpendWitness,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<(Proof<Bls12_381>, crate::groth16::Phases), ProofError> {
+    check_kind(CircuitKind::Spend, params)?;
+    crate::groth16::prove_timed(SpendCircuitFor::new(witness), params, rng).map_err(|e| {
+        ProofError::Proving {
+            circuit: "spend",
+            reason: e.to_string(),
+        }
+    })
 }
 
 /// An Output proof of `witness` under the Output parameters.
@@ -123,22 +143,26 @@ pub fn prove_package_output(
     )
 }
 
-/// The one place this crate calls arkworks' prover.
+/// The one place this crate calls its Groth16 prover.
 pub(crate) fn prove<C: ConstraintSynthesizer<Fr>>(
     expected: CircuitKind,
     circuit: C,
     params: &Parameters,
-    mut rng: &mut dyn CryptoRngCore,
+    rng: &mut dyn CryptoRngCore,
 ) -> Result<Proof<Bls12_381>, ProofError> {
+    check_kind(expected, params)?;
+    crate::groth16::prove(circuit, params, rng).map_err(|e| ProofError::Proving {
+        circuit: expected.name(),
+        reason: e.to_string(),
+    })
+}
+
+fn check_kind(expected: CircuitKind, params: &Parameters) -> Result<(), ProofError> {
     if params.kind() != expected {
         return Err(ProofError::WrongParameters {
             expected: expected.name(),
             found: params.kind().name(),
         });
     }
-    Groth16::<Bls12_381>::create_random_proof_with_reduction(circuit, &params.proving_key, &mut rng)
-        .map_err(|e| ProofError::Proving {
-            circuit: expected.name(),
-            reason: e.to_string(),
-        })
+    Ok(())
 }

@@ -1,0 +1,235 @@
+//! SuperZK's own Groth16 prover, in small steps: the circuit's matrices
+//! built once per proving key ([`r1cs`], [`key`]), the witness synthesized
+//! alone per proof, the quotient polynomial by FFTs ([`qap`]), and the five
+//! multi-scalar multiplications ([`msm`]) run side by side on one pool.
+//!
+//! Proofs are arkworks' `Proof<Bls12_381>`, made with the same reduction and
+//! the same keys as `ark_groth16::Groth16::create_random_proof_with_reduction`
+//! (fresh random `r` and `s` per proof): they verify under today's verifying
+//! keys, and nothing observable about them changes. Natively the MSMs are
+//! blst's; in Wasm, arkworks' (see docs/DECISIONS.md, "Proving with blst").
+
+pub mod key;
+pub mod msm;
+pub mod qap;
+pub mod r1cs;
+
+use std::time::{Duration, Instant};
+
+use ark_bls12_381::{Bls12_381, Fr, G1Projective, G2Projective};
+use ark_ec::CurveGroup;
+use ark_ff::{UniformRand, Zero};
+use ark_groth16::{Proof, ProvingKey};
+use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
+use rand_core::CryptoRngCore;
+use superzk_keys::params::Parameters;
+
+use key::PreparedKey;
+
+/// Why our prover could not prove.
+#[derive(Debug, thiserror::Error)]
+pub enum Groth16Error {
+    /// The circuit's synthesis failed.
+    #[error("synthesizing the circuit failed: {0}")]
+    Synthesis(#[from] SynthesisError),
+    /// The witness does not satisfy the circuit.
+    #[error("the witness does not satisfy constraint {0} of the circuit: check the witness's values (notes, paths, keys)")]
+    Unsatisfied(usize),
+    /// The circuit synthesized another number of variables than the key's.
+    #[error("the circuit has {found:?} (instance, witness) variables, the proving key {expected:?}: prove with the key made for this circuit")]
+    Shape {
+        /// Variables synthesized.
+        found: (usize, usize),
+        /// Variables the key has.
+        expected: (usize, usize),
+    },
+    /// The proving key's queries do not match the circuit.
+    #[error("the proving key's queries do not match the circuit's shape: load the parameters made for this circuit")]
+    KeyShape,
+    /// The circuit is too large for the field's FFTs or the matrices' indices.
+    #[error("the circuit is too large to prove")]
+    TooLarge,
+    /// Preparing the key failed (earlier, for an earlier proof).
+    #[error("preparing the proving key failed: {0}")]
+    Prepare(String),
+}
+
+/// Where one proof's time went (for the profile in benches/RESULTS.md).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Phases {
+    /// Preparing the key (zero unless this was the key's first proof).
+    pub prepare: Duration,
+    /// Synthesizing the witness.
+    pub witness: Duration,
+    /// Evaluating the matrices and the FFTs of the quotient polynomial.
+    pub h_polynomial: Duration,
+    /// The five MSMs and the final group operations.
+    pub msms: Duration,
+}
+
+/// Prepares `params` for proving now (matrices, blst points) rather than
+/// in its first proof; proofs reuse it for the life of the process.
+pub fn prepare(params: &Parameters) -> Result<(), Groth16Error> {
+    key::prepared(params).map(drop)
+}
+
+/// A proof of `circuit` under `params`, with fresh `r` and `s`.
+pub fn prove<C: ConstraintSynthesizer<Fr>>(
+    circuit: C,
+    params: &Parameters,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<Proof<Bls12_381>, Groth16Error> {
+    prove_timed(circuit, params, rng).map(|(proof, _)| proof)
+}
+
+/// As [`prove`], reporting where the time went.
+pub fn prove_timed<C: ConstraintSynthesizer<Fr>>(
+    circuit: C,
+    params: &Parameters,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<(Proof<Bls12_381>, Phases), Groth16Error> {
+    let mut phases = Phases::default();
+    let t = Instant::now();
+    let key = key::prepared(params)?;
+    phases.prepare = t.elapsed();
+    let t = Instant::now();
+    let z = key.shape.assignment(circuit)?;
+    phases.witness = t.elapsed();
+    let r = Fr::rand(rng);
+    let s = Fr::rand(rng);
+    let proof = prove_with(&key, &params.proving_key, &z, r, s, &mut phases)?;
+    Ok((proof, phases))
+}
+
+/// The five MSMs of a proof (the `H` one once its polynomial is known).
+struct Sums {
+    a: G1Projective,
+    b_g1: G1Projective,
+    b_g2: G2Projective,
+    h: G1Projective,
+    l: G1Projective,
+}
+
+fn msms(
+    key: &PreparedKey,
+    pk: &ProvingKey<Bls12_381>,
+    z: &[Fr],
+    h_of: impl FnOnce() -> Result<Vec<Fr>, Groth16Error> + Send,
+    h_time: &mut Duration,
+) -> Result<Sums, Groth16Error> {
+    let witness = &z[key.shape.num_inputs..];
+    // The quotient polynomial (then its MSM) runs beside the four MSMs that
+    // need only the assignment: all on the caller's pool.
+    let (h, (a, (b_g1, (b_g2, l)))) = rayon::join(
+        || {
+            let t = Instant::now();
+            let h = h_of()?;
+            let spent = t.elapsed();
+            Ok::<_, Groth16Error>((msm_h(key, pk, &h), spent))
+        },
+        || {
+            rayon::join(
+                || msm_a(key, pk, z),
+                || {
+                    rayon::join(
+                        || msm_b_g1(key, pk, z),
+                        || rayon::join(|| msm_b_g2(key, pk, z), || msm_l(key, pk, witness)),
+                    )
+                },
+            )
+        },
+    );
+    let (h, spent) = h?;
+    *h_time = spent;
+    Ok(Sums {
+        a,
+        b_g1,
+        b_g2,
+        h,
+        l,
+    })
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod backend {
+    use super::*;
+    pub fn msm_a(key: &PreparedKey, _: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
+        key.blst.a.msm(z)
+    }
+    pub fn msm_b_g1(key: &PreparedKey, _: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
+        key.blst.b_g1.msm(z)
+    }
+    pub fn msm_b_g2(key: &PreparedKey, _: &ProvingKey<Bls12_381>, z: &[Fr]) -> G2Projective {
+        key.blst.b_g2.msm(z)
+    }
+    pub fn msm_h(key: &PreparedKey, _: &ProvingKey<Bls12_381>, h: &[Fr]) -> G1Projective {
+        key.blst.h.msm(h)
+    }
+    pub fn msm_l(key: &PreparedKey, _: &ProvingKey<Bls12_381>, w: &[Fr]) -> G1Projective {
+        key.blst.l.msm(w)
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod backend {
+    use super::*;
+    use msm::ark_backend::msm;
+    pub fn msm_a(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
+        msm(&pk.a_query, z)
+    }
+    pub fn msm_b_g1(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
+        msm(&pk.b_g1_query, z)
+    }
+    pub fn msm_b_g2(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, z: &[Fr]) -> G2Projective {
+        msm(&pk.b_g2_query, z)
+    }
+    pub fn msm_h(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, h: &[Fr]) -> G1Projective {
+        msm(&pk.h_query, h)
+    }
+    pub fn msm_l(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, w: &[Fr]) -> G1Projective {
+        msm(&pk.l_query, w)
+    }
+}
+
+use backend::{msm_a, msm_b_g1, msm_b_g2, msm_h, msm_l};
+
+/// The proof for assignment `z` with randomness `r`, `s`:
+/// `A = α + Σ zᵢ·aᵢ + r·δ`, `B = β + Σ zᵢ·bᵢ + s·δ` (in G1 and G2),
+/// `C = s·A + r·B₁ − r·s·δ + Σ wᵢ·lᵢ + Σ hᵢ·Hᵢ`.
+fn prove_with(
+    key: &PreparedKey,
+    pk: &ProvingKey<Bls12_381>,
+    z: &[Fr],
+    r: Fr,
+    s: Fr,
+    phases: &mut Phases,
+) -> Result<Proof<Bls12_381>, Groth16Error> {
+    let domain = qap::domain(&key.shape)?;
+    let t = Instant::now();
+    let sums = msms(
+        key,
+        pk,
+        z,
+        || qap::h_polynomial(&key.shape, &domain, z),
+        &mut phases.h_polynomial,
+    )?;
+    let delta_g1 = pk.delta_g1;
+    let g_a = sums.a + pk.vk.alpha_g1 + delta_g1 * r;
+    let g1_b = if r.is_zero() {
+        // As arkworks: B in G1 only serves C's r·B term.
+        G1Projective::zero()
+    } else {
+        sums.b_g1 + pk.beta_g1 + delta_g1 * s
+    };
+    let g2_b = sums.b_g2 + pk.vk.beta_g2 + pk.vk.delta_g2 * s;
+    let g_c = g_a * s + g1_b * r - delta_g1 * (r * s) + sums.l + sums.h;
+    phases.msms = t.elapsed().saturating_sub(phases.h_polynomial);
+    Ok(Proof {
+        a: g_a.into_affine(),
+        b: g2_b.into_affine(),
+        c: g_c.into_affine(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,33 @@
+//! The portable MSM: arkworks' serial MSM on chunks of the points, the
+//! chunks spread over rayon's current pool (never a pool of its own).
+//!
+//! It is the MSM of the Wasm build, where arkworks' "parallel" feature is
+//! off (so each chunk's MSM is serial) and rayon's global pool is the one
+//! the binding may have started with Web Workers; without such a pool the
+//! chunks run one after the other on the calling thread.
+
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use rayon::prelude::*;
+
+/// Below this many points a chunk is not cut further.
+const MIN_CHUNK: usize = 256;
+
+/// `Σ scalars[i]·bases[i]` over the shorter of the two slices.
+pub fn msm<G>(bases: &[G::Affine], scalars: &[G::ScalarField]) -> G
+where
+    G: CurveGroup + VariableBaseMSM<MulBase = G::Affine>,
+    G::Affine: AffineRepr<Group = G>,
+{
+    let n = bases.len().min(scalars.len());
+    if n == 0 {
+        return G::zero();
+    }
+    let threads = rayon::current_num_threads().max(1);
+    let count = n.div_ceil(MIN_CHUNK).clamp(1, threads);
+    let size = n.div_ceil(count);
+    bases[..n]
+        .par_chunks(size)
+        .zip(scalars[..n].par_chunks(size))
+        .map(|(b, s)| G::msm_unchecked(b, s))
+        .reduce(G::zero, |a, b| a + b)
+}

@@ -1,0 +1,84 @@
+//! The quotient polynomial `H = (A·B − C) / Z` of a witness, by FFTs over
+//! the evaluation domain (the libsnark reduction, as arkworks' Groth16 and
+//! the parameters use it), checking on the way that the witness satisfies
+//! every constraint.
+
+use ark_ff::{AdditiveGroup, FftField, Field};
+use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
+use rayon::prelude::*;
+use superzk_circuits::Fr;
+
+use super::{r1cs::Shape, Groth16Error};
+
+type Domain = GeneralEvaluationDomain<Fr>;
+
+/// The domain of `shape`: one point per constraint and per input (the
+/// inputs' rows `z_i·1 = …` keep the instance bound to the proof).
+pub fn domain(shape: &Shape) -> Result<Domain, Groth16Error> {
+    Domain::new(shape.num_constraints() + shape.num_inputs).ok_or(Groth16Error::TooLarge)
+}
+
+/// The evaluations `(A·z, B·z, C·z)` over the domain, after checking that
+/// `A·z ∘ B·z = C·z` row by row.
+fn evaluations(
+    shape: &Shape,
+    z: &[Fr],
+    size: usize,
+) -> Result<(Vec<Fr>, Vec<Fr>, Vec<Fr>), Groth16Error> {
+    let m = shape.num_constraints();
+    let mut a = vec![Fr::ZERO; size];
+    let mut b = vec![Fr::ZERO; size];
+    let mut c = vec![Fr::ZERO; size];
+    a[..m]
+        .par_iter_mut()
+        .zip(&mut b[..m])
+        .zip(&mut c[..m])
+        .enumerate()
+        .with_min_len(512)
+        .for_each(|(i, ((a, b), c))| {
+            *a = shape.a.row_dot(i, z);
+            *b = shape.b.row_dot(i, z);
+            *c = shape.c.row_dot(i, z);
+        });
+    if let Some(i) = (0..m).find(|&i| a[i] * b[i] != c[i]) {
+        return Err(Groth16Error::Unsatisfied(i));
+    }
+    a[m..m + shape.num_inputs].copy_from_slice(&z[..shape.num_inputs]);
+    Ok((a, b, c))
+}
+
+/// From evaluations over the domain to evaluations over its coset.
+fn to_coset(domain: &Domain, coset: &Domain, v: &mut Vec<Fr>) {
+    domain.ifft_in_place(v);
+    coset.fft_in_place(v);
+}
+
+/// The coefficients of `H` for the full assignment `z`.
+pub fn h_polynomial(shape: &Shape, domain: &Domain, z: &[Fr]) -> Result<Vec<Fr>, Groth16Error> {
+    let (mut a, mut b, mut c) = evaluations(shape, z, domain.size())?;
+    let coset = domain
+        .get_coset(Fr::GENERATOR)
+        .ok_or(Groth16Error::TooLarge)?;
+    // The three transforms are independent: on a pool they run side by side.
+    rayon::join(
+        || to_coset(domain, &coset, &mut a),
+        || {
+            rayon::join(
+                || to_coset(domain, &coset, &mut b),
+                || to_coset(domain, &coset, &mut c),
+            )
+        },
+    );
+    let z_inv = domain
+        .evaluate_vanishing_polynomial(Fr::GENERATOR)
+        .inverse()
+        .ok_or(Groth16Error::TooLarge)?;
+    a.par_iter_mut()
+        .zip(&b)
+        .zip(&c)
+        .with_min_len(1024)
+        .for_each(|((a, b), c)| *a = (*a * b - c) * z_inv);
+    drop((b, c));
+    coset.ifft_in_place(&mut a);
+    Ok(a)
+}
