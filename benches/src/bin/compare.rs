@@ -54,6 +54,7 @@ use superzk_verifier::{
 };
 use superzk_wallet::memory::ScanningWallet;
 
+#[path = "compare/hardware.rs"]
 mod hardware;
 
 /// The hidden flag that makes this binary the one-Spend child process.

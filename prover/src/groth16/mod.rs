@@ -65,6 +65,15 @@ pub struct Phases {
     pub h_polynomial: Duration,
     /// The five MSMs and the final group operations.
     pub msms: Duration,
+    /// Each MSM's own time (A, B in G1, B in G2, H, L): on one thread they
+    /// add up to most of `msms`; on a pool they overlap.
+    pub each_msm: [Duration; 5],
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let out = f();
+    (out, t.elapsed())
 }
 
 /// Prepares `params` for proving now (matrices, blst points) rather than
@@ -115,7 +124,7 @@ fn msms(
     pk: &ProvingKey<Bls12_381>,
     z: &[Fr],
     h_of: impl FnOnce() -> Result<Vec<Fr>, Groth16Error> + Send,
-    h_time: &mut Duration,
+    phases: &mut Phases,
 ) -> Result<Sums, Groth16Error> {
     let witness = &z[key.shape.num_inputs..];
     // The quotient polynomial (then its MSM) runs beside the four MSMs that
@@ -125,22 +134,29 @@ fn msms(
             let t = Instant::now();
             let h = h_of()?;
             let spent = t.elapsed();
-            Ok::<_, Groth16Error>((msm_h(key, pk, &h), spent))
+            Ok::<_, Groth16Error>((timed(|| msm_h(key, pk, &h)), spent))
         },
         || {
             rayon::join(
-                || msm_a(key, pk, z),
+                || timed(|| msm_a(key, pk, z)),
                 || {
                     rayon::join(
-                        || msm_b_g1(key, pk, z),
-                        || rayon::join(|| msm_b_g2(key, pk, z), || msm_l(key, pk, witness)),
+                        || timed(|| msm_b_g1(key, pk, z)),
+                        || {
+                            rayon::join(
+                                || timed(|| msm_b_g2(key, pk, z)),
+                                || timed(|| msm_l(key, pk, witness)),
+                            )
+                        },
                     )
                 },
             )
         },
     );
-    let (h, spent) = h?;
-    *h_time = spent;
+    let ((h, h_msm), spent) = h?;
+    phases.h_polynomial = spent;
+    let ((a, ta), (b_g1, tb1), (b_g2, tb2), (l, tl)) = (a, b_g1, b_g2, l);
+    phases.each_msm = [ta, tb1, tb2, h_msm, tl];
     Ok(Sums {
         a,
         b_g1,
@@ -211,7 +227,7 @@ fn prove_with(
         pk,
         z,
         || qap::h_polynomial(&key.shape, &domain, z),
-        &mut phases.h_polynomial,
+        phases,
     )?;
     let delta_g1 = pk.delta_g1;
     let g_a = sums.a + pk.vk.alpha_g1 + delta_g1 * r;

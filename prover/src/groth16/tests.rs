@@ -81,17 +81,37 @@ mod blst {
         v
     }
 
+    /// On one thread (whole Pippenger runs) and on three (one job per
+    /// window, recombined).
     #[test]
     fn blst_msms_match_arkworks_on_random_inputs() {
         let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let pools = [1, 3].map(|n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap()
+        });
         for n in SIZES {
             let s = scalars(&mut rng, n);
             let g1 = points::<G1Projective>(&mut rng, n);
-            let want = G1Projective::msm(&g1, &s).unwrap();
-            assert_eq!(G1Points::new(&g1).msm(&s), want, "G1, {n} points");
             let g2 = points::<G2Projective>(&mut rng, n);
-            let want = G2Projective::msm(&g2, &s).unwrap();
-            assert_eq!(G2Points::new(&g2).msm(&s), want, "G2, {n} points");
+            let want1 = G1Projective::msm(&g1, &s).unwrap();
+            let want2 = G2Projective::msm(&g2, &s).unwrap();
+            let (p1, p2) = (G1Points::new(&g1), G2Points::new(&g2));
+            for pool in &pools {
+                let t = pool.current_num_threads();
+                assert_eq!(
+                    pool.install(|| p1.msm(&s)),
+                    want1,
+                    "G1, {n} points, {t} threads"
+                );
+                assert_eq!(
+                    pool.install(|| p2.msm(&s)),
+                    want2,
+                    "G2, {n} points, {t} threads"
+                );
+            }
         }
     }
 

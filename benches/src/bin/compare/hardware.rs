@@ -15,9 +15,9 @@ use superzk_prover::{
 
 use super::{ratio, sec, Plan, Report};
 
-fn seconds(f: impl FnOnce()) -> f64 {
+fn seconds<T>(f: impl FnOnce() -> T) -> f64 {
     let t = std::time::Instant::now();
-    f();
+    std::hint::black_box(f());
     t.elapsed().as_secs_f64()
 }
 
@@ -54,7 +54,7 @@ macro_rules! blst_one_thread {
 }
 
 /// Per point, in nanoseconds, the median of `reps` runs of `f`.
-fn per_point(reps: usize, n: usize, mut f: impl FnMut()) -> f64 {
+fn per_point<T>(reps: usize, n: usize, mut f: impl FnMut() -> T) -> f64 {
     let runs: Vec<f64> = (0..reps).map(|_| seconds(&mut f)).collect();
     median(&runs) * 1e9 / n as f64
 }
@@ -78,9 +78,9 @@ fn msm_rows(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::T
         (
             "G1",
             g1.len(),
-            per_point(reps, g1.len(), || drop(ours1.msm(&s1))),
+            per_point(reps, g1.len(), || std::hint::black_box(ours1.msm(&s1))),
             per_point(reps, g1.len(), || {
-                drop(blst_one_thread!(
+                std::hint::black_box(blst_one_thread!(
                     ours1.as_blst(),
                     b1,
                     blst::blst_p1,
@@ -88,15 +88,19 @@ fn msm_rows(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::T
                     blst::blst_p1s_mult_pippenger_scratch_sizeof
                 ))
             }),
-            per_point(reps, g1.len(), || all.install(|| drop(ours1.msm(&s1)))),
-            per_point(reps, g1.len(), || drop(ours1.as_blst().mult(&b1, 255))),
+            per_point(reps, g1.len(), || {
+                all.install(|| std::hint::black_box(ours1.msm(&s1)))
+            }),
+            per_point(reps, g1.len(), || {
+                std::hint::black_box(ours1.as_blst().mult(&b1, 255))
+            }),
         ),
         (
             "G2",
             g2.len(),
-            per_point(reps, g2.len(), || drop(ours2.msm(&s2))),
+            per_point(reps, g2.len(), || std::hint::black_box(ours2.msm(&s2))),
             per_point(reps, g2.len(), || {
-                drop(blst_one_thread!(
+                std::hint::black_box(blst_one_thread!(
                     ours2.as_blst(),
                     b2,
                     blst::blst_p2,
@@ -104,8 +108,12 @@ fn msm_rows(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::T
                     blst::blst_p2s_mult_pippenger_scratch_sizeof
                 ))
             }),
-            per_point(reps, g2.len(), || all.install(|| drop(ours2.msm(&s2)))),
-            per_point(reps, g2.len(), || drop(ours2.as_blst().mult(&b2, 255))),
+            per_point(reps, g2.len(), || {
+                all.install(|| std::hint::black_box(ours2.msm(&s2)))
+            }),
+            per_point(reps, g2.len(), || {
+                std::hint::black_box(ours2.as_blst().mult(&b2, 255))
+            }),
         ),
     ];
     for (group, n, ours_1, blst_1, ours_all, blst_all) in rows {
@@ -137,23 +145,97 @@ fn profile_rows(report: &mut Report, plan: &Plan, keys: &ProvingKeys) {
     for _ in 0..reps {
         let (_, p) = proof::profile_spend(&keys.spend, w.clone(), &mut rng).expect("proves");
         let total = (p.witness + p.h_polynomial + p.msms).as_secs_f64();
+        let each = p.each_msm.map(|d| d.as_secs_f64() / total);
         shares.push((
             total,
             p.witness.as_secs_f64() / total,
             p.h_polynomial.as_secs_f64() / total,
             p.msms.as_secs_f64() / total,
+            each,
         ));
     }
     shares.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (total, w, h, m) = shares[shares.len() / 2];
+    let (total, w, h, m, each) = shares[shares.len() / 2];
     report.row(
         "Spend proof profile (1 thread): witness / matrices+FFTs / MSMs",
         format!("{:.1}% / {:.1}% / {:.1}%", w * 100.0, h * 100.0, m * 100.0),
         format!("of {}", sec(total)),
         String::new(),
     );
+    report.row(
+        "  MSMs: A / B in G1 / B in G2 / H / L",
+        each.map(|x| format!("{:.1}%", x * 100.0)).join(" / "),
+        String::new(),
+        String::new(),
+    );
     report.key("spend_profile_witness_share", w);
     report.key("spend_profile_msm_fft_share", h + m);
+}
+
+/// The same profile of arkworks' prover, as the prover was before issue 20:
+/// synthesis with matrices (and the linear combinations' inlining), the
+/// matrices read back, the witness map (row evaluations and FFTs), and the
+/// rest of `create_random_proof_with_reduction` (the MSMs).
+fn arkworks_profile_rows(report: &mut Report, plan: &Plan, keys: &ProvingKeys) {
+    use ark_bls12_381::Bls12_381;
+    use ark_groth16::{r1cs_to_qap::LibsnarkReduction, r1cs_to_qap::R1CSToQAP, Groth16};
+    use ark_poly::GeneralEvaluationDomain;
+    use ark_relations::gr1cs::{
+        ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+    };
+    use superzk_circuits::spend::SpendCircuitFor;
+
+    let w = spend_witness(&mut ChaCha20Rng::seed_from_u64(1));
+    let mut rng = ChaCha20Rng::seed_from_u64(23);
+    let reps = if plan.quick { 2 } else { 5 };
+    let mut runs = Vec::new();
+    for _ in 0..reps {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let synth = seconds(|| {
+            cs.set_optimization_goal(OptimizationGoal::Constraints);
+            cs.set_mode(SynthesisMode::Prove {
+                construct_matrices: true,
+                generate_lc_assignments: false,
+            });
+            SpendCircuitFor::new(w.clone())
+                .generate_constraints(cs.clone())
+                .expect("synthesizes");
+            cs.finalize();
+        });
+        let matrices = seconds(|| cs.to_matrices().expect("finalized"));
+        let qap = seconds(|| {
+            LibsnarkReduction::witness_map::<Fr, GeneralEvaluationDomain<Fr>>(cs.clone())
+                .expect("witness map")
+        });
+        drop(cs);
+        let total = seconds(|| {
+            Groth16::<Bls12_381>::create_random_proof_with_reduction(
+                SpendCircuitFor::new(w.clone()),
+                &keys.spend.proving_key,
+                &mut rng,
+            )
+            .expect("proves")
+        });
+        // The witness map reads the matrices back too: count them once.
+        runs.push((total, synth, matrices, qap - matrices));
+    }
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (total, synth, matrices, qap) = runs[runs.len() / 2];
+    let msm = (total - synth - matrices - qap).max(0.0);
+    report.row(
+        "arkworks' Spend proof profile (1 thread): synthesis / matrices / witness map+FFTs / MSMs",
+        format!(
+            "{:.1}% / {:.1}% / {:.1}% / {:.1}%",
+            synth / total * 100.0,
+            matrices / total * 100.0,
+            qap / total * 100.0,
+            msm / total * 100.0
+        ),
+        format!("of {}", sec(total)),
+        String::new(),
+    );
+    report.key("arkworks_spend_prove_s", total);
+    report.key("arkworks_spend_profile_msm_fft_share", (qap + msm) / total);
 }
 
 /// One Spend proof on all cores against one thread (both in this process:
@@ -193,5 +275,6 @@ fn one_proof_speedup(
 pub fn rows(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::ThreadPool) {
     msm_rows(report, plan, keys, all);
     profile_rows(report, plan, keys);
+    arkworks_profile_rows(report, plan, keys);
     one_proof_speedup(report, plan, keys, all);
 }

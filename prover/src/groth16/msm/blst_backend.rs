@@ -17,10 +17,11 @@ use ark_bls12_381::{Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projective}
 use ark_ec::AffineRepr;
 use ark_ff::{BigInt, BigInteger, PrimeField};
 use blst::{
-    blst_fp, blst_fp2, blst_p1, blst_p1_add_or_double, blst_p1_affine, blst_p1_cneg, blst_p1s_add,
-    blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof, blst_p2,
-    blst_p2_add_or_double, blst_p2_affine, blst_p2_cneg, blst_p2s_add, blst_p2s_mult_pippenger,
-    blst_p2s_mult_pippenger_scratch_sizeof, byte, limb_t,
+    blst_fp, blst_fp2, blst_p1, blst_p1_add_or_double, blst_p1_affine, blst_p1_cneg,
+    blst_p1_double, blst_p1s_add, blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof,
+    blst_p1s_tile_pippenger, blst_p2, blst_p2_add_or_double, blst_p2_affine, blst_p2_cneg,
+    blst_p2_double, blst_p2s_add, blst_p2s_mult_pippenger, blst_p2s_mult_pippenger_scratch_sizeof,
+    blst_p2s_tile_pippenger, byte, limb_t,
 };
 use rayon::prelude::*;
 
@@ -95,7 +96,8 @@ macro_rules! blst_points {
         $(#[$doc:meta])*
         $name:ident, $affine:ty, $proj:ty, $ark_affine:ty, $ark_proj:ty,
         $from_ark:expr, $to_ark:expr,
-        $pippenger:ident, $scratch_sizeof:ident, $sum:ident, $add:ident, $neg:ident
+        $pippenger:ident, $tile:ident, $scratch_sizeof:ident, $sum:ident, $add:ident,
+        $double:ident, $neg:ident
     ) => {
         $(#[$doc])*
         pub struct $name {
@@ -140,7 +142,7 @@ macro_rules! blst_points {
                 }
                 let zero = <$proj>::default();
                 let jobs = groups.jobs();
-                let sum = jobs
+                let mut parts: Vec<(usize, $proj)> = jobs
                     .into_par_iter()
                     .map(|job| {
                         let mut out = <$proj>::default();
@@ -153,32 +155,60 @@ macro_rules! blst_points {
                             match job.scalars {
                                 None => $sum(&mut out, job.points.as_ptr(), job.points.len()),
                                 Some((bytes, nbits)) => {
+                                    // Zeroed: a tile expects empty buckets.
                                     let words = $scratch_sizeof(job.points.len())
                                         .div_ceil(std::mem::size_of::<limb_t>());
                                     let mut scratch: Vec<limb_t> = vec![0; words];
                                     let s: [*const byte; 2] = [bytes.as_ptr(), std::ptr::null()];
-                                    $pippenger(
-                                        &mut out,
-                                        job.points.as_ptr(),
-                                        job.points.len(),
-                                        s.as_ptr(),
-                                        nbits,
-                                        scratch.as_mut_ptr(),
-                                    );
+                                    match job.tile {
+                                        None => $pippenger(
+                                            &mut out,
+                                            job.points.as_ptr(),
+                                            job.points.len(),
+                                            s.as_ptr(),
+                                            nbits,
+                                            scratch.as_mut_ptr(),
+                                        ),
+                                        Some((bit0, window)) => {
+                                            $tile(
+                                                &mut out,
+                                                job.points.as_ptr(),
+                                                job.points.len(),
+                                                s.as_ptr(),
+                                                nbits,
+                                                scratch.as_mut_ptr(),
+                                                bit0,
+                                                window,
+                                            );
+                                        }
+                                    }
                                 }
                             }
                             $neg(&mut out, job.negative);
                         }
-                        out
+                        (job.tile.map_or(0, |(bit0, _)| bit0), out)
                     })
-                    .reduce(
-                        || zero,
-                        |mut a, b| {
-                            // SAFETY: valid points, in place is allowed.
-                            unsafe { $add(&mut a, &a, &b) };
-                            a
-                        },
-                    );
+                    .collect();
+                // Σ 2^bit0·part, by Horner from the highest tile down.
+                parts.sort_unstable_by_key(|(bit0, _)| std::cmp::Reverse(*bit0));
+                let mut sum = zero;
+                let mut at = parts.first().map_or(0, |(bit0, _)| *bit0);
+                for (bit0, part) in &parts {
+                    // SAFETY: valid points; blst allows the output to alias
+                    // an input.
+                    unsafe {
+                        for _ in *bit0..at {
+                            $double(&mut sum, &sum);
+                        }
+                        $add(&mut sum, &sum, part);
+                    }
+                    at = *bit0;
+                }
+                unsafe {
+                    for _ in 0..at {
+                        $double(&mut sum, &sum);
+                    }
+                }
                 $to_ark(&sum)
             }
         }
@@ -207,11 +237,27 @@ impl<A> Default for Groups<A> {
     }
 }
 
-/// One piece of work: a sum (no scalars) or a Pippenger over `points`.
+/// One piece of work: a sum (no scalars), a Pippenger over `points`, or
+/// one window (`tile`: lowest bit, width) of a Pippenger.
 struct Job<'a, A> {
     points: &'a [*const A],
     scalars: Option<(&'a [u8], usize)>,
+    tile: Option<(usize, usize)>,
     negative: bool,
+}
+
+/// blst's Pippenger window for `n` points (`pippenger_window_size` in its
+/// multi_scalar.c): tiles of this width need no more scratch than blst asks
+/// for `n` points.
+fn window(n: usize) -> usize {
+    let bits = n.checked_ilog2().unwrap_or(0) as usize;
+    match bits {
+        13.. => bits - 3,
+        9..=12 => bits - 2,
+        5..=8 => bits - 1,
+        1..=4 => 2,
+        _ => 1,
+    }
 }
 
 trait Infinity {
@@ -263,6 +309,7 @@ impl<A: Infinity> Groups<A> {
                 jobs.push(Job {
                     points: &points[r],
                     scalars: None,
+                    tile: None,
                     negative,
                 });
             }
@@ -273,11 +320,25 @@ impl<A: Infinity> Groups<A> {
             (false, &self.big, 255),
         ];
         for (negative, (points, bytes), nbits) in scaled {
-            let width = nbits / 8 + usize::from(nbits % 8 != 0);
-            for r in chunks(points.len()) {
+            let scalars = Some((&bytes[..], nbits));
+            if rayon::current_num_threads() <= 1 || points.len() < 32 {
                 jobs.push(Job {
-                    scalars: Some((&bytes[r.start * width..r.end * width], nbits)),
-                    points: &points[r],
+                    points,
+                    scalars,
+                    tile: None,
+                    negative,
+                });
+                continue;
+            }
+            // In parallel, one job per window (blst's own parallel MSM cuts
+            // the same way): no window's buckets are built twice, so the
+            // work is that of one thread's Pippenger, plus the doublings.
+            let w = window(points.len());
+            for bit0 in (0..=nbits).step_by(w) {
+                jobs.push(Job {
+                    points,
+                    scalars,
+                    tile: Some((bit0, w)),
                     negative,
                 });
             }
@@ -323,14 +384,14 @@ blst_points!(
     /// G1 points of a proving key in blst's form, ready for MSMs.
     G1Points, blst_p1_affine, blst_p1, G1Affine, G1Projective,
     g1_from_ark, g1_to_ark,
-    blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof, blst_p1s_add,
-    blst_p1_add_or_double, blst_p1_cneg
+    blst_p1s_mult_pippenger, blst_p1s_tile_pippenger, blst_p1s_mult_pippenger_scratch_sizeof,
+    blst_p1s_add, blst_p1_add_or_double, blst_p1_double, blst_p1_cneg
 );
 
 blst_points!(
     /// G2 points of a proving key in blst's form, ready for MSMs.
     G2Points, blst_p2_affine, blst_p2, G2Affine, G2Projective,
     g2_from_ark, g2_to_ark,
-    blst_p2s_mult_pippenger, blst_p2s_mult_pippenger_scratch_sizeof, blst_p2s_add,
-    blst_p2_add_or_double, blst_p2_cneg
+    blst_p2s_mult_pippenger, blst_p2s_tile_pippenger, blst_p2s_mult_pippenger_scratch_sizeof,
+    blst_p2s_add, blst_p2_add_or_double, blst_p2_double, blst_p2_cneg
 );
