@@ -25,6 +25,7 @@ use rand_core::CryptoRngCore;
 use superzk_keys::params::Parameters;
 
 use key::PreparedKey;
+use zeroize::Zeroizing;
 
 /// Why our prover could not prove.
 #[derive(Debug, thiserror::Error)]
@@ -102,11 +103,12 @@ pub fn prove_timed<C: ConstraintSynthesizer<Fr>>(
     let key = key::prepared(params)?;
     phases.prepare = t.elapsed();
     let t = Instant::now();
-    let z = key.shape.assignment(circuit)?;
+    // The assignment and r, s are secrets: wiped when dropped.
+    let z = Zeroizing::new(key.shape.assignment(circuit)?);
     phases.witness = t.elapsed();
-    let r = Fr::rand(rng);
-    let s = Fr::rand(rng);
-    let proof = prove_with(&key, &params.proving_key, &z, r, s, &mut phases)?;
+    let r = Zeroizing::new(Fr::rand(rng));
+    let s = Zeroizing::new(Fr::rand(rng));
+    let proof = prove_with(&key, &params.proving_key, &z, *r, *s, &mut phases)?;
     Ok((proof, phases))
 }
 
@@ -132,7 +134,8 @@ fn msms(
     let (h, (a, (b_g1, (b_g2, l)))) = rayon::join(
         || {
             let t = Instant::now();
-            let h = h_of()?;
+            // H is a function of the witness: wiped too.
+            let h = Zeroizing::new(h_of()?);
             let spent = t.elapsed();
             Ok::<_, Groth16Error>((timed(|| msm_h(key, pk, &h)), spent))
         },

@@ -57,7 +57,7 @@ enum Class {
 }
 
 fn classify(s: &Fr) -> Class {
-    let v = s.into_bigint();
+    let v = zeroize::Zeroizing::new(s.into_bigint());
     if v.is_zero() {
         return Class::Skip;
     }
@@ -225,6 +225,17 @@ struct Groups<A> {
     ones: [Vec<*const A>; 2],
     small: [(Vec<*const A>, Vec<u8>); 2],
     big: (Vec<*const A>, Vec<u8>),
+}
+
+/// The scalar bytes are a witness's values: wiped when the MSM is done.
+impl<A> Drop for Groups<A> {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        for (_, bytes) in &mut self.small {
+            bytes.zeroize();
+        }
+        self.big.1.zeroize();
+    }
 }
 
 impl<A> Default for Groups<A> {
