@@ -12,6 +12,9 @@ use super::{r1cs::Shape, Groth16Error};
 
 type Domain = GeneralEvaluationDomain<Fr>;
 
+/// `A·z`, `B·z` and `C·z` over the domain.
+type Evaluations = (Vec<Fr>, Vec<Fr>, Vec<Fr>);
+
 /// The domain of `shape`: one point per constraint and per input (the
 /// inputs' rows `z_i·1 = …` keep the instance bound to the proof).
 pub fn domain(shape: &Shape) -> Result<Domain, Groth16Error> {
@@ -20,11 +23,7 @@ pub fn domain(shape: &Shape) -> Result<Domain, Groth16Error> {
 
 /// The evaluations `(A·z, B·z, C·z)` over the domain, after checking that
 /// `A·z ∘ B·z = C·z` row by row.
-fn evaluations(
-    shape: &Shape,
-    z: &[Fr],
-    size: usize,
-) -> Result<(Vec<Fr>, Vec<Fr>, Vec<Fr>), Groth16Error> {
+fn evaluations(shape: &Shape, z: &[Fr], size: usize) -> Result<Evaluations, Groth16Error> {
     let m = shape.num_constraints();
     let mut a = vec![Fr::ZERO; size];
     let mut b = vec![Fr::ZERO; size];
