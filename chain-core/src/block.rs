@@ -2,6 +2,7 @@
 //! tickets, and the transactions. Canonical bytes and hashes; block files
 //! ("SZKB") and chain files ("SZKC"). Formats: docs/PROTOCOL.md §11.
 
+use rayon::prelude::*;
 use superzk_keys::signature::Signature;
 
 use crate::{
@@ -168,20 +169,43 @@ impl Block {
         w.0
     }
 
-    /// Decodes a block; every embedded point is checked.
+    /// Decodes a block; every embedded point is checked (a shielded
+    /// transaction's `cv` and `rk` by its proofs, see
+    /// `superzk_verifier::transaction`).
+    ///
+    /// Transactions are length-prefixed, so their bytes are delimited first
+    /// and decoded in parallel (their proof points dominate a block's
+    /// decoding). The error is the one a decoder reading front to back meets
+    /// first: the first transaction that fails, in block order, before a
+    /// framing error after it.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
         let header = Header::read(&mut r)?;
         let votes = read_votes(&mut r, "votes")?;
         let late_votes = read_votes(&mut r, "late votes")?;
         let n = r.count(MAX_BLOCK_TXS, "transactions")?;
-        let mut txs = Vec::with_capacity(n.min(1024));
+        let mut slices = Vec::with_capacity(n.min(1024));
+        let mut framing = Ok(());
         for _ in 0..n {
-            let bytes = r.var_bytes(MAX_BLOCK_BYTES, "transaction")?;
-            let mut tr = Reader::new(bytes);
-            txs.push(ChainTx::read(&mut tr)?);
-            tr.finish()?;
+            match r.var_bytes(MAX_BLOCK_BYTES, "transaction") {
+                Ok(bytes) => slices.push(bytes),
+                Err(e) => {
+                    framing = Err(e);
+                    break;
+                }
+            }
         }
+        let decoded: Vec<Result<ChainTx, DecodeError>> = slices
+            .par_iter()
+            .map(|bytes| {
+                let mut tr = Reader::new(bytes);
+                let tx = ChainTx::read(&mut tr)?;
+                tr.finish()?;
+                Ok(tx)
+            })
+            .collect();
+        let txs = decoded.into_iter().collect::<Result<Vec<_>, _>>()?;
+        framing?;
         r.finish()?;
         Ok(Self {
             header,
@@ -275,5 +299,80 @@ impl ChainFile {
         }
         r.finish()?;
         Ok(Self { profile, blocks })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed block fixture (a shielded transaction among others).
+    fn fixture_block() -> Block {
+        let bytes = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/block.szkb"),
+        )
+        .expect("committed fixture");
+        read_block_file(&bytes).expect("the fixture decodes").1
+    }
+
+    /// The decoder before transactions were decoded in parallel: front to
+    /// back, stopping at the first error.
+    fn front_to_back(bytes: &[u8]) -> Result<Block, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let header = Header::read(&mut r)?;
+        let votes = read_votes(&mut r, "votes")?;
+        let late_votes = read_votes(&mut r, "late votes")?;
+        let n = r.count(MAX_BLOCK_TXS, "transactions")?;
+        let mut txs = Vec::new();
+        for _ in 0..n {
+            let bytes = r.var_bytes(MAX_BLOCK_BYTES, "transaction")?;
+            let mut tr = Reader::new(bytes);
+            txs.push(ChainTx::read(&mut tr)?);
+            tr.finish()?;
+        }
+        r.finish()?;
+        Ok(Block {
+            header,
+            votes,
+            late_votes,
+            txs,
+        })
+    }
+
+    #[test]
+    fn parallel_decoding_gives_what_a_front_to_back_decoder_gives() {
+        let mut block = fixture_block();
+        assert!(
+            block.txs.iter().any(|t| matches!(t, ChainTx::Shielded(_))),
+            "the fixture holds a shielded transaction"
+        );
+        // Several transactions, so that errors in two of them race.
+        block.txs = block.txs.iter().cycle().take(8).cloned().collect();
+        let bytes = block.to_bytes();
+        assert_eq!(Block::from_bytes(&bytes), Ok(block));
+        // Corruptions everywhere: flipped bytes (in points, proofs, lengths,
+        // counts), two at once (two failing transactions), and truncations.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut refused = 0;
+        for round in 0..400 {
+            let mut b = bytes.clone();
+            for _ in 0..1 + round % 2 {
+                let at = next() as usize % b.len();
+                b[at] ^= (next() as u8) | 1;
+            }
+            if round % 5 == 0 {
+                b.truncate(next() as usize % b.len());
+            }
+            let parallel = Block::from_bytes(&b);
+            assert_eq!(parallel, front_to_back(&b), "round {round}");
+            refused += usize::from(parallel.is_err());
+        }
+        assert!(refused > 200, "most corruptions are refused ({refused})");
     }
 }

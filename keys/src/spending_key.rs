@@ -441,6 +441,45 @@ pub fn decode_point(bytes: &[u8], what: &'static str) -> Result<EdwardsAffine, K
     Ok(point)
 }
 
+/// Decodes a compressed Jubjub point whose prime-order membership a Groth16
+/// proof establishes: canonical (the encoding [`encode_point`] writes), on
+/// the curve and not of small order (so not the identity either), but
+/// without [`decode_point`]'s prime-order check, a 252-bit scalar
+/// multiplication that is four fifths of its cost.
+///
+/// Sound only for points that are public inputs of a proof whose circuit
+/// computes them in the prime-order subgroup, and only where nothing is
+/// accepted unless that proof verifies: a transaction's `cv` (the circuits
+/// compute `[value] [8]·GroupHash(asset) + [rcv] R`) and `rk` (`ak + [α]
+/// G_auth`, `ak` checked in the subgroup in-circuit). A point with a
+/// small-order component then makes the proof fail, and the transaction
+/// with it (docs/SECURITY.md, "Points a proof vouches for"). Refusing
+/// small-order points here keeps the cheap part of the check: such a point
+/// is never a valid `cv` or `rk`.
+pub fn decode_point_bound_by_proof(
+    bytes: &[u8],
+    what: &'static str,
+) -> Result<EdwardsAffine, KeyError> {
+    if bytes.len() != 32 {
+        return Err(KeyError::WrongLength {
+            what,
+            expected: 32,
+            got: bytes.len(),
+        });
+    }
+    use ark_ff::Zero as _;
+    let point = EdwardsAffine::deserialize_compressed_unchecked(bytes)
+        .map_err(|_| KeyError::InvalidPoint { what })?;
+    // Decompression solves the curve equation; checking it again is cheap.
+    if !point.is_on_curve()
+        || encode_point(&point)[..] != *bytes
+        || point.mul_by_cofactor_to_group().is_zero()
+    {
+        return Err(KeyError::InvalidPoint { what });
+    }
+    Ok(point)
+}
+
 /// A Jubjub point's compressed 32 bytes.
 pub fn encode_point(point: &EdwardsAffine) -> [u8; 32] {
     let mut out = [0u8; 32];

@@ -250,3 +250,59 @@ fn parameter_files_round_trip_and_reject_corruption() {
         "generation is deterministic"
     );
 }
+
+/// `decode_point_bound_by_proof` (for a transaction's `cv` and `rk`) leaves
+/// out only the prime-order check: it accepts a subgroup point plus a
+/// small-order one (its proof refuses that, see the verifier's tests) but
+/// never a small-order point, a non-canonical encoding or garbage.
+#[test]
+fn points_bound_by_proofs_skip_only_the_prime_order_check() {
+    use ark_ec::{AffineRepr, CurveGroup};
+    use ark_ed_on_bls12_381::{EdwardsAffine, EdwardsProjective, Fq};
+    use ark_ff::{One, UniformRand, Zero};
+    use ark_serialize::CanonicalSerialize;
+    use superzk_keys::spending_key::{decode_point, decode_point_bound_by_proof, encode_point};
+
+    let mut rng = rng();
+    let order_two = EdwardsAffine::new_unchecked(Fq::zero(), -Fq::one());
+    assert!(order_two.is_on_curve());
+    for _ in 0..50 {
+        let p = EdwardsProjective::rand(&mut rng).into_affine();
+        let bytes = encode_point(&p);
+        assert_eq!(decode_point(&bytes, "p").unwrap(), p);
+        assert_eq!(decode_point_bound_by_proof(&bytes, "p").unwrap(), p);
+        let mixed: EdwardsAffine = (p + order_two).into_affine();
+        let bytes = encode_point(&mixed);
+        assert!(decode_point(&bytes, "p").is_err());
+        assert_eq!(decode_point_bound_by_proof(&bytes, "p").unwrap(), mixed);
+    }
+    for small in [EdwardsAffine::zero(), order_two] {
+        assert!(decode_point_bound_by_proof(&encode_point(&small), "p").is_err());
+        let mut second = encode_point(&small);
+        second[31] |= 0x80;
+        assert!(decode_point_bound_by_proof(&second, "p").is_err());
+    }
+    assert!(matches!(
+        decode_point_bound_by_proof(&[0u8; 31], "p"),
+        Err(KeyError::WrongLength { .. })
+    ));
+    let mut accepted = 0;
+    for _ in 0..5000 {
+        let mut b = [0u8; 32];
+        rng.fill_bytes(&mut b);
+        b[31] &= 0x8f;
+        let Ok(p) = decode_point_bound_by_proof(&b, "p") else {
+            assert!(decode_point(&b, "p").is_err(), "a superset of decode_point");
+            continue;
+        };
+        accepted += 1;
+        let mut again = [0u8; 32];
+        p.serialize_compressed(&mut again[..]).unwrap();
+        assert_eq!(again, b, "only canonical encodings");
+        assert!(p.is_on_curve() && !p.mul_by_cofactor_to_group().is_zero());
+    }
+    assert!(
+        accepted > 100,
+        "random y values often give curve points ({accepted})"
+    );
+}

@@ -44,7 +44,7 @@
 use ark_bls12_381::Bls12_381;
 use ark_ed_on_bls12_381::EdwardsAffine;
 use ark_groth16::Proof;
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_serialize::CanonicalSerialize;
 use blake2::{digest::consts::U32, Blake2b, Digest};
 use superzk_circuits::{
     asset::{AssetInfoError, Ticket, MAX_NAME_LEN},
@@ -56,10 +56,13 @@ use superzk_circuits::{
 use superzk_keys::{
     params::Fingerprint,
     signature::Signature,
-    spending_key::{encode_field, encode_point},
+    spending_key::{decode_point_bound_by_proof, encode_field, encode_point},
 };
 
-use crate::error::DecodeError;
+use crate::{
+    curve::{decode_g1, decode_g2, G1_LEN, G2_LEN},
+    error::DecodeError,
+};
 
 /// Length of a note ciphertext: the 726-byte plaintext and a 16-byte tag.
 pub const ENC_CIPHERTEXT_LEN: usize = superzk_keys::note_plaintext::NOTE_PLAINTEXT_LEN + 16;
@@ -489,7 +492,10 @@ fn proof_bytes(proof: &Proof<Bls12_381>) -> [u8; PROOF_LEN] {
     out
 }
 
-/// Decodes a compressed Groth16 proof, checking its points.
+/// Decodes a compressed Groth16 proof (`A || B || C`, as ark-serialize
+/// writes it), checking that each point is canonically encoded, on its curve
+/// and in its prime-order subgroup (on `blst` natively: see [`crate::curve`]);
+/// it accepts exactly what `Proof::deserialize_compressed` accepts.
 pub fn decode_proof(bytes: &[u8]) -> Result<Proof<Bls12_381>, DecodeError> {
     if bytes.len() != PROOF_LEN {
         return Err(DecodeError::Truncated {
@@ -497,7 +503,12 @@ pub fn decode_proof(bytes: &[u8]) -> Result<Proof<Bls12_381>, DecodeError> {
             needed: PROOF_LEN.saturating_sub(bytes.len()),
         });
     }
-    Proof::deserialize_compressed(bytes).map_err(|_| DecodeError::InvalidEncoding("proof"))
+    let (a, rest) = bytes.split_at(G1_LEN);
+    let (b, c) = rest.split_at(G2_LEN);
+    match (decode_g1(a), decode_g2(b), decode_g1(c)) {
+        (Some(a), Some(b), Some(c)) => Ok(Proof { a, b, c }),
+        _ => Err(DecodeError::InvalidEncoding("proof")),
+    }
 }
 
 struct Reader<'a> {
@@ -538,8 +549,14 @@ impl<'a> Reader<'a> {
             .map_err(|_| DecodeError::InvalidEncoding(what))
     }
 
+    /// A `cv` or `rk`: every point of the format is one, and each is a
+    /// public input of the description's proof, whose circuit puts it in the
+    /// prime-order subgroup; the transaction is valid only if that proof
+    /// verifies, so the decoder leaves the prime-order check to it (see
+    /// [`decode_point_bound_by_proof`]) and refuses non-canonical, off-curve
+    /// and small-order encodings itself.
     fn point(&mut self, what: &'static str) -> Result<EdwardsAffine, DecodeError> {
-        superzk_keys::spending_key::decode_point(self.take(32, what)?, what)
+        decode_point_bound_by_proof(self.take(32, what)?, what)
             .map_err(|_| DecodeError::InvalidEncoding(what))
     }
 

@@ -106,6 +106,22 @@ pub fn check_without_proofs(
     anchors: &dyn AnchorCheck,
     rng: &mut dyn CryptoRngCore,
 ) -> Result<(), TxError> {
+    check_structure(tx, keys, anchors)?;
+    let signed = Signed::of(tx);
+    let spend_auth = signed.spend_auth(tx);
+    if !spend_auth.is_empty() {
+        signature::batch_verify(&spend_auth, rng).map_err(|_| TxError::SpendAuthorization)?;
+    }
+    let (bvk, msg, sig) = signed.binding(tx);
+    bvk.verify(msg, &sig).map_err(|_| TxError::Binding)
+}
+
+/// Checks 1–3: keys, shape, nullifiers, anchors (no curve arithmetic).
+fn check_structure(
+    tx: &Transaction,
+    keys: &VerifyingKeys,
+    anchors: &dyn AnchorCheck,
+) -> Result<(), TxError> {
     for (circuit, found, have) in [
         ("spend", tx.spend_vk, &keys.spend),
         ("output", tx.output_vk, &keys.output),
@@ -157,24 +173,89 @@ pub fn check_without_proofs(
             });
         }
     }
-    let sighash = tx.sighash();
-    if tx.all_spends().next().is_some() {
-        let items: Vec<_> = tx
-            .all_spends()
+    Ok(())
+}
+
+/// What a transaction's signatures are checked against: its signature hash
+/// and binding verification key.
+struct Signed {
+    sighash: [u8; 32],
+    bvk: VerificationKey<Binding>,
+}
+
+/// One spend-authorization signature with its key and message.
+type SpendAuthItem<'a> = (VerificationKey<SpendAuth>, &'a [u8], signature::Signature);
+/// The binding signature with its key and message.
+type BindingItem<'a> = (VerificationKey<Binding>, &'a [u8], signature::Signature);
+
+impl Signed {
+    fn of(tx: &Transaction) -> Self {
+        Self {
+            sighash: tx.sighash(),
+            bvk: VerificationKey::from_point(binding_verification_key(tx).into_affine()),
+        }
+    }
+
+    /// Check 4's items. `rk` is in the prime-order subgroup as
+    /// `VerificationKey::from_point` asks for every transaction that can be
+    /// accepted: its proof puts it there (PROTOCOL.md §9, "Points a proof
+    /// vouches for"), and one whose `rk` is not is refused by check 6
+    /// whatever this check says.
+    fn spend_auth<'a>(&'a self, tx: &Transaction) -> Vec<SpendAuthItem<'a>> {
+        tx.all_spends()
             .map(|s| {
                 (
                     VerificationKey::<SpendAuth>::from_point(s.rk),
-                    &sighash[..],
+                    &self.sighash[..],
                     s.auth_sig,
                 )
             })
-            .collect();
-        signature::batch_verify(&items, rng).map_err(|_| TxError::SpendAuthorization)?;
+            .collect()
     }
-    let bvk = VerificationKey::<Binding>::from_point(binding_verification_key(tx).into_affine());
-    bvk.verify(&sighash, &tx.binding_sig)
-        .map_err(|_| TxError::Binding)?;
-    Ok(())
+
+    /// Check 5's item (`bvk` likewise in the subgroup for any transaction
+    /// that can be accepted: its `cv` are).
+    fn binding<'a>(&'a self, tx: &Transaction) -> BindingItem<'a> {
+        (self.bvk, &self.sighash[..], tx.binding_sig)
+    }
+}
+
+/// Signatures per batch when a block's signatures are checked together: a
+/// multi-scalar multiplication of 129 points amortizes well, and the
+/// batches spread over the cores.
+const SIGNATURES_PER_BATCH: usize = 64;
+
+/// Checks 4 and 5 for many transactions at once: every spend-authorization
+/// signature and every binding signature in randomized batches of
+/// [`SIGNATURES_PER_BATCH`] (each a single multi-scalar multiplication)
+/// across transactions, in parallel. `true` if all verify; on `false` the
+/// caller checks each transaction on its own to name the culprits.
+fn block_signatures_verify(txs: &[(&Transaction, Signed)], seed: [u8; 32]) -> bool {
+    let spend_auth: Vec<SpendAuthItem> = txs
+        .iter()
+        .flat_map(|(tx, signed)| signed.spend_auth(tx))
+        .collect();
+    let binding: Vec<BindingItem> = txs.iter().map(|(tx, signed)| signed.binding(tx)).collect();
+    let chunk_seed = |kind: u8, i: usize| {
+        let mut s = seed;
+        s[0] ^= kind;
+        s[24..].copy_from_slice(&(i as u64).to_le_bytes());
+        rand_chacha::ChaCha20Rng::from_seed(s)
+    };
+    let spend_ok = || {
+        spend_auth
+            .par_chunks(SIGNATURES_PER_BATCH)
+            .enumerate()
+            .all(|(i, c)| signature::batch_verify(c, &mut chunk_seed(1, i)).is_ok())
+    };
+    let binding_ok = || {
+        binding
+            .par_chunks(SIGNATURES_PER_BATCH)
+            .enumerate()
+            .all(|(i, c)| signature::batch_verify(c, &mut chunk_seed(2, i)).is_ok())
+    };
+    let (a, b) = rayon::join(spend_ok, binding_ok);
+    a && b
 }
 
 type ProofRef<'a> = (
@@ -273,10 +354,17 @@ pub struct BatchFailure {
     pub invalid: Vec<(usize, TxError)>,
 }
 
-/// Verifies many transactions: the cheap checks of each in parallel, then
-/// every proof of every transaction in a single randomized Groth16 batch (one
-/// multi-Miller loop, one final exponentiation). If the batch fails, each
-/// transaction's proofs are checked on their own to name the culprits.
+/// Verifies many transactions: checks 1–3 of each in parallel; every
+/// signature of every transaction in randomized batches across transactions
+/// (a batch holds only if each of its signatures does, up to 2^-128, so the
+/// outcome is each transaction's own); then every proof of every
+/// transaction in a single randomized Groth16 batch (one multi-Miller loop,
+/// one final exponentiation). If a batch fails, each transaction is checked
+/// on its own to name the culprits.
+///
+/// A transaction whose `cv` or `rk` has a small-order component (the
+/// decoder leaves that check to the proofs) may pass or fail the signature
+/// batches; its proof fails either way, so it is refused either way.
 ///
 /// The batch trusts that the proof points are in their subgroups, as they
 /// are for transactions from [`Transaction::from_bytes`] or the builder (see
@@ -296,17 +384,40 @@ pub fn verify_batch(
             s
         })
         .collect();
-    let mut invalid: Vec<(usize, TxError)> = txs
+    let mut block_seed = [0u8; 32];
+    rng.fill_bytes(&mut block_seed);
+    // Checks 1–3 and what the signatures need, per transaction in parallel.
+    let structure: Vec<Result<Signed, TxError>> = txs
         .par_iter()
-        .zip(seeds.par_iter())
-        .enumerate()
-        .filter_map(|(i, (tx, seed))| {
-            let mut rng = rand_chacha::ChaCha20Rng::from_seed(*seed);
-            check_without_proofs(tx, keys, anchors, &mut rng)
-                .err()
-                .map(|e| (i, e))
-        })
+        .map(|tx| check_structure(tx, keys, anchors).map(|()| Signed::of(tx)))
         .collect();
+    let mut invalid: Vec<(usize, TxError)> = Vec::new();
+    let mut signed: Vec<(usize, Signed)> = Vec::with_capacity(txs.len());
+    for (i, r) in structure.into_iter().enumerate() {
+        match r {
+            Ok(s) => signed.push((i, s)),
+            Err(e) => invalid.push((i, e)),
+        }
+    }
+    // Checks 4 and 5 for the whole batch; if they fail, per transaction to
+    // name the culprits (each with its own randomness, as on its own).
+    let pairs: Vec<(&Transaction, Signed)> =
+        signed.into_iter().map(|(i, s)| (&txs[i], s)).collect();
+    if !block_signatures_verify(&pairs, block_seed) {
+        let culprits: Vec<(usize, TxError)> = txs
+            .par_iter()
+            .zip(seeds.par_iter())
+            .enumerate()
+            .filter(|(i, _)| !invalid.iter().any(|(j, _)| j == i))
+            .filter_map(|(i, (tx, seed))| {
+                let mut rng = rand_chacha::ChaCha20Rng::from_seed(*seed);
+                check_without_proofs(tx, keys, anchors, &mut rng)
+                    .err()
+                    .map(|e| (i, e))
+            })
+            .collect();
+        invalid.extend(culprits);
+    }
     let cheap_failed: HashSet<usize> = invalid.iter().map(|(i, _)| *i).collect();
     let inputs: Vec<Vec<Vec<Fr>>> = txs.par_iter().map(public_inputs).collect();
     let items: Vec<ProofItem> = txs

@@ -3,10 +3,21 @@
 
 use std::path::PathBuf;
 
+use ark_bls12_381::{Fq2, G1Affine, G2Affine};
+use ark_ec::AffineRepr;
 use ark_ed_on_bls12_381::{EdwardsAffine, Fq};
-use ark_ff::{One, PrimeField};
+use ark_ff::{PrimeField, Zero};
 use ark_serialize::CanonicalSerialize;
-use superzk_verifier::{error::DecodeError, proof_file::ProofFile, transaction::Transaction};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use superzk_keys::params::verifying_key_from_bytes;
+use superzk_verifier::{
+    error::DecodeError,
+    groth16::{verify_single, Groth16Error, ProofItem},
+    proof_file::ProofFile,
+    transaction::Transaction,
+    verify::{verify_batch, verify_transaction, AnyAnchor, VerifyingKeys},
+};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(
@@ -41,36 +52,178 @@ fn fixtures_decode_and_reencode_identically() {
     assert_eq!(ProofFile::from_bytes(&bytes).unwrap().to_bytes(), bytes);
 }
 
+fn keys() -> VerifyingKeys {
+    let read = |n: &str| verifying_key_from_bytes(&fixture(n)).expect("fixture key");
+    VerifyingKeys {
+        spend: read("spend.vk"),
+        output: read("output.vk"),
+        package_spend: read("package-spend.vk"),
+        package_output: read("package-output.vk"),
+    }
+}
+
+fn encode<P: CanonicalSerialize>(p: &P) -> Vec<u8> {
+    let mut out = vec![];
+    p.serialize_compressed(&mut out).unwrap();
+    out
+}
+
+/// The eight points of small order: the identity, (0, -1), and the points of
+/// order 4 and 8, found as the multiples by `r` of curve points.
+fn small_order_points() -> Vec<EdwardsAffine> {
+    let mut found = vec![EdwardsAffine::zero()];
+    for y in 2u64.. {
+        let Some(p) = EdwardsAffine::get_point_from_y_unchecked(Fq::from(y), false) else {
+            continue;
+        };
+        let t: EdwardsAffine = p.mul_bigint(ark_ed_on_bls12_381::Fr::MODULUS).into();
+        for k in 1..8u64 {
+            let tk: EdwardsAffine = (t * ark_ed_on_bls12_381::Fr::from(k)).into();
+            if !found.contains(&tk) {
+                found.push(tk);
+            }
+        }
+        if found.len() == 8 {
+            return found;
+        }
+    }
+    unreachable!("the curve has eight points of small order")
+}
+
 #[test]
-fn points_off_curve_or_outside_the_subgroup_are_rejected() {
+fn off_curve_small_order_and_non_canonical_points_are_rejected_on_decoding() {
     let tx = fixture("transfer.tx");
     // Not a curve point at all.
     assert_eq!(
         Transaction::from_bytes(&with(&tx, CV, &[0xff; 32])),
         Err(DecodeError::InvalidEncoding("value commitment"))
     );
-    // A curve point with a small-order component: rk + (0, -1).
-    let t = Transaction::from_bytes(&tx).unwrap();
-    let torsion = EdwardsAffine::new_unchecked(Fq::from(0u64), -Fq::one());
-    assert!(torsion.is_on_curve() && !torsion.is_in_correct_subgroup_assuming_on_curve());
-    let mixed: EdwardsAffine = (t.spends[0].rk + torsion).into();
-    let mut enc = [0u8; 32];
-    mixed.serialize_compressed(&mut enc[..]).unwrap();
-    assert_eq!(
-        Transaction::from_bytes(&with(&tx, RK, &enc)),
-        Err(DecodeError::InvalidEncoding("authorization key"))
-    );
-    // The identity as a key.
-    let mut id = [0u8; 32];
-    EdwardsAffine::zero()
-        .serialize_compressed(&mut id[..])
-        .unwrap();
-    assert!(Transaction::from_bytes(&with(&tx, RK, &id)).is_err());
+    // Every point of small order (the identity included), as cv and as rk.
+    let small = small_order_points();
+    assert_eq!(small.len(), 8);
+    for t in &small {
+        assert!(t.is_on_curve() && t.mul_by_cofactor_to_group().is_zero());
+        assert_eq!(
+            Transaction::from_bytes(&with(&tx, RK, &encode(t))),
+            Err(DecodeError::InvalidEncoding("authorization key"))
+        );
+        assert_eq!(
+            Transaction::from_bytes(&with(&tx, CV, &encode(t))),
+            Err(DecodeError::InvalidEncoding("value commitment"))
+        );
+    }
+    // The second encoding of a point with x = 0 (sign bit set): (0, 1) and
+    // (0, -1) are the only such points, both of small order; and the sign
+    // bit flipped on a real rk is the canonical encoding of -rk, which is a
+    // different point (its proof then fails: see the test below).
+    let mut second = encode(&EdwardsAffine::zero());
+    second[31] |= 0x80;
+    assert!(Transaction::from_bytes(&with(&tx, RK, &second)).is_err());
+    // A y coordinate that is not a canonical field element (y + q for y = 1).
+    let mut y_plus_q = [0u8; 32];
+    let q = Fq::MODULUS;
+    let (mut carry, mut limbs) = (1u128, [0u64; 4]);
+    for (i, l) in q.0.iter().enumerate() {
+        let sum = u128::from(*l) + carry;
+        limbs[i] = sum as u64;
+        carry = sum >> 64;
+    }
+    for (i, l) in limbs.iter().enumerate() {
+        y_plus_q[8 * i..8 * i + 8].copy_from_slice(&l.to_le_bytes());
+    }
+    assert!(Transaction::from_bytes(&with(&tx, RK, &y_plus_q)).is_err());
     // A proof whose A is not a G1 point.
     assert_eq!(
         Transaction::from_bytes(&with(&tx, PROOF, &[0x9f; 48])),
         Err(DecodeError::InvalidEncoding("proof"))
     );
+    // Proof points on their curves but outside the prime-order subgroups.
+    let g1_off = (1u64..)
+        .find_map(|x| {
+            G1Affine::get_point_from_x_unchecked(x.into(), false)
+                .filter(|p| !p.is_in_correct_subgroup_assuming_on_curve())
+        })
+        .unwrap();
+    let g2_off = (1u64..)
+        .find_map(|x| {
+            G2Affine::get_point_from_x_unchecked(Fq2::new(x.into(), 1u64.into()), false)
+                .filter(|p| !p.is_in_correct_subgroup_assuming_on_curve())
+        })
+        .unwrap();
+    for (at, bytes) in [
+        (PROOF, encode(&g1_off)),
+        (PROOF + 48, encode(&g2_off)),
+        (PROOF + 144, encode(&g1_off)),
+    ] {
+        assert_eq!(
+            Transaction::from_bytes(&with(&tx, at, &bytes)),
+            Err(DecodeError::InvalidEncoding("proof"))
+        );
+    }
+}
+
+/// The attack the decoder's relaxed check on `cv` and `rk` could open: a
+/// point with a small-order component (`P + T`, `T` of order 2, 4 or 8),
+/// which the decoder no longer refuses (only its proof can). The proof
+/// refuses it: the transaction is invalid alone and in a batch, and the
+/// proof check by itself fails, whatever the signatures say.
+#[test]
+fn points_with_a_small_order_component_decode_but_their_proof_refuses_them() {
+    let tx = fixture("transfer.tx");
+    let keys = keys();
+    let honest = Transaction::from_bytes(&tx).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    assert_eq!(
+        verify_transaction(&honest, &keys, &AnyAnchor, &mut rng),
+        Ok(())
+    );
+    for t in small_order_points().into_iter().skip(1) {
+        for (at, what) in [(CV, "cv"), (RK, "rk")] {
+            let point = if at == CV {
+                honest.spends[0].cv
+            } else {
+                honest.spends[0].rk
+            };
+            let mixed: EdwardsAffine = (point + t).into();
+            let bytes = with(&tx, at, &encode(&mixed));
+            let bad = Transaction::from_bytes(&bytes).expect("decodes: the proof decides");
+            assert!(
+                verify_transaction(&bad, &keys, &AnyAnchor, &mut rng).is_err(),
+                "{what} + T refused alone"
+            );
+            let batch = verify_batch(
+                &[honest.clone(), bad.clone(), honest.clone()],
+                &keys,
+                &AnyAnchor,
+                &mut rng,
+            )
+            .expect_err("a block with it is refused");
+            assert_eq!(batch.invalid.len(), 1);
+            assert_eq!(batch.invalid[0].0, 1, "{what} + T: the bad one is named");
+            // The proof alone refuses the changed public input.
+            let inputs = bad.spends[0].public_inputs().to_field_elements();
+            let item = ProofItem {
+                pvk: &keys.spend.prepared,
+                proof: &bad.spends[0].proof,
+                public_inputs: &inputs,
+            };
+            assert_eq!(verify_single(&item), Err(Groth16Error::Invalid), "{what}");
+        }
+    }
+    // The output's cv too.
+    let out = &honest.outputs[0];
+    let t = small_order_points()[1];
+    let mut bad = honest.clone();
+    bad.outputs[0].cv = (out.cv + t).into();
+    let bad = Transaction::from_bytes(&bad.to_bytes()).expect("decodes: the proof decides");
+    assert!(verify_transaction(&bad, &keys, &AnyAnchor, &mut rng).is_err());
+    let inputs = bad.outputs[0].public_inputs().to_field_elements();
+    let item = ProofItem {
+        pvk: &keys.output.prepared,
+        proof: &bad.outputs[0].proof,
+        public_inputs: &inputs,
+    };
+    assert_eq!(verify_single(&item), Err(Groth16Error::Invalid));
 }
 
 #[test]

@@ -4,7 +4,10 @@
 //! cargo run --release --bin compare [-- --quick] [-- --json] [-- --sync]
 //! ```
 //!
-//! `--sync` runs the wallet sync comparison alone (seconds, no parameters).
+//! `--sync` runs the wallet sync comparison alone (seconds, no parameters);
+//! `--verifier` the verifier's rows alone: one proof verified against
+//! Sapling's, the cost of each kind of point decoding, and the block of
+//! 1,000 actions decoded and verified, with its parts.
 //!
 //! Measures, with the same thread count for both systems: proving times of
 //! Spend and Output (one thread), single-proof verification, batch
@@ -43,14 +46,14 @@ use superzk_benches::{
     sync::{self, OURS_ONE_IN},
 };
 use superzk_circuits::{
-    asset::AssetInfo, note::AssetId, output::OutputCircuit, spend::SpendCircuit,
+    asset::AssetInfo, note::AssetId, output::OutputCircuit, spend::SpendCircuit, Fr,
 };
 use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
 use superzk_prover::{proof, ProvingKeys, TransactionBuilder};
 use superzk_verifier::{
     groth16::{batch_verify, batch_verify_validated, verify_single, ProofItem},
     transaction::Transaction,
-    verify::{verify_batch, AnyAnchor},
+    verify::{check_without_proofs, verify_batch, AnyAnchor},
 };
 use superzk_wallet::memory::ScanningWallet;
 
@@ -541,8 +544,11 @@ fn transactions(keys: &ProvingKeys, n: usize) -> Vec<Transaction> {
 }
 
 /// A block of 1,000 actions (250 transactions of 2 spends and 2 outputs,
-/// copies of a few distinct ones), its proofs and signatures verified in one
-/// batch.
+/// copies of a few distinct ones), as a validator receives it: decoded from
+/// its bytes (every point checked), then its proofs and signatures verified
+/// in one batch. `block_1000_actions_s` is the whole (decoding included);
+/// the parts are timed alone too: decoding, the checks without proofs
+/// (signatures, binding keys) and the proof batch.
 fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::ThreadPool) {
     let (build, distinct) = all.install(|| time(|| transactions(keys, plan.block_txs)));
     let txs: Vec<Transaction> = (0..250)
@@ -552,33 +558,101 @@ fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::Thre
     assert_eq!(actions, 1000);
     let vks = keys.verifying_keys();
     let bytes: Vec<Vec<u8>> = txs.iter().map(Transaction::to_bytes).collect();
-    let decode = all.install(|| {
+    let sample = |f: &(dyn Fn() + Sync)| {
+        all.install(|| median(&(0..plan.block).map(|_| secs(f)).collect::<Vec<_>>()))
+    };
+    let decode_all = || -> Vec<Transaction> {
+        bytes
+            .par_iter()
+            .map(|b| Transaction::from_bytes(b).expect("decodes"))
+            .collect()
+    };
+    let decode = sample(&|| drop(decode_all()));
+    let total = sample(&|| {
+        let txs = decode_all();
+        verify_batch(&txs, &vks, &AnyAnchor, &mut OsRng).expect("valid block")
+    });
+    // CPU seconds of the whole, all threads together: what the block costs
+    // whatever else runs on the machine (the wall time above is inflated on
+    // a shared machine; the CPU time divided by the cores is its floor).
+    let cpu = all.install(|| {
         median(
             &(0..plan.block)
                 .map(|_| {
-                    secs(|| {
-                        bytes
-                            .par_iter()
-                            .for_each(|b| drop(Transaction::from_bytes(b).expect("decodes")))
+                    cpu_secs(|| {
+                        let txs = decode_all();
+                        verify_batch(&txs, &vks, &AnyAnchor, &mut OsRng).expect("valid block")
                     })
                 })
                 .collect::<Vec<_>>(),
         )
     });
-    let verify = all.install(|| {
-        median(
-            &(0..plan.block)
-                .map(|_| {
-                    secs(|| verify_batch(&txs, &vks, &AnyAnchor, &mut OsRng).expect("valid block"))
-                })
-                .collect::<Vec<_>>(),
-        )
+    let verify = sample(&|| verify_batch(&txs, &vks, &AnyAnchor, &mut OsRng).expect("valid block"));
+    let cheap = sample(&|| {
+        txs.par_iter().for_each(|tx| {
+            check_without_proofs(tx, &vks, &AnyAnchor, &mut OsRng).expect("valid transaction")
+        })
     });
+    let inputs: Vec<(Vec<Fr>, &Proof<Bls12_381>, bool)> = txs
+        .iter()
+        .flat_map(|tx| {
+            let spends = tx
+                .spends
+                .iter()
+                .map(|s| (s.public_inputs().to_field_elements(), &s.proof, true));
+            let outputs = tx
+                .outputs
+                .iter()
+                .map(|o| (o.public_inputs().to_field_elements(), &o.proof, false));
+            spends.chain(outputs).collect::<Vec<_>>()
+        })
+        .collect();
+    let items: Vec<ProofItem> = inputs
+        .iter()
+        .map(|(x, proof, spend)| ProofItem {
+            pvk: if *spend {
+                &vks.spend.prepared
+            } else {
+                &vks.output.prepared
+            },
+            proof,
+            public_inputs: x,
+        })
+        .collect();
+    let proofs = sample(&|| batch_verify_validated(&items, &mut OsRng).expect("valid proofs"));
     report.row(
-        "Block of 1,000 actions (250 tx): proofs + signatures, one batch, all cores",
+        "Block of 1,000 actions (250 tx): decoded from bytes, then verified, all cores",
+        sec(total),
+        format!("decoding alone: {}", sec(decode)),
+        format!("{:.0} actions/s", 1000.0 / total),
+    );
+    report.row(
+        "  CPU time of decoding and verifying it, all threads together",
+        sec(cpu),
+        format!(
+            "/ {} cores: {}",
+            all.current_num_threads(),
+            sec(cpu / all.current_num_threads() as f64)
+        ),
+        String::new(),
+    );
+    report.row(
+        "  verifying the decoded block (proofs + signatures, one batch)",
         sec(verify),
-        format!("decoding them: {}", sec(decode)),
-        format!("{:.0} actions/s", 1000.0 / verify),
+        String::new(),
+        String::new(),
+    );
+    report.row(
+        "  of which the checks without proofs (signatures, binding keys)",
+        sec(cheap),
+        String::new(),
+        String::new(),
+    );
+    report.row(
+        "  of which the proof batch (1,000 proofs, one pairing check)",
+        sec(proofs),
+        String::new(),
+        String::new(),
     );
     report.row(
         &format!("  (building its {} distinct transactions)", distinct.len()),
@@ -586,8 +660,171 @@ fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::Thre
         String::new(),
         String::new(),
     );
-    report.key("block_1000_actions_s", verify);
+    report.key("block_1000_actions_s", total);
     report.key("block_1000_decode_s", decode);
+    report.key("block_1000_cpu_s", cpu);
+    report.key("block_1000_verify_decoded_s", verify);
+    report.key("block_1000_cheap_checks_s", cheap);
+    report.key("block_1000_proof_batch_s", proofs);
+}
+
+/// CPU seconds (user and system, every thread of the process) `f` takes.
+fn cpu_secs(f: impl FnOnce()) -> f64 {
+    fn now() -> f64 {
+        // SAFETY: `getrusage` fills the zeroed struct it is given.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid pointer to a `rusage`.
+        unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+        let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+        tv(u.ru_utime) + tv(u.ru_stime)
+    }
+    let start = now();
+    f();
+    now() - start
+}
+
+/// CPU seconds the calling thread spends in `f`.
+fn thread_cpu_secs(f: impl FnOnce()) -> f64 {
+    fn now() -> f64 {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: a valid pointer to a `timespec`.
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+        t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+    }
+    let start = now();
+    f();
+    now() - start
+}
+
+/// Points decoded per kind, one thread: the compressed encodings of random
+/// points (in their subgroups), decoded with every check and, for reference,
+/// without the subgroup check.
+const DECODE_POINTS: usize = 1000;
+
+/// The cost of one point decoding of each kind a transaction holds, in CPU
+/// time of one thread: what dominates a block's decoding.
+fn point_decoding(report: &mut Report, plan: &Plan) {
+    use ark_ec::CurveGroup;
+    use ark_ed_on_bls12_381::EdwardsProjective;
+    use ark_ff::UniformRand;
+    use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+
+    fn encodings<P: CanonicalSerialize>(points: Vec<P>) -> Vec<Vec<u8>> {
+        points
+            .iter()
+            .map(|p| {
+                let mut out = vec![];
+                p.serialize_compressed(&mut out).expect("serializes");
+                out
+            })
+            .collect()
+    }
+    let mut rng = ChaCha20Rng::seed_from_u64(12);
+    let n = DECODE_POINTS;
+    let g1 = encodings(
+        (0..n)
+            .map(|_| ark_bls12_381::G1Projective::rand(&mut rng).into_affine())
+            .collect(),
+    );
+    let g2 = encodings(
+        (0..n)
+            .map(|_| ark_bls12_381::G2Projective::rand(&mut rng).into_affine())
+            .collect(),
+    );
+    let jj = encodings(
+        (0..n)
+            .map(|_| EdwardsProjective::rand(&mut rng).into_affine())
+            .collect(),
+    );
+    let proofs: Vec<Vec<u8>> = (0..n / 10)
+        .map(|i| {
+            let mut out = g1[i].clone();
+            out.extend_from_slice(&g2[i]);
+            out.extend_from_slice(&g1[i + 1]);
+            out
+        })
+        .collect();
+    // CPU time of this thread: a shared machine's load does not inflate it.
+    let per_point = |set: &[Vec<u8>], f: &dyn Fn(&[u8])| {
+        median(
+            &(0..plan.block)
+                .map(|_| thread_cpu_secs(|| set.iter().for_each(|b| f(b))) / set.len() as f64)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let us = |s: f64| format!("{:.1} us", s * 1e6);
+    use ark_bls12_381::{G1Affine, G2Affine};
+    use ark_ed_on_bls12_381::EdwardsAffine;
+    use superzk_keys::spending_key::{decode_point, decode_point_bound_by_proof};
+    use superzk_verifier::{curve, transaction::decode_proof};
+    type Decoder<'a> = &'a dyn Fn(&[u8]);
+    /// What, its JSON key, the encodings, and how to decode them now, with
+    /// arkworks' validation, and without subgroup checks.
+    type Row<'a> = (&'a str, &'a str, &'a [Vec<u8>], [Decoder<'a>; 3]);
+    // What each kind costs as transactions decode it now; with arkworks'
+    // full validation (the decoder before issue 20); without any subgroup
+    // check (the floor: decompression alone).
+    let rows: [Row; 4] = [
+        (
+            "G1 point (proof A, C)",
+            "g1",
+            &g1,
+            [
+                &|b| assert!(curve::decode_g1(b).is_some()),
+                &|b| assert!(G1Affine::deserialize_compressed(b).is_ok()),
+                &|b| assert!(G1Affine::deserialize_compressed_unchecked(b).is_ok()),
+            ],
+        ),
+        (
+            "G2 point (proof B)",
+            "g2",
+            &g2,
+            [
+                &|b| assert!(curve::decode_g2(b).is_some()),
+                &|b| assert!(G2Affine::deserialize_compressed(b).is_ok()),
+                &|b| assert!(G2Affine::deserialize_compressed_unchecked(b).is_ok()),
+            ],
+        ),
+        (
+            "Jubjub point (cv, rk)",
+            "jubjub",
+            &jj,
+            [
+                &|b| assert!(decode_point_bound_by_proof(b, "point").is_ok()),
+                &|b| assert!(decode_point(b, "point").is_ok()),
+                &|b| assert!(EdwardsAffine::deserialize_compressed_unchecked(b).is_ok()),
+            ],
+        ),
+        (
+            "Groth16 proof (A, B, C)",
+            "proof",
+            &proofs,
+            [
+                &|b| assert!(decode_proof(b).is_ok()),
+                &|b| assert!(Proof::<Bls12_381>::deserialize_compressed(b).is_ok()),
+                &|b| assert!(Proof::<Bls12_381>::deserialize_compressed_unchecked(b).is_ok()),
+            ],
+        ),
+    ];
+    for (what, key, set, [now, arkworks, floor]) in rows {
+        let (now, arkworks, floor) = (
+            per_point(set, now),
+            per_point(set, arkworks),
+            per_point(set, floor),
+        );
+        report.row(
+            &format!("Decode one {what}, 1 thread: now vs arkworks validating"),
+            us(now),
+            format!("{} (no subgroup check: {})", us(arkworks), us(floor)),
+            ratio(now / arkworks),
+        );
+        report.key(&format!("decode_{key}_us"), now * 1e6);
+        report.key(&format!("decode_{key}_arkworks_us"), arkworks * 1e6);
+        report.key(&format!("decode_{key}_unchecked_us"), floor * 1e6);
+    }
 }
 
 /// Wallet sync: [`SYNC_OUTPUTS`] compact outputs (one in [`OURS_ONE_IN`] the
@@ -723,14 +960,17 @@ fn main() {
         }
         return;
     }
-    let known = ["--quick", "--json", "--sync"];
+    let known = ["--quick", "--json", "--sync", "--verifier"];
     if let Some(bad) = args.iter().find(|a| !known.contains(&a.as_str())) {
-        eprintln!("compare: unknown argument {bad}; usage: compare [--quick] [--json] [--sync]");
+        eprintln!(
+            "compare: unknown argument {bad}; usage: compare [--quick] [--json] [--sync] [--verifier]"
+        );
         std::process::exit(2);
     }
     let plan = Plan::new(args.iter().any(|a| a == "--quick"));
     let json_out = args.iter().any(|a| a == "--json");
     let sync_only = args.iter().any(|a| a == "--sync");
+    let verifier_only = args.iter().any(|a| a == "--verifier");
     // See the module documentation: the global pool is the one-thread one.
     rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -744,6 +984,19 @@ fn main() {
     if sync_only {
         progress("wallet sync");
         wallet_sync(&mut report, &plan, &all);
+        return finish(report, &plan, &all, json_out);
+    }
+    if verifier_only {
+        progress("loading parameters (SuperZK, Sapling; generated and cached on first use)");
+        let keys = proving_keys();
+        let sap =
+            sapling::SaplingParams::load_or_generate(&params_dir()).expect("Sapling parameters");
+        progress("verifying");
+        verification(&mut report, &plan, &keys, &sap);
+        progress("point decoding");
+        point_decoding(&mut report, &plan);
+        progress("block of 1,000 actions");
+        block(&mut report, &plan, &keys, &all);
         return finish(report, &plan, &all, json_out);
     }
     // Memory first, while this process is still small and idle.
@@ -768,6 +1021,8 @@ fn main() {
     let proofs = parallel(&mut report, &plan, &keys, &all);
     progress("batch of 64");
     batching(&mut report, &plan, &keys, &proofs, &all);
+    progress("point decoding");
+    point_decoding(&mut report, &plan);
     progress("block of 1,000 actions");
     block(&mut report, &plan, &keys, &all);
     progress("Wasm");
