@@ -13,16 +13,19 @@
 //! (`Truncated`, `Binding`, …) and whose `message` is the Rust message (see
 //! [`error`]). Byte strings cross as `Uint8Array`, amounts as `bigint`.
 //!
-//! Wasm has no threads here: the prover's and verifier's rayon loops run on
-//! the calling thread (rayon-core falls back to the current thread where it
-//! cannot spawn), so proving is single-threaded. Run it in a Web Worker to
-//! keep a page responsive.
+//! The default build has no threads: the prover's and verifier's rayon loops
+//! run on the calling thread (rayon-core falls back to the current thread
+//! where it cannot spawn). The `threads` build (`pkg-web-threads`) runs them
+//! on Web Workers started by `initThreadPool` ([`threads`]). Either way, run
+//! proving in a Web Worker to keep a page responsive.
 #![deny(missing_docs)]
 
 pub mod error;
 mod js;
 pub mod keys;
 pub mod proving;
+mod redeem;
+pub mod threads;
 pub mod verify;
 pub mod wallet;
 

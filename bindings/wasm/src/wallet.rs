@@ -167,7 +167,7 @@ impl IncomingViewingKey {
 /// tree as far as it has scanned. Scan every transaction of the chain, in
 /// order, so that its tree (and so its spends' anchors) match the chain's.
 #[wasm_bindgen]
-pub struct Wallet(ScanningWallet);
+pub struct Wallet(pub(crate) ScanningWallet);
 
 #[wasm_bindgen]
 impl Wallet {
