@@ -12,7 +12,7 @@
 
 use std::{
     path::{Path, PathBuf},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use futures::StreamExt;
@@ -223,7 +223,7 @@ fn four_nodes_two_mining_agree_and_relay_a_wallet_transaction() {
     assert!(block.txs.len() >= 2, "the block holds the transaction");
     let miners: Vec<[u8; 32]> = [&b, &d]
         .iter()
-        .map(|p| miner_of(&rt, &p.process, &p.data))
+        .map(|p| miner_of(&p.data))
         .collect();
     assert!(
         miners.contains(&coinbase_account(&block)),
@@ -261,7 +261,7 @@ fn coinbase_account(block: &Block) -> [u8; 32] {
 }
 
 /// The miner account of a node mining to its data directory's key.
-fn miner_of(_rt: &tokio::runtime::Runtime, _node: &NodeProcess, data: &Path) -> [u8; 32] {
+fn miner_of(data: &Path) -> [u8; 32] {
     let key = superzk_node::config::node_miner_key(data).unwrap();
     key.id()
 }
@@ -274,13 +274,13 @@ fn a_partition_heals_onto_the_branch_with_the_most_work() {
     // work when they meet.
     let n1 = start(
         &root.path().join("n1"),
-        &["--mine", "--block-interval-ms", "400"],
+        &["--mine", "--block-interval-ms", "500"],
         &[],
     );
     let n2 = start(&root.path().join("n2"), &[], &[&n1.addr]);
     let n3 = start(
         &root.path().join("n3"),
-        &["--mine", "--block-interval-ms", "1500"],
+        &["--mine", "--block-interval-ms", "1000"],
         &[],
     );
     let n4 = start(&root.path().join("n4"), &[], &[&n3.addr]);
@@ -291,7 +291,7 @@ fn a_partition_heals_onto_the_branch_with_the_most_work() {
     let s1 = status(&rt, &n1.process);
     let s3 = status(&rt, &n3.process);
     assert_ne!(s1.tip, s3.tip, "the groups are apart");
-    wait_height(&rt, &n1.process, s3.height + 5);
+    wait_height(&rt, &n1.process, s3.height + 3);
 
     // Heal: N4 restarts with a peer in group one.
     let n4_data = n4.data.clone();
@@ -309,39 +309,60 @@ fn a_partition_heals_onto_the_branch_with_the_most_work() {
     // mined again on the winning branch: a wallet syncing from N2 (which
     // never saw group two's branch) sees it.
     let _ = winner;
+    let s3 = status(&rt, &n3.process);
+    eprintln!(
+        "after the heal: N3 at height {} with {} pending; the faucet's block was {mined}",
+        s3.height, s3.mempool_transactions
+    );
     wait_for(COMMAND_LIMIT, "the returned transaction mined again", || {
         (w.sero(&n2.process.url) == "5").then_some(())
     });
 }
 
+/// Mines `blocks` empty devnet blocks into the store in `data` (the node
+/// library, no process), ten seconds apart from genesis time: the devnet's
+/// target spacing, so the difficulty stays low (a producer mining many
+/// blocks a second would raise it at each retarget).
+fn premine(data: &Path, blocks: u64) {
+    let config = superzk_node::config::NodeConfig {
+        data_dir: Some(data.to_path_buf()),
+        ..Default::default()
+    };
+    let node = superzk_node::daemon::open_node(&config).unwrap();
+    let miner = superzk_node::network::devnet_key("miner").id();
+    let t0 = node.tip().unwrap().time;
+    let h0 = node.tip().unwrap().height;
+    for i in 1..=blocks {
+        node.mine_block(miner, t0 + 10 * i).unwrap();
+    }
+    assert_eq!(node.tip().unwrap().height, h0 + blocks);
+}
+
 #[test]
-fn a_restarted_node_and_a_fresh_node_catch_up() {
+fn a_fresh_node_and_a_restarted_node_catch_up() {
     let root = tempfile::tempdir().unwrap();
     let rt = runtime();
+    // An hour of devnet blocks (one every ten seconds) before anyone else
+    // joins.
+    premine(&root.path().join("m"), 360);
     let m = start(
         &root.path().join("m"),
-        &["--mine", "--block-interval-ms", "100"],
+        &["--mine", "--block-interval-ms", "300"],
         &[],
     );
     let r = start(&root.path().join("r"), &[], &[&m.addr]);
-    wait_height(&rt, &m.process, 10);
-    agree_at(&rt, &[&m.process, &r.process], 10);
+    let h = status(&rt, &m.process).height;
+    assert!(h >= 360);
+    agree_at(&rt, &[&m.process, &r.process], h);
+
+    // Killed, and started again some blocks later.
     let r_data = r.data.clone();
     r.process.crash();
     let down = status(&rt, &m.process).height;
-    wait_height(&rt, &m.process, down + 40);
+    wait_height(&rt, &m.process, down + 10);
     let r = start(&r_data, &[], &[&m.addr]);
     let h = status(&rt, &m.process).height;
     agree_at(&rt, &[&m.process, &r.process], h);
-
-    // A fresh node, a hundred blocks later, from the restarted one.
-    let later = status(&rt, &m.process).height + 100;
-    wait_for(Duration::from_secs(300), "a hundred more blocks", || {
-        (status(&rt, &m.process).height >= later).then_some(())
-    });
-    let f = start(&root.path().join("f"), &[], &[&r.addr]);
-    let h = status(&rt, &m.process).height;
-    agree_at(&rt, &[&m.process, &r.process, &f.process], h);
 }
 
 /// The hostile peer: gossipsub and the sync protocol, answering sync
@@ -562,4 +583,161 @@ fn a_hostile_peer_is_banned_and_honest_nodes_keep_their_chain() {
     );
     let all = [&miner.process, &relay.process, &watcher.process];
     agree_at(&rt, &all, tip.header.height + 3);
+}
+
+/// A port free now on loopback (for a metrics endpoint).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The sum of the metric lines starting with `name` on a Prometheus
+/// endpoint.
+fn scrape(port: u16, name: &str) -> f64 {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return 0.0;
+    };
+    let _ = s.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n");
+    let mut body = String::new();
+    let _ = s.read_to_string(&mut body);
+    body.lines()
+        .filter(|l| l.starts_with(name))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// Polls until `node` reaches `height`; returns the seconds it took from
+/// `since`.
+fn sync_time(rt: &tokio::runtime::Runtime, node: &NodeProcess, height: u64, since: Instant) -> f64 {
+    wait_for(Duration::from_secs(1_800), "the sync", || {
+        (status(rt, node).height >= height).then_some(())
+    });
+    since.elapsed().as_secs_f64()
+}
+
+/// The measurements of benches/RESULTS.md "Peer-to-peer". Run by hand:
+/// `SUPERZK_P2P_BLOCKS=10000 cargo test --release -p superzk-cli --test p2p
+/// -- --ignored --nocapture measure`.
+#[test]
+#[ignore = "a measurement, run by hand (benches/RESULTS.md \"Peer-to-peer\")"]
+fn measure_sync_propagation_and_bytes() {
+    let blocks: u64 = std::env::var("SUPERZK_P2P_BLOCKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let root = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let t = Instant::now();
+    premine(&root.path().join("s1"), blocks);
+    println!("premined {blocks} blocks in {:.1} s", t.elapsed().as_secs_f64());
+    for s in ["s2", "s3"] {
+        let dir = root.path().join(s);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(
+            root.path().join("s1/chain.redb"),
+            dir.join("chain.redb"),
+        )
+        .unwrap();
+    }
+    let sources: Vec<Peer> = ["s1", "s2", "s3"]
+        .iter()
+        .map(|s| start(&root.path().join(s), &[], &[]))
+        .collect();
+    for (name, peers) in [("one peer", 1), ("three peers", 3)] {
+        let addrs: Vec<&str> = sources[..peers].iter().map(|p| p.addr.as_str()).collect();
+        let t = Instant::now();
+        let fresh = start(&root.path().join(format!("fresh{peers}")), &[], &addrs);
+        let secs = sync_time(&rt, &fresh.process, blocks, t);
+        let got = block_at(&rt, &fresh.process, blocks).unwrap();
+        let want = block_at(&rt, &sources[0].process, blocks).unwrap();
+        assert_eq!(got.hash(), want.hash());
+        println!(
+            "sync from {name}: {blocks} blocks in {secs:.1} s = {:.0} blocks/s (from the start \
+             of the process)",
+            blocks as f64 / secs
+        );
+    }
+    drop(sources);
+
+    // Propagation across four nodes in a line (M - A - B - C), and the
+    // bytes each node's gossip carried per block.
+    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    let metrics = |i: usize| format!("127.0.0.1:{}", ports[i]);
+    let m_metrics = metrics(0);
+    let m = start(
+        &root.path().join("pm"),
+        &["--mine", "--block-interval-ms", "1000", "--metrics", &m_metrics],
+        &[],
+    );
+    let mut line = vec![m];
+    for i in 1..4 {
+        let prev = line[i - 1].addr.clone();
+        let mm = metrics(i);
+        line.push(start(
+            &root.path().join(format!("p{i}")),
+            &["--metrics", &mm],
+            &[&prev],
+        ));
+    }
+    let start_h = status(&rt, &line[0].process).height + 2;
+    wait_height(&rt, &line[3].process, start_h);
+    let before: Vec<f64> = (0..4)
+        .map(|i| {
+            scrape(ports[i], "superzk_gossip_received_bytes_total")
+                + scrape(ports[i], "superzk_gossip_published_bytes_total")
+        })
+        .collect();
+    let rounds = 20u64;
+    let mut seen: std::collections::HashMap<(usize, u64), Instant> = Default::default();
+    let end_h = start_h + rounds;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while Instant::now() < deadline {
+        for (i, p) in line.iter().enumerate() {
+            let h = status(&rt, &p.process).height;
+            if h > start_h && h <= end_h {
+                seen.entry((i, h)).or_insert_with(Instant::now);
+            }
+        }
+        if (1..4).all(|i| seen.contains_key(&(i, end_h))) {
+            break;
+        }
+    }
+    let mut delays: Vec<f64> = vec![];
+    for h in start_h + 1..=end_h {
+        let Some(t0) = seen.get(&(0, h)) else { continue };
+        if let Some(last) = (1..4).filter_map(|i| seen.get(&(i, h))).max() {
+            if (1..4).all(|i| seen.contains_key(&(i, h))) {
+                delays.push(last.saturating_duration_since(*t0).as_secs_f64() * 1e3);
+            }
+        }
+    }
+    delays.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let after: Vec<f64> = (0..4)
+        .map(|i| {
+            scrape(ports[i], "superzk_gossip_received_bytes_total")
+                + scrape(ports[i], "superzk_gossip_published_bytes_total")
+        })
+        .collect();
+    let sizes: Vec<usize> = (start_h + 1..=end_h)
+        .filter_map(|h| block_at(&rt, &line[0].process, h))
+        .map(|b| protocol::encode_block(&b).len())
+        .collect();
+    println!(
+        "propagation over 3 hops, {} blocks: median {:.0} ms, max {:.0} ms (polling every node's \
+         status in turn)",
+        delays.len(),
+        delays.get(delays.len() / 2).copied().unwrap_or(f64::NAN),
+        delays.last().copied().unwrap_or(f64::NAN)
+    );
+    println!(
+        "block message: {:.0} bytes on average; gossip payload bytes per block per node: {:?}",
+        sizes.iter().sum::<usize>() as f64 / sizes.len().max(1) as f64,
+        (0..4)
+            .map(|i| ((after[i] - before[i]) / rounds as f64).round())
+            .collect::<Vec<_>>()
+    );
 }

@@ -242,6 +242,19 @@ impl Node {
                 &mut OsRng,
             );
             Self::lock(&self.votes).clear();
+            // What the undone blocks had mined and the pool took back goes
+            // out again, so every mempool (and every miner) has it.
+            let returned: Vec<[u8; 32]> = {
+                let pool = Self::lock(&self.mempool);
+                crate::forks::returned_transactions(&change.disconnected)
+                    .iter()
+                    .map(ChainTx::id)
+                    .filter(|id| pool.contains(id))
+                    .collect()
+            };
+            for id in returned {
+                let _ = self.events.send(NodeEvent::Transaction(id));
+            }
             let tip = self.tip()?;
             metrics::gauge!("superzk_height").set(tip.height as f64);
             let _ = self.events.send(NodeEvent::NewTip {
