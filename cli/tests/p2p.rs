@@ -99,16 +99,20 @@ fn block_at(rt: &tokio::runtime::Runtime, node: &NodeProcess, height: u64) -> Op
 /// Waits until every node's best chain holds the same block at `height`;
 /// returns it.
 fn agree_at(rt: &tokio::runtime::Runtime, nodes: &[&NodeProcess], height: u64) -> Block {
-    wait_for(CONVERGE, &format!("all nodes agree at height {height}"), || {
-        let blocks: Vec<Block> = nodes
-            .iter()
-            .map(|n| block_at(rt, n, height))
-            .collect::<Option<_>>()?;
-        blocks
-            .iter()
-            .all(|b| b.hash() == blocks[0].hash())
-            .then(|| blocks[0].clone())
-    })
+    wait_for(
+        CONVERGE,
+        &format!("all nodes agree at height {height}"),
+        || {
+            let blocks: Vec<Block> = nodes
+                .iter()
+                .map(|n| block_at(rt, n, height))
+                .collect::<Option<_>>()?;
+            blocks
+                .iter()
+                .all(|b| b.hash() == blocks[0].hash())
+                .then(|| blocks[0].clone())
+        },
+    )
 }
 
 fn wait_height(rt: &tokio::runtime::Runtime, node: &NodeProcess, height: u64) {
@@ -221,10 +225,7 @@ fn four_nodes_two_mining_agree_and_relay_a_wallet_transaction() {
     let mined = w.faucet(&a.process.url, "7");
     let block = agree_at(&rt, &all, mined);
     assert!(block.txs.len() >= 2, "the block holds the transaction");
-    let miners: Vec<[u8; 32]> = [&b, &d]
-        .iter()
-        .map(|p| miner_of(&p.data))
-        .collect();
+    let miners: Vec<[u8; 32]> = [&b, &d].iter().map(|p| miner_of(&p.data)).collect();
     assert!(
         miners.contains(&coinbase_account(&block)),
         "a mining node (B or D) mined it"
@@ -314,9 +315,11 @@ fn a_partition_heals_onto_the_branch_with_the_most_work() {
         "after the heal: N3 at height {} with {} pending; the faucet's block was {mined}",
         s3.height, s3.mempool_transactions
     );
-    wait_for(COMMAND_LIMIT, "the returned transaction mined again", || {
-        (w.sero(&n2.process.url) == "5").then_some(())
-    });
+    wait_for(
+        COMMAND_LIMIT,
+        "the returned transaction mined again",
+        || (w.sero(&n2.process.url) == "5").then_some(()),
+    );
 }
 
 /// Mines `blocks` empty devnet blocks into the store in `data` (the node
@@ -633,15 +636,14 @@ fn measure_sync_propagation_and_bytes() {
     let rt = runtime();
     let t = Instant::now();
     premine(&root.path().join("s1"), blocks);
-    println!("premined {blocks} blocks in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "premined {blocks} blocks in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     for s in ["s2", "s3"] {
         let dir = root.path().join(s);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(
-            root.path().join("s1/chain.redb"),
-            dir.join("chain.redb"),
-        )
-        .unwrap();
+        std::fs::copy(root.path().join("s1/chain.redb"), dir.join("chain.redb")).unwrap();
     }
     let sources: Vec<Peer> = ["s1", "s2", "s3"]
         .iter()
@@ -670,7 +672,13 @@ fn measure_sync_propagation_and_bytes() {
     let m_metrics = metrics(0);
     let m = start(
         &root.path().join("pm"),
-        &["--mine", "--block-interval-ms", "1000", "--metrics", &m_metrics],
+        &[
+            "--mine",
+            "--block-interval-ms",
+            "1000",
+            "--metrics",
+            &m_metrics,
+        ],
         &[],
     );
     let mut line = vec![m];
@@ -708,7 +716,9 @@ fn measure_sync_propagation_and_bytes() {
     }
     let mut delays: Vec<f64> = vec![];
     for h in start_h + 1..=end_h {
-        let Some(t0) = seen.get(&(0, h)) else { continue };
+        let Some(t0) = seen.get(&(0, h)) else {
+            continue;
+        };
         if let Some(last) = (1..4).filter_map(|i| seen.get(&(i, h))).max() {
             if (1..4).all(|i| seen.contains_key(&(i, h))) {
                 delays.push(last.saturating_duration_since(*t0).as_secs_f64() * 1e3);

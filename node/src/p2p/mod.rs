@@ -468,15 +468,13 @@ impl P2p {
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
-                num_established,
+                num_established: 0,
                 ..
-            } => {
-                if num_established == 0 && self.connected.remove(&peer_id) {
-                    tracing::info!(peer = %peer_id, "peer disconnected");
-                    self.book.disconnected(&peer_id);
-                    self.update_count();
-                    let _ = self.hints.send(Hint::Disconnected(peer_id));
-                }
+            } if self.connected.remove(&peer_id) => {
+                tracing::info!(peer = %peer_id, "peer disconnected");
+                self.book.disconnected(&peer_id);
+                self.update_count();
+                let _ = self.hints.send(Hint::Disconnected(peer_id));
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(e)) => self.on_gossip(e),
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
@@ -489,9 +487,9 @@ impl P2p {
             return;
         }
         self.addr_written = true;
-        let full = address
-            .clone()
-            .with(libp2p::multiaddr::Protocol::P2p(*self.swarm.local_peer_id()));
+        let full = address.clone().with(libp2p::multiaddr::Protocol::P2p(
+            *self.swarm.local_peer_id(),
+        ));
         tracing::info!(addr = %full, "peer-to-peer");
         let path = self.node.data_dir().join(ADDR_FILE);
         if let Err(e) = std::fs::write(&path, format!("{full}\n")) {
@@ -617,7 +615,11 @@ impl P2p {
             Verdict::Allow => {}
             Verdict::Refuse => {
                 let refusal = Response::Refused("rate limit: slow down".into());
-                let _ = self.swarm.behaviour_mut().sync.send_response(channel, refusal);
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .sync
+                    .send_response(channel, refusal);
                 return;
             }
             Verdict::Flood => return self.ban(peer, "sync request flood"),
@@ -625,8 +627,8 @@ impl P2p {
         let node = self.node.clone();
         let served = self.served.clone();
         tokio::task::spawn_blocking(move || {
-            let response = sync::answer(&node, &request)
-                .unwrap_or_else(|e| Response::Refused(format!("{e}")));
+            let response =
+                sync::answer(&node, &request).unwrap_or_else(|e| Response::Refused(format!("{e}")));
             let _ = served.send((channel, response));
         });
     }
@@ -765,7 +767,11 @@ async fn publish_events(
         })
         .await;
         if let Ok(Some((kind, data))) = message {
-            if commands.send(Command::Publish { kind, data }).await.is_err() {
+            if commands
+                .send(Command::Publish { kind, data })
+                .await
+                .is_err()
+            {
                 return;
             }
         }

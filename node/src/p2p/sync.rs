@@ -215,14 +215,17 @@ async fn round(
             }
             Ok(Response::Status(s)) if s.work > our_work => ahead.push((peer, s)),
             Ok(Response::Status(_)) => {}
-            Ok(_) => net.ban(peer, "a status request answered with another kind".into()).await,
+            Ok(_) => {
+                net.ban(peer, "a status request answered with another kind".into())
+                    .await
+            }
             Err(e) => tracing::debug!(%peer, error = %e, "status request"),
         }
     }
     if ahead.is_empty() {
         return Ok(());
     }
-    ahead.sort_by(|a, b| b.1.work.cmp(&a.1.work));
+    ahead.sort_by_key(|(_, s)| std::cmp::Reverse(s.work));
     syncing.store(true, Ordering::Relaxed);
     let best = ahead[0].0;
     match catch_up(node, net, &ahead).await {
@@ -259,7 +262,11 @@ async fn catch_up(
             .await
         {
             Ok(Response::Headers(hs)) => hs,
-            Ok(_) => return Err(SyncError::Misbehaved("headers answered with another kind".into())),
+            Ok(_) => {
+                return Err(SyncError::Misbehaved(
+                    "headers answered with another kind".into(),
+                ))
+            }
             Err(e) => return Err(SyncError::Unhelpful(e)),
         };
         check_headers(&headers, start)?;
