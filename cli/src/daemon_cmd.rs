@@ -10,7 +10,8 @@ use superzk_node::{config::NodeConfig, daemon, proto};
 #[derive(Subcommand)]
 pub enum NodeCommand {
     /// Run a node until SIGINT or SIGTERM: the chain store in --data-dir,
-    /// gRPC and gRPC-web on --listen, mining with --mine.
+    /// gRPC and gRPC-web on --listen, mining with --mine, peers with
+    /// --p2p-listen and --peer.
     Run(RunArgs),
     /// Ask a running node for its height, tip, mempool and next draw.
     Status {
@@ -56,6 +57,15 @@ pub struct RunArgs {
     /// Milliseconds between mined blocks (default: the profile's target).
     #[arg(long)]
     block_interval_ms: Option<u64>,
+    /// Join the peer-to-peer network, listening on this multiaddr
+    /// (`/ip4/127.0.0.1/tcp/0`: a port the system picks; the address taken,
+    /// with `/p2p/PEER_ID`, is written to DATA_DIR/p2p.addr).
+    #[arg(long)]
+    p2p_listen: Option<String>,
+    /// A peer to dial (repeatable), e.g. the contents of its p2p.addr;
+    /// dialled again whenever it drops.
+    #[arg(long = "peer")]
+    peers: Vec<String>,
     /// Log JSON lines instead of text.
     #[arg(long)]
     log_json: bool,
@@ -87,6 +97,10 @@ impl RunArgs {
             c.mining.block_interval_ms = self.block_interval_ms;
         }
         c.voting.keys.extend(self.vote_keys);
+        if self.p2p_listen.is_some() {
+            c.p2p_listen = self.p2p_listen;
+        }
+        c.peers.extend(self.peers);
         Ok(c)
     }
 }
@@ -158,5 +172,6 @@ async fn status(url: &str) -> Result<(), String> {
     );
     println!("side blocks: {}, orphans: {}", s.side_blocks, s.orphans);
     println!("mining: {}", if s.mining { "yes" } else { "no" });
+    println!("peers: {}", s.peers);
     Ok(())
 }

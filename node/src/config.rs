@@ -21,6 +21,14 @@
 //! [mempool]
 //! max_bytes = 67108864
 //! ```
+//!
+//! Peer-to-peer (top level, before the tables; see PROTOCOL.md "Peer
+//! protocol"):
+//!
+//! ```toml
+//! p2p_listen = "/ip4/0.0.0.0/tcp/9233"
+//! peers = ["/ip4/10.0.0.2/tcp/9233/p2p/12D3KooW..."]
+//! ```
 
 use std::{
     net::SocketAddr,
@@ -47,6 +55,13 @@ pub struct NodeConfig {
     pub listen: SocketAddr,
     /// The Prometheus metrics address (none: no endpoint).
     pub metrics: Option<SocketAddr>,
+    /// The peer-to-peer listen multiaddr (none: no peer-to-peer network
+    /// unless `peers` are given, then the node only dials).
+    pub p2p_listen: Option<String>,
+    /// Peers to dial (multiaddrs, best with `/p2p/PEER_ID`), dialled
+    /// again whenever they drop.
+    #[serde(default)]
+    pub peers: Vec<String>,
     /// Block production.
     #[serde(default)]
     pub mining: MiningConfig,
@@ -132,6 +147,8 @@ impl Default for NodeConfig {
             data_dir: None,
             listen: default_listen(),
             metrics: None,
+            p2p_listen: None,
+            peers: vec![],
             mining: MiningConfig::default(),
             voting: VotingConfig::default(),
             mempool: MempoolConfig::default(),
@@ -201,6 +218,11 @@ pub fn node_miner_key(data_dir: &Path) -> Result<AccountKey, NodeError> {
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), NodeError> {
+    write_private_bytes(path, text.as_bytes())
+}
+
+/// Writes a new file readable by its owner only (a key).
+pub fn write_private_bytes(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -212,7 +234,7 @@ fn write_private(path: &Path, text: &str) -> Result<(), NodeError> {
     let mut f = options
         .open(path)
         .map_err(|e| NodeError::io(path.display().to_string(), e))?;
-    f.write_all(text.as_bytes())
+    f.write_all(bytes)
         .and_then(|_| f.sync_all())
         .map_err(|e| NodeError::io(path.display().to_string(), e))
 }

@@ -12,6 +12,7 @@ use crate::{
     error::NodeError,
     mempool::MempoolLimits,
     node::{Node, NodeOptions},
+    p2p::{self, P2pConfig},
     producer::{self, ProducerConfig},
     rpc::{self, RpcConfig},
 };
@@ -76,6 +77,19 @@ fn producer_config(config: &NodeConfig, node: &Node) -> Result<ProducerConfig, N
     })
 }
 
+/// The peer-to-peer network `config` asks for, if any.
+fn p2p_config(config: &NodeConfig) -> Result<Option<P2pConfig>, NodeError> {
+    if config.p2p_listen.is_none() && config.peers.is_empty() {
+        return Ok(None);
+    }
+    let listen: Vec<String> = config.p2p_listen.iter().cloned().collect();
+    Ok(Some(P2pConfig {
+        listen: p2p::parse_addrs("p2p_listen", &listen)?,
+        peers: p2p::parse_addrs("peer", &config.peers)?,
+        ..P2pConfig::default()
+    }))
+}
+
 /// Waits for SIGINT or SIGTERM.
 pub async fn stop_signal() {
     let ctrl_c = async {
@@ -123,9 +137,8 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
         tracing::info!(%addr, "metrics endpoint");
     }
     metrics::gauge!("superzk_height").set(tip.height as f64);
-    // Peers come with the peer-to-peer network; the gauge exists already
-    // so dashboards need no change then.
     metrics::gauge!("superzk_peers").set(0.0);
+    let p2p_config = p2p_config(&config)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| NodeError::io(format!("listening on {}", config.listen), e))?;
@@ -156,6 +169,14 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
         mining,
         ..RpcConfig::default()
     };
+    let network = p2p_config.map(|pc| {
+        tokio::spawn(p2p::run(
+            node.clone(),
+            pc,
+            rpc_config.peers.clone(),
+            stop_rx.clone(),
+        ))
+    });
     let server = tokio::spawn(rpc::serve(node.clone(), listener, rpc_config, async move {
         let _ = rpc_stop.wait_for(|s| *s).await;
     }));
@@ -164,6 +185,13 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
     let _ = stop_tx.send(true);
     if let Some(p) = producer {
         let _ = p.await;
+    }
+    if let Some(n) = network {
+        match n.await {
+            Ok(Err(e)) => tracing::error!(error = %e, "peer-to-peer network"),
+            Err(e) => tracing::error!(error = %e, "peer-to-peer task failed"),
+            Ok(Ok(())) => {}
+        }
     }
     match server.await {
         Ok(r) => r?,

@@ -224,6 +224,11 @@ impl BlockIndex {
         self.mined.get(id).copied()
     }
 
+    /// The best chain's cumulative work.
+    pub fn tip_work(&self) -> u128 {
+        self.tip().1.work
+    }
+
     /// Orphans held.
     pub fn orphan_count(&self) -> usize {
         self.orphans.len()

@@ -1,7 +1,8 @@
 //! SuperZK's node: chain-core's state behind fork choice (side branches,
 //! orphans, atomic reorganisations), a mempool, a block producer that
 //! collects the drawn tickets' votes, and a gRPC API (tonic, with
-//! tonic-web for browsers) for light wallets, voters and miners. The rules
+//! tonic-web for browsers) for light wallets, voters and miners, and a
+//! peer-to-peer network on libp2p (`p2p`) that relays and syncs blocks. The rules
 //! stay in chain-core; this crate schedules, stores branches and serves.
 
 #![deny(missing_docs)]
@@ -14,6 +15,7 @@ pub mod forks;
 pub mod mempool;
 pub mod network;
 pub mod node;
+pub mod p2p;
 pub mod producer;
 pub mod rpc;
 pub mod votes;

@@ -51,6 +51,18 @@ pub enum NodeEvent {
     },
     /// A transaction entered the mempool.
     Transaction([u8; 32]),
+    /// A valid vote (a drawn ticket's, its signature checked) for a block
+    /// another node builds: relayed to peers, where that node may be.
+    Vote {
+        /// The voting ticket.
+        ticket: [u8; 32],
+        /// The vote message it signs.
+        message: [u8; 32],
+        /// The signature.
+        signature: Signature,
+        /// A late vote.
+        late: bool,
+    },
 }
 
 /// An account's public balances (asset, amount), next nonce and native
@@ -230,6 +242,19 @@ impl Node {
                 &mut OsRng,
             );
             Self::lock(&self.votes).clear();
+            // What the undone blocks had mined and the pool took back goes
+            // out again, so every mempool (and every miner) has it.
+            let returned: Vec<[u8; 32]> = {
+                let pool = Self::lock(&self.mempool);
+                crate::forks::returned_transactions(&change.disconnected)
+                    .iter()
+                    .map(ChainTx::id)
+                    .filter(|id| pool.contains(id))
+                    .collect()
+            };
+            for id in returned {
+                let _ = self.events.send(NodeEvent::Transaction(id));
+            }
             let tip = self.tip()?;
             metrics::gauge!("superzk_height").set(tip.height as f64);
             let _ = self.events.send(NodeEvent::NewTip {
@@ -397,14 +422,67 @@ impl Node {
         signature: Signature,
         late: bool,
     ) -> Result<(), NodeError> {
-        let (round, ballots, _) = self.current_draw()?;
+        let (round, ballot) = self.checked_vote(ticket, &message, &signature, late)?;
         if round.is_none() && !late {
+            self.relay(ticket, message, signature, late);
             return Err(NodeError::Vote(
-                "no block is being built on the tip now; ask for the current draw again".into(),
+                "no block is being built on the tip here; the vote was relayed to peers (ask \
+                 the miner's node for the current draw)"
+                    .into(),
             ));
         }
+        if ballot.message != message {
+            self.relay(ticket, message, signature, late);
+            return Err(NodeError::Vote(
+                "the vote signs another block than the one being built here (relayed to \
+                 peers); ask for the current draw again"
+                    .into(),
+            ));
+        }
+        if !Self::lock(&self.votes).add(ticket, message, signature) {
+            return Err(NodeError::Vote("this round holds enough votes".into()));
+        }
+        Ok(())
+    }
+
+    /// Takes a vote relayed by a peer: refused unless the ticket is drawn
+    /// (or a late voter) and the signature verifies under its vote key;
+    /// kept when it is for the block this node builds (returns whether).
+    pub fn relay_vote(
+        &self,
+        ticket: [u8; 32],
+        message: [u8; 32],
+        signature: Signature,
+        late: bool,
+    ) -> Result<bool, NodeError> {
+        let (round, ballot) = self.checked_vote(ticket, &message, &signature, late)?;
+        if (round.is_none() && !late) || ballot.message != message {
+            return Ok(false);
+        }
+        Ok(Self::lock(&self.votes).add(ticket, message, signature))
+    }
+
+    fn relay(&self, ticket: [u8; 32], message: [u8; 32], signature: Signature, late: bool) {
+        let _ = self.events.send(NodeEvent::Vote {
+            ticket,
+            message,
+            signature,
+            late,
+        });
+    }
+
+    /// The current round and `ticket`'s ballot, if the ticket is drawn and
+    /// `signature` signs `message` under its vote key.
+    fn checked_vote(
+        &self,
+        ticket: [u8; 32],
+        message: &[u8; 32],
+        signature: &Signature,
+        late: bool,
+    ) -> Result<(Option<Round>, Ballot), NodeError> {
+        let (round, ballots, _) = self.current_draw()?;
         let ballot = ballots
-            .iter()
+            .into_iter()
             .find(|b| b.request.ticket == ticket && b.request.late == late)
             .ok_or_else(|| {
                 NodeError::Vote(format!(
@@ -413,21 +491,21 @@ impl Node {
                     if late { " late" } else { "" }
                 ))
             })?;
-        if ballot.message != message {
-            return Err(NodeError::Vote(
-                "the vote signs another block than the one being built; ask for the current \
-                 draw again"
-                    .into(),
-            ));
-        }
         let key = verification_key(&ballot.request.signer)
             .ok_or_else(|| NodeError::Vote("the ticket's vote key is not a valid key".into()))?;
-        key.verify(&message, &signature)
+        key.verify(message, signature)
             .map_err(|_| NodeError::Vote("the signature does not verify".into()))?;
-        if !Self::lock(&self.votes).add(ticket, message, signature) {
-            return Err(NodeError::Vote("this round holds enough votes".into()));
-        }
-        Ok(())
+        Ok((round, ballot))
+    }
+
+    /// The cumulative work of the best chain.
+    pub fn tip_work(&self) -> u128 {
+        Self::lock(&self.index).tip_work()
+    }
+
+    /// A pending transaction by id.
+    pub fn pending_transaction(&self, id: &[u8; 32]) -> Option<ChainTx> {
+        Self::lock(&self.mempool).get(id).cloned()
     }
 
     /// How many votes of `miner`'s round are ready (signed by this node's

@@ -131,6 +131,11 @@ impl Mempool {
         &self.limits
     }
 
+    /// The pending transaction `id`.
+    pub fn get(&self, id: &[u8; 32]) -> Option<&ChainTx> {
+        self.entries.get(id).map(|e| &e.tx)
+    }
+
     /// Whether `id` is pending.
     pub fn contains(&self, id: &[u8; 32]) -> bool {
         self.entries.contains_key(id)

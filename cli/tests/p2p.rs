@@ -1,0 +1,753 @@
+//! The peer-to-peer network end to end: real `superzk node run` processes,
+//! each with its own data directory, on loopback only, joined by
+//! `--p2p-listen` and `--peer`. Four nodes (two mining) agree and relay a
+//! wallet's transaction; a partition heals onto the branch with the most
+//! work and the losing branch's transaction comes back; a killed node and
+//! a fresh one catch up; and a hostile peer (this test process, speaking
+//! the protocols through libp2p) is banned without changing anything.
+//!
+//! Every wait is bounded; every node dies with its guard.
+
+#![cfg(unix)]
+
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+
+use futures::StreamExt;
+use libp2p::{
+    gossipsub::{self, IdentTopic, MessageAuthenticity},
+    identity,
+    request_response::{self, ProtocolSupport},
+    swarm::{NetworkBehaviour, SwarmEvent},
+    Multiaddr, Swarm,
+};
+use superzk_chain_core::{block::Block, pow::mine};
+use superzk_node::{
+    p2p::protocol::{self, Kind, Request, Response, Status, SyncCodec},
+    proto::{self, block_request::At},
+};
+
+mod common;
+use common::*;
+
+/// Long enough for a few blocks to cross four loaded nodes.
+const CONVERGE: Duration = Duration::from_secs(120);
+/// A deadline for wallet commands that prove.
+const COMMAND_LIMIT: Duration = Duration::from_secs(300);
+
+/// A node on the peer-to-peer network.
+struct Peer {
+    process: NodeProcess,
+    data: PathBuf,
+    /// Its `/ip4/127.0.0.1/tcp/PORT/p2p/PEER_ID`.
+    addr: String,
+}
+
+/// Starts a node listening for peers on a port the system picks, dialling
+/// `peers`, and waits for its peer-to-peer address.
+fn start(data: &Path, flags: &[&str], peers: &[&str]) -> Peer {
+    std::fs::create_dir_all(data).unwrap();
+    let addr_file = data.join("p2p.addr");
+    let _ = std::fs::remove_file(&addr_file);
+    let mut all: Vec<&str> = vec!["--p2p-listen", "/ip4/127.0.0.1/tcp/0"];
+    for p in peers {
+        all.extend(["--peer", p]);
+    }
+    all.extend_from_slice(flags);
+    let process = NodeProcess::start(data, &all);
+    let addr = wait_for(Duration::from_secs(30), "the p2p address", || {
+        let a = std::fs::read_to_string(&addr_file).ok()?;
+        a.ends_with('\n').then(|| a.trim().to_string())
+    });
+    assert!(addr.contains("/p2p/"), "{addr}");
+    Peer {
+        process,
+        data: data.to_path_buf(),
+        addr,
+    }
+}
+
+fn status(rt: &tokio::runtime::Runtime, node: &NodeProcess) -> proto::NodeStatus {
+    rt.block_on(async {
+        let (_, mut chain) = node.connect().await;
+        chain
+            .get_status(proto::StatusRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+    })
+}
+
+/// The best chain's block at `height`, if the node has one.
+fn block_at(rt: &tokio::runtime::Runtime, node: &NodeProcess, height: u64) -> Option<Block> {
+    rt.block_on(async {
+        let (mut light, _) = node.connect().await;
+        let raw = light
+            .get_block(proto::BlockRequest {
+                at: Some(At::Height(height)),
+            })
+            .await
+            .ok()?
+            .into_inner()
+            .block;
+        Block::from_bytes(&raw).ok()
+    })
+}
+
+/// Waits until every node's best chain holds the same block at `height`;
+/// returns it.
+fn agree_at(rt: &tokio::runtime::Runtime, nodes: &[&NodeProcess], height: u64) -> Block {
+    wait_for(
+        CONVERGE,
+        &format!("all nodes agree at height {height}"),
+        || {
+            let blocks: Vec<Block> = nodes
+                .iter()
+                .map(|n| block_at(rt, n, height))
+                .collect::<Option<_>>()?;
+            blocks
+                .iter()
+                .all(|b| b.hash() == blocks[0].hash())
+                .then(|| blocks[0].clone())
+        },
+    )
+}
+
+fn wait_height(rt: &tokio::runtime::Runtime, node: &NodeProcess, height: u64) {
+    wait_for(CONVERGE, &format!("height {height}"), || {
+        (status(rt, node).height >= height).then_some(())
+    });
+}
+
+/// A wallet directory driven through `superzk wallet`.
+struct Wallet {
+    dir: PathBuf,
+    scratch: PathBuf,
+}
+
+impl Wallet {
+    fn new(root: &Path, name: &str, node: &str) -> Self {
+        let w = Self {
+            dir: root.join(name),
+            scratch: root.join(format!("{name}-scratch")),
+        };
+        std::fs::create_dir_all(&w.scratch).unwrap();
+        let entropy = [name.len() as u8 + 40; 32];
+        let phrase = superzk_keys::hd::Mnemonic::from_entropy(&entropy)
+            .unwrap()
+            .phrase();
+        let file = w.scratch.join("mnemonic.txt");
+        std::fs::write(&file, phrase.as_bytes()).unwrap();
+        w.ok(&[
+            "restore",
+            "--node",
+            node,
+            "--mnemonic-file",
+            file.to_str().unwrap(),
+        ]);
+        w
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let mut cmd = superzk();
+        cmd.env("SUPERZK_PARAMS_DIR", params_dir())
+            .arg("wallet")
+            .arg("--wallet-dir")
+            .arg(&self.dir)
+            .args(args);
+        let out = run_bounded(cmd, &self.scratch, COMMAND_LIMIT);
+        let report = text(&out);
+        assert!(out.status.success(), "wallet {args:?}: {report}");
+        report
+    }
+
+    /// Spendable SERO as printed, after a sync from `node`.
+    fn sero(&self, node: &str) -> String {
+        self.ok(&["sync", "--node", node]);
+        self.ok(&["balance"])
+            .lines()
+            .find_map(|l| l.strip_prefix("SERO: "))
+            .and_then(|r| r.split_once(" spendable").map(|(s, _)| s.to_string()))
+            .unwrap_or_else(|| "0".into())
+    }
+
+    /// Moves `amount` SERO from devnet:alice in through `node`; returns
+    /// the height it was mined at (as the faucet saw it on `node`).
+    fn faucet(&self, node: &str, amount: &str) -> u64 {
+        let report = self.ok(&[
+            "faucet",
+            "--node",
+            node,
+            "--from",
+            "devnet:alice",
+            "--amount",
+            amount,
+        ]);
+        report
+            .split("mined at height ")
+            .nth(1)
+            .and_then(|r| r.split(')').next())
+            .and_then(|h| h.parse().ok())
+            .unwrap_or_else(|| panic!("no height in {report}"))
+    }
+}
+
+#[test]
+fn four_nodes_two_mining_agree_and_relay_a_wallet_transaction() {
+    let root = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    // A and C do not mine; B and D do. A chain: A - B - C - D, and D - A.
+    let b = start(
+        &root.path().join("b"),
+        &["--mine", "--block-interval-ms", "400"],
+        &[],
+    );
+    let a = start(&root.path().join("a"), &[], &[&b.addr]);
+    let c = start(&root.path().join("c"), &[], &[&b.addr]);
+    let d = start(
+        &root.path().join("d"),
+        &["--mine", "--block-interval-ms", "700"],
+        &[&c.addr, &a.addr],
+    );
+    let all = [&a.process, &b.process, &c.process, &d.process];
+    wait_height(&rt, &b.process, 5);
+    let agreed = agree_at(&rt, &all, 5);
+    assert_eq!(agreed.header.height, 5);
+    for n in &all {
+        assert!(status(&rt, n).peers >= 1, "every node has a peer");
+    }
+
+    // A wallet's transaction submitted to A (which does not mine) is
+    // mined by a miner, and a wallet syncing from C sees it.
+    let w = Wallet::new(root.path(), "w", &c.process.url);
+    let mined = w.faucet(&a.process.url, "7");
+    let block = agree_at(&rt, &all, mined);
+    assert!(block.txs.len() >= 2, "the block holds the transaction");
+    let miners: Vec<[u8; 32]> = [&b, &d].iter().map(|p| miner_of(&p.data)).collect();
+    assert!(
+        miners.contains(&coinbase_account(&block)),
+        "a mining node (B or D) mined it"
+    );
+    assert_eq!(w.sero(&c.process.url), "7");
+
+    // A few blocks on, all four still agree (tip and so state root).
+    let later = status(&rt, &b.process).height + 3;
+    wait_height(&rt, &d.process, later);
+    let block = agree_at(&rt, &all, later);
+    let roots: Vec<[u8; 32]> = all
+        .iter()
+        .map(|n| block_at(&rt, n, later).unwrap().header.state_root)
+        .collect();
+    assert!(roots.iter().all(|r| *r == block.header.state_root));
+    let out = run_bounded(
+        {
+            let mut cmd = superzk();
+            cmd.args(["node", "status", "--node", &a.process.url]);
+            cmd
+        },
+        root.path(),
+        Duration::from_secs(30),
+    );
+    assert!(text(&out).contains("peers: "), "{}", text(&out));
+}
+
+/// The account a block's coinbase pays.
+fn coinbase_account(block: &Block) -> [u8; 32] {
+    match &block.txs[0] {
+        superzk_chain_core::tx::ChainTx::Coinbase(c) => c.miner,
+        other => panic!("the first transaction is not a coinbase: {other:?}"),
+    }
+}
+
+/// The miner account of a node mining to its data directory's key.
+fn miner_of(data: &Path) -> [u8; 32] {
+    let key = superzk_node::config::node_miner_key(data).unwrap();
+    key.id()
+}
+
+#[test]
+fn a_partition_heals_onto_the_branch_with_the_most_work() {
+    let root = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    // Group one mines fast, group two slowly: group one's branch has more
+    // work when they meet.
+    let n1 = start(
+        &root.path().join("n1"),
+        &["--mine", "--block-interval-ms", "500"],
+        &[],
+    );
+    let n2 = start(&root.path().join("n2"), &[], &[&n1.addr]);
+    let n3 = start(
+        &root.path().join("n3"),
+        &["--mine", "--block-interval-ms", "1000"],
+        &[],
+    );
+    let n4 = start(&root.path().join("n4"), &[], &[&n3.addr]);
+    let w = Wallet::new(root.path(), "w", &n4.process.url);
+    // Mined on group two's branch only.
+    let mined = w.faucet(&n4.process.url, "5");
+    let lost = agree_at(&rt, &[&n3.process, &n4.process], mined);
+    let s1 = status(&rt, &n1.process);
+    let s3 = status(&rt, &n3.process);
+    assert_ne!(s1.tip, s3.tip, "the groups are apart");
+    wait_height(&rt, &n1.process, s3.height + 3);
+
+    // Heal: N4 restarts with a peer in group one.
+    let n4_data = n4.data.clone();
+    n4.process.crash();
+    let n4 = start(&n4_data, &[], &[&n3.addr, &n1.addr]);
+    let all = [&n1.process, &n2.process, &n3.process, &n4.process];
+    let h = status(&rt, &n1.process).height;
+    let winner = agree_at(&rt, &all, h);
+    assert_ne!(
+        block_at(&rt, &n3.process, mined).map(|b| b.hash()),
+        Some(lost.hash()),
+        "N3 left its branch"
+    );
+    // The losing branch's transaction came back to N3's mempool and was
+    // mined again on the winning branch: a wallet syncing from N2 (which
+    // never saw group two's branch) sees it.
+    let _ = winner;
+    let s3 = status(&rt, &n3.process);
+    eprintln!(
+        "after the heal: N3 at height {} with {} pending; the faucet's block was {mined}",
+        s3.height, s3.mempool_transactions
+    );
+    wait_for(
+        COMMAND_LIMIT,
+        "the returned transaction mined again",
+        || (w.sero(&n2.process.url) == "5").then_some(()),
+    );
+}
+
+/// Mines `blocks` empty devnet blocks into the store in `data` (the node
+/// library, no process), ten seconds apart from genesis time: the devnet's
+/// target spacing, so the difficulty stays low (a producer mining many
+/// blocks a second would raise it at each retarget).
+fn premine(data: &Path, blocks: u64) {
+    let config = superzk_node::config::NodeConfig {
+        data_dir: Some(data.to_path_buf()),
+        ..Default::default()
+    };
+    let node = superzk_node::daemon::open_node(&config).unwrap();
+    let miner = superzk_node::network::devnet_key("miner").id();
+    let t0 = node.tip().unwrap().time;
+    let h0 = node.tip().unwrap().height;
+    for i in 1..=blocks {
+        node.mine_block(miner, t0 + 10 * i).unwrap();
+    }
+    assert_eq!(node.tip().unwrap().height, h0 + blocks);
+}
+
+#[test]
+fn a_fresh_node_and_a_restarted_node_catch_up() {
+    let root = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    // An hour of devnet blocks (one every ten seconds) before anyone else
+    // joins.
+    premine(&root.path().join("m"), 360);
+    let m = start(
+        &root.path().join("m"),
+        &["--mine", "--block-interval-ms", "300"],
+        &[],
+    );
+    let r = start(&root.path().join("r"), &[], &[&m.addr]);
+    let h = status(&rt, &m.process).height;
+    assert!(h >= 360);
+    agree_at(&rt, &[&m.process, &r.process], h);
+
+    // Killed, and started again some blocks later.
+    let r_data = r.data.clone();
+    r.process.crash();
+    let down = status(&rt, &m.process).height;
+    wait_height(&rt, &m.process, down + 10);
+    let r = start(&r_data, &[], &[&m.addr]);
+    let h = status(&rt, &m.process).height;
+    agree_at(&rt, &[&m.process, &r.process], h);
+}
+
+/// The hostile peer: gossipsub and the sync protocol, answering sync
+/// requests with whatever it is told to.
+#[derive(NetworkBehaviour)]
+struct Hostile {
+    gossipsub: gossipsub::Behaviour,
+    sync: request_response::Behaviour<SyncCodec>,
+}
+
+fn hostile_swarm() -> Swarm<Hostile> {
+    let key = identity::Keypair::generate_ed25519();
+    libp2p::SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_tcp(
+            libp2p::tcp::Config::default(),
+            libp2p::noise::Config::new,
+            libp2p::yamux::Config::default,
+        )
+        .unwrap()
+        .with_behaviour(|key| {
+            let config = gossipsub::ConfigBuilder::default()
+                .max_transmit_size(8 << 20)
+                .heartbeat_interval(Duration::from_millis(200))
+                .build()
+                .unwrap();
+            Hostile {
+                gossipsub: gossipsub::Behaviour::new(
+                    MessageAuthenticity::Signed(key.clone()),
+                    config,
+                )
+                .unwrap(),
+                sync: request_response::Behaviour::new(
+                    [(protocol::SYNC_PROTOCOL, ProtocolSupport::Full)],
+                    request_response::Config::default(),
+                ),
+            }
+        })
+        .unwrap()
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+        .build()
+}
+
+/// What the hostile peer does once connected.
+enum Attack {
+    /// Publish these bytes on this topic.
+    Gossip(IdentTopic, Vec<u8>),
+    /// Claim the most work and answer header requests with headers that
+    /// break proof of work.
+    FakeFork,
+}
+
+/// Connects a fresh hostile identity to `target`, attacks, and returns
+/// whether the target closed the connection and then refused a redial.
+async fn attack(target: &str, chain_id: [u8; 32], tip: &Block, how: Attack) -> bool {
+    let mut swarm = hostile_swarm();
+    let target: Multiaddr = target.parse().unwrap();
+    let target_id = target
+        .iter()
+        .find_map(|p| match p {
+            libp2p::multiaddr::Protocol::P2p(id) => Some(id),
+            _ => None,
+        })
+        .unwrap();
+    for kind in Kind::ALL {
+        swarm
+            .behaviour_mut()
+            .gossipsub
+            .subscribe(&kind.topic(&chain_id))
+            .unwrap();
+    }
+    swarm.dial(target.clone()).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut sent = false;
+    let mut closed = false;
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    while tokio::time::Instant::now() < deadline {
+        tokio::select! {
+            event = swarm.select_next_some() => match event {
+                SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. }
+                    if peer_id == target_id => {
+                    closed = true;
+                    break;
+                }
+                SwarmEvent::Behaviour(HostileEvent::Sync(request_response::Event::Message {
+                    message: request_response::Message::Request { request, channel, .. },
+                    ..
+                })) => {
+                    let answer = fake_answer(&how, &request, chain_id, tip);
+                    let _ = swarm.behaviour_mut().sync.send_response(channel, answer);
+                }
+                _ => {}
+            },
+            _ = tick.tick() => {
+                if let (Attack::Gossip(topic, data), false) = (&how, sent) {
+                    let subscribed = swarm
+                        .behaviour()
+                        .gossipsub
+                        .all_peers()
+                        .any(|(p, ts)| *p == target_id && ts.contains(&&topic.hash()));
+                    if subscribed {
+                        sent = swarm
+                            .behaviour_mut()
+                            .gossipsub
+                            .publish(topic.clone(), data.clone())
+                            .is_ok();
+                    }
+                }
+            }
+        }
+    }
+    if !closed {
+        return false;
+    }
+    // Banned: a new connection is closed at once (or refused).
+    swarm.dial(target).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while tokio::time::Instant::now() < deadline {
+        let event = tokio::select! {
+            e = swarm.select_next_some() => e,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+        };
+        match event {
+            SwarmEvent::ConnectionClosed { peer_id, .. } if peer_id == target_id => return true,
+            SwarmEvent::OutgoingConnectionError { .. } => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+fn fake_answer(how: &Attack, request: &Request, chain_id: [u8; 32], tip: &Block) -> Response {
+    match (how, request) {
+        (Attack::FakeFork, Request::Status) => Response::Status(Status {
+            chain_id,
+            height: tip.header.height + 1_000,
+            tip: [7; 32],
+            work: u128::MAX / 2,
+        }),
+        (Attack::FakeFork, Request::Headers { start, .. }) => {
+            // Linked headers whose hashes miss their stated difficulty.
+            let mut h = tip.header.clone();
+            h.height = *start;
+            h.difficulty = u64::MAX;
+            Response::Headers(vec![h])
+        }
+        _ => Response::Refused("no".into()),
+    }
+}
+
+#[test]
+fn a_hostile_peer_is_banned_and_honest_nodes_keep_their_chain() {
+    let root = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let miner = start(
+        &root.path().join("miner"),
+        &["--mine", "--block-interval-ms", "300"],
+        &[],
+    );
+    let relay = start(&root.path().join("relay"), &[], &[&miner.addr]);
+    let watcher = start(&root.path().join("watcher"), &[], &[&relay.addr]);
+    wait_height(&rt, &miner.process, 4);
+    // The miner stops, so the attacks meet a tip that stays put.
+    let miner_data = miner.data.clone();
+    miner.process.crash();
+    let s = status(&rt, &relay.process);
+    let honest = [&relay.process, &watcher.process];
+    let tip = agree_at(&rt, &honest, s.height);
+    let chain_id: [u8; 32] = s.chain_id.as_slice().try_into().unwrap();
+
+    // An invalid block with valid proof of work: the tip's successor with
+    // a wrong state root.
+    let mut bad = tip.clone();
+    bad.header.height += 1;
+    bad.header.parent = tip.hash();
+    bad.header.time += 1;
+    bad.header.state_root = [0xab; 32];
+    mine(&mut bad.header);
+    let attacks = [
+        (
+            "garbage",
+            Attack::Gossip(Kind::Blocks.topic(&chain_id), vec![1, 2, 3, 4, 5]),
+        ),
+        (
+            "an invalid block",
+            Attack::Gossip(Kind::Blocks.topic(&chain_id), protocol::encode_block(&bad)),
+        ),
+        (
+            "an oversized transaction",
+            Attack::Gossip(
+                Kind::Transactions.topic(&chain_id),
+                vec![protocol::WIRE_VERSION; protocol::MAX_TX_MESSAGE + 10],
+            ),
+        ),
+        ("a fork without proof of work", Attack::FakeFork),
+    ];
+    for (what, how) in attacks {
+        let banned = rt.block_on(attack(&relay.addr, chain_id, &tip, how));
+        assert!(banned, "{what}: the relay bans the hostile peer");
+    }
+    // The honest nodes still run, on the same tip, still peered (the
+    // relay forwarded nothing the watcher would punish it for).
+    for n in honest {
+        let st = status(&rt, n);
+        assert_eq!(st.tip, tip.hash().to_vec(), "the tip stayed");
+        assert_eq!(st.peers, 1);
+        assert!(block_at(&rt, n, bad.header.height).is_none());
+    }
+    assert!(relay.process.log_text().contains("banned a peer"));
+    assert!(!watcher.process.log_text().contains("banned a peer"));
+
+    // The miner comes back (on a new port: it dials the relay) and
+    // everyone follows it again.
+    let miner = start(
+        &miner_data,
+        &["--mine", "--block-interval-ms", "300"],
+        &[&relay.addr],
+    );
+    let all = [&miner.process, &relay.process, &watcher.process];
+    agree_at(&rt, &all, tip.header.height + 3);
+}
+
+/// A port free now on loopback (for a metrics endpoint).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The sum of the metric lines starting with `name` on a Prometheus
+/// endpoint.
+fn scrape(port: u16, name: &str) -> f64 {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return 0.0;
+    };
+    let _ = s.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n");
+    let mut body = String::new();
+    let _ = s.read_to_string(&mut body);
+    body.lines()
+        .filter(|l| l.starts_with(name))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// Polls until `node` reaches `height`; returns the seconds it took from
+/// `since`.
+fn sync_time(rt: &tokio::runtime::Runtime, node: &NodeProcess, height: u64, since: Instant) -> f64 {
+    wait_for(Duration::from_secs(1_800), "the sync", || {
+        (status(rt, node).height >= height).then_some(())
+    });
+    since.elapsed().as_secs_f64()
+}
+
+/// The measurements of benches/RESULTS.md "Peer-to-peer". Run by hand:
+/// `SUPERZK_P2P_BLOCKS=10000 cargo test --release -p superzk-cli --test p2p
+/// -- --ignored --nocapture measure`.
+#[test]
+#[ignore = "a measurement, run by hand (benches/RESULTS.md \"Peer-to-peer\")"]
+fn measure_sync_propagation_and_bytes() {
+    let blocks: u64 = std::env::var("SUPERZK_P2P_BLOCKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let root = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let t = Instant::now();
+    premine(&root.path().join("s1"), blocks);
+    println!(
+        "premined {blocks} blocks in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    for s in ["s2", "s3"] {
+        let dir = root.path().join(s);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(root.path().join("s1/chain.redb"), dir.join("chain.redb")).unwrap();
+    }
+    let sources: Vec<Peer> = ["s1", "s2", "s3"]
+        .iter()
+        .map(|s| start(&root.path().join(s), &[], &[]))
+        .collect();
+    for (name, peers) in [("one peer", 1), ("three peers", 3)] {
+        let addrs: Vec<&str> = sources[..peers].iter().map(|p| p.addr.as_str()).collect();
+        let t = Instant::now();
+        let fresh = start(&root.path().join(format!("fresh{peers}")), &[], &addrs);
+        let secs = sync_time(&rt, &fresh.process, blocks, t);
+        let got = block_at(&rt, &fresh.process, blocks).unwrap();
+        let want = block_at(&rt, &sources[0].process, blocks).unwrap();
+        assert_eq!(got.hash(), want.hash());
+        println!(
+            "sync from {name}: {blocks} blocks in {secs:.1} s = {:.0} blocks/s (from the start \
+             of the process)",
+            blocks as f64 / secs
+        );
+    }
+    drop(sources);
+
+    // Propagation across four nodes in a line (M - A - B - C), and the
+    // bytes each node's gossip carried per block.
+    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    let metrics = |i: usize| format!("127.0.0.1:{}", ports[i]);
+    let m_metrics = metrics(0);
+    let m = start(
+        &root.path().join("pm"),
+        &[
+            "--mine",
+            "--block-interval-ms",
+            "1000",
+            "--metrics",
+            &m_metrics,
+        ],
+        &[],
+    );
+    let mut line = vec![m];
+    for i in 1..4 {
+        let prev = line[i - 1].addr.clone();
+        let mm = metrics(i);
+        line.push(start(
+            &root.path().join(format!("p{i}")),
+            &["--metrics", &mm],
+            &[&prev],
+        ));
+    }
+    let start_h = status(&rt, &line[0].process).height + 2;
+    wait_height(&rt, &line[3].process, start_h);
+    let before: Vec<f64> = (0..4)
+        .map(|i| {
+            scrape(ports[i], "superzk_gossip_received_bytes_total")
+                + scrape(ports[i], "superzk_gossip_published_bytes_total")
+        })
+        .collect();
+    let rounds = 20u64;
+    let mut seen: std::collections::HashMap<(usize, u64), Instant> = Default::default();
+    let end_h = start_h + rounds;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while Instant::now() < deadline {
+        for (i, p) in line.iter().enumerate() {
+            let h = status(&rt, &p.process).height;
+            if h > start_h && h <= end_h {
+                seen.entry((i, h)).or_insert_with(Instant::now);
+            }
+        }
+        if (1..4).all(|i| seen.contains_key(&(i, end_h))) {
+            break;
+        }
+    }
+    let mut delays: Vec<f64> = vec![];
+    for h in start_h + 1..=end_h {
+        let Some(t0) = seen.get(&(0, h)) else {
+            continue;
+        };
+        if let Some(last) = (1..4).filter_map(|i| seen.get(&(i, h))).max() {
+            if (1..4).all(|i| seen.contains_key(&(i, h))) {
+                delays.push(last.saturating_duration_since(*t0).as_secs_f64() * 1e3);
+            }
+        }
+    }
+    delays.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let after: Vec<f64> = (0..4)
+        .map(|i| {
+            scrape(ports[i], "superzk_gossip_received_bytes_total")
+                + scrape(ports[i], "superzk_gossip_published_bytes_total")
+        })
+        .collect();
+    let sizes: Vec<usize> = (start_h + 1..=end_h)
+        .filter_map(|h| block_at(&rt, &line[0].process, h))
+        .map(|b| protocol::encode_block(&b).len())
+        .collect();
+    println!(
+        "propagation over 3 hops, {} blocks: median {:.0} ms, max {:.0} ms (polling every node's \
+         status in turn)",
+        delays.len(),
+        delays.get(delays.len() / 2).copied().unwrap_or(f64::NAN),
+        delays.last().copied().unwrap_or(f64::NAN)
+    );
+    println!(
+        "block message: {:.0} bytes on average; gossip payload bytes per block per node: {:?}",
+        sizes.iter().sum::<usize>() as f64 / sizes.len().max(1) as f64,
+        (0..4)
+            .map(|i| ((after[i] - before[i]) / rounds as f64).round())
+            .collect::<Vec<_>>()
+    );
+}
