@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the UniFFI bindings and runs their tests in Python, Kotlin and Swift.
-# Does all its own set-up on a fresh Debian 12 machine as root: Debian's JNA
-# and kotlinx-coroutines, the Kotlin compiler from npm, and a cached Debian 13
+# Does all its own set-up on a fresh Debian 12 machine as root: Debian's JNA,
+# the Kotlin compiler from npm (with its kotlinx-coroutines jar), and a cached Debian 13
 # chroot with Swift (swift-chroot.sh). Each language runs two tests: the
 # offline one (keys, fixtures verified, one transaction proven) and the
 # wallet engine's against a real node it starts (target/release/superzk:
@@ -36,10 +36,9 @@ step() {
     step_start=$SECONDS
 }
 
-step "installing system packages (JNA, kotlinx-coroutines; Java 17, debootstrap, npm if missing)"
+step "installing system packages (JNA; Java 17, debootstrap, npm if missing)"
 need=()
 [ -f /usr/share/java/jna.jar ] || need+=(libjna-java)
-[ -f /usr/share/java/kotlinx-coroutines-core.jar ] || need+=(libkotlinx-coroutines-java)
 command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v npm >/dev/null || need+=(npm)
@@ -81,7 +80,10 @@ PYTHONPATH="$work/python" SUPERZK_BIN="$superzk" timeout 900 python3 "$here/test
 
 step "Kotlin: the JVM artifact (compiler from npm, cached)"
 jna=/usr/share/java/jna.jar
-coroutines=/usr/share/java/kotlinx-coroutines-core.jar
+# kotlinx-coroutines (the async calls are suspend functions): the jar the
+# Kotlin compiler from npm ships (Debian 12's libkotlinx-coroutines-java is
+# 1.0.1, older than what the generated code uses).
+coroutines="$(dirname "$kotlinc")/../lib/kotlinx-coroutines-core-jvm.jar"
 generated="$work/kotlin/uniffi/superzk_uniffi/superzk_uniffi.kt"
 # Compiling takes minutes: reuse the classes while the generated source is
 # the same (the native library goes into the jar fresh every time).

@@ -695,7 +695,7 @@ impl Wallet {
             .reader()
             .history(self.account)?
             .into_iter()
-            .map(history_entry)
+            .map(|e| history_entry(e, self.network))
             .collect())
     }
 
@@ -888,7 +888,7 @@ impl Wallet {
     }
 }
 
-fn history_entry(e: EngineEntry) -> HistoryEntry {
+fn history_entry(e: EngineEntry, network: Network) -> HistoryEntry {
     HistoryEntry {
         txid: hex::encode(e.txid),
         mined_height: e.mined_height,
@@ -903,14 +903,19 @@ fn history_entry(e: EngineEntry) -> HistoryEntry {
                 memo: trim_memo(&r.memo),
             })
             .collect(),
-        sent: e.sent.iter().map(history_sent).collect(),
+        sent: e.sent.iter().map(|s| history_sent(s, network)).collect(),
         spent_notes: count(e.spent_notes),
     }
 }
 
-fn history_sent(s: &SentNote) -> HistorySent {
+fn history_sent(s: &SentNote, network: Network) -> HistorySent {
+    // The database keeps recipients in the mainnet text form: shown in the
+    // wallet's network's form, as the app's user typed them.
+    let recipient = PaymentAddress::decode(&s.recipient)
+        .map(|a| a.encode_for(network))
+        .unwrap_or_else(|_| s.recipient.clone());
     HistorySent {
-        recipient: s.recipient.clone(),
+        recipient,
         asset: s.asset.clone().into(),
         value: s.value,
         memo: trim_memo(&s.memo),

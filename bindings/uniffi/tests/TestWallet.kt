@@ -28,7 +28,7 @@ suspend inline fun <reified E : SuperzkException> raises(name: String, call: () 
         call()
         check("$name: raised nothing", false)
     } catch (e: SuperzkException) {
-        check("$name: raised ${e::class.simpleName}: ${e.message}", e is E && !e.message.isNullOrEmpty())
+        check("$name: raised ${e::class.simpleName}: ${e.message}", e is E)
         return e as? E
     }
     return null
@@ -192,7 +192,8 @@ suspend fun run(tmp: File, url: String) {
     val sent = alice.submit(signed, url)
     val height = alice.waitMined(url, sent.txid, MINE_TIMEOUT)
 
-    // The ticket in one call.
+    // The ticket in one call (after a sync: the fee comes from the change).
+    alice.sync(url, null)
     val sentTicket = alice.send(pay(bobAddress, PaymentKind.Ticket(ticket)), aliceKey, keys, url, null, null)
     alice.waitMined(url, sentTicket.txid, MINE_TIMEOUT)
 

@@ -82,7 +82,7 @@ func startNode(_ bin: String, _ tmp: URL) throws -> (Process, String) {
         }
         Thread.sleep(forTimeInterval: 0.05)
     }
-    node.terminate()
+    kill(node.processIdentifier, SIGKILL)
     throw NSError(domain: "the node did not publish its address within 30 s", code: 2)
 }
 
@@ -112,7 +112,13 @@ func walletTests() async {
     do {
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         let (node, url) = try startNode(bin, tmp)
-        defer { node.terminate(); node.waitUntilExit() }
+        // SIGKILL and reap: Foundation's waitUntilExit spins off the main
+        // thread on Linux, and the node needs no graceful stop here.
+        defer {
+            kill(node.processIdentifier, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(node.processIdentifier, &status, 0)
+        }
         try await walletRun(bin, env["SUPERZK_PARAMS_DIR"]!, tmp, url)
     } catch {
         check("wallet: unexpected error: \(error)", false)
@@ -168,8 +174,10 @@ func walletRun(_ bin: String, _ paramsDir: String, _ tmp: URL, _ url: String) as
     let aliceAddress = try alice.address()
     let bobAddress = try bob.address()
 
+    print("swift wallet: wallets made; funding")
     try faucet(bin, url, aliceAddress, ["--amount", "10"])
     try faucet(bin, url, aliceAddress, ["--issue-ticket", "concert"])
+    print("swift wallet: funded; syncing")
     let recorder = SyncRecorder()
     let done = try await alice.sync(nodeUrl: url, listener: recorder)
     check("sync reported progress", recorder.events.last?.scannedHeight == done.scannedHeight)
@@ -192,6 +200,7 @@ func walletRun(_ bin: String, _ paramsDir: String, _ tmp: URL, _ url: String) as
         check("insufficient funds: have and need", asset == "SERO" && have == 10 * coin && need > 1000 * coin)
     } else { check("insufficient funds: no error", false) }
 
+    print("swift wallet: refusals done; proving")
     let keys = ProvingKeys.insecureFromCache(dir: paramsDir, seed: Data("SuperZK insecure demo parameters v1".utf8))
 
     // Cancelled after the first proof, from the progress callback.
@@ -207,6 +216,7 @@ func walletRun(_ bin: String, _ paramsDir: String, _ tmp: URL, _ url: String) as
     let afterCancel = try seroBalance(alice)
     check("nothing left pending", afterCancel.pending == 0 && afterCancel.spendable == 10 * coin)
 
+    print("swift wallet: cancelled; the transfer")
     // The transfer in four steps.
     let memo = Data("for the tickets".utf8)
     let proposal = try await alice.propose(request: pay(bobAddress, .currency(name: "SERO", amount: 3 * coin), memo))
@@ -220,11 +230,13 @@ func walletRun(_ bin: String, _ paramsDir: String, _ tmp: URL, _ url: String) as
     let sent = try await alice.submit(pczt: signed, nodeUrl: url)
     let height = try await alice.waitMined(nodeUrl: url, txid: sent.txid, timeoutSeconds: mineTimeout)
 
-    // The ticket in one call.
+    // The ticket in one call (after a sync: the fee comes from the change).
+    _ = try await alice.sync(nodeUrl: url, listener: nil)
     let sentTicket = try await alice.send(request: pay(bobAddress, .ticket(ticket: tickets[0])), key: aliceKey, keys: keys,
                                           nodeUrl: url, listener: nil, cancel: nil)
     _ = try await alice.waitMined(nodeUrl: url, txid: sentTicket.txid, timeoutSeconds: mineTimeout)
 
+    print("swift wallet: sent; checking both sides")
     _ = try await alice.sync(nodeUrl: url, listener: nil)
     _ = try await bob.sync(nodeUrl: url, listener: nil)
     check("bob received 3 SERO", try bob.balance(asset: seroAsset) == 3 * coin)

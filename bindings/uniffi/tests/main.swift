@@ -8,6 +8,9 @@ import Foundation
 import SuperZK
 #endif
 
+// Line-buffered output, so that a log shows how far a run came.
+setvbuf(stdout, nil, _IOLBF, 0)
+
 var passed = 0
 var failed = 0
 
