@@ -403,3 +403,73 @@ impl From<SpendError> for SuperzkError {
 pub(crate) fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use superzk_keys::{address::PaymentAddress, hd::Mnemonic, network::Network};
+
+    #[test]
+    fn insufficient_funds_keeps_its_amounts() {
+        let e: SuperzkError = SpendError::Proposal(ProposalError::Selection(
+            SelectionError::InsufficientFunds {
+                asset: "SERO".into(),
+                needed: 7,
+                includes_fee: true,
+                available: 5,
+                pending: 2,
+            },
+        ))
+        .into();
+        assert!(matches!(
+            e,
+            SuperzkError::InsufficientFunds { ref asset, have: 5, need: 7, includes_fee: true, pending: 2 }
+                if asset == "SERO"
+        ));
+    }
+
+    #[test]
+    fn a_wrong_word_gives_its_position_not_the_word() {
+        let phrase = "legal winner thank year wave sausage worth useful legal winner thank yellow";
+        let e: SuperzkError = Mnemonic::parse(&phrase.replace("wave", "wavy"))
+            .unwrap_err()
+            .into();
+        assert!(matches!(
+            e,
+            SuperzkError::InvalidMnemonic {
+                position: Some(5),
+                ..
+            }
+        ));
+        assert!(!e.to_string().contains("wavy"));
+        let e: SuperzkError = Mnemonic::parse("legal winner").unwrap_err().into();
+        assert!(matches!(
+            e,
+            SuperzkError::InvalidMnemonic {
+                position: None,
+                word_count: 2,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn wrong_networks_and_cancellation_keep_their_kind() {
+        let address = superzk_keys::spending_key::SpendingKey::from_seed(b"seed", 0)
+            .full_viewing_key()
+            .incoming_viewing_key()
+            .address(0)
+            .encode_for(Network::Testnet);
+        let e: SuperzkError = PaymentAddress::decode_for(Network::Devnet, &address)
+            .unwrap_err()
+            .into();
+        assert!(matches!(
+            e,
+            SuperzkError::WrongNetwork { ref expected, ref found } if expected == "devnet" && found == "testnet"
+        ));
+        let e: SuperzkError = BuildError::Pczt(PcztError::Cancelled).into();
+        assert!(matches!(e, SuperzkError::Cancelled));
+        let e: SuperzkError = SourceError::Unavailable("refused".into()).into();
+        assert!(matches!(e, SuperzkError::NodeUnreachable { .. }));
+    }
+}
