@@ -340,6 +340,47 @@ impl Wallet {
     }
 }
 
+impl Wallet {
+    /// Gives up a transaction made by [`Self::create_pczt`] that will never
+    /// be sent (proving was cancelled or failed, the user changed their
+    /// mind): the notes it marked pending are spendable again at once
+    /// instead of at its expiry height. `created` is the PCZT as
+    /// `create_pczt` returned it (not proven). Returns how many notes were
+    /// released (0 if none were pending for it). Do not call it for a
+    /// transaction that may still be sent: its notes could be spent twice,
+    /// and the node would refuse the second.
+    pub fn release_pczt(&mut self, created: &Pczt) -> Result<usize, WalletError> {
+        let id = pending_id(created);
+        let db = self.conn.transaction()?;
+        let row: Option<(i64, bool)> = db
+            .query_row(
+                "SELECT id, raw IS NULL FROM transactions WHERE txid = ?1 AND mined_height IS NULL",
+                [&id[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((row, unsent)) = row else {
+            return Ok(0);
+        };
+        let released = db.execute(
+            "UPDATE received_notes SET pending_tx = NULL, pending_expiry = NULL
+             WHERE pending_tx = ?1 AND spent_tx IS NULL",
+            [row],
+        )?;
+        if unsent {
+            db.execute(
+                "DELETE FROM transactions WHERE id = ?1
+                 AND id NOT IN (SELECT tx_id FROM received_notes)
+                 AND id NOT IN (SELECT tx_id FROM sent_notes)
+                 AND id NOT IN (SELECT spent_tx FROM received_notes WHERE spent_tx IS NOT NULL)",
+                [row],
+            )?;
+        }
+        db.commit()?;
+        Ok(released)
+    }
+}
+
 impl HeldPackage {
     /// Every non-empty slot as sealed (a forged ticket slot included: it
     /// must move with the package for the package to balance).

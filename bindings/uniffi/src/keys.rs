@@ -4,7 +4,13 @@
 
 use std::sync::Arc;
 
-use superzk_keys::{address::PaymentAddress, spending_key};
+use rand_core::OsRng;
+use superzk_keys::{
+    address::PaymentAddress,
+    hd::{account_spending_key, Mnemonic},
+    network::Network,
+    spending_key,
+};
 
 use crate::error::SuperzkError;
 
@@ -24,6 +30,24 @@ impl SpendingKey {
     #[uniffi::constructor]
     pub fn decode(text: String) -> Result<Arc<Self>, SuperzkError> {
         Ok(Arc::new(Self(spending_key::SpendingKey::decode(&text)?)))
+    }
+
+    /// The key of wallet account `account` of a BIP-39 `mnemonic` on
+    /// `network` (`mainnet`, `testnet`, `devnet`): the key a
+    /// [`crate::wallet::Wallet`] created from that mnemonic signs with.
+    /// Raises `InvalidMnemonic` (with the position of an unknown word) or
+    /// `UnknownNetwork`.
+    #[uniffi::constructor]
+    pub fn from_mnemonic(
+        mnemonic: String,
+        network: String,
+        account: u32,
+    ) -> Result<Arc<Self>, SuperzkError> {
+        Ok(Arc::new(Self(mnemonic_key(
+            &mnemonic,
+            parse_network(&network)?,
+            account,
+        )?)))
     }
 
     /// The key as text. Secret: store it as such.
@@ -117,6 +141,42 @@ pub fn decode_address(address: String) -> Result<AddressParts, SuperzkError> {
 #[uniffi::export]
 pub fn encode_address(bytes: Vec<u8>) -> Result<String, SuperzkError> {
     Ok(PaymentAddress::from_bytes(&bytes)?.encode())
+}
+
+/// A fresh 24-word BIP-39 mnemonic from the system's random generator. The
+/// app must store it as the secret it is (it derives every spending key of
+/// the wallet; the wallet database never holds it).
+#[uniffi::export]
+pub fn generate_mnemonic() -> String {
+    Mnemonic::generate(&mut OsRng).phrase().to_string()
+}
+
+/// Checks a mnemonic phrase: `InvalidMnemonic` says what is wrong (the
+/// word count, the position of a word not in the BIP-39 list, or a
+/// checksum that does not match).
+#[uniffi::export]
+pub fn check_mnemonic(mnemonic: String) -> Result<(), SuperzkError> {
+    Mnemonic::parse(mnemonic.trim())?;
+    Ok(())
+}
+
+/// The spending key of `account` of `phrase` on `network`.
+pub(crate) fn mnemonic_key(
+    phrase: &str,
+    network: Network,
+    account: u32,
+) -> Result<spending_key::SpendingKey, SuperzkError> {
+    let mnemonic = Mnemonic::parse(phrase.trim())?;
+    Ok(account_spending_key(
+        mnemonic.to_seed("").as_bytes(),
+        network,
+        account,
+    )?)
+}
+
+/// A network by name.
+pub(crate) fn parse_network(name: &str) -> Result<Network, SuperzkError> {
+    Ok(Network::by_name(name)?)
 }
 
 /// Decodes an address argument of another call.

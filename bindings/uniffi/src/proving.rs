@@ -1,9 +1,9 @@
 //! Building and proving: the proving keys (bytes from the caller, or files
 //! and the insecure demo cache loaded lazily, on the first proof), progress
 //! reported to a callback the foreign code implements, and the shielding
-//! transaction (public funds into a note). Wallet transfers are in
-//! [`crate::wallet`] (on `superzk-wallet`'s in-memory scanning wallet);
-//! both build and prove with `superzk-prover`.
+//! transaction (public funds into a note). Transfers of the in-memory wallet are in
+//! [`crate::scanning`], those of the wallet engine in [`crate::wallet`];
+//! all build and prove with `superzk-prover`.
 
 use std::{
     path::PathBuf,
@@ -67,7 +67,7 @@ impl TryFrom<Asset> for AssetInfo {
                 id: id
                     .try_into()
                     .map_err(|id: Vec<u8>| SuperzkError::InvalidArgument {
-                        message: format!("a ticket id is 32 bytes, {} were given", id.len()),
+                        reason: format!("a ticket id is 32 bytes, {} were given", id.len()),
                     })?,
             }),
         };
@@ -92,7 +92,7 @@ impl From<AssetInfo> for Asset {
 pub(crate) fn memo(bytes: &[u8]) -> Result<[u8; MEMO_LEN], SuperzkError> {
     if bytes.len() > MEMO_LEN {
         return Err(SuperzkError::InvalidArgument {
-            message: format!(
+            reason: format!(
                 "a memo holds at most {MEMO_LEN} bytes, {} were given",
                 bytes.len()
             ),
@@ -133,8 +133,9 @@ pub struct ProvingKeys {
 
 fn check_kind(params: Parameters, kind: CircuitKind) -> Result<Parameters, SuperzkError> {
     if params.kind() != kind {
-        return Err(SuperzkError::Key {
-            message: format!("expected a {kind} proving key, got a {} key", params.kind()),
+        return Err(SuperzkError::BadProvingKey {
+            circuit: kind.to_string(),
+            reason: format!("this is a {} proving key", params.kind()),
         });
     }
     Ok(params)
@@ -144,7 +145,12 @@ fn parse(bytes: &[u8], kind: CircuitKind) -> Result<Parameters, SuperzkError> {
     // Points are not re-validated (slow for keys this size): the file's
     // checksum catches corruption, and a wrong key can only make proofs that
     // fail verification, never accept a bad one.
-    check_kind(proving_key_from_bytes(bytes, Validate::No)?, kind)
+    let params =
+        proving_key_from_bytes(bytes, Validate::No).map_err(|e| SuperzkError::BadProvingKey {
+            circuit: kind.to_string(),
+            reason: e.to_string(),
+        })?;
+    check_kind(params, kind)
 }
 
 #[uniffi::export]
@@ -237,15 +243,21 @@ impl ProvingKeys {
             // unloaded, so this is only reached if that ever changes.
             None => {
                 return Err(SuperzkError::Key {
-                    message: "proving keys have no source to load from".into(),
+                    reason: "proving keys have no source to load from".into(),
                 })
             }
             Some(Source::Files(paths)) => {
                 let load = |i: usize, kind: CircuitKind| -> Result<Parameters, SuperzkError> {
                     report(listener, format!("loading {kind} proving key"), i as u32, 4);
                     let bytes = read_file(&paths[i])?;
-                    parse(&bytes, kind).map_err(|e| SuperzkError::Key {
-                        message: format!("{}: {e}", paths[i].display()),
+                    parse(&bytes, kind).map_err(|e| match e {
+                        SuperzkError::BadProvingKey { circuit, reason } => {
+                            SuperzkError::BadProvingKey {
+                                circuit,
+                                reason: format!("{}: {reason}", paths[i].display()),
+                            }
+                        }
+                        e => e,
                     })
                 };
                 superzk_prover::ProvingKeys {
@@ -297,7 +309,7 @@ fn account_id(bytes: Vec<u8>) -> Result<[u8; 32], SuperzkError> {
     bytes
         .try_into()
         .map_err(|b: Vec<u8>| SuperzkError::InvalidArgument {
-            message: format!("an account id is 32 bytes, {} were given", b.len()),
+            reason: format!("an account id is 32 bytes, {} were given", b.len()),
         })
 }
 
@@ -306,7 +318,7 @@ fn serial(bytes: Vec<u8>) -> Result<[u8; 32], SuperzkError> {
     bytes
         .try_into()
         .map_err(|b: Vec<u8>| SuperzkError::InvalidArgument {
-            message: format!("a ticket serial is 32 bytes, {} were given", b.len()),
+            reason: format!("a ticket serial is 32 bytes, {} were given", b.len()),
         })
 }
 

@@ -116,7 +116,7 @@ impl VerifyingKeys {
             let vp = verifying_key_from_bytes(bytes)?;
             if vp.kind != kind {
                 return Err(SuperzkError::Key {
-                    message: format!("expected a {kind} verifying key, got a {} key", vp.kind),
+                    reason: format!("expected a {kind} verifying key, got a {} key", vp.kind),
                 });
             }
             Ok(vp)

@@ -1,229 +1,946 @@
-//! Scanning: trial-decrypting a transaction's outputs with an incoming
-//! viewing key (stateless), and a wallet that scans transactions in chain
-//! order, keeps its notes' witnesses and builds transfers from them, all
-//! delegated to `superzk-wallet`'s in-memory `memory::ScanningWallet`.
+//! The wallet engine for apps: `superzk-wallet`'s SQLite [`Wallet`] synced
+//! from a node over gRPC, spending in the three steps of a partially built
+//! transaction (PCZT bytes between them), each step callable alone.
+//!
+//! Threads and locks: every long call (open, sync, propose, prove,
+//! authorize, submit, send) is `async` (a Kotlin `suspend` function, a
+//! Swift `async` one, a Python coroutine) whose work runs on a thread of
+//! its own, so the caller's thread (a UI thread) never blocks. The wallet
+//! keeps two connections to its database (SQLite in WAL mode): one for
+//! writing (sync, marking notes pending, recording a sent transaction) and
+//! one for the quick reads (address, balances, history, tickets, packages),
+//! which therefore never wait for a sync. Proving takes no wallet lock at
+//! all: it needs only the account's proof-generation key, kept in memory.
+//! Proving reports each proof (k of n) to a [`ProgressListener`] and stops
+//! between proofs once a [`CancelToken`] is cancelled; a cancelled proof
+//! gives the transaction up, so its notes are spendable again at once.
+//!
+//! Keys: the database holds viewing keys only. The app owns the mnemonic
+//! (and its storage: the platform's keystore or keychain) and passes it, or
+//! a [`SpendingKey`] made from it, to the calls that need it.
 
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use rand_core::OsRng;
-use superzk_circuits::asset::AssetInfo;
-use superzk_keys::note_plaintext::DecryptedNote;
-use superzk_verifier::transaction::Transaction;
-use superzk_wallet::memory::ScanningWallet;
-
-use crate::{
-    error::SuperzkError,
-    keys::{parse_address, IncomingViewingKey, SpendingKey},
-    proving::{self, payment, prove, Asset, ProgressListener, ProvingKeys},
+use std::{
+    path::{Path, PathBuf},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex, MutexGuard,
+    },
+    time::{Duration, Instant},
 };
 
-/// A note found in a transaction.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ReceivedNote {
-    /// What it holds.
-    pub asset: Asset,
-    /// How much.
-    pub value: u64,
-    /// The sender's memo (512 bytes, zero padded).
-    pub memo: Vec<u8>,
-    /// The diversifier of the address it was sent to.
-    pub diversifier: Vec<u8>,
+use rand_core::OsRng;
+use superzk_circuits::asset::{AssetInfo, Ticket};
+use superzk_keys::{address::PaymentAddress, network::Network, spending_key::FullViewingKey};
+use superzk_prover::{Pczt, ProofGenerationKey, Stage};
+use superzk_wallet::{
+    fee::FeeRule,
+    grpc::NodeSource,
+    queries::{HistoryEntry as EngineEntry, SentNote},
+    select::{Payment as EnginePayment, PaymentKind as EngineKind, TransactionRequest},
+    AccountId, AccountKey, ChainIdentity, ChainSource, TxStatus,
+};
+
+use crate::{
+    error::{count, SuperzkError},
+    keys::{mnemonic_key, parse_network, SpendingKey},
+    proving::{Asset, ProgressListener, ProvingKeys},
+    scanning::AssetAmount,
+};
+
+/// Runs blocking `work` on a thread of its own; the future completes with
+/// its result, so the caller's thread (and its async runtime) never blocks.
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, SuperzkError> + Send + 'static,
+) -> Result<T, SuperzkError> {
+    let (tx, rx) = futures_channel::oneshot::channel();
+    std::thread::Builder::new()
+        .name("superzk-wallet".into())
+        .spawn(move || {
+            let _ = tx.send(work());
+        })
+        .map_err(|e| SuperzkError::Internal {
+            reason: format!("cannot start a worker thread: {e}"),
+        })?;
+    rx.await.map_err(|_| SuperzkError::Internal {
+        reason: "the worker thread stopped without an answer (a panic)".into(),
+    })?
 }
 
-impl From<DecryptedNote> for ReceivedNote {
-    fn from(d: DecryptedNote) -> Self {
+/// Which chain a wallet belongs to. Ask the node for it once
+/// ([`fetch_chain_info`]), keep it with the wallet's path, and open the
+/// wallet with it: a wallet refuses to open for another chain, and to
+/// sync from a node of another chain.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ChainInfo {
+    /// The network: `mainnet`, `testnet` or `devnet`.
+    pub network: String,
+    /// The chain's genesis block hash (its chain id), 32 bytes.
+    pub genesis_hash: Vec<u8>,
+    /// The node's tip when asked (0 if not from a node): the birthday of a
+    /// new wallet, whose past holds none of its notes.
+    pub tip_height: u64,
+}
+
+impl ChainInfo {
+    fn identity(&self) -> Result<(ChainIdentity, Network), SuperzkError> {
+        let network = parse_network(&self.network)?;
+        let genesis_hash = self.genesis_hash.clone().try_into().map_err(|g: Vec<u8>| {
+            SuperzkError::InvalidArgument {
+                reason: format!("a genesis hash is 32 bytes, {} were given", g.len()),
+            }
+        })?;
+        Ok((
+            ChainIdentity {
+                network: network.name().into(),
+                genesis_hash,
+            },
+            network,
+        ))
+    }
+}
+
+/// Connects to the node at `url`, as a [`SuperzkError::NodeUnreachable`]
+/// naming it if it cannot.
+fn connect(url: &str) -> Result<NodeSource, SuperzkError> {
+    NodeSource::connect(url).map_err(|e| unreachable_at(url, e.into()))
+}
+
+/// Names the node in an unreachable error.
+fn unreachable_at(url: &str, e: SuperzkError) -> SuperzkError {
+    match e {
+        SuperzkError::NodeUnreachable { reason, .. } => SuperzkError::NodeUnreachable {
+            url: url.into(),
+            reason,
+        },
+        e => e,
+    }
+}
+
+/// Asks the node at `node_url` which chain it serves.
+#[uniffi::export]
+pub async fn fetch_chain_info(node_url: String) -> Result<ChainInfo, SuperzkError> {
+    off_thread(move || {
+        let source = connect(&node_url)?;
+        let (network, genesis) = source
+            .chain_identity()
+            .map_err(|e| unreachable_at(&node_url, e.into()))?;
+        let (tip, _) = source
+            .tip()
+            .map_err(|e| unreachable_at(&node_url, e.into()))?;
+        Ok(ChainInfo {
+            network,
+            genesis_hash: genesis.to_vec(),
+            tip_height: tip,
+        })
+    })
+    .await
+}
+
+/// Creates a wallet file at `path` for `chain` with the first account of
+/// `mnemonic`, scanning from `birthday`. A new wallet: a fresh
+/// [`crate::keys::generate_mnemonic`] and `chain.tip_height` as birthday.
+/// A restored one: the user's mnemonic and birthday 0 (or the height the
+/// wallet was first used at). Refuses an existing file (`WalletExists`),
+/// an invalid mnemonic (`InvalidMnemonic`).
+#[uniffi::export]
+pub async fn create_wallet(
+    path: String,
+    chain: ChainInfo,
+    mnemonic: String,
+    birthday: u64,
+) -> Result<Arc<Wallet>, SuperzkError> {
+    off_thread(move || {
+        let (identity, network) = chain.identity()?;
+        let sk = mnemonic_key(&mnemonic, network, 0)?;
+        let path = PathBuf::from(path);
+        if path.exists() {
+            return Err(SuperzkError::WalletExists {
+                path: path.display().to_string(),
+            });
+        }
+        let mut engine = superzk_wallet::Wallet::open(&path, &identity)?;
+        engine.add_account("account0", AccountKey::Spending(&sk), birthday)?;
+        drop(engine);
+        Wallet::load(&path, identity, network)
+    })
+    .await
+}
+
+/// Opens the wallet file at `path`, made for `chain` (the network and
+/// genesis are checked: `WrongNetwork` if it belongs to another chain;
+/// `WalletNotFound` if there is no file).
+#[uniffi::export]
+pub async fn open_wallet(path: String, chain: ChainInfo) -> Result<Arc<Wallet>, SuperzkError> {
+    off_thread(move || {
+        let (identity, network) = chain.identity()?;
+        let path = PathBuf::from(path);
+        if !path.is_file() {
+            return Err(SuperzkError::WalletNotFound {
+                path: path.display().to_string(),
+            });
+        }
+        Wallet::load(&path, identity, network)
+    })
+    .await
+}
+
+/// Stops a long call between two of its steps (proofs) when cancelled.
+/// Thread-safe: cancel it from any thread, or from a progress callback.
+#[derive(Debug, Default, uniffi::Object)]
+pub struct CancelToken(AtomicBool);
+
+#[uniffi::export]
+impl CancelToken {
+    /// A token not yet cancelled.
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Asks the calls holding this token to stop; they fail with
+    /// `Cancelled`. Cannot be undone: use a new token for the next call.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether it was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Receives sync progress. Called on the sync's worker thread.
+#[uniffi::export(with_foreign)]
+pub trait SyncListener: Send + Sync {
+    /// A batch of blocks was scanned and stored.
+    fn on_sync_progress(&self, progress: SyncProgress);
+}
+
+/// How far a sync has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct SyncProgress {
+    /// The last block scanned.
+    pub scanned_height: u64,
+    /// The node's tip.
+    pub tip_height: u64,
+    /// Compact outputs trial-decrypted in this sync so far.
+    pub outputs_scanned: u64,
+    /// Notes and packages found in this sync so far.
+    pub notes_found: u64,
+    /// Blocks undone by reorgs in this sync so far.
+    pub blocks_rewound: u64,
+}
+
+impl From<superzk_wallet::SyncProgress> for SyncProgress {
+    fn from(p: superzk_wallet::SyncProgress) -> Self {
         Self {
-            asset: d.asset_info.clone().into(),
-            value: d.note.value,
-            memo: d.memo.to_vec(),
-            diversifier: d.diversifier.to_vec(),
+            scanned_height: p.scanned_height,
+            tip_height: p.tip_height,
+            outputs_scanned: p.outputs_scanned,
+            notes_found: p.notes_found,
+            blocks_rewound: p.blocks_rewound,
         }
     }
 }
 
-/// Trial-decrypts every note output of `transaction` with `key`: the notes
-/// sent to that wallet, in output order. Nothing is stored.
-#[uniffi::export]
-pub fn scan_transaction(
-    key: &IncomingViewingKey,
-    transaction: Vec<u8>,
-) -> Result<Vec<ReceivedNote>, SuperzkError> {
-    let tx = Transaction::from_bytes(&transaction)?;
-    Ok(tx
-        .outputs
-        .iter()
-        .filter_map(|o| key.0.decrypt_output(&o.cm, &o.epk, &o.enc_ciphertext))
-        .map(ReceivedNote::from)
-        .collect())
-}
-
-/// An amount of an asset: one slot of a package.
+/// An account's holding of one asset.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AssetAmount {
+pub struct Balance {
     /// The asset.
     pub asset: Asset,
-    /// How much (1 for a ticket).
-    pub amount: u64,
+    /// Mined, unspent, not locked by a transaction in flight.
+    pub spendable: u64,
+    /// Locked by a transaction in flight (spendable again if it expires).
+    pub pending: u64,
 }
 
-/// A package the wallet holds, unopened.
+/// A ticket, by category and id.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct HeldPackage {
-    /// Its number, as `Wallet::open_package` takes it.
-    pub index: u32,
+pub struct TicketRef {
+    /// Its category.
+    pub category: String,
+    /// Its id, 32 bytes.
+    pub id: Vec<u8>,
+}
+
+impl TryFrom<TicketRef> for Ticket {
+    type Error = SuperzkError;
+
+    fn try_from(t: TicketRef) -> Result<Self, SuperzkError> {
+        Ok(Ticket {
+            category: t.category,
+            id: bytes32("ticket id", t.id)?,
+        })
+    }
+}
+
+/// A package the wallet holds.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WalletPackage {
+    /// Its id in the wallet (for `PassPackage` and `open_packages`).
+    pub id: i64,
     /// What it holds.
     pub contents: Vec<AssetAmount>,
-    /// The sender's memo (512 bytes, zero padded).
+    /// The sender's memo, zero padding removed.
     pub memo: Vec<u8>,
 }
 
-/// What scanning one transaction changed in a wallet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct ScanSummary {
-    /// Notes and packages received.
-    pub received: u32,
-    /// Of the wallet's notes and packages, how many this spent.
-    pub spent: u32,
+/// Notes or a package a transaction brought the wallet.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HistoryReceived {
+    /// What it holds: one asset (a note) or up to four (a package).
+    pub contents: Vec<AssetAmount>,
+    /// Whether it is a package.
+    pub is_package: bool,
+    /// The sender's memo, zero padding removed.
+    pub memo: Vec<u8>,
 }
 
-/// A wallet: finds its notes by scanning every transaction in chain order,
-/// and spends them. Scanning must see every transaction, so that the tree of
-/// note commitments (and so every witness) matches the chain's.
+/// An output the wallet sent.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HistorySent {
+    /// The recipient's address.
+    pub recipient: String,
+    /// The asset.
+    pub asset: Asset,
+    /// The amount.
+    pub value: u64,
+    /// The memo, zero padding removed.
+    pub memo: Vec<u8>,
+}
+
+/// A transaction of the wallet's account.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HistoryEntry {
+    /// The chain's transaction id, hex.
+    pub txid: String,
+    /// Height mined at, if mined.
+    pub mined_height: Option<u64>,
+    /// Its expiry height, if known.
+    pub expiry_height: Option<u64>,
+    /// Its fee, if known (transactions the wallet sent).
+    pub fee: Option<u64>,
+    /// Notes and packages it brought the wallet.
+    pub received: Vec<HistoryReceived>,
+    /// Outputs the wallet sent in it.
+    pub sent: Vec<HistorySent>,
+    /// How many of the wallet's notes it spent.
+    pub spent_notes: u32,
+}
+
+/// What one payment pays.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum PaymentKind {
+    /// An amount of a currency, in base units (1 coin = 1,000,000).
+    Currency {
+        /// The currency, e.g. `SERO`.
+        name: String,
+        /// How much.
+        amount: u64,
+    },
+    /// A ticket the wallet holds.
+    Ticket {
+        /// The ticket.
+        ticket: TicketRef,
+    },
+    /// A new package sealed from the wallet's funds and tickets.
+    SealPackage {
+        /// Up to four amounts (a ticket as 1).
+        contents: Vec<AssetAmount>,
+    },
+    /// A package the wallet holds, passed on unopened.
+    PassPackage {
+        /// Its id (see `packages`).
+        package: i64,
+    },
+}
+
+/// One payment.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Payment {
+    /// The recipient's address, of the wallet's network.
+    pub to: String,
+    /// What to pay.
+    pub kind: PaymentKind,
+    /// A memo for the recipient, at most 512 bytes.
+    pub memo: Vec<u8>,
+}
+
+/// What a transaction should do.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PaymentRequest {
+    /// Payments to others (or to the wallet itself).
+    pub payments: Vec<Payment>,
+    /// Packages of the wallet to open (their contents become notes).
+    pub open_packages: Vec<i64>,
+    /// Tickets of the wallet to redeem (burn publicly).
+    pub redeem_tickets: Vec<TicketRef>,
+    /// Blocks after the tip the transaction may still be mined in (none:
+    /// the wallet's default).
+    pub expiry_delta: Option<u64>,
+}
+
+/// A proposed transaction, created and waiting to be proven. Its notes
+/// are marked pending until it is sent, given up ([`Wallet::release`]),
+/// or expires.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Proposal {
+    /// The partially built transaction (stage: created), for
+    /// [`Wallet::prove`].
+    pub pczt: Vec<u8>,
+    /// The fee, in native base units.
+    pub fee: u64,
+    /// The last height it may be mined at.
+    pub expiry_height: u64,
+    /// How many proofs proving it takes.
+    pub proof_count: u32,
+    /// Change back to the wallet.
+    pub change: Vec<AssetAmount>,
+    /// A human-readable account of it (payments, inputs, change, fee).
+    pub description: String,
+}
+
+/// A transaction the node accepted.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SentTransaction {
+    /// The chain's transaction id, hex.
+    pub txid: String,
+    /// The fee it pays.
+    pub fee: u64,
+}
+
+/// A wallet: its database (viewing keys, notes, witnesses, history; no
+/// spending key), synced from a node, for its first account.
 #[derive(uniffi::Object)]
-pub struct Wallet(Mutex<ScanningWallet>);
+pub struct Wallet {
+    path: PathBuf,
+    network: Network,
+    chain: ChainIdentity,
+    account: AccountId,
+    /// What proving needs (no lock: proving never waits on the database).
+    fvk: FullViewingKey,
+    /// Sync, pending marks, recording sent transactions.
+    writer: Mutex<superzk_wallet::Wallet>,
+    /// Quick reads, which never wait for the writer.
+    reader: Mutex<superzk_wallet::Wallet>,
+}
+
+impl Wallet {
+    fn load(
+        path: &Path,
+        chain: ChainIdentity,
+        network: Network,
+    ) -> Result<Arc<Self>, SuperzkError> {
+        let writer = superzk_wallet::Wallet::open(path, &chain)?;
+        let reader = superzk_wallet::Wallet::open(path, &chain)?;
+        let account =
+            writer
+                .accounts()?
+                .into_iter()
+                .next()
+                .ok_or_else(|| SuperzkError::WalletDamaged {
+                    path: path.display().to_string(),
+                    reason: "the wallet has no account".into(),
+                })?;
+        let fvk = writer.full_viewing_key(account.id)?;
+        Ok(Arc::new(Self {
+            path: path.into(),
+            network,
+            chain,
+            account: account.id,
+            fvk,
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+        }))
+    }
+
+    // A panic cannot happen while a connection is in use (every error is
+    // a value), but if one did the connection is still valid: SQLite
+    // rolls back an unfinished transaction.
+    fn writer(&self) -> MutexGuard<'_, superzk_wallet::Wallet> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn reader(&self) -> MutexGuard<'_, superzk_wallet::Wallet> {
+        self.reader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Connects to the node, checking that it serves the wallet's chain.
+    fn node(&self, url: &str) -> Result<NodeSource, SuperzkError> {
+        let source = connect(url)?;
+        let (network, genesis) = source
+            .chain_identity()
+            .map_err(|e| unreachable_at(url, e.into()))?;
+        if network != self.chain.network || genesis != self.chain.genesis_hash {
+            return Err(SuperzkError::WrongNetwork {
+                expected: format!(
+                    "{} (genesis {})",
+                    self.chain.network,
+                    hex::encode(self.chain.genesis_hash)
+                ),
+                found: format!("{network} (genesis {})", hex::encode(genesis)),
+            });
+        }
+        Ok(source)
+    }
+
+    /// An address argument, of the wallet's network.
+    fn address_arg(&self, text: &str) -> Result<PaymentAddress, SuperzkError> {
+        PaymentAddress::decode_for(self.network, text).map_err(|e| match e {
+            superzk_keys::error::KeyError::WrongNetwork { .. } => e.into(),
+            e => SuperzkError::InvalidAddress {
+                address: text.into(),
+                reason: e.to_string(),
+            },
+        })
+    }
+
+    fn request(&self, r: PaymentRequest) -> Result<TransactionRequest, SuperzkError> {
+        let payments = r
+            .payments
+            .into_iter()
+            .map(|p| {
+                Ok(EnginePayment {
+                    recipient: self.address_arg(&p.to)?,
+                    kind: match p.kind {
+                        PaymentKind::Currency { name, amount } => {
+                            EngineKind::Currency { name, amount }
+                        }
+                        PaymentKind::Ticket { ticket } => EngineKind::Ticket(ticket.try_into()?),
+                        PaymentKind::SealPackage { contents } => EngineKind::SealPackage {
+                            contents: contents
+                                .into_iter()
+                                .map(|c| Ok((AssetInfo::try_from(c.asset)?, c.amount)))
+                                .collect::<Result<_, SuperzkError>>()?,
+                        },
+                        PaymentKind::PassPackage { package } => EngineKind::PassPackage { package },
+                    },
+                    memo: p.memo,
+                    label: None,
+                    message: None,
+                })
+            })
+            .collect::<Result<_, SuperzkError>>()?;
+        Ok(TransactionRequest {
+            payments,
+            open_packages: r.open_packages,
+            redeem_tickets: r
+                .redeem_tickets
+                .into_iter()
+                .map(Ticket::try_from)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Proposes and creates the transaction (its notes marked pending).
+    fn create(&self, request: PaymentRequest) -> Result<Proposal, SuperzkError> {
+        let expiry_delta = request.expiry_delta;
+        let request = self.request(request)?;
+        let mut writer = self.writer();
+        let proposal =
+            writer.propose(self.account, &request, &FeeRule::standard(), expiry_delta)?;
+        let pczt = writer.create_pczt(self.account, &proposal, &mut OsRng)?;
+        Ok(Proposal {
+            pczt: pczt.to_bytes(),
+            fee: proposal.fee,
+            expiry_height: proposal.expiry_height,
+            proof_count: count(pczt.proof_count()),
+            change: amounts(&proposal.change),
+            description: proposal.to_string(),
+        })
+    }
+
+    /// Proves a created PCZT with the account's proof-generation key,
+    /// holding no wallet lock; gives the transaction up if cancelled.
+    fn prove_pczt(
+        &self,
+        created: &Pczt,
+        keys: &ProvingKeys,
+        listener: &Option<Arc<dyn ProgressListener>>,
+        cancel: &Option<Arc<CancelToken>>,
+    ) -> Result<Pczt, SuperzkError> {
+        let params = keys.get(listener)?;
+        let stopped = || cancel.as_ref().is_some_and(|c| c.is_cancelled());
+        let progress = |done: usize, total: usize| {
+            if let Some(l) = listener {
+                l.on_progress("proving".into(), count(done), count(total));
+            }
+            !stopped()
+        };
+        let key = ProofGenerationKey::from(&self.fvk);
+        match created.prove_with_progress(&key, &params, &mut OsRng, &progress) {
+            Err(superzk_prover::PcztError::Cancelled) => {
+                self.writer().release_pczt(created)?;
+                Err(SuperzkError::Cancelled)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Signs a proven PCZT with `key`, checked to be this account's.
+    fn authorize_pczt(&self, proven: &Pczt, key: &SpendingKey) -> Result<Pczt, SuperzkError> {
+        if key.0.full_viewing_key().encode().as_str() != self.fvk.encode().as_str() {
+            return Err(SuperzkError::KeyMismatch);
+        }
+        Ok(proven.authorize(&key.0, &mut OsRng)?)
+    }
+
+    /// Extracts, sends and records an authorized PCZT.
+    fn submit_pczt(&self, signed: &Pczt, node_url: &str) -> Result<SentTransaction, SuperzkError> {
+        let tx = signed.extract()?;
+        let source = self.node(node_url)?;
+        let txid = source
+            .send(&tx)
+            .map_err(|e| unreachable_at(node_url, e.into()))?;
+        self.writer().record_sent(&tx, txid)?;
+        Ok(SentTransaction {
+            txid: hex::encode(txid),
+            fee: tx.fee,
+        })
+    }
+}
 
 #[uniffi::export]
 impl Wallet {
-    /// An empty wallet of `key`.
-    #[uniffi::constructor]
-    pub fn new(key: &SpendingKey) -> Arc<Self> {
-        let sk = superzk_keys::spending_key::SpendingKey::from_bytes(*key.0.to_bytes());
-        Arc::new(Self(Mutex::new(ScanningWallet::new(sk))))
+    /// The wallet's chain, to keep with its path for [`open_wallet`].
+    pub fn chain_info(&self) -> ChainInfo {
+        ChainInfo {
+            network: self.chain.network.clone(),
+            genesis_hash: self.chain.genesis_hash.to_vec(),
+            tip_height: 0,
+        }
     }
 
-    /// Payment address number `index`.
-    pub fn address(&self, index: u64) -> String {
-        self.lock().address(index).encode()
+    /// The wallet file's path.
+    pub fn path(&self) -> String {
+        self.path.display().to_string()
     }
 
-    /// Scans the next transaction of the chain.
-    pub fn scan(&self, transaction: Vec<u8>) -> Result<ScanSummary, SuperzkError> {
-        let tx = Transaction::from_bytes(&transaction)?;
-        let r = self.lock().scan(&tx)?;
-        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Ok(ScanSummary {
-            received: count(r.received),
-            spent: count(r.spent),
-        })
+    /// The account's first address (the one change goes to).
+    pub fn address(&self) -> Result<String, SuperzkError> {
+        Ok(self
+            .reader()
+            .address(self.account, 0)?
+            .encode_for(self.network))
     }
 
-    /// Unspent notes.
-    pub fn notes(&self) -> Vec<ReceivedNote> {
-        self.lock()
-            .notes()
-            .iter()
-            .filter(|n| !n.spent)
-            .map(|n| ReceivedNote {
-                asset: n.asset_info.clone().into(),
-                value: n.note.value,
-                memo: n.memo.to_vec(),
-                diversifier: n.diversifier.to_vec(),
-            })
-            .collect()
+    /// A fresh address never handed out before (all reach the same
+    /// account; a fresh one per payer keeps payers from linking payments).
+    pub fn new_address(&self) -> Result<String, SuperzkError> {
+        Ok(self
+            .writer()
+            .next_address(self.account)?
+            .encode_for(self.network))
     }
 
-    /// Unspent units of `asset`.
-    pub fn balance(&self, asset: Asset) -> Result<u64, SuperzkError> {
-        let info = AssetInfo::try_from(asset)?;
-        Ok(self.lock().balance_of(&info.asset()))
+    /// The last block scanned, if any.
+    pub fn scanned_height(&self) -> Result<Option<u64>, SuperzkError> {
+        Ok(self.reader().last_scanned()?.map(|(h, _)| h))
     }
 
-    /// Builds and proves a transfer of `amount` of `asset` to `to`, paying
-    /// `fee` in the native currency, with change back to address 0.
-    #[allow(clippy::too_many_arguments)]
-    pub fn transfer(
-        &self,
-        keys: &ProvingKeys,
-        to: String,
-        asset: Asset,
-        amount: u64,
-        fee: u64,
-        memo: Vec<u8>,
-        listener: Option<Arc<dyn ProgressListener>>,
-    ) -> Result<Vec<u8>, SuperzkError> {
-        let (to, info, memo) = payment(&to, asset, &memo)?;
-        let wallet = self.lock();
-        prove(keys, &listener, |k| {
-            wallet.transfer(k, &to, &[(info, amount)], fee, memo, &mut OsRng)
-        })
-    }
-
-    /// The packages held, unopened.
-    pub fn packages(&self) -> Vec<HeldPackage> {
-        self.lock()
-            .packages()
-            .iter()
-            .enumerate()
-            .map(|(i, p)| HeldPackage {
-                index: u32::try_from(i).unwrap_or(u32::MAX),
-                contents: p
-                    .contents()
-                    .into_iter()
-                    .map(|(info, amount)| AssetAmount {
-                        asset: info.into(),
-                        amount,
-                    })
-                    .collect(),
-                memo: p.memo.to_vec(),
-            })
-            .collect()
-    }
-
-    /// Builds and proves the sealing of `contents` (up to four assets) from
-    /// this wallet's notes into one package for `to`.
-    pub fn seal_package(
-        &self,
-        keys: &ProvingKeys,
-        to: String,
-        contents: Vec<AssetAmount>,
-        memo: Vec<u8>,
-        listener: Option<Arc<dyn ProgressListener>>,
-    ) -> Result<Vec<u8>, SuperzkError> {
-        let (to, memo) = (parse_address(&to)?, proving::memo(&memo)?);
-        let contents = contents
+    /// Balances per asset (tickets included, as 1 each).
+    pub fn balances(&self) -> Result<Vec<Balance>, SuperzkError> {
+        Ok(self
+            .reader()
+            .balances(self.account)?
             .into_iter()
-            .map(|c| Ok((AssetInfo::try_from(c.asset)?, c.amount)))
-            .collect::<Result<Vec<_>, SuperzkError>>()?;
-        let wallet = self.lock();
-        prove(keys, &listener, |k| {
-            wallet.seal_package(k, &to, &contents, memo, &mut OsRng)
-        })
+            .map(|b| Balance {
+                asset: b.asset.into(),
+                spendable: b.spendable,
+                pending: b.pending,
+            })
+            .collect())
     }
 
-    /// Builds and proves the opening of held package `index` (see
-    /// `packages`): its contents become notes of this wallet.
-    pub fn open_package(
-        &self,
-        keys: &ProvingKeys,
-        index: u32,
-        listener: Option<Arc<dyn ProgressListener>>,
-    ) -> Result<Vec<u8>, SuperzkError> {
-        let wallet = self.lock();
-        let package = wallet
-            .packages()
-            .get(index as usize)
-            .map(|p| (*p).clone())
-            .ok_or_else(|| SuperzkError::InvalidArgument {
-                message: format!("the wallet holds no package {index}"),
-            })?;
-        prove(keys, &listener, |k| {
-            wallet.open_package(k, &package, &mut OsRng)
-        })
+    /// The spendable amount of `asset` (0 if none).
+    pub fn balance(&self, asset: Asset) -> Result<u64, SuperzkError> {
+        let asset = Asset::from(AssetInfo::try_from(asset)?);
+        Ok(self
+            .balances()?
+            .into_iter()
+            .find(|b| b.asset == asset)
+            .map_or(0, |b| b.spendable))
+    }
+
+    /// The tickets the account holds (spendable or pending).
+    pub fn tickets(&self) -> Result<Vec<TicketRef>, SuperzkError> {
+        Ok(self
+            .reader()
+            .tickets(self.account)?
+            .into_iter()
+            .map(|(_, t)| TicketRef {
+                category: t.category,
+                id: t.id.to_vec(),
+            })
+            .collect())
+    }
+
+    /// The packages the account holds, unopened.
+    pub fn packages(&self) -> Result<Vec<WalletPackage>, SuperzkError> {
+        Ok(self
+            .reader()
+            .packages(self.account)?
+            .into_iter()
+            .map(|p| WalletPackage {
+                id: p.id,
+                contents: amounts(&p.contents()),
+                memo: trim_memo(&p.memo),
+            })
+            .collect())
+    }
+
+    /// The account's transactions, newest first (unmined ones first).
+    pub fn history(&self) -> Result<Vec<HistoryEntry>, SuperzkError> {
+        Ok(self
+            .reader()
+            .history(self.account)?
+            .into_iter()
+            .map(|e| history_entry(e, self.network))
+            .collect())
+    }
+
+    /// Gives up a proposed transaction that will not be sent (`pczt`: the
+    /// bytes [`Wallet::propose`] returned): its notes are spendable again
+    /// at once. Returns how many notes were released. Never for a
+    /// transaction that may still be sent.
+    pub fn release(&self, pczt: Vec<u8>) -> Result<u32, SuperzkError> {
+        let created = Pczt::from_bytes(&pczt)?;
+        if created.stage() != Stage::Created {
+            return Err(SuperzkError::InvalidArgument {
+                reason: format!(
+                    "release takes the transaction as proposed; this one is {}",
+                    created.stage()
+                ),
+            });
+        }
+        Ok(count(self.writer().release_pczt(&created)?))
+    }
+
+    /// Checks that `key` is this wallet's account key (e.g. one made with
+    /// `SpendingKey.from_mnemonic`): `KeyMismatch` if not.
+    pub fn check_key(&self, key: Arc<SpendingKey>) -> Result<(), SuperzkError> {
+        if key.0.full_viewing_key().encode().as_str() != self.fvk.encode().as_str() {
+            return Err(SuperzkError::KeyMismatch);
+        }
+        Ok(())
     }
 }
 
+#[uniffi::export]
 impl Wallet {
-    fn lock(&self) -> MutexGuard<'_, ScanningWallet> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    /// Scans the chain from the node at `node_url` up to its tip, storing
+    /// each batch as it goes (an interrupted sync resumes where it
+    /// stopped). Refuses a node of another chain (`WrongNetwork`).
+    pub async fn sync(
+        self: Arc<Self>,
+        node_url: String,
+        listener: Option<Arc<dyn SyncListener>>,
+    ) -> Result<SyncProgress, SuperzkError> {
+        off_thread(move || {
+            let source = self.node(&node_url)?;
+            let done = self
+                .writer()
+                .sync(&source, |p| {
+                    if let Some(l) = &listener {
+                        l.on_sync_progress(p.into());
+                    }
+                })
+                .map_err(|e| unreachable_at(&node_url, e.into()))?;
+            Ok(done.into())
+        })
+        .await
     }
+
+    /// Step 1: chooses the notes, change and fee paying `request`, creates
+    /// the partially built transaction and marks its notes pending. Needs
+    /// no key. Raises `InsufficientFunds` (with have and need),
+    /// `InvalidAddress`, `WrongNetwork`, `InvalidRequest`, `NotSynced`.
+    pub async fn propose(
+        self: Arc<Self>,
+        request: PaymentRequest,
+    ) -> Result<Proposal, SuperzkError> {
+        off_thread(move || self.create(request)).await
+    }
+
+    /// Step 2: proves a proposed transaction (`pczt` from
+    /// [`Wallet::propose`]) with this account's proof-generation key,
+    /// reporting each proof to `listener` (stage `proving`, k of n; key
+    /// loading first if the keys are not loaded). If `cancel` is cancelled
+    /// it stops between proofs, gives the transaction up (its notes are
+    /// spendable again) and raises `Cancelled`. Returns the proven PCZT.
+    pub async fn prove(
+        self: Arc<Self>,
+        pczt: Vec<u8>,
+        keys: Arc<ProvingKeys>,
+        listener: Option<Arc<dyn ProgressListener>>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<Vec<u8>, SuperzkError> {
+        off_thread(move || {
+            let created = Pczt::from_bytes(&pczt)?;
+            Ok(self
+                .prove_pczt(&created, &keys, &listener, &cancel)?
+                .to_bytes())
+        })
+        .await
+    }
+
+    /// Step 3: checks the proven transaction against what was proposed and
+    /// signs it with `key` (this account's: `KeyMismatch` otherwise).
+    /// Returns the authorized PCZT.
+    pub async fn authorize(
+        self: Arc<Self>,
+        pczt: Vec<u8>,
+        key: Arc<SpendingKey>,
+    ) -> Result<Vec<u8>, SuperzkError> {
+        off_thread(move || {
+            let proven = Pczt::from_bytes(&pczt)?;
+            Ok(self.authorize_pczt(&proven, &key)?.to_bytes())
+        })
+        .await
+    }
+
+    /// Step 4: extracts the transaction from an authorized PCZT, sends it
+    /// to the node and records it in the wallet (its notes stay pending
+    /// until it is mined, or released if it expires).
+    pub async fn submit(
+        self: Arc<Self>,
+        pczt: Vec<u8>,
+        node_url: String,
+    ) -> Result<SentTransaction, SuperzkError> {
+        off_thread(move || {
+            let signed = Pczt::from_bytes(&pczt)?;
+            self.submit_pczt(&signed, &node_url)
+        })
+        .await
+    }
+
+    /// All four steps: propose, prove (progress and cancellation as in
+    /// [`Wallet::prove`]), authorize with `key`, submit. If any step before
+    /// the node took the transaction fails, the transaction is given up
+    /// and its notes are spendable again.
+    pub async fn send(
+        self: Arc<Self>,
+        request: PaymentRequest,
+        key: Arc<SpendingKey>,
+        keys: Arc<ProvingKeys>,
+        node_url: String,
+        listener: Option<Arc<dyn ProgressListener>>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<SentTransaction, SuperzkError> {
+        off_thread(move || {
+            self.check_key(key.clone())?;
+            let proposal = self.create(request)?;
+            let created = Pczt::from_bytes(&proposal.pczt)?;
+            let finished = self
+                .prove_pczt(&created, &keys, &listener, &cancel)
+                .and_then(|proven| self.authorize_pczt(&proven, &key))
+                .and_then(|signed| self.submit_pczt(&signed, &node_url));
+            if finished.is_err() {
+                // The node never took it: nothing can spend these notes.
+                self.writer().release_pczt(&created)?;
+            }
+            finished
+        })
+        .await
+    }
+
+    /// Waits (at most `timeout_seconds`) until the node at `node_url` has
+    /// mined transaction `txid` (hex); returns the height. `NodeRefused`
+    /// if the node dropped it, `Timeout` if not mined in time.
+    pub async fn wait_mined(
+        self: Arc<Self>,
+        node_url: String,
+        txid: String,
+        timeout_seconds: u64,
+    ) -> Result<u64, SuperzkError> {
+        off_thread(move || {
+            let id = bytes32(
+                "transaction id",
+                hex::decode(&txid).map_err(|e| SuperzkError::InvalidArgument {
+                    reason: format!("the transaction id is not hex: {e}"),
+                })?,
+            )?;
+            let source = self.node(&node_url)?;
+            let deadline = Instant::now() + Duration::from_secs(timeout_seconds);
+            loop {
+                match source
+                    .status(&id)
+                    .map_err(|e| unreachable_at(&node_url, e.into()))?
+                {
+                    TxStatus::Mined(height) => return Ok(height),
+                    TxStatus::Unknown => {
+                        return Err(SuperzkError::NodeRefused {
+                            reason: format!("the node does not know transaction {txid}"),
+                        })
+                    }
+                    TxStatus::Pending => {}
+                }
+                if Instant::now() >= deadline {
+                    return Err(SuperzkError::Timeout {
+                        what: format!("mining transaction {txid}"),
+                        seconds: timeout_seconds,
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+        .await
+    }
+}
+
+fn history_entry(e: EngineEntry, network: Network) -> HistoryEntry {
+    HistoryEntry {
+        txid: hex::encode(e.txid),
+        mined_height: e.mined_height,
+        expiry_height: e.expiry_height,
+        fee: e.fee,
+        received: e
+            .received
+            .iter()
+            .map(|r| HistoryReceived {
+                contents: amounts(&r.contents),
+                is_package: r.is_package,
+                memo: trim_memo(&r.memo),
+            })
+            .collect(),
+        sent: e.sent.iter().map(|s| history_sent(s, network)).collect(),
+        spent_notes: count(e.spent_notes),
+    }
+}
+
+fn history_sent(s: &SentNote, network: Network) -> HistorySent {
+    // The database keeps recipients in the mainnet text form: shown in the
+    // wallet's network's form, as the app's user typed them.
+    let recipient = PaymentAddress::decode(&s.recipient)
+        .map(|a| a.encode_for(network))
+        .unwrap_or_else(|_| s.recipient.clone());
+    HistorySent {
+        recipient,
+        asset: s.asset.clone().into(),
+        value: s.value,
+        memo: trim_memo(&s.memo),
+    }
+}
+
+fn amounts(list: &[(AssetInfo, u64)]) -> Vec<AssetAmount> {
+    list.iter()
+        .map(|(a, v)| AssetAmount {
+            asset: a.clone().into(),
+            amount: *v,
+        })
+        .collect()
+}
+
+/// A memo without its zero padding.
+fn trim_memo(memo: &[u8]) -> Vec<u8> {
+    let end = memo.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+    memo[..end].to_vec()
+}
+
+fn bytes32(what: &str, bytes: Vec<u8>) -> Result<[u8; 32], SuperzkError> {
+    bytes
+        .try_into()
+        .map_err(|b: Vec<u8>| SuperzkError::InvalidArgument {
+            reason: format!("a {what} is 32 bytes, {} were given", b.len()),
+        })
 }

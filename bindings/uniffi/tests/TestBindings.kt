@@ -147,14 +147,14 @@ fun main() {
     check("note asset", found[0].asset == sero)
     check("note memo", found[0].memo.size == 512 && String(found[0].memo.copyOf(9)) == "hello bob")
     check("alice finds nothing", scanTransaction(ivk, tx).isEmpty())
-    val wallet = Wallet(bob)
+    val wallet = ScanningWallet(bob)
     val summary = wallet.scan(tx)
     check("wallet receives one note", summary.received == 1u && summary.spent == 0u)
     check("wallet balance", wallet.balance(sero) == 1000uL)
     check("wallet notes", wallet.notes().map { it.value } == listOf(1000uL))
 
     // A small private transfer: Bob pays Alice 300 SERO with a fee of 1.
-    val aliceWallet = Wallet(alice)
+    val aliceWallet = ScanningWallet(alice)
     aliceWallet.scan(tx)
     val paid = wallet.transfer(keys, address, sero, 300u, 1u, "rent".toByteArray(), null)
     check("transfer verifies", verifyTransaction(builtin, paid).valid)
@@ -177,7 +177,7 @@ fun main() {
     val missing = ProvingKeys.fromFiles("/nonexistent/spend.pk", "/nonexistent/output.pk", "/nonexistent/ps.pk", "/nonexistent/po.pk")
     raises<SuperzkException.Key>("missing proving key files") { missing.load(null) }
     val junk = "x".toByteArray()
-    raises<SuperzkException.Key>("proving key bytes that are not a key") { ProvingKeys.fromBytes(junk, junk, junk, junk) }
+    raises<SuperzkException.BadProvingKey>("proving key bytes that are not a key") { ProvingKeys.fromBytes(junk, junk, junk, junk) }
     val outputVk = builtinVerifyingKey(Circuit.OUTPUT)
     raises<SuperzkException.Key>("verifying key of the wrong circuit") {
         VerifyingKeys.fromFiles(outputVk, outputVk, outputVk, outputVk)

@@ -4,6 +4,12 @@
 // Environment: SUPERZK_FIXTURES, SUPERZK_PARAMS_DIR.
 
 import Foundation
+#if canImport(SuperZK)
+import SuperZK
+#endif
+
+// Line-buffered output, so that a log shows how far a run came.
+setvbuf(stdout, nil, _IOLBF, 0)
 
 var passed = 0
 var failed = 0
@@ -12,14 +18,11 @@ func check(_ name: String, _ condition: Bool) {
     if condition { passed += 1 } else { failed += 1; print("FAILED: \(name)") }
 }
 
+/// The error's kind: its case name (the label of its associated values, or
+/// the case itself for a case without fields).
 func kindOf(_ e: SuperzkError) -> String {
-    switch e {
-    case .Decode: return "Decode"
-    case .Key: return "Key"
-    case .Build: return "Build"
-    case .InvalidArgument: return "InvalidArgument"
-    case .Scan: return "Scan"
-    }
+    if let label = Mirror(reflecting: e).children.first?.label { return label }
+    return "\(e)"
 }
 
 func raises(_ name: String, _ kind: String, _ call: () throws -> Void) {
@@ -155,14 +158,14 @@ func run() throws {
     check("note asset", found.first?.asset == sero)
     check("note memo", found.first.map { $0.memo.count == 512 && $0.memo.prefix(9) == Data("hello bob".utf8) } ?? false)
     check("alice finds nothing", try scanTransaction(key: ivk, transaction: tx).isEmpty)
-    let wallet = Wallet(key: bob)
+    let wallet = ScanningWallet(key: bob)
     let summary = try wallet.scan(transaction: tx)
     check("wallet receives one note", summary.received == 1 && summary.spent == 0)
     check("wallet balance", try wallet.balance(asset: sero) == 1000)
     check("wallet notes", wallet.notes().map { $0.value } == [1000])
 
     // A small private transfer: Bob pays Alice 300 SERO with a fee of 1.
-    let aliceWallet = Wallet(key: alice)
+    let aliceWallet = ScanningWallet(key: alice)
     _ = try aliceWallet.scan(transaction: tx)
     let paid = try wallet.transfer(keys: keys, to: address, asset: sero, amount: 300, fee: 1,
                                    memo: Data("rent".utf8), listener: nil)
@@ -193,7 +196,7 @@ func run() throws {
                                         packageSpend: "/nonexistent/ps.pk", packageOutput: "/nonexistent/po.pk")
     raises("missing proving key files", "Key") { try missing.load(listener: nil) }
     let junk = Data("x".utf8)
-    raises("proving key bytes that are not a key", "Key") {
+    raises("proving key bytes that are not a key", "BadProvingKey") {
         _ = try ProvingKeys.fromBytes(spend: junk, output: junk, packageSpend: junk, packageOutput: junk)
     }
     let outputVk = builtinVerifyingKey(circuit: .output)
@@ -208,4 +211,9 @@ do {
     check("unexpected error: \(error)", false)
 }
 print("swift: \(passed) passed, \(failed) failed")
+// The wallet engine against a node (WalletTests.swift), when given one.
+if ProcessInfo.processInfo.environment["SUPERZK_BIN"] != nil {
+    await walletTests()
+    print("swift wallet: \(passed) passed, \(failed) failed in all")
+}
 exit(failed == 0 ? 0 : 1)

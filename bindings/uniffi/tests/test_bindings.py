@@ -21,7 +21,7 @@ from superzk_uniffi import (
     AssetAmount,
     SuperzkError,
     VerifyingKeys,
-    Wallet,
+    ScanningWallet,
     builtin_verifying_key,
     decode_address,
     encode_address,
@@ -176,7 +176,7 @@ check("note value", found[0].value == 1000)
 check("note asset", isinstance(found[0].asset, Asset.CURRENCY) and found[0].asset.name == "SERO")
 check("note memo", found[0].memo[:9] == b"hello bob" and len(found[0].memo) == 512)
 check("alice finds nothing", scan_transaction(ivk, tx) == [])
-wallet = Wallet(bob)
+wallet = ScanningWallet(bob)
 summary = wallet.scan(tx)
 check("wallet receives one note", summary.received == 1 and summary.spent == 0)
 check("wallet balance", wallet.balance(sero) == 1000)
@@ -185,7 +185,7 @@ check("wallet notes", [n.value for n in wallet.notes()] == [1000])
 # Every kind of transaction, scanned by both wallets in chain order: Bob
 # pays Alice, Alice is issued a ticket, seals it with SERO into a package
 # for Bob, and Bob opens it.
-alice_wallet = Wallet(alice)
+alice_wallet = ScanningWallet(alice)
 alice_wallet.scan(tx)
 
 
@@ -224,7 +224,7 @@ raises("shield to a bad address", SuperzkError.Key, lambda: shield(keys, ACCOUNT
 raises("wallet scans garbage", SuperzkError.Decode, lambda: wallet.scan(read("garbage.bin")))
 missing = ProvingKeys.from_files("/nonexistent/spend.pk", "/nonexistent/output.pk", "/nonexistent/ps.pk", "/nonexistent/po.pk")
 raises("missing proving key files", SuperzkError.Key, lambda: missing.load(None))
-raises("proving key bytes that are not a key", SuperzkError.Key, lambda: ProvingKeys.from_bytes(b"x", b"x", b"x", b"x"))
+raises("proving key bytes that are not a key", SuperzkError.BadProvingKey, lambda: ProvingKeys.from_bytes(b"x", b"x", b"x", b"x"))
 raises("verifying key of the wrong circuit", SuperzkError.Key, lambda: VerifyingKeys.from_files(*[builtin_verifying_key(Circuit.OUTPUT)] * 4))
 
 print(f"python: {passed} passed, {failed} failed")

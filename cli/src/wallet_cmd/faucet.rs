@@ -10,7 +10,7 @@ use clap::Args;
 use rand_core::{OsRng, RngCore};
 use superzk_chain_core::tx::{Authorization, ChainTx, ShieldedTx};
 use superzk_circuits::asset::AssetInfo;
-use superzk_keys::note_plaintext::MEMO_LEN;
+use superzk_keys::{address::PaymentAddress, note_plaintext::MEMO_LEN};
 use superzk_node::proto::{self, transaction_status::State};
 use superzk_prover::TransactionBuilder;
 use superzk_wallet::uri;
@@ -42,16 +42,27 @@ pub struct FaucetArgs {
     /// Issue a new ticket of this category to the wallet instead.
     #[arg(long)]
     issue_ticket: Option<String>,
+    /// Pay this address (of the node's network) instead of the wallet's:
+    /// no wallet directory is needed (e.g. to fund an app's wallet).
+    #[arg(long)]
+    to: Option<String>,
 }
 
-/// Shields (or issues a ticket) into the account's address and waits until
-/// it is mined.
+/// Shields (or issues a ticket) into the account's address (or `--to`)
+/// and waits until it is mined.
 pub fn run(dir: &WalletDir, account: Option<&str>, args: FaucetArgs) -> Result<(), CliError> {
-    let (wallet, _) = dir.open()?;
-    let id = dir.account(&wallet, account)?;
-    let to = wallet
-        .address(id, 0)
-        .map_err(|e| CliError::Io(e.to_string()))?;
+    let wallet_address = match &args.to {
+        Some(_) => None,
+        None => {
+            let (wallet, _) = dir.open()?;
+            let id = dir.account(&wallet, account)?;
+            Some(
+                wallet
+                    .address(id, 0)
+                    .map_err(|e| CliError::Io(e.to_string()))?,
+            )
+        }
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -69,6 +80,19 @@ pub fn run(dir: &WalletDir, account: Option<&str>, args: FaucetArgs) -> Result<(
             .map_err(|e| CliError::Chain(e.to_string()))?;
         let key = superzk_node::config::load_key(&args.from, network)
             .map_err(|e| CliError::Chain(e.to_string()))?;
+        let to = match (&args.to, wallet_address) {
+            (_, Some(address)) => address,
+            (Some(text), None) => {
+                let network = superzk_keys::network::Network::by_name(network.name())?;
+                PaymentAddress::decode_for(network, text)
+                    .map_err(|e| CliError::Io(format!("--to {text:?}: {e}")))?
+            }
+            (None, None) => {
+                return Err(CliError::Io(
+                    "no address to pay: give --to or a wallet".into(),
+                ))
+            }
+        };
         let chain_id: [u8; 32] = status
             .chain_id
             .as_slice()

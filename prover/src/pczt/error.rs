@@ -114,4 +114,7 @@ pub enum PcztError {
         /// Why.
         reason: String,
     },
+    /// The caller stopped proving (see `Pczt::prove_with_progress`).
+    #[error("proving was cancelled by the caller; the partially built transaction is unchanged and can be proven again")]
+    Cancelled,
 }

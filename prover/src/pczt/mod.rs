@@ -275,8 +275,48 @@ impl Pczt {
         params: &ProvingKeys,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<Pczt, PcztError> {
+        self.prove_reporting(keys, params, rng, None)
+    }
+
+    /// As [`Self::prove`], reporting progress: `progress(done, total)` is
+    /// called once before the first proof (`done` = 0) and after each proof,
+    /// from the proving threads (proofs run in parallel, so calls may
+    /// overlap). Returning `false` stops: proofs not yet started are not
+    /// started, and the call fails with [`PcztError::Cancelled`] once the
+    /// running ones end. `total` is [`Self::proof_count`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::prove`], and [`PcztError::Cancelled`].
+    pub fn prove_with_progress(
+        &self,
+        key: &ProofGenerationKey,
+        params: &ProvingKeys,
+        rng: &mut dyn CryptoRngCore,
+        progress: &(dyn Fn(usize, usize) -> bool + Sync),
+    ) -> Result<Pczt, PcztError> {
+        self.prove_reporting(std::slice::from_ref(key), params, rng, Some(progress))
+    }
+
+    /// How many proofs proving takes: one per spend, package spend, output
+    /// and package output.
+    pub fn proof_count(&self) -> usize {
+        self.spends.len()
+            + self.package_spends.len()
+            + self.outputs.len()
+            + self.package_outputs.len()
+    }
+
+    fn prove_reporting(
+        &self,
+        keys: &[ProofGenerationKey],
+        params: &ProvingKeys,
+        rng: &mut dyn CryptoRngCore,
+        progress: Option<&(dyn Fn(usize, usize) -> bool + Sync)>,
+    ) -> Result<Pczt, PcztError> {
         let secrets = self.secrets("prove", Stage::Created)?;
-        let tx = prove::prove(self, secrets, keys, params, rng)?;
+        let progress = prove::Progress::new(self.proof_count(), progress);
+        let tx = prove::prove(self, secrets, keys, params, rng, &progress)?;
         let mut proven = self.clone();
         proven.stage = Stage::Proven;
         proven.tx = Some(tx);

@@ -7,6 +7,7 @@ use ark_relations::gr1cs::ConstraintSynthesizer;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRngCore, SeedableRng};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use superzk_circuits::{
     note::{incoming_viewing_key, owner_tag, Note, DIVERSIFIER_LEN},
     note_kind::NoteKind,
@@ -147,6 +148,55 @@ pub(super) fn owns(
     ct_eq_field(&tag, owner).into()
 }
 
+/// The caller's view of proving: a count of finished proofs, reported to
+/// an optional callback that may ask to stop. Shared by the proving
+/// threads, so the count and the stop flag are atomics.
+pub(super) struct Progress<'a> {
+    total: usize,
+    done: AtomicUsize,
+    stop: AtomicBool,
+    report: Option<&'a (dyn Fn(usize, usize) -> bool + Sync)>,
+}
+
+impl<'a> Progress<'a> {
+    /// Progress over `total` proofs, reported to `report` if any.
+    pub(super) fn new(
+        total: usize,
+        report: Option<&'a (dyn Fn(usize, usize) -> bool + Sync)>,
+    ) -> Self {
+        Self {
+            total,
+            done: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+            report,
+        }
+    }
+
+    /// Tells the callback `done` of `total` are finished; remembers a
+    /// request to stop.
+    fn tell(&self, done: usize) {
+        if let Some(report) = self.report {
+            if !report(done, self.total) {
+                self.stop.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Before a proof: refused once the callback asked to stop.
+    fn check(&self) -> Result<(), PcztError> {
+        if self.stop.load(Ordering::SeqCst) {
+            return Err(PcztError::Cancelled);
+        }
+        Ok(())
+    }
+
+    /// After a proof.
+    fn proved(&self) {
+        let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        self.tell(done);
+    }
+}
+
 /// The proven transaction, unsigned.
 pub(super) fn prove(
     pczt: &Pczt,
@@ -154,7 +204,11 @@ pub(super) fn prove(
     keys: &[ProofGenerationKey],
     params: &ProvingKeys,
     rng: &mut dyn CryptoRngCore,
+    progress: &Progress,
 ) -> Result<Transaction, PcztError> {
+    // The callback may stop the work before the first proof, too.
+    progress.tell(0);
+    progress.check()?;
     let spends = spend_witnesses(&pczt.spends, &secrets.spends, keys, 0)?;
     let package_spends = spend_witnesses(
         &pczt.package_spends,
@@ -197,24 +251,28 @@ pub(super) fn prove(
             &spends,
             &params.spend,
             spend_seeds,
+            progress,
         )?,
         outputs: prove_outputs(
             ("output", CircuitKind::Output),
             &outputs,
             &params.output,
             output_seeds,
+            progress,
         )?,
         package_spends: prove_spends(
             ("package spend", CircuitKind::PackageSpend),
             &package_spends,
             &params.package_spend,
             pspend_seeds,
+            progress,
         )?,
         package_outputs: prove_outputs(
             ("package output", CircuitKind::PackageOutput),
             &package_outputs,
             &params.package_output,
             poutput_seeds,
+            progress,
         )?,
         balances: h.balances.clone(),
         issuances: h.issuances.clone(),
@@ -304,14 +362,17 @@ fn prove_spends<N: NoteKind>(
     spends: &[SpendWitnessFor<N>],
     params: &Parameters,
     seeds: Vec<[u8; 32]>,
+    progress: &Progress,
 ) -> Result<Vec<SpendDescription>, PcztError> {
     spends
         .par_iter()
         .zip(seeds)
         .enumerate()
         .map(|(index, (w, seed))| {
+            progress.check()?;
             let public = w.public_inputs();
             let proof = prove_seeded(action, index, SpendCircuitFor::new(w.clone()), params, seed)?;
+            progress.proved();
             Ok(SpendDescription {
                 anchor: public.anchor,
                 nullifier: public.nullifier,
@@ -330,12 +391,14 @@ fn prove_outputs<N: OutputKind>(
     outputs: &[ReadyOutput<N>],
     params: &Parameters,
     seeds: Vec<[u8; 32]>,
+    progress: &Progress,
 ) -> Result<Vec<OutputDescription>, PcztError> {
     outputs
         .par_iter()
         .zip(seeds)
         .enumerate()
         .map(|(index, ((w, entry, secrets), seed))| {
+            progress.check()?;
             let public = w.public_inputs();
             let proof = prove_seeded(
                 action,
@@ -344,6 +407,7 @@ fn prove_outputs<N: OutputKind>(
                 params,
                 seed,
             )?;
+            progress.proved();
             let enc = encrypt_entry(
                 action.0,
                 index,
