@@ -751,3 +751,37 @@ fn measure_sync_propagation_and_bytes() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn peer_settings_come_from_the_config_file_and_bad_ones_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let first = start(&root.path().join("first"), &[], &[]);
+    // `p2p_listen` and `peers` from a config file.
+    let config = root.path().join("node.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "p2p_listen = \"/ip4/127.0.0.1/tcp/0\"\npeers = [\"{}\"]\n",
+            first.addr
+        ),
+    )
+    .unwrap();
+    let data = root.path().join("second");
+    std::fs::create_dir_all(&data).unwrap();
+    let second = NodeProcess::start(&data, &["--config", config.to_str().unwrap()]);
+    wait_for(CONVERGE, "the peers connect", || {
+        (status(&rt, &second).peers == 1 && status(&rt, &first.process).peers == 1).then_some(())
+    });
+    let addr = std::fs::read_to_string(data.join("p2p.addr")).unwrap();
+    assert!(addr.starts_with("/ip4/127.0.0.1/tcp/"), "{addr}");
+
+    // Not a multiaddr: refused before anything starts.
+    let mut cmd = superzk();
+    cmd.args(["node", "run", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(root.path().join("bad"))
+        .args(["--peer", "127.0.0.1:9"]);
+    let out = run_bounded(cmd, root.path(), Duration::from_secs(60));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("not a multiaddr"), "{}", text(&out));
+}

@@ -180,7 +180,25 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
     let server = tokio::spawn(rpc::serve(node.clone(), listener, rpc_config, async move {
         let _ = rpc_stop.wait_for(|s| *s).await;
     }));
-    shutdown.await;
+    // A network that cannot start (an address taken, a bad multiaddr)
+    // stops the node rather than leaving it running alone unnoticed.
+    let mut network = network;
+    let network_failed = tokio::select! {
+        _ = shutdown => None,
+        r = async {
+            match network.as_mut() {
+                Some(n) => n.await,
+                None => std::future::pending().await,
+            }
+        } => {
+            network = None;
+            match r {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e),
+                Err(_) => Some(NodeError::Stopped),
+            }
+        }
+    };
     tracing::info!("stopping");
     let _ = stop_tx.send(true);
     if let Some(p) = producer {
@@ -192,6 +210,10 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
             Err(e) => tracing::error!(error = %e, "peer-to-peer task failed"),
             Ok(Ok(())) => {}
         }
+    }
+    if let Some(e) = network_failed {
+        let _ = server.await;
+        return Err(e);
     }
     match server.await {
         Ok(r) => r?,

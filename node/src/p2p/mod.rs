@@ -274,6 +274,8 @@ struct P2p {
     served: mpsc::UnboundedSender<(ResponseChannel<Response>, Response)>,
     hints: mpsc::UnboundedSender<Hint>,
     addr_written: bool,
+    /// Why the network cannot go on (its only listener failed).
+    fatal: Option<NodeError>,
 }
 
 /// Runs the network until `stop` turns true: listens, dials `config.peers`
@@ -328,6 +330,7 @@ pub async fn run(
         served: served_tx,
         hints: hints_tx,
         addr_written: config.listen.is_empty(),
+        fatal: None,
     };
     p2p.redial();
     let driver = tokio::spawn(sync::run(
@@ -361,6 +364,11 @@ pub async fn run(
                     break;
                 }
             }
+        }
+        if let Some(e) = p2p.fatal.take() {
+            driver.abort();
+            publisher.abort();
+            return Err(e);
         }
     }
     let _ = driver.await;
@@ -447,6 +455,17 @@ impl P2p {
     fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
         match event {
             SwarmEvent::NewListenAddr { address, .. } => self.write_addr(&address),
+            // Before any address was taken: the listen address is unusable
+            // (in use, not local), and the operator must hear of it.
+            SwarmEvent::ListenerClosed {
+                reason: Err(e),
+                addresses,
+                ..
+            } if !self.addr_written || addresses.is_empty() => {
+                self.fatal = Some(NodeError::Config(format!(
+                    "peer-to-peer listener failed: {e}; choose another --p2p-listen address"
+                )));
+            }
             SwarmEvent::ConnectionEstablished {
                 peer_id, endpoint, ..
             } => {
