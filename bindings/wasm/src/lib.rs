@@ -19,9 +19,11 @@
 //! keep a page responsive.
 #![deny(missing_docs)]
 
+pub mod browser;
 pub mod error;
 mod js;
 pub mod keys;
+pub mod node;
 pub mod proving;
 pub mod verify;
 pub mod wallet;

@@ -42,16 +42,27 @@ pub struct FaucetArgs {
     /// Issue a new ticket of this category to the wallet instead.
     #[arg(long)]
     issue_ticket: Option<String>,
+    /// Pay this address (`szk1…`) instead of the wallet's first address: a
+    /// wallet kept elsewhere (a browser, a phone); no wallet directory needed.
+    #[arg(long)]
+    to: Option<String>,
 }
 
 /// Shields (or issues a ticket) into the account's address and waits until
 /// it is mined.
 pub fn run(dir: &WalletDir, account: Option<&str>, args: FaucetArgs) -> Result<(), CliError> {
-    let (wallet, _) = dir.open()?;
-    let id = dir.account(&wallet, account)?;
-    let to = wallet
-        .address(id, 0)
-        .map_err(|e| CliError::Io(e.to_string()))?;
+    let own = match &args.to {
+        Some(_) => None,
+        None => {
+            let (wallet, _) = dir.open()?;
+            let id = dir.account(&wallet, account)?;
+            Some(
+                wallet
+                    .address(id, 0)
+                    .map_err(|e| CliError::Io(e.to_string()))?,
+            )
+        }
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -74,6 +85,16 @@ pub fn run(dir: &WalletDir, account: Option<&str>, args: FaucetArgs) -> Result<(
             .as_slice()
             .try_into()
             .map_err(|_| CliError::Chain("the node sent a malformed chain id".into()))?;
+        let to = match (own, &args.to) {
+            (Some(own), _) => own,
+            (None, text) => {
+                let text = text.as_deref().unwrap_or_default();
+                let on = superzk_keys::network::Network::by_name(&status.network)
+                    .map_err(|e| CliError::Chain(e.to_string()))?;
+                superzk_keys::address::PaymentAddress::decode_for(on, text)
+                    .map_err(|e| CliError::Io(format!("--to {text:?}: {e}")))?
+            }
+        };
 
         let mut builder = TransactionBuilder::new();
         builder
