@@ -19,6 +19,9 @@ stage() { echo "== wasm: $* ($((SECONDS - START)) s)"; }
 
 # --- system packages ---------------------------------------------------------
 APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-19 binaryen chromium)
+# The browser wallet's SQLite (sqlite-wasm-rs) is C compiled for wasm32:
+# clang and llvm-ar of the same LLVM as the linker.
+APT_PACKAGES+=(clang-19 llvm-19)
 command -v node >/dev/null || APT_PACKAGES+=(nodejs)
 command -v npm >/dev/null || APT_PACKAGES+=(npm)
 missing=()
@@ -58,6 +61,8 @@ stage "wasm32 build ($(/usr/bin/rustc --version))"
 (
     export PATH="/usr/bin:$PATH" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$WASM_TARGET"
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld
+    export CC_wasm32_unknown_unknown=/usr/lib/llvm-19/bin/clang
+    export AR_wasm32_unknown_unknown=/usr/lib/llvm-19/bin/llvm-ar
     # One codegen unit and fat LTO inline the prover's field arithmetic
     # across crates (faster proofs, smaller .wasm) but add ~5 minutes to a
     # cold build on 2 cores: opt in with SUPERZK_WASM_LTO=1 (benchmarks,
@@ -87,8 +92,36 @@ for target in web nodejs; do
     echo "   $out/superzk_wasm_bg.wasm: $(stat -c %s "$out/superzk_wasm_bg.wasm") bytes"
 done
 
+# The npm package: both builds, the browser helpers (js/), and the pinned
+# SHA-256 fingerprints of the proving keys (keys.sha256.json) that the page
+# checks each key against before use.
+stage "npm package"
+(
+    cd "$SUPERZK_WASM_KEYS"
+    printf '{\n'
+    sep=""
+    for c in spend output package-spend package-output; do
+        printf '%s  "%s": "%s"' "$sep" "$c" "$(sha256sum "$c.pk" | cut -d' ' -f1)"
+        sep=$',\n'
+    done
+    printf '\n}\n'
+) >keys.sha256.json
+cp keys.sha256.json "$SUPERZK_WASM_KEYS/keys.sha256.json"
+npm pack --dry-run --json 2>/dev/null >artifacts/npm-pack.json
+node -e '
+const files = new Set(JSON.parse(require("fs").readFileSync("artifacts/npm-pack.json", "utf8"))[0].files.map((f) => f.path));
+const need = ["package.json", "keys.sha256.json", "js/browser.js", "js/browser.d.ts",
+  "pkg-web/superzk_wasm.js", "pkg-web/superzk_wasm.d.ts", "pkg-web/superzk_wasm_bg.wasm",
+  "pkg-node/superzk_wasm.js", "pkg-node/superzk_wasm.d.ts", "pkg-node/superzk_wasm_bg.wasm"];
+const missing = need.filter((f) => !files.has(f));
+if (missing.length) { console.error("npm package lacks " + missing.join(", ")); process.exit(1); }
+console.log("   npm package: " + files.size + " files");
+'
+
 stage "Node tests"
 node --test tests/*.test.mjs
 stage "browser test (headless Chromium)"
 node tests/browser.mjs
+stage "wallet page test (headless Chromium, real node)"
+node tests/wallet-browser.mjs
 stage "passed"

@@ -3,7 +3,7 @@
 // a short block interval; and the CLI faucet that pays an address from the
 // devnet's well-known `devnet:alice` account.
 import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -12,20 +12,26 @@ import { superzkBin } from "./common.mjs";
 const run = promisify(execFile);
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
-/** Starts a mining devnet node; resolves to `{ url, dir, stop() }`. */
-export async function startNode({ blockIntervalMs = 300, extra = [] } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "superzk-wasm-node-"));
-  const log = openSync(join(dir, "node.log"), "w");
+/**
+ * Starts a devnet node (mining unless `mine` is false) in a new directory,
+ * or in `dataDir` (a previous node's `dir`); resolves to `{ url, dir, stop() }`.
+ */
+export async function startNode({ blockIntervalMs = 300, extra = [], dataDir, mine = true } = {}) {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), "superzk-wasm-node-"));
+  rmSync(join(dir, "data", "node.addr"), { force: true });
+  const log = openSync(join(dir, "node.log"), "a");
   const child = spawn(
     superzkBin,
-    ["node", "run", "--listen", "127.0.0.1:0", "--data-dir", join(dir, "data"), "--mine",
+    ["node", "run", "--listen", "127.0.0.1:0", "--data-dir", join(dir, "data"), ...(mine ? ["--mine"] : []),
       "--block-interval-ms", String(blockIntervalMs), ...extra],
     { stdio: ["ignore", log, log] },
   );
   let exited;
-  child.on("exit", (code) => (exited = code));
+  const gone = new Promise((ok) => child.on("exit", (code) => ok((exited = code))));
+  /** Stops the node; resolves once it has exited. */
   const stop = () => {
     if (exited === undefined) child.kill("SIGTERM");
+    return gone;
   };
   process.on("exit", stop);
   for (let i = 0; i < 300; i++) {
