@@ -36,8 +36,8 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# --- npm: playwright-core drives Debian's Chromium ----------------------------
-if [[ ! -d node_modules/playwright-core ]]; then
+# --- npm: playwright-core drives Debian's Chromium; typescript checks the types -
+if [[ ! -d node_modules/playwright-core || ! -d node_modules/typescript ]]; then
     stage "npm install"
     npm install --no-audit --no-fund --loglevel=error
 fi
@@ -117,6 +117,9 @@ const missing = need.filter((f) => !files.has(f));
 if (missing.length) { console.error("npm package lacks " + missing.join(", ")); process.exit(1); }
 console.log("   npm package: " + files.size + " files");
 '
+
+stage "TypeScript: the package's types, as a page uses them (tests/types.ts)"
+node_modules/.bin/tsc -p tests/tsconfig.json
 
 stage "Node tests"
 node --test tests/*.test.mjs

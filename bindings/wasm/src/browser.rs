@@ -114,7 +114,11 @@ impl NodeWallet {
     /// with `fields.position`, `WrongWordCount`, `BadChecksum`) for a bad
     /// phrase, a `NodeError` if the node cannot be reached.
     #[wasm_bindgen(unchecked_return_type = "Promise<NodeWallet>")]
-    pub fn create(node_url: String, mnemonic: Option<String>, birthday: Option<f64>) -> Promise {
+    pub fn create(
+        #[wasm_bindgen(js_name = nodeUrl)] node_url: String,
+        mnemonic: Option<String>,
+        birthday: Option<f64>,
+    ) -> Promise {
         promise(async move {
             let given = mnemonic.as_deref().map(parse_mnemonic).transpose()?;
             let node = Node::new(&node_url);
@@ -144,7 +148,11 @@ impl NodeWallet {
     /// a `WalletError` (`UnknownAccount`) if the mnemonic is not the
     /// wallet's.
     #[wasm_bindgen(unchecked_return_type = "Promise<NodeWallet>")]
-    pub fn open(node_url: String, image: Vec<u8>, mnemonic: String) -> Promise {
+    pub fn open(
+        #[wasm_bindgen(js_name = nodeUrl)] node_url: String,
+        image: Vec<u8>,
+        mnemonic: String,
+    ) -> Promise {
         promise(async move {
             let mnemonic = parse_mnemonic(&mnemonic)?;
             let node = Node::new(&node_url);

@@ -55,6 +55,7 @@ function render() {
   $("address").textContent = wallet.address();
   $("mnemonic").textContent = wallet.mnemonic();
   $("scanned").textContent = String(wallet.scannedHeight());
+  if ($("tip").textContent === "?") $("tip").textContent = "(sync to see)";
   const balances = wallet.balances();
   $("balances").replaceChildren(
     ...(balances.length ? balances : [{ asset: "SERO", spendable: 0n, pending: 0n }]).map((b) => {
