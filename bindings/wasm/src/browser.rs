@@ -50,6 +50,9 @@ export type ErrorFields = Record<string, string | number | bigint>;
 const ACCOUNT_NAME: &str = "main";
 /// Blocks stored per SQL transaction and progress report.
 const BATCH_BLOCKS: u64 = 100;
+/// Blocks a payment may wait to be mined: more than the engine's default,
+/// since proving in a page on one thread takes minutes on slow machines.
+const EXPIRY_DELTA: u64 = 100;
 
 struct Inner {
     wallet: Wallet,
@@ -269,6 +272,9 @@ impl NodeWallet {
         })
     }
 
+    /// Sync first: the payment expires 100 blocks after the
+    /// last synced block.
+    ///
     /// Pays `amount` base units of `asset` (default `SERO`) to `to`, with
     /// an optional text memo: proposes, proves with `keys` (the `spend`
     /// and `output` keys), authorizes, sends through the node and records
@@ -352,7 +358,7 @@ fn prepare(
     let account = inner.account;
     let proposal = inner
         .wallet
-        .propose(account, &request, &FeeRule::standard(), None)?;
+        .propose(account, &request, &FeeRule::standard(), Some(EXPIRY_DELTA))?;
     let pczt = inner.wallet.create_pczt(account, &proposal, &mut OsRng)?;
     let pgk = ProofGenerationKey::from(&inner.sk);
     let proven = pczt

@@ -26,7 +26,9 @@ for (const c of ["spend", "output", "package-spend", "package-output"]) {
   assert.equal(pinned[c], createHash("sha256").update(readFileSync(join(keysDir, `${c}.pk`))).digest("hex"), c);
 }
 
-const node = await startNode();
+// One-second blocks: a payment proven in the page on a loaded machine must
+// be mined before it expires (100 blocks after the last sync).
+const node = await startNode({ blockIntervalMs: 1000 });
 const server = await serve({ root: wasmDir, node: node.url });
 const base = `http://127.0.0.1:${server.address().port}/www/index.html`;
 const keysUrl = `http://127.0.0.1:${server.address().port}/artifacts/keys/`;

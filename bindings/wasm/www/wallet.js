@@ -97,6 +97,8 @@ async function send() {
   const amount = BigInt($("send-amount").value || "0");
   const memo = $("send-memo").value;
   const keys = await provingKeys();
+  // The payment expires a number of blocks after the last synced one.
+  await wallet.sync();
   $("status").textContent = "proving…";
   // Let the page paint before proving holds the thread.
   await new Promise((ok) => setTimeout(ok, 50));
