@@ -3,8 +3,10 @@
 # needs (skipped when present), builds superzk-wasm for wasm32-unknown-unknown
 # with Debian's rustc-web (the rustup toolchain has no wasm32 standard library
 # and cannot fetch one), generates the npm package for the web and for Node
-# with wasm-bindgen, shrinks it with wasm-opt, then runs the Node tests and
-# the headless-Chromium test.
+# with wasm-bindgen, shrinks it with wasm-opt, assembles the npm package
+# (keys.sha256.json, js/), type-checks it with tsc, then runs the Node tests
+# (the wallet against a real node among them) and the headless-Chromium
+# tests (the offline demo, and the wallet page against a real node).
 #
 # Caches: apt packages, the wasm32 build (SUPERZK_WASM_TARGET_DIR, default
 # target/wasm32-build), node_modules. The native parts (the `superzk` CLI,
