@@ -21,11 +21,14 @@ const PHRASE =
   "legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth title";
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
-let node = await startNode({ blockIntervalMs: 20 });
-const probe = await zk.NodeWallet.create(node.url, PHRASE, 0);
-const address = probe.address();
+// `measure-sync.mjs BLOCKS DIR`: DIR is a previous run's node directory
+// (its devnet already made): only the measurement runs.
+const reuse = process.argv[3];
+let node = reuse ? undefined : await startNode({ blockIntervalMs: 20 });
 let payments = 0;
 for (;;) {
+  if (reuse) break;
+  const address = (await zk.NodeWallet.create(node.url, PHRASE, 0)).address();
   const { tipHeight } = await (await zk.NodeWallet.create(node.url, undefined, undefined)).sync();
   if (tipHeight >= BLOCKS) break;
   if (payments < 3 && tipHeight >= (payments + 1) * (BLOCKS / 4)) {
@@ -34,8 +37,8 @@ for (;;) {
   }
   await sleep(500);
 }
-await node.stop();
-const dataDir = node.dir;
+await node?.stop();
+const dataDir = reuse ?? node.dir;
 node = await startNode({ blockIntervalMs: 1000, extra: [], dataDir, mine: false });
 const server = await serve({ root: wasmDir, node: node.url });
 const url = `http://127.0.0.1:${server.address().port}/www/index.html?wallet=measure`;
