@@ -356,9 +356,10 @@ fn prepare(
     };
     let keys = keys.require(&[CircuitKind::Spend, CircuitKind::Output])?;
     let account = inner.account;
-    let proposal = inner
-        .wallet
-        .propose(account, &request, &FeeRule::standard(), Some(EXPIRY_DELTA))?;
+    let proposal =
+        inner
+            .wallet
+            .propose(account, &request, &FeeRule::standard(), Some(EXPIRY_DELTA))?;
     let pczt = inner.wallet.create_pczt(account, &proposal, &mut OsRng)?;
     let pgk = ProofGenerationKey::from(&inner.sk);
     let proven = pczt
