@@ -136,6 +136,23 @@ impl Wallet {
         })
     }
 
+    /// A wallet held in memory: new (`image` `None`), or from the bytes
+    /// [`Wallet::to_bytes`] made, checked as [`Wallet::open`] checks a file.
+    /// For platforms without a file system (a browser keeps the bytes in
+    /// IndexedDB and saves them again after each change).
+    pub fn open_in_memory(image: Option<&[u8]>, chain: &ChainIdentity) -> Result<Self, OpenError> {
+        Ok(Self {
+            conn: storage::open_in_memory(image, chain)?,
+        })
+    }
+
+    /// The whole wallet database as bytes (SQLite's file format): what
+    /// [`Wallet::open_in_memory`] opens again. Holds the accounts' keys:
+    /// store it as the wallet file itself.
+    pub fn to_bytes(&mut self) -> Result<Vec<u8>, WalletError> {
+        Ok(storage::serialize(&mut self.conn)?)
+    }
+
     /// The schema version of the open wallet.
     pub fn schema_version(&self) -> Result<i64, WalletError> {
         Ok(self

@@ -32,8 +32,50 @@ pub(crate) fn open_at_version(
     chain: &ChainIdentity,
     version: i64,
 ) -> Result<Connection, OpenError> {
+    check_and_migrate(connect(path)?, path, chain, version)
+}
+
+/// Where errors about a database held in memory say it is.
+pub(crate) const IN_MEMORY: &str = "<in-memory wallet>";
+
+/// Opens a wallet database held in memory: a new one (`bytes` `None`), or
+/// the image of one that [`serialize`] made (a browser keeps it in
+/// IndexedDB). It gets the same checks as a file: a damaged, foreign,
+/// newer or other-chain image is refused.
+pub(crate) fn open_in_memory(
+    bytes: Option<&[u8]>,
+    chain: &ChainIdentity,
+) -> Result<Connection, OpenError> {
+    let path = Path::new(IN_MEMORY);
+    let mut conn = Connection::open_in_memory().map_err(|e| classify(path, e))?;
+    if let Some(bytes) = bytes {
+        let mut image = bytes.to_vec();
+        // An image of a WAL-mode file: memory databases have no WAL, so the
+        // header's read/write versions say "legacy" (1) instead (the
+        // committed content is the same).
+        if image.len() >= 20 && image[18] == 2 && image[19] == 2 {
+            image[18] = 1;
+            image[19] = 1;
+        }
+        conn.deserialize_read_exact(rusqlite::MAIN_DB, image.as_slice(), image.len(), false)
+            .map_err(|e| classify(path, e))?;
+    }
+    check_and_migrate(conn, path, chain, SCHEMA_VERSION)
+}
+
+/// The whole database as bytes (SQLite's file format), for
+/// [`open_in_memory`].
+pub(crate) fn serialize(conn: &mut Connection) -> Result<Vec<u8>, rusqlite::Error> {
+    Ok(conn.serialize(rusqlite::MAIN_DB)?.to_vec())
+}
+
+fn check_and_migrate(
+    conn: Connection,
+    path: &Path,
+    chain: &ChainIdentity,
+    version: i64,
+) -> Result<Connection, OpenError> {
     let version = version.clamp(0, SCHEMA_VERSION);
-    let conn = connect(path)?;
     let (app_id, found) = header(&conn, path)?;
     let new = app_id == 0 && found == 0 && !has_tables(&conn, path)?;
     if !new && app_id != APPLICATION_ID {

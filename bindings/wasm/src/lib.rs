@@ -20,9 +20,11 @@
 //! proving in a Web Worker to keep a page responsive.
 #![deny(missing_docs)]
 
+pub mod browser;
 pub mod error;
 mod js;
 pub mod keys;
+pub mod node;
 pub mod proving;
 mod redeem;
 pub mod threads;

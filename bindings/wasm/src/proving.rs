@@ -112,11 +112,71 @@ impl ProvingKeys {
         Ok(info)
     }
 
+    /// As [`add`](Self::add), but first checks that the file is the one
+    /// pinned for `circuit`: its SHA-256 must be `sha256` (hex, from the
+    /// fingerprint list shipped with the package, `keys.sha256.json`) and
+    /// its header must name `circuit`. Throws a `ProvingKeyError`
+    /// (`FingerprintMismatch`, fields `circuit`, `expected`, `found`; or
+    /// `WrongCircuit`) and adds nothing otherwise: a cached copy that fails
+    /// this must be dropped and fetched again.
+    #[wasm_bindgen(js_name = addPinned, unchecked_return_type = "VerifyingKeyInfo")]
+    pub fn add_pinned(
+        &mut self,
+        circuit: &str,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> Result<JsValue, Error> {
+        let kind = verify::circuit(circuit)?;
+        check_pinned(kind, bytes, sha256)?;
+        let params = proving_key_from_bytes(bytes, Validate::No)?;
+        if params.kind() != kind {
+            return Err(Error::new(
+                "ProvingKeyError",
+                "WrongCircuit",
+                format!(
+                    "the file pinned for {} is a {} key; the fingerprint list is wrong",
+                    kind.name(),
+                    params.kind().name()
+                ),
+            )
+            .with("circuit", kind.name())
+            .with("found", params.kind().name()));
+        }
+        self.add(bytes)
+    }
+
     /// Whether the key of a circuit (`spend`, `output`, `package-spend`,
     /// `package-output`) has been added.
     pub fn has(&self, circuit: &str) -> Result<bool, Error> {
         Ok(self.loaded[index(verify::circuit(circuit)?)])
     }
+}
+
+/// Lower-case hex SHA-256.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    js::hex(&sha2::Sha256::digest(bytes))
+}
+
+/// Refuses proving-key bytes whose SHA-256 is not the pinned one.
+pub(crate) fn check_pinned(kind: CircuitKind, bytes: &[u8], pinned: &str) -> Result<(), Error> {
+    let found = sha256_hex(bytes);
+    if found.eq_ignore_ascii_case(pinned.trim()) {
+        return Ok(());
+    }
+    Err(Error::new(
+        "ProvingKeyError",
+        "FingerprintMismatch",
+        format!(
+            "the {} proving key's SHA-256 is {found}, not the pinned {}; the file is damaged or \
+             not the release's: drop any cached copy and fetch it again",
+            kind.name(),
+            pinned.trim()
+        ),
+    )
+    .with("circuit", kind.name())
+    .with("expected", pinned.trim())
+    .with("found", found))
 }
 
 impl ProvingKeys {

@@ -30,7 +30,7 @@ const server = createServer(async (req, res) => {
   }
 });
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-const url = `http://127.0.0.1:${server.address().port}/www/index.html?auto`;
+const url = `http://127.0.0.1:${server.address().port}/www/demo.html?auto`;
 
 // A fresh profile each run (playwright passes it as --user-data-dir).
 const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "superzk-chromium-")), {
