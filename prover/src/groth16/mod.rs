@@ -14,7 +14,8 @@ pub mod msm;
 pub mod qap;
 pub mod r1cs;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use web_time::Instant;
 
 use ark_bls12_381::{Bls12_381, Fr, G1Projective, G2Projective};
 use ark_ec::CurveGroup;
