@@ -18,6 +18,12 @@ WASM_TARGET="${SUPERZK_WASM_THREADS_TARGET_DIR:-$ROOT/target/wasm32-threads}"
 (
     export PATH="/usr/bin:$PATH" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$WASM_TARGET"
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld
+    # SQLite's C (the wallet, through sqlite-wasm-rs) built by clang for
+    # wasm32, with the same atomics as the Rust code: wasm-ld refuses a
+    # shared memory with objects built without them.
+    export CC_wasm32_unknown_unknown=/usr/lib/llvm-19/bin/clang
+    export AR_wasm32_unknown_unknown=/usr/lib/llvm-19/bin/llvm-ar
+    export CFLAGS_wasm32_unknown_unknown="-matomics -mbulk-memory"
     # rustc adds the linker flags for shared memory itself when atomics are
     # on (--shared-memory, --import-memory, a 1 GiB maximum, the TLS exports).
     export RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals ${SUPERZK_WASM_THREADS_RUSTFLAGS:-}"
