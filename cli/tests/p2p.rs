@@ -34,8 +34,7 @@ use common::*;
 
 /// Long enough for a few blocks to cross four loaded nodes.
 const CONVERGE: Duration = Duration::from_secs(120);
-/// A deadline for wallet commands that prove.
-const COMMAND_LIMIT: Duration = Duration::from_secs(300);
+const COMMAND_LIMIT: Duration = WALLET_COMMAND_LIMIT;
 
 /// A node on the peer-to-peer network.
 struct Peer {
@@ -121,48 +120,13 @@ fn wait_height(rt: &tokio::runtime::Runtime, node: &NodeProcess, height: u64) {
     });
 }
 
-/// A wallet directory driven through `superzk wallet`.
-struct Wallet {
-    dir: PathBuf,
-    scratch: PathBuf,
+/// A wallet restored from a mnemonic that depends on its name.
+fn wallet(root: &Path, name: &str, node: &str) -> WalletCli {
+    WalletCli::restore(root, name, [name.len() as u8 + 40; 32], node)
 }
 
-impl Wallet {
-    fn new(root: &Path, name: &str, node: &str) -> Self {
-        let w = Self {
-            dir: root.join(name),
-            scratch: root.join(format!("{name}-scratch")),
-        };
-        std::fs::create_dir_all(&w.scratch).unwrap();
-        let entropy = [name.len() as u8 + 40; 32];
-        let phrase = superzk_keys::hd::Mnemonic::from_entropy(&entropy)
-            .unwrap()
-            .phrase();
-        let file = w.scratch.join("mnemonic.txt");
-        std::fs::write(&file, phrase.as_bytes()).unwrap();
-        w.ok(&[
-            "restore",
-            "--node",
-            node,
-            "--mnemonic-file",
-            file.to_str().unwrap(),
-        ]);
-        w
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let mut cmd = superzk();
-        cmd.env("SUPERZK_PARAMS_DIR", params_dir())
-            .arg("wallet")
-            .arg("--wallet-dir")
-            .arg(&self.dir)
-            .args(args);
-        let out = run_bounded(cmd, &self.scratch, COMMAND_LIMIT);
-        let report = text(&out);
-        assert!(out.status.success(), "wallet {args:?}: {report}");
-        report
-    }
-
+/// Readings and payments through a chosen node.
+impl WalletCli {
     /// Spendable SERO as printed, after a sync from `node`.
     fn sero(&self, node: &str) -> String {
         self.ok(&["sync", "--node", node]);
@@ -221,7 +185,7 @@ fn four_nodes_two_mining_agree_and_relay_a_wallet_transaction() {
 
     // A wallet's transaction submitted to A (which does not mine) is
     // mined by a miner, and a wallet syncing from C sees it.
-    let w = Wallet::new(root.path(), "w", &c.process.url);
+    let w = wallet(root.path(), "w", &c.process.url);
     let mined = w.faucet(&a.process.url, "7");
     let block = agree_at(&rt, &all, mined);
     assert!(block.txs.len() >= 2, "the block holds the transaction");
@@ -285,7 +249,7 @@ fn a_partition_heals_onto_the_branch_with_the_most_work() {
         &[],
     );
     let n4 = start(&root.path().join("n4"), &[], &[&n3.addr]);
-    let w = Wallet::new(root.path(), "w", &n4.process.url);
+    let w = wallet(root.path(), "w", &n4.process.url);
     // Mined on group two's branch only.
     let mined = w.faucet(&n4.process.url, "5");
     let lost = agree_at(&rt, &[&n3.process, &n4.process], mined);

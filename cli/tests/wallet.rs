@@ -10,74 +10,18 @@
 
 #![cfg(unix)]
 
-use std::{
-    collections::BTreeMap,
-    path::{Path, PathBuf},
-    process::{Command, Output},
-    time::Duration,
-};
+use std::{collections::BTreeMap, time::Duration};
 
 use rand_core::{OsRng, RngCore};
-use superzk_keys::hd::Mnemonic;
 use superzk_node::proto::{self, block_request::At};
 
 mod common;
 use common::*;
 
-/// A deadline long enough for proving a few actions on a 2-core machine.
-const COMMAND_LIMIT: Duration = Duration::from_secs(300);
+const COMMAND_LIMIT: Duration = WALLET_COMMAND_LIMIT;
 
-/// One wallet directory driven through the CLI.
-struct WalletCli {
-    dir: PathBuf,
-    scratch: PathBuf,
-    node: String,
-}
-
+/// Readings and payments of the wallet story.
 impl WalletCli {
-    /// Restores a wallet from the mnemonic of `entropy`.
-    fn restore(root: &Path, name: &str, entropy: [u8; 32], node: &str) -> Self {
-        let w = Self {
-            dir: root.join(name),
-            scratch: root.join(format!("{name}-scratch")),
-            node: node.to_string(),
-        };
-        std::fs::create_dir_all(&w.scratch).unwrap();
-        let phrase = Mnemonic::from_entropy(&entropy).unwrap().phrase();
-        let file = w.scratch.join("mnemonic.txt");
-        std::fs::write(&file, phrase.as_bytes()).unwrap();
-        w.ok(&[
-            "restore",
-            "--node",
-            node,
-            "--mnemonic-file",
-            file.to_str().unwrap(),
-        ]);
-        w
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = superzk();
-        cmd.env("SUPERZK_PARAMS_DIR", params_dir())
-            .arg("wallet")
-            .arg("--wallet-dir")
-            .arg(&self.dir)
-            .args(args);
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        run_bounded(self.command(args), &self.scratch, COMMAND_LIMIT)
-    }
-
-    /// Runs `args`, which must succeed; returns what it printed.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        let report = text(&out);
-        assert!(out.status.success(), "wallet {args:?}: {report}");
-        report
-    }
-
     fn sync(&self) -> String {
         self.ok(&["sync", "--node", &self.node])
     }

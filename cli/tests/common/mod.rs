@@ -166,3 +166,64 @@ impl Drop for NodeProcess {
         let _ = self.child.wait();
     }
 }
+
+/// A deadline for wallet commands, long enough for proving a few actions on
+/// a 2-core machine.
+pub const WALLET_COMMAND_LIMIT: Duration = Duration::from_secs(300);
+
+/// One wallet directory driven through `superzk wallet`; each test file
+/// adds the readings and payments it needs in its own `impl WalletCli`.
+pub struct WalletCli {
+    pub dir: PathBuf,
+    pub scratch: PathBuf,
+    pub node: String,
+}
+
+impl WalletCli {
+    /// Restores a wallet from the mnemonic of `entropy`, through `node`.
+    pub fn restore(root: &Path, name: &str, entropy: [u8; 32], node: &str) -> Self {
+        let w = Self {
+            dir: root.join(name),
+            scratch: root.join(format!("{name}-scratch")),
+            node: node.to_string(),
+        };
+        std::fs::create_dir_all(&w.scratch).unwrap();
+        let phrase = superzk_keys::hd::Mnemonic::from_entropy(&entropy)
+            .unwrap()
+            .phrase();
+        let file = w.scratch.join("mnemonic.txt");
+        std::fs::write(&file, phrase.as_bytes()).unwrap();
+        w.ok(&[
+            "restore",
+            "--node",
+            node,
+            "--mnemonic-file",
+            file.to_str().unwrap(),
+        ]);
+        w
+    }
+
+    /// `superzk wallet --wallet-dir DIR ARGS`, not yet run.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = superzk();
+        cmd.env("SUPERZK_PARAMS_DIR", params_dir())
+            .arg("wallet")
+            .arg("--wallet-dir")
+            .arg(&self.dir)
+            .args(args);
+        cmd
+    }
+
+    /// Runs `args` with the wallet deadline.
+    pub fn run(&self, args: &[&str]) -> Output {
+        run_bounded(self.command(args), &self.scratch, WALLET_COMMAND_LIMIT)
+    }
+
+    /// Runs `args`, which must succeed; returns what it printed.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let report = text(&out);
+        assert!(out.status.success(), "wallet {args:?}: {report}");
+        report
+    }
+}
