@@ -196,7 +196,7 @@ mod backend {
         msm(&pk.b_g2_query, z)
     }
     pub fn msm_hl(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, h: &[Fr], w: &[Fr]) -> G1Projective {
-        msm(&pk.h_query, h) + msm(&pk.l_query, w)
+        msm::<G1Projective>(&pk.h_query, h) + msm::<G1Projective>(&pk.l_query, w)
     }
 }
 
