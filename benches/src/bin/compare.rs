@@ -7,7 +7,9 @@
 //! `--sync` runs the wallet sync comparison alone (seconds, no parameters);
 //! `--verifier` the verifier's rows alone: one proof verified against
 //! Sapling's, the cost of each kind of point decoding, and the block of
-//! 1,000 actions decoded and verified, with its parts.
+//! 1,000 actions decoded and verified, with its parts; `--prover` the
+//! prover's rows alone: peak memory, Spend and Output against Sapling, the
+//! MSMs against blst, the profile, and one and eight proofs on all cores.
 //!
 //! Measures, with the same thread count for both systems: proving times of
 //! Spend and Output (one thread), single-proof verification, batch
@@ -960,10 +962,10 @@ fn main() {
         }
         return;
     }
-    let known = ["--quick", "--json", "--sync", "--verifier"];
+    let known = ["--quick", "--json", "--sync", "--verifier", "--prover"];
     if let Some(bad) = args.iter().find(|a| !known.contains(&a.as_str())) {
         eprintln!(
-            "compare: unknown argument {bad}; usage: compare [--quick] [--json] [--sync] [--verifier]"
+            "compare: unknown argument {bad}; usage: compare [--quick] [--json] [--sync] [--verifier] [--prover]"
         );
         std::process::exit(2);
     }
@@ -971,6 +973,7 @@ fn main() {
     let json_out = args.iter().any(|a| a == "--json");
     let sync_only = args.iter().any(|a| a == "--sync");
     let verifier_only = args.iter().any(|a| a == "--verifier");
+    let prover_only = args.iter().any(|a| a == "--prover");
     // See the module documentation: the global pool is the one-thread one.
     rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -984,6 +987,22 @@ fn main() {
     if sync_only {
         progress("wallet sync");
         wallet_sync(&mut report, &plan, &all);
+        return finish(report, &plan, &all, json_out);
+    }
+    if prover_only {
+        // Proving alone: the rows of issue 20's proving targets.
+        progress("peak memory of a one-Spend process");
+        memory(&mut report);
+        progress("loading parameters (SuperZK, Sapling; generated and cached on first use)");
+        let keys = proving_keys();
+        let sap =
+            sapling::SaplingParams::load_or_generate(&params_dir()).expect("Sapling parameters");
+        progress("proving");
+        proving(&mut report, &plan, &keys, &sap, &all);
+        progress("proving close to the hardware (MSMs against blst, profile)");
+        hardware::rows(&mut report, &plan, &keys, &all);
+        progress("proving 8 proofs on all cores and on one");
+        parallel(&mut report, &plan, &keys, &all);
         return finish(report, &plan, &all, json_out);
     }
     if verifier_only {

@@ -26,10 +26,9 @@ pub struct BlstKey {
     pub b_g1: G1Points,
     /// `B` query in G2.
     pub b_g2: G2Points,
-    /// `H` query.
-    pub h: G1Points,
-    /// `L` query.
-    pub l: G1Points,
+    /// `H` and `L` queries joined: a proof's `Σ hᵢ·Hᵢ + Σ wᵢ·Lᵢ` is one
+    /// MSM (one Pippenger over both costs less than two).
+    pub hl: G1Points,
 }
 
 /// A proving key made ready to prove with.
@@ -64,8 +63,7 @@ impl PreparedKey {
                 a: G1Points::new(&pk.a_query),
                 b_g1: G1Points::new(&pk.b_g1_query),
                 b_g2: G2Points::new(&pk.b_g2_query),
-                h: G1Points::new(&pk.h_query),
-                l: G1Points::new(&pk.l_query),
+                hl: G1Points::joined(&[&pk.h_query, &pk.l_query]),
             },
             shape,
         })
@@ -76,11 +74,7 @@ impl PreparedKey {
         #[cfg(not(target_arch = "wasm32"))]
         let points = {
             let k = &self.blst;
-            k.a.heap_bytes()
-                + k.b_g1.heap_bytes()
-                + k.b_g2.heap_bytes()
-                + k.h.heap_bytes()
-                + k.l.heap_bytes()
+            k.a.heap_bytes() + k.b_g1.heap_bytes() + k.b_g2.heap_bytes() + k.hl.heap_bytes()
         };
         #[cfg(target_arch = "wasm32")]
         let points = 0;

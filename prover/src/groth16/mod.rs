@@ -1,7 +1,8 @@
 //! SuperZK's own Groth16 prover, in small steps: the circuit's matrices
 //! built once per proving key ([`r1cs`], [`key`]), the witness synthesized
-//! alone per proof, the quotient polynomial by FFTs ([`qap`]), and the five
-//! multi-scalar multiplications ([`msm`]) run side by side on one pool.
+//! alone per proof, the quotient polynomial by FFTs ([`qap`]), and the
+//! multi-scalar multiplications ([`msm`]: A, B in G1 and G2, and H with L
+//! as one) run side by side on one pool.
 //!
 //! Proofs are arkworks' `Proof<Bls12_381>`, made with the same reduction and
 //! the same keys as `ark_groth16::Groth16::create_random_proof_with_reduction`
@@ -65,11 +66,11 @@ pub struct Phases {
     pub witness: Duration,
     /// Evaluating the matrices and the FFTs of the quotient polynomial.
     pub h_polynomial: Duration,
-    /// The five MSMs and the final group operations.
+    /// The MSMs and the final group operations.
     pub msms: Duration,
-    /// Each MSM's own time (A, B in G1, B in G2, H, L): on one thread they
-    /// add up to most of `msms`; on a pool they overlap.
-    pub each_msm: [Duration; 5],
+    /// Each MSM's own time (A, B in G1, B in G2, and H with L as one): on
+    /// one thread they add up to most of `msms`; on a pool they overlap.
+    pub each_msm: [Duration; 4],
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
@@ -113,13 +114,13 @@ pub fn prove_timed<C: ConstraintSynthesizer<Fr>>(
     Ok((proof, phases))
 }
 
-/// The five MSMs of a proof (the `H` one once its polynomial is known).
+/// The MSMs of a proof (`H` and `L` as one, once `H`'s polynomial is known).
 struct Sums {
     a: G1Projective,
     b_g1: G1Projective,
     b_g2: G2Projective,
-    h: G1Projective,
-    l: G1Projective,
+    /// `Σ hᵢ·Hᵢ + Σ wᵢ·Lᵢ`.
+    hl: G1Projective,
 }
 
 fn msms(
@@ -130,15 +131,15 @@ fn msms(
     phases: &mut Phases,
 ) -> Result<Sums, Groth16Error> {
     let witness = &z[key.shape.num_inputs..];
-    // The quotient polynomial (then its MSM) runs beside the four MSMs that
-    // need only the assignment: all on the caller's pool.
-    let (h, (a, (b_g1, (b_g2, l)))) = rayon::join(
+    // The quotient polynomial (then the H and L MSM) runs beside the three
+    // MSMs that need only the assignment: all on the caller's pool.
+    let (hl, (a, (b_g1, b_g2))) = rayon::join(
         || {
             let t = Instant::now();
             // H is a function of the witness: wiped too.
             let h = Zeroizing::new(h_of()?);
             let spent = t.elapsed();
-            Ok::<_, Groth16Error>((timed(|| msm_h(key, pk, &h)), spent))
+            Ok::<_, Groth16Error>((timed(|| msm_hl(key, pk, &h, witness)), spent))
         },
         || {
             rayon::join(
@@ -146,28 +147,17 @@ fn msms(
                 || {
                     rayon::join(
                         || timed(|| msm_b_g1(key, pk, z)),
-                        || {
-                            rayon::join(
-                                || timed(|| msm_b_g2(key, pk, z)),
-                                || timed(|| msm_l(key, pk, witness)),
-                            )
-                        },
+                        || timed(|| msm_b_g2(key, pk, z)),
                     )
                 },
             )
         },
     );
-    let ((h, h_msm), spent) = h?;
+    let ((hl, hl_msm), spent) = hl?;
     phases.h_polynomial = spent;
-    let ((a, ta), (b_g1, tb1), (b_g2, tb2), (l, tl)) = (a, b_g1, b_g2, l);
-    phases.each_msm = [ta, tb1, tb2, h_msm, tl];
-    Ok(Sums {
-        a,
-        b_g1,
-        b_g2,
-        h,
-        l,
-    })
+    let ((a, ta), (b_g1, tb1), (b_g2, tb2)) = (a, b_g1, b_g2);
+    phases.each_msm = [ta, tb1, tb2, hl_msm];
+    Ok(Sums { a, b_g1, b_g2, hl })
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -182,11 +172,13 @@ mod backend {
     pub fn msm_b_g2(key: &PreparedKey, _: &ProvingKey<Bls12_381>, z: &[Fr]) -> G2Projective {
         key.blst.b_g2.msm(z)
     }
-    pub fn msm_h(key: &PreparedKey, _: &ProvingKey<Bls12_381>, h: &[Fr]) -> G1Projective {
-        key.blst.h.msm(h)
-    }
-    pub fn msm_l(key: &PreparedKey, _: &ProvingKey<Bls12_381>, w: &[Fr]) -> G1Projective {
-        key.blst.l.msm(w)
+    pub fn msm_hl(
+        key: &PreparedKey,
+        _: &ProvingKey<Bls12_381>,
+        h: &[Fr],
+        w: &[Fr],
+    ) -> G1Projective {
+        key.blst.hl.msm_joined(&[h, w])
     }
 }
 
@@ -203,15 +195,12 @@ mod backend {
     pub fn msm_b_g2(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, z: &[Fr]) -> G2Projective {
         msm(&pk.b_g2_query, z)
     }
-    pub fn msm_h(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, h: &[Fr]) -> G1Projective {
-        msm(&pk.h_query, h)
-    }
-    pub fn msm_l(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, w: &[Fr]) -> G1Projective {
-        msm(&pk.l_query, w)
+    pub fn msm_hl(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, h: &[Fr], w: &[Fr]) -> G1Projective {
+        msm::<G1Projective>(&pk.h_query, h) + msm::<G1Projective>(&pk.l_query, w)
     }
 }
 
-use backend::{msm_a, msm_b_g1, msm_b_g2, msm_h, msm_l};
+use backend::{msm_a, msm_b_g1, msm_b_g2, msm_hl};
 
 /// The proof for assignment `z` with randomness `r`, `s`:
 /// `A = α + Σ zᵢ·aᵢ + r·δ`, `B = β + Σ zᵢ·bᵢ + s·δ` (in G1 and G2),
@@ -242,7 +231,7 @@ fn prove_with(
         sums.b_g1 + pk.beta_g1 + delta_g1 * s
     };
     let g2_b = sums.b_g2 + pk.vk.beta_g2 + pk.vk.delta_g2 * s;
-    let g_c = g_a * s + g1_b * r - delta_g1 * (r * s) + sums.l + sums.h;
+    let g_c = g_a * s + g1_b * r - delta_g1 * (r * s) + sums.hl;
     phases.msms = t.elapsed().saturating_sub(phases.h_polynomial);
     Ok(Proof {
         a: g_a.into_affine(),

@@ -134,6 +134,121 @@ mod blst {
         assert_eq!(pool.install(|| points.msm(&s)), want);
     }
 
+    fn pools() -> [rayon::ThreadPool; 2] {
+        [1, 3].map(|n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap()
+        })
+    }
+
+    /// Scalars of few bits (blst then reads fewer bytes and windows), mostly
+    /// zero ones (the live points are gathered first), all zero, and all
+    /// points at infinity: each against arkworks' MSM, on one thread and on
+    /// a pool.
+    #[test]
+    fn blst_msms_match_arkworks_on_narrow_sparse_and_empty_inputs() {
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        let pools = pools();
+        for n in [1, 2, 40, 300, 1000] {
+            let g1 = points::<G1Projective>(&mut rng, n);
+            let g2 = points::<G2Projective>(&mut rng, n);
+            let (p1, p2) = (G1Points::new(&g1), G2Points::new(&g2));
+            let cases: [(&str, Vec<Fr>); 5] = [
+                ("bits", (0..n).map(|i| Fr::from((i % 2) as u64)).collect()),
+                (
+                    "13-bit",
+                    (0..n)
+                        .map(|_| Fr::from(u64::rand(&mut rng) >> 51))
+                        .collect(),
+                ),
+                (
+                    "sparse",
+                    (0..n)
+                        .map(|i| {
+                            if i % 5 == 1 {
+                                Fr::rand(&mut rng)
+                            } else {
+                                Fr::ZERO
+                            }
+                        })
+                        .collect(),
+                ),
+                (
+                    "sparse ones",
+                    (0..n)
+                        .map(|i| if i % 9 == 0 { -Fr::ONE } else { Fr::ZERO })
+                        .collect(),
+                ),
+                ("zero", vec![Fr::ZERO; n]),
+            ];
+            for (what, s) in cases {
+                let want1 = G1Projective::msm(&g1, &s).unwrap();
+                let want2 = G2Projective::msm(&g2, &s).unwrap();
+                for pool in &pools {
+                    let t = pool.current_num_threads();
+                    assert_eq!(pool.install(|| p1.msm(&s)), want1, "G1 {what} {n} {t}");
+                    assert_eq!(pool.install(|| p2.msm(&s)), want2, "G2 {what} {n} {t}");
+                }
+            }
+        }
+        // Only points at infinity: nothing is kept, every sum is zero.
+        let inf = vec![G1Affine::identity(); 20];
+        let p = G1Points::new(&inf);
+        assert!(p.is_empty());
+        assert_eq!(p.msm(&scalars(&mut rng, 20)), G1Projective::zero());
+        let inf2 = vec![G2Affine::identity(); 20];
+        assert_eq!(
+            G2Points::new(&inf2).msm(&scalars(&mut rng, 20)),
+            G2Projective::zero()
+        );
+    }
+
+    /// Points joined from several queries (the H and L queries of a
+    /// proof) multiply each part by its own scalars, each part over the
+    /// shorter of its points and scalars.
+    #[test]
+    fn joined_blst_msms_equal_the_sum_of_the_parts() {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let pools = pools();
+        let (g_h, g_l) = (
+            points::<G1Projective>(&mut rng, 600),
+            points::<G1Projective>(&mut rng, 333),
+        );
+        let joined = G1Points::joined(&[&g_h, &g_l]);
+        let (h, w): (Vec<Fr>, Vec<Fr>) = (
+            (0..600).map(|_| Fr::rand(&mut rng)).collect(),
+            scalars(&mut rng, 333),
+        );
+        let want = reference::<G1Projective>(&g_h, &h) + reference::<G1Projective>(&g_l, &w);
+        for pool in &pools {
+            let t = pool.current_num_threads();
+            assert_eq!(pool.install(|| joined.msm_joined(&[&h, &w])), want, "{t}");
+            // Fewer scalars than points: the rest count as zero.
+            assert_eq!(
+                pool.install(|| joined.msm_joined(&[&h[..10], &w])),
+                reference::<G1Projective>(&g_h[..10], &h[..10])
+                    + reference::<G1Projective>(&g_l, &w),
+                "{t}"
+            );
+            // A missing part counts as zero.
+            assert_eq!(
+                pool.install(|| joined.msm_joined(&[&h])),
+                reference::<G1Projective>(&g_h, &h),
+                "{t}"
+            );
+        }
+        let g2_a = points::<G2Projective>(&mut rng, 100);
+        let g2_b = points::<G2Projective>(&mut rng, 70);
+        let j2 = G2Points::joined(&[&g2_a, &g2_b]);
+        let (sa, sb) = (scalars(&mut rng, 100), scalars(&mut rng, 70));
+        assert_eq!(
+            j2.msm_joined(&[&sa, &sb]),
+            reference::<G2Projective>(&g2_a, &sa) + reference::<G2Projective>(&g2_b, &sb)
+        );
+    }
+
     #[test]
     fn point_conversions_agree_with_both_libraries_serializations() {
         let mut rng = ChaCha20Rng::seed_from_u64(4);

@@ -1,12 +1,19 @@
 //! Multi-scalar multiplication with blst's Pippenger (assembly), natively.
 //!
 //! The proving key's points are converted once, when the key is prepared,
-//! into blst's affine form; each MSM then sorts its scalars by size (zeros
-//! and points at infinity skipped, ±1 summed with batch-affine additions,
-//! scalars of at most 64 bits in a 64-bit Pippenger, the rest in a 255-bit
-//! one: witnesses are mostly bits and small numbers) and cuts every group
-//! into chunks that run on rayon's current pool, so that the five MSMs of a
-//! proof share one pool and never build their own.
+//! into blst's affine form, the points at infinity dropped (many of a
+//! query's points are: variables absent from its matrix), and kept in one
+//! contiguous array: blst's Pippenger runs fastest on contiguous points and
+//! scalars (through an array of pointers it was 1.15-1.3x slower). Each MSM
+//! then writes its scalars beside the points, canonical, as few bytes as
+//! the largest needs (a zero scalar costs a read per window, no addition),
+//! and runs one Pippenger: whole on one thread, one job per window on a
+//! pool (rayon's current one, so that a proof's MSMs share one pool and
+//! never build their own). Where most scalars are zero the live points are
+//! first gathered, so that the window fits the work.
+//!
+//! One set of points may join several queries (the `H` and `L` queries of a
+//! proof: one Pippenger over both costs less than two).
 //!
 //! Both libraries keep base-field elements as six little-endian 64-bit
 //! limbs in Montgomery form with R = 2^384 and points in Jacobian
@@ -17,17 +24,13 @@ use ark_bls12_381::{Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projective}
 use ark_ec::AffineRepr;
 use ark_ff::{BigInt, BigInteger, PrimeField};
 use blst::{
-    blst_fp, blst_fp2, blst_p1, blst_p1_add_or_double, blst_p1_affine, blst_p1_cneg,
-    blst_p1_double, blst_p1s_add, blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof,
-    blst_p1s_tile_pippenger, blst_p2, blst_p2_add_or_double, blst_p2_affine, blst_p2_cneg,
-    blst_p2_double, blst_p2s_add, blst_p2s_mult_pippenger, blst_p2s_mult_pippenger_scratch_sizeof,
-    blst_p2s_tile_pippenger, byte, limb_t,
+    blst_fp, blst_fp2, blst_p1, blst_p1_add_or_double, blst_p1_affine, blst_p1_double,
+    blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof, blst_p1s_tile_pippenger,
+    blst_p2, blst_p2_add_or_double, blst_p2_affine, blst_p2_double, blst_p2s_mult_pippenger,
+    blst_p2s_mult_pippenger_scratch_sizeof, blst_p2s_tile_pippenger, byte, limb_t,
 };
 use rayon::prelude::*;
-
-/// Below this many points a group is not cut further: smaller Pippenger
-/// runs cost more per point than the parallelism gains.
-const MIN_CHUNK: usize = 256;
+use zeroize::{Zeroize, Zeroizing};
 
 fn fp_from_ark(x: &Fq) -> blst_fp {
     blst_fp { l: x.0 .0 }
@@ -47,214 +50,54 @@ fn fp2_to_ark(x: &blst_fp2) -> Fq2 {
     Fq2::new(fp_to_ark(&x.fp[0]), fp_to_ark(&x.fp[1]))
 }
 
-/// A scalar in canonical form, sorted into the group that multiplies it
-/// most cheaply.
-enum Class {
-    Skip,
-    One(bool),
-    Small(bool, u64),
-    Big([u8; 32]),
+/// The scalars of one MSM in canonical form, one per kept point, and the
+/// bits the largest needs (0 when all are zero).
+struct Canonical {
+    values: Zeroizing<Vec<BigInt<4>>>,
+    live: usize,
+    nbits: usize,
 }
 
-fn classify(s: &Fr) -> Class {
-    let v = zeroize::Zeroizing::new(s.into_bigint());
-    if v.is_zero() {
-        return Class::Skip;
-    }
-    let mut neg = Fr::MODULUS;
-    neg.sub_with_borrow(&v);
-    let (negative, small) = if v.num_bits() <= 64 {
-        (false, v.0[0])
-    } else if neg.num_bits() <= 64 {
-        (true, neg.0[0])
-    } else {
-        let mut bytes = [0u8; 32];
-        for (out, limb) in bytes.chunks_exact_mut(8).zip(v.0) {
-            out.copy_from_slice(&limb.to_le_bytes());
+impl Canonical {
+    /// `scalars[k][j]` for kept point `(k, j)`; past a part's scalars, zero.
+    fn of(index: &[(u32, u32)], scalars: &[&[Fr]]) -> Self {
+        let mut values = Zeroizing::new(Vec::with_capacity(index.len()));
+        let (mut live, mut nbits) = (0, 0);
+        for &(part, j) in index {
+            let v = scalars
+                .get(part as usize)
+                .and_then(|s| s.get(j as usize))
+                .map_or(BigInt::zero(), |s| s.into_bigint());
+            if !v.is_zero() {
+                live += 1;
+                nbits = nbits.max(v.num_bits() as usize);
+            }
+            values.push(v);
         }
-        return Class::Big(bytes);
-    };
-    if small == 1 {
-        Class::One(negative)
-    } else {
-        Class::Small(negative, small)
-    }
-}
-
-/// The chunks one group of `len` items is cut into on the current pool.
-fn chunks(len: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
-    let threads = rayon::current_num_threads().max(1);
-    let count = len.div_ceil(MIN_CHUNK).clamp(1, threads);
-    let size = len.div_ceil(count).max(1);
-    (0..len)
-        .step_by(size)
-        .map(move |lo| lo..(lo + size).min(len))
-}
-
-macro_rules! blst_points {
-    (
-        $(#[$doc:meta])*
-        $name:ident, $affine:ty, $proj:ty, $ark_affine:ty, $ark_proj:ty,
-        $from_ark:expr, $to_ark:expr,
-        $pippenger:ident, $tile:ident, $scratch_sizeof:ident, $sum:ident, $add:ident,
-        $double:ident, $neg:ident
-    ) => {
-        $(#[$doc])*
-        pub struct $name {
-            points: Vec<$affine>,
-        }
-
-        impl $name {
-            /// Converts `points` (done once per proving key).
-            pub fn new(points: &[$ark_affine]) -> Self {
-                Self {
-                    points: points.par_iter().map($from_ark).collect(),
-                }
-            }
-
-            /// The points in blst's form.
-            pub fn as_blst(&self) -> &[$affine] {
-                &self.points
-            }
-
-            /// How many points there are.
-            pub fn len(&self) -> usize {
-                self.points.len()
-            }
-
-            /// Whether there are none.
-            pub fn is_empty(&self) -> bool {
-                self.points.is_empty()
-            }
-
-            /// Bytes held (for memory accounting).
-            pub fn heap_bytes(&self) -> usize {
-                self.points.capacity() * std::mem::size_of::<$affine>()
-            }
-
-            /// `Σ scalars[i]·points[i]` over the shorter of the two slices
-            /// (as arkworks' MSMs do), on rayon's current pool.
-            pub fn msm(&self, scalars: &[Fr]) -> $ark_proj {
-                let n = self.points.len().min(scalars.len());
-                let mut groups = Groups::<$affine>::default();
-                for (point, scalar) in self.points[..n].iter().zip(&scalars[..n]) {
-                    groups.push(point, classify(scalar));
-                }
-                let zero = <$proj>::default();
-                let jobs = groups.jobs();
-                let mut parts: Vec<(usize, $proj)> = jobs
-                    .into_par_iter()
-                    .map(|job| {
-                        let mut out = <$proj>::default();
-                        // SAFETY: every pointer in `job.points` points into
-                        // `self.points` (alive for this call), the scalar
-                        // buffer holds `job.points.len()` scalars of
-                        // `job.nbits` bits, the scratch is as large as blst
-                        // asks, and neither slice is empty.
-                        unsafe {
-                            match job.scalars {
-                                None => $sum(&mut out, job.points.as_ptr(), job.points.len()),
-                                Some((bytes, nbits)) => {
-                                    // Zeroed: a tile expects empty buckets.
-                                    let words = $scratch_sizeof(job.points.len())
-                                        .div_ceil(std::mem::size_of::<limb_t>());
-                                    let mut scratch: Vec<limb_t> = vec![0; words];
-                                    let s: [*const byte; 2] = [bytes.as_ptr(), std::ptr::null()];
-                                    match job.tile {
-                                        None => $pippenger(
-                                            &mut out,
-                                            job.points.as_ptr(),
-                                            job.points.len(),
-                                            s.as_ptr(),
-                                            nbits,
-                                            scratch.as_mut_ptr(),
-                                        ),
-                                        Some((bit0, window)) => {
-                                            $tile(
-                                                &mut out,
-                                                job.points.as_ptr(),
-                                                job.points.len(),
-                                                s.as_ptr(),
-                                                nbits,
-                                                scratch.as_mut_ptr(),
-                                                bit0,
-                                                window,
-                                            );
-                                        }
-                                    }
-                                }
-                            }
-                            $neg(&mut out, job.negative);
-                        }
-                        (job.tile.map_or(0, |(bit0, _)| bit0), out)
-                    })
-                    .collect();
-                // Σ 2^bit0·part, by Horner from the highest tile down.
-                parts.sort_unstable_by_key(|(bit0, _)| std::cmp::Reverse(*bit0));
-                let mut sum = zero;
-                let mut at = parts.first().map_or(0, |(bit0, _)| *bit0);
-                for (bit0, part) in &parts {
-                    // SAFETY: valid points; blst allows the output to alias
-                    // an input.
-                    unsafe {
-                        for _ in *bit0..at {
-                            $double(&mut sum, &sum);
-                        }
-                        $add(&mut sum, &sum, part);
-                    }
-                    at = *bit0;
-                }
-                unsafe {
-                    for _ in 0..at {
-                        $double(&mut sum, &sum);
-                    }
-                }
-                $to_ark(&sum)
-            }
-        }
-
-        // SAFETY (Send/Sync of the raw pointers in `Job`): they point into
-        // the points of a `$name` that outlives every job, and are only read.
-        unsafe impl Send for Job<'_, $affine> {}
-        unsafe impl Sync for Job<'_, $affine> {}
-    };
-}
-
-/// The points and scalars of one MSM, sorted by scalar size.
-struct Groups<A> {
-    ones: [Vec<*const A>; 2],
-    small: [(Vec<*const A>, Vec<u8>); 2],
-    big: (Vec<*const A>, Vec<u8>),
-}
-
-/// The scalar bytes are a witness's values: wiped when the MSM is done.
-impl<A> Drop for Groups<A> {
-    fn drop(&mut self) {
-        use zeroize::Zeroize;
-        for (_, bytes) in &mut self.small {
-            bytes.zeroize();
-        }
-        self.big.1.zeroize();
-    }
-}
-
-impl<A> Default for Groups<A> {
-    fn default() -> Self {
         Self {
-            ones: [Vec::new(), Vec::new()],
-            small: [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())],
-            big: (Vec::new(), Vec::new()),
+            values,
+            live,
+            nbits,
         }
     }
-}
 
-/// One piece of work: a sum (no scalars), a Pippenger over `points`, or
-/// one window (`tile`: lowest bit, width) of a Pippenger.
-struct Job<'a, A> {
-    points: &'a [*const A],
-    scalars: Option<(&'a [u8], usize)>,
-    tile: Option<(usize, usize)>,
-    negative: bool,
+    /// The scalars `keep` selects, packed as blst reads them: `nbytes`
+    /// little-endian bytes each.
+    fn packed(&self, keep: impl Fn(usize) -> bool) -> Zeroizing<Vec<u8>> {
+        let nbytes = self.nbits.div_ceil(8);
+        let mut out = Zeroizing::new(Vec::with_capacity(self.values.len() * nbytes));
+        let mut word = [0u8; 32];
+        for (i, v) in self.values.iter().enumerate() {
+            if keep(i) {
+                for (bytes, limb) in word.chunks_exact_mut(8).zip(v.0) {
+                    bytes.copy_from_slice(&limb.to_le_bytes());
+                }
+                out.extend_from_slice(&word[..nbytes]);
+            }
+        }
+        word.zeroize();
+        out
+    }
 }
 
 /// blst's Pippenger window for `n` points (`pippenger_window_size` in its
@@ -270,6 +113,13 @@ fn window(n: usize) -> usize {
         _ => 1,
     }
 }
+
+/// Gather the live points when fewer than this share of them are live.
+const GATHER_BELOW: f64 = 0.5;
+
+/// Below this many points an MSM is not cut into windows on a pool (and
+/// blst runs its own small-input method below 32).
+const MIN_TILED: usize = 64;
 
 trait Infinity {
     fn is_infinity(&self) -> bool;
@@ -292,71 +142,172 @@ impl Infinity for blst_p2_affine {
     }
 }
 
-impl<A: Infinity> Groups<A> {
-    fn push(&mut self, point: &A, class: Class) {
-        if point.is_infinity() {
-            return;
+macro_rules! blst_points {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $affine:ty, $proj:ty, $ark_affine:ty, $ark_proj:ty,
+        $from_ark:expr, $to_ark:expr,
+        $pippenger:ident, $tile:ident, $scratch_sizeof:ident, $add:ident, $double:ident
+    ) => {
+        $(#[$doc])*
+        pub struct $name {
+            /// The finite points, contiguous.
+            points: Vec<$affine>,
+            /// Where each came from: (part, position in the part).
+            index: Vec<(u32, u32)>,
         }
-        let p = point as *const A;
-        match class {
-            Class::Skip => {}
-            Class::One(neg) => self.ones[neg as usize].push(p),
-            Class::Small(neg, v) => {
-                let (points, bytes) = &mut self.small[neg as usize];
-                points.push(p);
-                bytes.extend_from_slice(&v.to_le_bytes());
-            }
-            Class::Big(b) => {
-                self.big.0.push(p);
-                self.big.1.extend_from_slice(&b);
-            }
-        }
-    }
 
-    fn jobs(&self) -> Vec<Job<'_, A>> {
-        let mut jobs = Vec::new();
-        for (negative, points) in [(false, &self.ones[0]), (true, &self.ones[1])] {
-            for r in chunks(points.len()) {
-                jobs.push(Job {
-                    points: &points[r],
-                    scalars: None,
-                    tile: None,
-                    negative,
-                });
+        impl $name {
+            /// Converts `points` (done once per proving key).
+            pub fn new(points: &[$ark_affine]) -> Self {
+                Self::joined(&[points])
+            }
+
+            /// Converts the points of several queries into one set, to be
+            /// multiplied by [`Self::msm_joined`].
+            ///
+            /// # Panics
+            ///
+            /// If a part has 2^32 points or more (a proving key's query never
+            /// comes close: that would be 400 GB of G1 points).
+            pub fn joined(parts: &[&[$ark_affine]]) -> Self {
+                let mut points = Vec::new();
+                let mut index = Vec::new();
+                for (k, part) in parts.iter().enumerate() {
+                    let converted: Vec<$affine> = part.par_iter().map($from_ark).collect();
+                    for (j, p) in converted.into_iter().enumerate() {
+                        if !p.is_infinity() {
+                            points.push(p);
+                            index.push((
+                                u32::try_from(k).expect("few parts"),
+                                u32::try_from(j).expect("a query of fewer than 2^32 points"),
+                            ));
+                        }
+                    }
+                }
+                points.shrink_to_fit();
+                index.shrink_to_fit();
+                Self { points, index }
+            }
+
+            /// How many points are kept (the finite ones).
+            pub fn len(&self) -> usize {
+                self.points.len()
+            }
+
+            /// Whether none is.
+            pub fn is_empty(&self) -> bool {
+                self.points.is_empty()
+            }
+
+            /// Bytes held (for memory accounting).
+            pub fn heap_bytes(&self) -> usize {
+                self.points.capacity() * std::mem::size_of::<$affine>()
+                    + self.index.capacity() * std::mem::size_of::<(u32, u32)>()
+            }
+
+            /// `Σ scalars[i]·points[i]` over the shorter of the two slices
+            /// (as arkworks' MSMs do), on rayon's current pool.
+            pub fn msm(&self, scalars: &[Fr]) -> $ark_proj {
+                self.msm_joined(&[scalars])
+            }
+
+            /// `Σ_k Σ_i scalars[k][i]·parts[k][i]` for points made by
+            /// [`Self::joined`] from `parts`, each part over the shorter of its
+            /// points and its scalars, as one MSM.
+            pub fn msm_joined(&self, scalars: &[&[Fr]]) -> $ark_proj {
+                let c = Canonical::of(&self.index, scalars);
+                if c.live == 0 {
+                    return $to_ark(&<$proj>::default());
+                }
+                let sum = if (c.live as f64) < GATHER_BELOW * self.points.len() as f64 {
+                    let live = |i: usize| !c.values[i].is_zero();
+                    let points: Vec<$affine> = (0..self.points.len())
+                        .filter(|&i| live(i))
+                        .map(|i| self.points[i])
+                        .collect();
+                    Self::pippenger(&points, &c.packed(live), c.nbits)
+                } else {
+                    Self::pippenger(&self.points, &c.packed(|_| true), c.nbits)
+                };
+                $to_ark(&sum)
+            }
+
+            /// blst's Pippenger over contiguous `points` and `bytes` (scalars
+            /// of `nbits.div_ceil(8)` bytes each, as many as points): whole on
+            /// one thread, one job per window on a pool (blst's own parallel
+            /// MSM cuts the same way: no window's buckets are built twice).
+            fn pippenger(points: &[$affine], bytes: &[u8], nbits: usize) -> $proj {
+                let n = points.len();
+                debug_assert_eq!(bytes.len(), n * nbits.div_ceil(8));
+                let scratch = |n: usize| -> Vec<limb_t> {
+                    // SAFETY: a pure size computation.
+                    let size = unsafe { $scratch_sizeof(n) };
+                    // Zeroed: a tile expects empty buckets.
+                    vec![0; size.div_ceil(std::mem::size_of::<limb_t>())]
+                };
+                let p: [*const $affine; 2] = [points.as_ptr(), std::ptr::null()];
+                let s: [*const byte; 2] = [bytes.as_ptr(), std::ptr::null()];
+                if rayon::current_num_threads() <= 1 || n < MIN_TILED {
+                    let mut out = <$proj>::default();
+                    let mut buckets = scratch(n);
+                    // SAFETY: `n` contiguous points and `n` contiguous scalars
+                    // of `nbits` bits (the null second pointers say so), the
+                    // scratch blst asks for, n ≥ 1.
+                    unsafe {
+                        $pippenger(&mut out, p.as_ptr(), n, s.as_ptr(), nbits, buckets.as_mut_ptr())
+                    };
+                    return out;
+                }
+                let w = window(n);
+                let starts: Vec<usize> = (0..=nbits).step_by(w).collect();
+                let mut parts: Vec<(usize, $proj)> = starts
+                    .into_par_iter()
+                    .map(|bit0| {
+                        let p: [*const $affine; 2] = [points.as_ptr(), std::ptr::null()];
+                        let s: [*const byte; 2] = [bytes.as_ptr(), std::ptr::null()];
+                        let mut out = <$proj>::default();
+                        let mut buckets = scratch(n);
+                        // SAFETY: as above; a window of at most `w` bits needs
+                        // no more buckets than blst's scratch for `n` points.
+                        unsafe {
+                            $tile(
+                                &mut out,
+                                p.as_ptr(),
+                                n,
+                                s.as_ptr(),
+                                nbits,
+                                buckets.as_mut_ptr(),
+                                bit0,
+                                w,
+                            )
+                        };
+                        (bit0, out)
+                    })
+                    .collect();
+                // Σ 2^bit0·part, by Horner from the highest window down.
+                parts.sort_unstable_by_key(|(bit0, _)| std::cmp::Reverse(*bit0));
+                let mut sum = <$proj>::default();
+                let mut at = parts.first().map_or(0, |(bit0, _)| *bit0);
+                for (bit0, part) in &parts {
+                    // SAFETY: valid points; blst allows the output to alias
+                    // an input.
+                    unsafe {
+                        for _ in *bit0..at {
+                            $double(&mut sum, &sum);
+                        }
+                        $add(&mut sum, &sum, part);
+                    }
+                    at = *bit0;
+                }
+                for _ in 0..at {
+                    // SAFETY: as above.
+                    unsafe { $double(&mut sum, &sum) };
+                }
+                sum
             }
         }
-        let scaled = [
-            (false, &self.small[0], 64),
-            (true, &self.small[1], 64),
-            (false, &self.big, 255),
-        ];
-        for (negative, (points, bytes), nbits) in scaled {
-            let scalars = Some((&bytes[..], nbits));
-            if rayon::current_num_threads() <= 1 || points.len() < 32 {
-                jobs.push(Job {
-                    points,
-                    scalars,
-                    tile: None,
-                    negative,
-                });
-                continue;
-            }
-            // In parallel, one job per window (blst's own parallel MSM cuts
-            // the same way): no window's buckets are built twice, so the
-            // work is that of one thread's Pippenger, plus the doublings.
-            let w = window(points.len());
-            for bit0 in (0..=nbits).step_by(w) {
-                jobs.push(Job {
-                    points,
-                    scalars,
-                    tile: Some((bit0, w)),
-                    negative,
-                });
-            }
-        }
-        jobs.retain(|j| !j.points.is_empty());
-        jobs
-    }
+    };
 }
 
 /// G1 point from arkworks' affine form.
@@ -396,7 +347,7 @@ blst_points!(
     G1Points, blst_p1_affine, blst_p1, G1Affine, G1Projective,
     g1_from_ark, g1_to_ark,
     blst_p1s_mult_pippenger, blst_p1s_tile_pippenger, blst_p1s_mult_pippenger_scratch_sizeof,
-    blst_p1s_add, blst_p1_add_or_double, blst_p1_double, blst_p1_cneg
+    blst_p1_add_or_double, blst_p1_double
 );
 
 blst_points!(
@@ -404,5 +355,5 @@ blst_points!(
     G2Points, blst_p2_affine, blst_p2, G2Affine, G2Projective,
     g2_from_ark, g2_to_ark,
     blst_p2s_mult_pippenger, blst_p2s_tile_pippenger, blst_p2s_mult_pippenger_scratch_sizeof,
-    blst_p2s_add, blst_p2_add_or_double, blst_p2_double, blst_p2_cneg
+    blst_p2_add_or_double, blst_p2_double
 );
