@@ -1,29 +1,15 @@
-//! Two build-time jobs:
+//! Linker flags for the threaded Wasm build (the `threads` feature on
+//! wasm32; see threads/README.md): a shared memory, imported so that every
+//! Web Worker of the pool instantiates the module on the same memory, and
+//! the thread-local-storage symbols wasm-bindgen's thread support needs.
+//! Given here, for the `.wasm` alone, rather than in RUSTFLAGS: linker
+//! flags there would also change every dependency's fingerprint.
 //!
-//! 1. The node API's protobuf messages (prost, no gRPC client: the browser
-//!    wallet speaks gRPC-web over `fetch` itself), generated from the node's
-//!    .proto with protox, so building needs no `protoc`.
-//! 2. Linker flags for the threaded Wasm build (the `threads` feature on
-//!    wasm32; see threads/README.md): a shared memory, imported so that
-//!    every Web Worker of the pool instantiates the module on the same
-//!    memory, and the thread-local-storage symbols wasm-bindgen's thread
-//!    support needs. Given here, for the `.wasm` alone, rather than in
-//!    RUSTFLAGS: linker flags there would also change every dependency's
-//!    fingerprint.
+//! (The node API's protobuf messages come from the superzk-proto crate.)
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    generate_node_messages()?;
     thread_linker_flags();
-    Ok(())
-}
-
-fn generate_node_messages() -> Result<(), Box<dyn std::error::Error>> {
-    let proto = "../../node/proto/superzk/node/v1/node.proto";
-    println!("cargo:rerun-if-changed={proto}");
-    let descriptors = protox::compile([proto], ["../../node/proto"])?;
-    prost_build::Config::new().compile_fds(descriptors)?;
-    Ok(())
 }
 
 fn thread_linker_flags() {

@@ -20,8 +20,6 @@ pub mod producer;
 pub mod rpc;
 pub mod votes;
 
-/// The generated gRPC types and services (node/proto; PROTOCOL.md "gRPC API").
-#[allow(missing_docs, clippy::all)]
-pub mod proto {
-    tonic::include_proto!("superzk.node.v1");
-}
+/// The API's messages, clients and servers (node/proto; PROTOCOL.md "gRPC
+/// API"), generated in the superzk-proto crate and named here as before.
+pub use superzk_proto::node as proto;

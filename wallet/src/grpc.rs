@@ -3,25 +3,20 @@
 //!
 //! The trait is blocking, the client async: the source owns a small
 //! current-thread tokio runtime and blocks on each call. Every reply is
-//! checked before the wallet sees it (lengths, heights in order, the block a
-//! transaction is read from), so a lying or broken node gives a
+//! checked and converted by [`node_api`] (shared with the browser
+//! wallet's gRPC-web client), so a lying or broken node gives a
 //! [`SourceError::Malformed`], never a panic.
 
 use std::sync::Mutex;
 
-use superzk_chain_core::{
-    block::Block,
-    tx::{ChainTx, ShieldedTx},
-};
-use superzk_node::proto::{
-    self, block_request::At, light_client_client::LightClientClient, transaction_status::State,
-};
+use superzk_proto::node::{self as proto, light_client_client::LightClientClient};
 use superzk_verifier::transaction::Transaction;
 use tokio::runtime::Runtime;
 use tonic::transport::Channel;
 
-use crate::source::{
-    ChainSource, CompactBlock, CompactOutput, CompactTx, SourceError, TreeState, TxStatus,
+use crate::{
+    node_api,
+    source::{ChainSource, CompactBlock, SourceError, TreeState, TxStatus},
 };
 
 /// Most compact blocks asked for in one call (the node streams at most
@@ -81,82 +76,6 @@ impl NodeSource {
             code => SourceError::Refused(format!("{call}: {code:?}: {}", status.message())),
         }
     }
-
-    /// The best chain's block at `height`, checked to be that height.
-    fn block(&self, height: u64) -> Result<Block, SourceError> {
-        let request = proto::BlockRequest {
-            at: Some(At::Height(height)),
-        };
-        let raw = self
-            .runtime
-            .block_on(self.client().get_block(request))
-            .map_err(|s| self.failed("GetBlock", s))?
-            .into_inner()
-            .block;
-        let block = Block::from_bytes(&raw).map_err(|e| malformed("block", e.to_string()))?;
-        if block.header.height != height {
-            return Err(malformed(
-                "block",
-                format!("block {} when asked for {height}", block.header.height),
-            ));
-        }
-        Ok(block)
-    }
-}
-
-fn malformed(what: &'static str, reason: impl Into<String>) -> SourceError {
-    SourceError::Malformed {
-        what,
-        reason: reason.into(),
-    }
-}
-
-fn bytes32(bytes: &[u8], what: &'static str) -> Result<[u8; 32], SourceError> {
-    bytes
-        .try_into()
-        .map_err(|_| malformed(what, format!("{} bytes, not 32", bytes.len())))
-}
-
-fn compact_output(o: proto::CompactOutput) -> Result<CompactOutput, SourceError> {
-    Ok(CompactOutput {
-        cm: bytes32(&o.cm, "note commitment")?,
-        epk: bytes32(&o.epk, "ephemeral key")?,
-        ciphertext: o.ciphertext,
-    })
-}
-
-fn compact_tx(t: proto::CompactTx) -> Result<CompactTx, SourceError> {
-    Ok(CompactTx {
-        index: t.index,
-        txid: bytes32(&t.txid, "transaction id")?,
-        nullifiers: t
-            .spends
-            .iter()
-            .map(|s| bytes32(&s.nullifier, "nullifier"))
-            .collect::<Result<_, _>>()?,
-        outputs: t
-            .outputs
-            .into_iter()
-            .map(compact_output)
-            .collect::<Result<_, _>>()?,
-    })
-}
-
-/// A compact block as the node's API sends it, checked and converted (every
-/// hash, nullifier, commitment and key must be 32 bytes).
-pub fn compact_block(b: proto::CompactBlock) -> Result<CompactBlock, SourceError> {
-    Ok(CompactBlock {
-        height: b.height,
-        hash: bytes32(&b.hash, "block hash")?,
-        parent: bytes32(&b.parent, "parent hash")?,
-        time: b.time,
-        tree_size: b.tree_size,
-        txs: b
-            .txs
-            .into_iter()
-            .map(compact_tx)
-            .collect::<Result<_, _>>()?,
-    })
 }
 
 impl ChainSource for NodeSource {
@@ -166,7 +85,7 @@ impl ChainSource for NodeSource {
             .block_on(self.client().get_latest_block(proto::LatestBlockRequest {}))
             .map_err(|s| self.failed("GetLatestBlock", s))?
             .into_inner();
-        Ok((id.height, bytes32(&id.hash, "block hash")?))
+        node_api::tip(id)
     }
 
     fn compact_blocks(&self, start: u64, end: u64) -> Result<Vec<CompactBlock>, SourceError> {
@@ -189,13 +108,7 @@ impl ChainSource for NodeSource {
                 .map_err(|s| self.failed("GetCompactBlocks", s))?
             {
                 let due = start + blocks.len() as u64;
-                if b.height != due || due > end {
-                    return Err(malformed(
-                        "compact block",
-                        format!("block {} where {due} was due", b.height),
-                    ));
-                }
-                blocks.push(compact_block(b)?);
+                blocks.push(node_api::next_compact_block(b, due, end)?);
             }
             Ok(blocks)
         })
@@ -210,34 +123,16 @@ impl ChainSource for NodeSource {
             )
             .map_err(|s| self.failed("GetTreeState", s))?
             .into_inner();
-        if s.height != height {
-            return Err(malformed(
-                "tree state",
-                format!("for block {} when asked for {height}", s.height),
-            ));
-        }
-        Ok(TreeState {
-            height: s.height,
-            hash: bytes32(&s.hash, "block hash")?,
-            size: s.size,
-            root: bytes32(&s.root, "tree root")?,
-            frontier: s.frontier,
-        })
+        node_api::tree_state(s, height)
     }
 
     fn transaction(&self, height: u64, index: u32) -> Result<Transaction, SourceError> {
-        let block = self.block(height)?;
-        match block.txs.get(index as usize) {
-            Some(ChainTx::Shielded(s)) => Ok(s.tx.clone()),
-            Some(_) => Err(malformed(
-                "block",
-                format!("transaction {index} of block {height} is not shielded"),
-            )),
-            None => Err(malformed(
-                "block",
-                format!("block {height} has no transaction {index}"),
-            )),
-        }
+        let raw = self
+            .runtime
+            .block_on(self.client().get_block(node_api::block_request(height)))
+            .map_err(|s| self.failed("GetBlock", s))?
+            .into_inner();
+        node_api::shielded_tx(raw, height, index)
     }
 
     fn send(&self, tx: &Transaction) -> Result<[u8; 32], SourceError> {
@@ -248,19 +143,13 @@ impl ChainSource for NodeSource {
                     .into(),
             ));
         }
-        let wrapped = ChainTx::Shielded(Box::new(ShieldedTx {
-            tx: tx.clone(),
-            public: None,
-        }));
-        let request = proto::RawTransaction {
-            tx: wrapped.to_bytes(),
-        };
+        let request = node_api::raw_transaction(tx);
         let reply = self
             .runtime
             .block_on(self.client().send_transaction(request))
             .map_err(|s| self.failed("SendTransaction", s))?
             .into_inner();
-        bytes32(&reply.txid, "transaction id")
+        node_api::sent_txid(reply)
     }
 
     fn status(&self, txid: &[u8; 32]) -> Result<TxStatus, SourceError> {
@@ -272,11 +161,7 @@ impl ChainSource for NodeSource {
             .block_on(self.client().get_transaction_status(request))
             .map_err(|s| self.failed("GetTransactionStatus", s))?
             .into_inner();
-        Ok(match status.state() {
-            State::Unknown => TxStatus::Unknown,
-            State::Pending => TxStatus::Pending,
-            State::Mined => TxStatus::Mined(status.height),
-        })
+        Ok(node_api::tx_status(status))
     }
 }
 
@@ -296,6 +181,6 @@ impl NodeSource {
                     .map_err(|s| self.failed("GetStatus", s))
             })?
             .into_inner();
-        Ok((status.network, bytes32(&status.chain_id, "chain id")?))
+        node_api::chain_identity(status)
     }
 }

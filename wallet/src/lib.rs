@@ -75,6 +75,8 @@ pub use ticket::holds_as_ticket;
 pub use uri::{format_amount, parse_amount, AmountError, UriError};
 #[cfg(feature = "node-client")]
 pub mod grpc;
+#[cfg(feature = "node-api")]
+pub mod node_api;
 
 #[cfg(feature = "sqlite")]
 pub mod accounts;

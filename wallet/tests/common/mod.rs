@@ -26,7 +26,8 @@ use superzk_node::{
 use superzk_prover::{ProvingKeys, TransactionBuilder};
 use superzk_verifier::transaction::Transaction;
 use superzk_wallet::{
-    grpc::compact_block, ChainIdentity, ChainSource, CompactBlock, SourceError, TreeState, TxStatus,
+    node_api::compact_block, ChainIdentity, ChainSource, CompactBlock, SourceError, TreeState,
+    TxStatus,
 };
 
 pub const MINER: [u8; 32] = [9; 32];
