@@ -525,6 +525,7 @@ fn shield(
     use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
     let alice = superzk_node::network::devnet_key("alice");
     let to = SpendingKey::from_seed(b"p2p tests stranger", 0)
+        .full_viewing_key()
         .incoming_viewing_key()
         .address(0);
     let mut b = TransactionBuilder::new();
@@ -750,8 +751,23 @@ fn a_hostile_peer_is_banned_and_honest_nodes_keep_their_chain() {
         assert!(banned, "{what}: the relay bans the hostile peer");
     }
     let log = relay.process.log_text();
-    for reason in ["gossip flood", "sync request flood", "shielded-proofs"] {
-        assert!(log.contains(reason), "banned for a {reason}: {log}");
+    let bans: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("banned a peer"))
+        .collect();
+    for reason in ["gossip flood", "sync request flood"] {
+        assert!(
+            bans.iter().any(|l| l.contains(reason)),
+            "banned for a {reason}: {log}"
+        );
+    }
+    // The foreign proof, gossiped and synced: refused by the proof rule.
+    for how in ["gossiped block", "synced block"] {
+        assert!(
+            bans.iter()
+                .any(|l| l.contains(how) && l.contains("rule shielded-proofs")),
+            "{how} with a foreign proof: {log}"
+        );
     }
     // The honest nodes still run, on the same tip, still peered (the
     // relay forwarded nothing the watcher would punish it for).
