@@ -259,14 +259,14 @@ fn a_round_announced_by_one_node_is_voted_on_by_another() {
     for (ticket, message, signature, late) in votes {
         assert!(miner.relay_vote(ticket, message, signature, late).unwrap());
     }
-    let block = mine(&miner);
-    assert_eq!(block.votes.len(), 3, "the voter's votes are in the block");
     let alices: Vec<[u8; 32]> = miner
         .tickets()
         .unwrap()
         .into_iter()
         .map(|(id, _)| id)
         .collect();
+    let block = mine(&miner);
+    assert_eq!(block.votes.len(), 3, "the voter's votes are in the block");
     assert!(block.votes.iter().all(|v| alices.contains(&v.ticket)));
 
     // The voter has not seen the new block: the announcement of the next
