@@ -23,11 +23,21 @@ use libp2p::{
     swarm::{NetworkBehaviour, SwarmEvent},
     Multiaddr, Swarm,
 };
-use superzk_chain_core::{block::Block, pow::mine};
+use rand_core::OsRng;
+use superzk_chain_core::{
+    account::AccountKey,
+    block::{tx_root, Block},
+    params::COIN,
+    pow::mine,
+    tx::{Authorization, ChainTx, ShieldedTx, TicketPurchase},
+};
+use superzk_circuits::{asset::AssetInfo, note::AssetId};
+use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
 use superzk_node::{
     p2p::protocol::{self, Kind, Request, Response, Status, SyncCodec},
     proto::{self, block_request::At},
 };
+use superzk_prover::{ProvingKeys, TransactionBuilder};
 
 mod common;
 use common::*;
@@ -380,7 +390,19 @@ enum Attack {
     /// Claim the most work and answer header requests with headers that
     /// break proof of work.
     FakeFork,
+    /// Publish all these messages on this topic at once: each well formed,
+    /// together far over the rate a peer may send.
+    GossipFlood(IdentTopic, Vec<Vec<u8>>),
+    /// Send sync requests as fast as they are answered, a few at a time
+    /// (the node serves a bounded number of streams at once).
+    RequestFlood,
+    /// Claim the most work and serve this chain (blocks by height from
+    /// genesis): the honest blocks, then an invalid one.
+    Fork(Vec<Block>),
 }
+
+/// Sync requests the request flood keeps in flight.
+const FLOOD_IN_FLIGHT: usize = 16;
 
 /// Connects a fresh hostile identity to `target`, attacks, and returns
 /// whether the target closed the connection and then refused a redial.
@@ -406,6 +428,7 @@ async fn attack(target: &str, chain_id: [u8; 32], tip: &Block, how: Attack) -> b
     let mut sent = false;
     let mut closed = false;
     let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let flood_requests = matches!(how, Attack::RequestFlood);
     while tokio::time::Instant::now() < deadline {
         tokio::select! {
             event = swarm.select_next_some() => match event {
@@ -413,6 +436,21 @@ async fn attack(target: &str, chain_id: [u8; 32], tip: &Block, how: Attack) -> b
                     if peer_id == target_id => {
                     closed = true;
                     break;
+                }
+                SwarmEvent::ConnectionEstablished { peer_id, .. }
+                    if peer_id == target_id && flood_requests => {
+                    for _ in 0..FLOOD_IN_FLIGHT {
+                        swarm.behaviour_mut().sync.send_request(&target_id, Request::Status);
+                    }
+                }
+                SwarmEvent::Behaviour(HostileEvent::Sync(
+                    request_response::Event::Message {
+                        message: request_response::Message::Response { .. },
+                        ..
+                    }
+                    | request_response::Event::OutboundFailure { .. },
+                )) if flood_requests => {
+                    swarm.behaviour_mut().sync.send_request(&target_id, Request::Status);
                 }
                 SwarmEvent::Behaviour(HostileEvent::Sync(request_response::Event::Message {
                     message: request_response::Message::Request { request, channel, .. },
@@ -424,18 +462,25 @@ async fn attack(target: &str, chain_id: [u8; 32], tip: &Block, how: Attack) -> b
                 _ => {}
             },
             _ = tick.tick() => {
-                if let (Attack::Gossip(topic, data), false) = (&how, sent) {
+                let messages = match &how {
+                    Attack::Gossip(topic, data) => Some((topic, std::slice::from_ref(data))),
+                    Attack::GossipFlood(topic, all) => Some((topic, all.as_slice())),
+                    _ => None,
+                };
+                if let (Some((topic, messages)), false) = (messages, sent) {
                     let subscribed = swarm
                         .behaviour()
                         .gossipsub
                         .all_peers()
                         .any(|(p, ts)| *p == target_id && ts.contains(&&topic.hash()));
                     if subscribed {
-                        sent = swarm
-                            .behaviour_mut()
-                            .gossipsub
-                            .publish(topic.clone(), data.clone())
-                            .is_ok();
+                        for m in messages {
+                            sent |= swarm
+                                .behaviour_mut()
+                                .gossipsub
+                                .publish(topic.clone(), m.clone())
+                                .is_ok();
+                        }
                     }
                 }
             }
@@ -461,8 +506,160 @@ async fn attack(target: &str, chain_id: [u8; 32], tip: &Block, how: Attack) -> b
     false
 }
 
+/// The seed of the demo parameters (the proving keys of the verifying
+/// keys built into devnet nodes).
+const DEMO_PARAMS_SEED: &[u8] = b"SuperZK insecure demo parameters v1";
+
+/// Shields `coins` of Alice's public SERO into a stranger's note
+/// (Alice's nonce `nonce`): a real transaction with a real proof, its
+/// randomness drawn from `seed`; `tamper`, if given, changes the proven
+/// transaction before it is signed.
+fn shield(
+    keys: &ProvingKeys,
+    chain_id: [u8; 32],
+    nonce: u64,
+    coins: u64,
+    seed: [u8; 32],
+    tamper: Option<&dyn Fn(&mut superzk_verifier::transaction::Transaction)>,
+) -> ChainTx {
+    use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
+    let alice = superzk_node::network::devnet_key("alice");
+    let to = SpendingKey::from_seed(b"p2p tests stranger", 0)
+        .full_viewing_key()
+        .incoming_viewing_key()
+        .address(0);
+    let mut b = TransactionBuilder::new();
+    b.set_public_account(alice.id()).set_chain_id(chain_id);
+    b.add_public_input(AssetId::native(), coins * COIN);
+    b.add_output(None, to, AssetInfo::native(), coins * COIN, [0; MEMO_LEN]);
+    let mut rng = ChaCha20Rng::from_seed(seed);
+    let stx = match tamper {
+        None => b.build(keys, &mut rng),
+        Some(t) => b.build_tampered(keys, &mut rng, t),
+    }
+    .expect("a shielding builds");
+    signed(
+        ChainTx::Shielded(Box::new(ShieldedTx {
+            tx: stx,
+            public: Some(Authorization::unsigned()),
+        })),
+        &alice,
+        nonce,
+        &chain_id,
+    )
+}
+
+/// Two blocks on `honest`'s tip (the chain from genesis, as the honest
+/// nodes have it), each with valid proof of work and a header true to its
+/// contents, whose shielding carries the proof of another statement
+/// (another shielding's) and signatures made after that swap: only the
+/// proof is wrong. The shielding is built twice from the same randomness,
+/// once valid (a node of this process, fed the honest chain in `dir`,
+/// makes the block template from it: the state root is right) and once
+/// with the foreign proof, which replaces it in the block.
+fn blocks_with_a_foreign_proof(dir: &Path, honest: &[Block]) -> (Block, Block) {
+    let config = superzk_node::config::NodeConfig {
+        data_dir: Some(dir.to_path_buf()),
+        ..Default::default()
+    };
+    let forger = superzk_node::daemon::open_node(&config).unwrap();
+    for b in &honest[1..] {
+        forger.submit_block(b.clone()).unwrap();
+    }
+    assert_eq!(forger.tip().unwrap(), honest.last().unwrap().header);
+    let keys = ProvingKeys::insecure_from_cache(
+        &ParameterCache::new(params_dir()),
+        DEMO_PARAMS_SEED,
+        |_| {},
+    )
+    .unwrap();
+    let chain_id = forger.chain_id().unwrap();
+    let alice = superzk_node::network::devnet_key("alice");
+    let nonce = forger.chain().nonce(&alice.id()).unwrap();
+    let other = shield(&keys, chain_id, nonce, 2, [2; 32], None);
+    let ChainTx::Shielded(foreign) = &other else {
+        unreachable!()
+    };
+    let foreign_proof = foreign.tx.outputs[0].proof.clone();
+    let valid = shield(&keys, chain_id, nonce, 1, [1; 32], None);
+    let swapped = |t: &mut superzk_verifier::transaction::Transaction| {
+        t.outputs[0].proof = foreign_proof.clone();
+    };
+    let tampered = shield(&keys, chain_id, nonce, 1, [1; 32], Some(&swapped));
+    forger.submit_transaction(valid.clone()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let miner = superzk_node::network::devnet_key("miner").id();
+    let mut block = forger.block_template(miner, now).unwrap();
+    let tx = block
+        .txs
+        .iter_mut()
+        .find(|t| t.id() == valid.id())
+        .expect("the template takes the shielding");
+    // The same notes and commitments; another proof and signatures.
+    let (ChainTx::Shielded(a), ChainTx::Shielded(b)) = (&*tx, &tampered) else {
+        unreachable!()
+    };
+    assert_eq!(a.tx.outputs[0].cm, b.tx.outputs[0].cm);
+    assert_ne!(a.tx.outputs[0].proof, b.tx.outputs[0].proof);
+    *tx = tampered.clone();
+    block.header.tx_root = tx_root(&block.txs);
+    let mut second = block.clone();
+    mine(&mut block.header);
+    // Another nonce: the same contents under another hash.
+    second.header.nonce = block.header.nonce.wrapping_add(1 << 40);
+    mine(&mut second.header);
+    assert_ne!(block.hash(), second.hash());
+    (block, second)
+}
+
+/// `n` distinct, well-formed votes of tickets that are not drawn (each
+/// only ignored by the node: only their number is wrong).
+fn undrawn_votes(n: usize) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|i| {
+            let mut ticket = [0x5a; 32];
+            ticket[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            protocol::encode_vote(&protocol::VoteMessage {
+                ticket,
+                message: [1; 32],
+                signature: superzk_keys::signature::Signature::from_bytes(&[2; 64]),
+                late: false,
+            })
+        })
+        .collect()
+}
+
 fn fake_answer(how: &Attack, request: &Request, chain_id: [u8; 32], tip: &Block) -> Response {
+    let from = |chain: &[Block], start: u64, count: u32| -> Vec<Block> {
+        chain
+            .iter()
+            .skip(start as usize)
+            .take(count as usize)
+            .cloned()
+            .collect()
+    };
     match (how, request) {
+        (Attack::Fork(chain), Request::Status) => {
+            let last = chain.last().unwrap();
+            Response::Status(Status {
+                chain_id,
+                height: last.header.height,
+                tip: last.hash(),
+                work: u128::MAX / 2,
+            })
+        }
+        (Attack::Fork(chain), Request::Headers { start, count }) => Response::Headers(
+            from(chain, *start, *count)
+                .into_iter()
+                .map(|b| b.header)
+                .collect(),
+        ),
+        (Attack::Fork(chain), Request::Blocks { start, count }) => {
+            Response::Blocks(from(chain, *start, *count))
+        }
         (Attack::FakeFork, Request::Status) => Response::Status(Status {
             chain_id,
             height: tip.header.height + 1_000,
@@ -508,6 +705,13 @@ fn a_hostile_peer_is_banned_and_honest_nodes_keep_their_chain() {
     bad.header.time += 1;
     bad.header.state_root = [0xab; 32];
     mine(&mut bad.header);
+    let honest_chain: Vec<Block> = (0..=tip.header.height)
+        .map(|h| block_at(&rt, &relay.process, h).unwrap())
+        .collect();
+    let (forged, forged_again) =
+        blocks_with_a_foreign_proof(&root.path().join("forger"), &honest_chain);
+    let mut fork = honest_chain;
+    fork.push(forged_again);
     let attacks = [
         (
             "garbage",
@@ -525,10 +729,45 @@ fn a_hostile_peer_is_banned_and_honest_nodes_keep_their_chain() {
             ),
         ),
         ("a fork without proof of work", Attack::FakeFork),
+        (
+            "a block whose shielded proof is of another statement",
+            Attack::Gossip(
+                Kind::Blocks.topic(&chain_id),
+                protocol::encode_block(&forged),
+            ),
+        ),
+        (
+            "a fork ending in a block with a foreign proof",
+            Attack::Fork(fork),
+        ),
+        (
+            "a flood of votes",
+            Attack::GossipFlood(Kind::Votes.topic(&chain_id), undrawn_votes(3_000)),
+        ),
+        ("a flood of sync requests", Attack::RequestFlood),
     ];
     for (what, how) in attacks {
         let banned = rt.block_on(attack(&relay.addr, chain_id, &tip, how));
         assert!(banned, "{what}: the relay bans the hostile peer");
+    }
+    let log = relay.process.log_text();
+    let bans: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("banned a peer"))
+        .collect();
+    for reason in ["gossip flood", "sync request flood"] {
+        assert!(
+            bans.iter().any(|l| l.contains(reason)),
+            "banned for a {reason}: {log}"
+        );
+    }
+    // The foreign proof, gossiped and synced: refused by the proof rule.
+    for how in ["gossiped block", "synced block"] {
+        assert!(
+            bans.iter()
+                .any(|l| l.contains(how) && l.contains("rule shielded-proofs")),
+            "{how} with a foreign proof: {log}"
+        );
     }
     // The honest nodes still run, on the same tip, still peered (the
     // relay forwarded nothing the watcher would punish it for).
@@ -748,4 +987,147 @@ fn peer_settings_come_from_the_config_file_and_bad_ones_are_refused() {
     let out = run_bounded(cmd, root.path(), Duration::from_secs(60));
     assert!(!out.status.success());
     assert!(text(&out).contains("not a multiaddr"), "{}", text(&out));
+}
+
+/// A port taken by another node (libp2p listens with SO_REUSEPORT, so the
+/// kernel would let a second node share it) or by any other program makes
+/// `node run` fail with a message that names the address.
+#[test]
+fn a_taken_p2p_port_makes_the_node_fail() {
+    let root = tempfile::tempdir().unwrap();
+    let first = start(&root.path().join("first"), &[], &[]);
+    let port = first
+        .addr
+        .split("/tcp/")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap()
+        .to_string();
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let other_port = other.local_addr().unwrap().port().to_string();
+    for (what, port) in [("another node", port), ("another program", other_port)] {
+        let listen = format!("/ip4/127.0.0.1/tcp/{port}");
+        let mut cmd = superzk();
+        cmd.args(["node", "run", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(root.path().join("second"))
+            .args(["--p2p-listen", &listen]);
+        let out = run_bounded(cmd, root.path(), Duration::from_secs(60));
+        let said = text(&out);
+        assert!(!out.status.success(), "{what}: {said}");
+        assert!(said.contains(&listen), "{what}: {said}");
+        assert!(
+            said.contains("choose another --p2p-listen port"),
+            "{what}: {said}"
+        );
+    }
+    // The first node still runs and answers.
+    let rt = runtime();
+    assert_eq!(status(&rt, &first.process).peers, 0);
+}
+
+/// `tx` authorised by `key` with `nonce` for the chain `chain_id`.
+fn signed(mut tx: ChainTx, key: &AccountKey, nonce: u64, chain_id: &[u8; 32]) -> ChainTx {
+    tx.authorize(key, nonce, chain_id, &mut OsRng);
+    tx
+}
+
+/// Votes reach the miner wherever it runs: the miner holds no vote key;
+/// Alice's tickets vote through another node holding her key, which
+/// hears of each round by the miner's announcement. Once her tickets are
+/// mature no block can be mined without her votes, and the blocks carry
+/// them.
+#[test]
+fn votes_signed_on_another_node_reach_the_miner() {
+    let root = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let miner = start(
+        &root.path().join("miner"),
+        &["--mine", "--block-interval-ms", "300"],
+        &[],
+    );
+    let voter = start(
+        &root.path().join("voter"),
+        &["--vote-key", "devnet:alice"],
+        &[&miner.addr],
+    );
+    wait_for(CONVERGE, "the voter connects", || {
+        (status(&rt, &miner.process).peers == 1).then_some(())
+    });
+    let alice = superzk_node::network::devnet_key("alice");
+    let (bought, tickets) = rt.block_on(async {
+        let (mut light, mut chain) = miner.process.connect().await;
+        let s = chain
+            .get_status(proto::StatusRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        let chain_id: [u8; 32] = s.chain_id.as_slice().try_into().unwrap();
+        let nonce = chain
+            .get_account(proto::AccountRequest {
+                account: alice.id().to_vec(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .nonce;
+        let purchase = ChainTx::BuyTickets(TicketPurchase {
+            count: 5,
+            max_price: 10 * COIN,
+            vote_key: alice.id(),
+            node: None,
+            auth: Authorization::unsigned(),
+        });
+        let tx = signed(purchase, &alice, nonce, &chain_id);
+        light
+            .send_transaction(proto::RawTransaction { tx: tx.to_bytes() })
+            .await
+            .unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let bought = loop {
+            let st = light
+                .get_transaction_status(proto::TxId {
+                    txid: tx.id().to_vec(),
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            if st.state == proto::transaction_status::State::Mined as i32 {
+                break st.height;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "not mined in 60 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let tickets: Vec<[u8; 32]> = chain
+            .get_tickets(proto::TicketsRequest {
+                owner: alice.id().to_vec(),
+                limit: 0,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .tickets
+            .into_iter()
+            .map(|t| t.id.as_slice().try_into().unwrap())
+            .collect();
+        (bought, tickets)
+    });
+    assert_eq!(tickets.len(), 5);
+    // The first block whose draw needs votes: the miner can only have
+    // mined it with the voter's.
+    let voted = wait_for(CONVERGE, "a voted block", || {
+        let tip = status(&rt, &miner.process).height;
+        ((bought + 1)..=tip)
+            .filter_map(|h| block_at(&rt, &miner.process, h))
+            .find(|b| !b.votes.is_empty())
+    });
+    for v in &voted.votes {
+        assert!(
+            tickets.contains(&v.ticket),
+            "a vote of one of Alice's tickets"
+        );
+    }
+    // The voter signed them: the miner holds no key to sign with.
+    let log = voter.process.log_text();
+    assert!(!log.contains("banned a peer"), "{log}");
+    assert!(!miner.process.log_text().contains("banned a peer"));
 }

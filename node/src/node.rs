@@ -36,7 +36,7 @@ use crate::{
     network::{builtin_keys, Network},
     proto::CompactBlock,
     rpc::compact::{compact_block, tree_at},
-    votes::{ballots, Ballot, Round, VoteBox},
+    votes::{ballots, Ballot, Round, RoundAnnouncement, VoteBox},
 };
 
 /// What changed, for subscribers (the producer, streams, later peers).
@@ -63,6 +63,27 @@ pub enum NodeEvent {
         /// A late vote.
         late: bool,
     },
+    /// This node's block needs votes: the round, for voters on other
+    /// nodes (gossiped to peers).
+    Round(RoundAnnouncement),
+}
+
+/// What a round another node announced came to here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Announced {
+    /// A round for the next block on this node's tip: worth forwarding;
+    /// this node's keys signed this many votes for it (sent as
+    /// [`NodeEvent::Vote`]s).
+    Voted(usize),
+    /// On a parent this node does not know (it may be behind): not
+    /// forwarded, nobody blamed.
+    UnknownParent,
+    /// On a block that is not this node's tip any more (a race with a new
+    /// block, or a replay): not forwarded.
+    Stale,
+    /// Over the caps of announcements per parent: not voted on, not
+    /// forwarded.
+    Capped,
 }
 
 /// An account's public balances (asset, amount), next nonce and native
@@ -460,6 +481,63 @@ impl Node {
             return Ok(false);
         }
         Ok(Self::lock(&self.votes).add(ticket, message, signature))
+    }
+
+    /// Announces the round of `miner`'s next block to voters elsewhere
+    /// (a [`NodeEvent::Round`]); called while its votes are missing.
+    pub fn announce_round(&self, miner: AccountId) -> Result<(), NodeError> {
+        self.begin_round(miner)?;
+        let announcement = Self::lock(&self.votes).announce();
+        if let Some(a) = announcement {
+            let _ = self.events.send(NodeEvent::Round(a));
+        }
+        Ok(())
+    }
+
+    /// Takes a round another node announced (`announcer` names it, for the
+    /// caps): when it builds on this node's tip, this node's keys sign the
+    /// ballots they hold and the votes go out as [`NodeEvent::Vote`]s.
+    /// An announcement no honest miner sends (a height that does not
+    /// follow its parent) is an error.
+    pub fn vote_on_round(
+        &self,
+        announcement: &RoundAnnouncement,
+        announcer: &[u8],
+    ) -> Result<Announced, NodeError> {
+        let tip = self.tip()?;
+        if announcement.parent != tip.hash() {
+            let known = Self::lock(&self.index)
+                .locate(&announcement.parent)
+                .is_some();
+            return Ok(if known {
+                Announced::Stale
+            } else {
+                Announced::UnknownParent
+            });
+        }
+        if announcement.height != tip.height + 1 {
+            return Err(NodeError::Invalid(format!(
+                "a round at height {} on the block at height {}",
+                announcement.height, tip.height
+            )));
+        }
+        {
+            // Relays count too: what is over the caps is not forwarded.
+            let mut votes = Self::lock(&self.votes);
+            if !votes.may_vote_on(&announcement.parent, announcer) {
+                return Ok(Announced::Capped);
+            }
+            if !votes.has_keys() {
+                return Ok(Announced::Voted(0));
+            }
+        }
+        let draw = self.chain.next_draw_full()?;
+        let b = ballots(&Round::announced(announcement), &draw);
+        let signed = Self::lock(&self.votes).sign(&b, &mut OsRng);
+        for v in &signed {
+            self.relay(v.ticket, v.message, v.signature, v.late);
+        }
+        Ok(Announced::Voted(signed.len()))
     }
 
     fn relay(&self, ticket: [u8; 32], message: [u8; 32], signature: Signature, late: bool) {

@@ -7,6 +7,8 @@
 //! interval since the tip has passed, then until enough votes are ready or
 //! the vote deadline passes (a block short of votes is refused by the
 //! rules, so it then waits for the next tick rather than mining it).
+//! While votes are missing, the round is announced to peers (once a
+//! second), so vote keys held by other nodes sign it too.
 
 use std::{sync::Arc, time::Duration};
 
@@ -14,6 +16,9 @@ use superzk_chain_core::account::AccountId;
 use tokio::sync::watch;
 
 use crate::{error::NodeError, node::Node};
+
+/// How often a round still missing votes is announced to peers.
+const ANNOUNCE_EVERY: Duration = Duration::from_secs(1);
 
 /// When the producer mines.
 #[derive(Clone, Debug)]
@@ -37,6 +42,7 @@ pub async fn run(node: Arc<Node>, config: ProducerConfig, mut stop: watch::Recei
     let tick = Duration::from_millis(100).min(config.block_interval);
     let mut last_tip = None;
     let mut round_started = tokio::time::Instant::now();
+    let mut last_announced: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(tick) => {}
@@ -53,6 +59,7 @@ pub async fn run(node: Arc<Node>, config: ProducerConfig, mut stop: watch::Recei
         if last_tip != Some(tip.hash()) {
             last_tip = Some(tip.hash());
             round_started = tokio::time::Instant::now();
+            last_announced = None;
         }
         let waited = round_started.elapsed();
         if waited < config.block_interval {
@@ -63,6 +70,13 @@ pub async fn run(node: Arc<Node>, config: ProducerConfig, mut stop: watch::Recei
         let Ok(Ok((ready, required))) = ready else {
             continue;
         };
+        if ready < required && last_announced.is_none_or(|t| t.elapsed() >= ANNOUNCE_EVERY) {
+            // Voters on other nodes learn the round this way; again while
+            // votes are missing, in case a voter joined late.
+            last_announced = Some(tokio::time::Instant::now());
+            let n = node.clone();
+            let _ = tokio::task::spawn_blocking(move || n.announce_round(miner)).await;
+        }
         if ready < required && waited < config.block_interval + config.vote_wait {
             continue;
         }

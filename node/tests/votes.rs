@@ -1,7 +1,8 @@
 //! Votes submitted from outside (ticket holders on other machines): only a
 //! drawn ticket's vote over exactly the round's message, signed by its vote
 //! key, is taken; the block the node then builds carries it. Through the
-//! `Node` API and once over gRPC.
+//! `Node` API and once over gRPC. A round announced by a miner without
+//! vote keys is voted on by another node holding them.
 
 use std::sync::Arc;
 
@@ -14,9 +15,10 @@ use superzk_chain_core::{
 use superzk_node::{
     error::NodeError,
     network::{devnet_key, Network},
-    node::{Node, NodeOptions},
+    node::{Announced, Node, NodeEvent, NodeOptions},
     proto::VoteSubmission,
     rpc::{connect, serve, RpcConfig},
+    votes::{RoundAnnouncement, MAX_ANNOUNCEMENTS_PER_ANNOUNCER},
 };
 use tonic::Code;
 
@@ -182,4 +184,138 @@ async fn a_vote_for_another_block_is_refused_over_grpc() {
         .expect("the right vote is taken");
     let _ = stop.send(());
     server.await.unwrap().unwrap();
+}
+
+/// A node opened with `vote_keys`.
+fn open_voter(dir: &std::path::Path, vote_keys: Vec<AccountKey>) -> Arc<Node> {
+    let (options, genesis) = NodeOptions::for_network(Network::Devnet, dir.to_path_buf()).unwrap();
+    Node::open(
+        NodeOptions {
+            vote_keys,
+            ..options
+        },
+        genesis,
+    )
+    .unwrap()
+}
+
+/// The events of `rx` so far.
+fn drain(rx: &mut tokio::sync::broadcast::Receiver<NodeEvent>) -> Vec<NodeEvent> {
+    std::iter::from_fn(|| rx.try_recv().ok()).collect()
+}
+
+/// A miner holding no vote key announces its round; a second node holding
+/// Alice's key signs the drawn tickets' votes for it; the miner takes them
+/// and its block carries them. Stale, unknown, malformed and repeated
+/// announcements are told apart.
+#[test]
+fn a_round_announced_by_one_node_is_voted_on_by_another() {
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let miner = open_node(d1.path());
+    let alice = devnet_key("alice");
+    let voter = open_voter(d2.path(), vec![alice.clone()]);
+    buy(&miner, &alice, 8);
+    let mut blocks = vec![];
+    for _ in 0..2 {
+        blocks.push(mine(&miner));
+    }
+    for b in &blocks {
+        voter.submit_block(b.clone()).unwrap();
+    }
+    assert_eq!(voter.tip().unwrap(), miner.tip().unwrap());
+    assert!(
+        miner.mine_block(MINER, 1_700_000_100).is_err(),
+        "needs votes"
+    );
+
+    let mut miner_events = miner.subscribe();
+    miner.announce_round(MINER).unwrap();
+    let announcement = drain(&mut miner_events)
+        .into_iter()
+        .find_map(|e| match e {
+            NodeEvent::Round(a) => Some(a),
+            _ => None,
+        })
+        .expect("the round is announced");
+    assert_eq!(announcement.height, miner.tip().unwrap().height + 1);
+    assert_eq!(announcement.seq, 0);
+
+    let mut voter_events = voter.subscribe();
+    let signed = voter.vote_on_round(&announcement, b"miner").unwrap();
+    let votes: Vec<_> = drain(&mut voter_events)
+        .into_iter()
+        .filter_map(|e| match e {
+            NodeEvent::Vote {
+                ticket,
+                message,
+                signature,
+                late,
+            } => Some((ticket, message, signature, late)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(signed, Announced::Voted(votes.len()));
+    assert!(votes.len() >= 3, "the three drawn tickets vote");
+    for (ticket, message, signature, late) in votes {
+        assert!(miner.relay_vote(ticket, message, signature, late).unwrap());
+    }
+    let alices: Vec<[u8; 32]> = miner
+        .tickets()
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let block = mine(&miner);
+    assert_eq!(block.votes.len(), 3, "the voter's votes are in the block");
+    assert!(block.votes.iter().all(|v| alices.contains(&v.ticket)));
+
+    // The voter has not seen the new block: the announcement of the next
+    // round is on a parent unknown to it; the old one is now stale there.
+    voter.submit_block(block.clone()).unwrap();
+    assert_eq!(
+        voter.vote_on_round(&announcement, b"miner").unwrap(),
+        Announced::Stale
+    );
+    let unknown = RoundAnnouncement {
+        parent: [0xee; 32],
+        ..announcement.clone()
+    };
+    assert_eq!(
+        voter.vote_on_round(&unknown, b"miner").unwrap(),
+        Announced::UnknownParent
+    );
+    let wrong_height = RoundAnnouncement {
+        parent: block.hash(),
+        height: block.header.height + 2,
+        ..announcement.clone()
+    };
+    assert!(matches!(
+        voter.vote_on_round(&wrong_height, b"miner"),
+        Err(NodeError::Invalid(_))
+    ));
+    // One announcer gets a few announcements per parent voted on, then no
+    // more; another announcer still gets its own.
+    let next = RoundAnnouncement {
+        parent: block.hash(),
+        height: block.header.height + 1,
+        ..announcement
+    };
+    for seq in 0..MAX_ANNOUNCEMENTS_PER_ANNOUNCER {
+        let again = RoundAnnouncement {
+            seq,
+            ..next.clone()
+        };
+        assert!(matches!(
+            voter.vote_on_round(&again, b"spammer").unwrap(),
+            Announced::Voted(_)
+        ));
+    }
+    assert_eq!(
+        voter.vote_on_round(&next, b"spammer").unwrap(),
+        Announced::Capped
+    );
+    assert!(matches!(
+        voter.vote_on_round(&next, b"another").unwrap(),
+        Announced::Voted(_)
+    ));
 }

@@ -1,6 +1,7 @@
 //! The peer-to-peer network on rust-libp2p (PROTOCOL.md "Peer protocol"):
-//! TCP with Noise and Yamux; gossipsub for new blocks, transactions and
-//! votes; a request-response protocol for sync by height ranges; identify
+//! TCP with Noise and Yamux; gossipsub for new blocks, transactions,
+//! votes and round announcements (a miner's block that needs votes, so
+//! vote keys on any node sign it); a request-response protocol for sync by height ranges; identify
 //! and ping. Peers come from the configuration only (no outside
 //! bootstrap); configured peers are dialled again when they drop.
 //!
@@ -45,7 +46,7 @@ use crate::{
     error::NodeError,
     forks::Outcome,
     mempool::MempoolError,
-    node::{Node, NodeEvent},
+    node::{Announced, Node, NodeEvent},
 };
 use peers::{PeerBook, Verdict};
 use protocol::{Kind, Request, Response, SyncCodec};
@@ -155,6 +156,9 @@ struct Judgement {
     reason: Option<String>,
     /// A block whose parent is unknown: sync from the sender.
     unknown_parent: bool,
+    /// Not worth a ban alone (a stale round announcement), but counted:
+    /// too many in a while ban the sender.
+    strike: bool,
 }
 
 /// Loads the node's identity from `DATA_DIR/p2p.key`, making it on first
@@ -248,6 +252,38 @@ fn build_swarm(
     Ok(swarm)
 }
 
+/// Fails when `addr`'s TCP port is taken. libp2p listens with
+/// SO_REUSEPORT, so a second node on the same port would share it
+/// silently (the kernel splitting connections between the two); a plain
+/// bind, without that option, finds the port taken.
+fn port_is_free(addr: &Multiaddr) -> Result<(), NodeError> {
+    use libp2p::multiaddr::Protocol;
+    let mut ip = None;
+    let mut port = None;
+    for p in addr.iter() {
+        match p {
+            Protocol::Ip4(a) => ip = Some(std::net::IpAddr::V4(a)),
+            Protocol::Ip6(a) => ip = Some(std::net::IpAddr::V6(a)),
+            Protocol::Tcp(p) => port = Some(p),
+            _ => {}
+        }
+    }
+    let (Some(ip), Some(port)) = (ip, port) else {
+        return Ok(());
+    };
+    if port == 0 {
+        return Ok(());
+    }
+    std::net::TcpListener::bind((ip, port))
+        .map(drop)
+        .map_err(|e| {
+            NodeError::Config(format!(
+                "peer-to-peer listen address {addr}: {e} (is another node using the port?); \
+                 choose another --p2p-listen port"
+            ))
+        })
+}
+
 /// The peer id at the end of `addr` (`.../p2p/PEER_ID`), if any.
 fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
     addr.iter().find_map(|p| match p {
@@ -305,6 +341,7 @@ pub async fn run(
         topics.insert(topic.hash(), kind);
     }
     for addr in &config.listen {
+        port_is_free(addr)?;
         swarm
             .listen_on(addr.clone())
             .map_err(|e| NodeError::Config(format!("peer-to-peer listen on {addr}: {e}")))?;
@@ -555,15 +592,19 @@ impl P2p {
             .increment(message.data.len() as u64);
         let node = self.node.clone();
         let judged = self.judged.clone();
+        // The author signed the message (strict validation): round caps
+        // count per author, whoever forwarded it.
+        let author = message.source.unwrap_or(source).to_bytes();
         tokio::task::spawn_blocking(move || {
-            let (acceptance, reason, unknown_parent) = judge(&node, kind, &message.data);
+            let v = judge(&node, kind, &message.data, &author);
             drop(permit);
             let _ = judged.send(Judgement {
                 id,
                 source,
-                acceptance,
-                reason,
-                unknown_parent,
+                acceptance: v.acceptance,
+                reason: v.reason,
+                unknown_parent: v.unknown_parent,
+                strike: v.strike,
             });
         });
     }
@@ -575,6 +616,10 @@ impl P2p {
             .report_message_validation_result(&j.id, &j.source, j.acceptance);
         if let Some(reason) = j.reason {
             self.ban(j.source, &reason);
+        } else if j.strike {
+            if self.book.strike(j.source, Instant::now()) {
+                self.ban(j.source, "stale round announcements");
+            }
         } else if j.unknown_parent {
             let _ = self.hints.send(Hint::UnknownParent(j.source));
         }
@@ -658,52 +703,106 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::Blocks => "blocks",
         Kind::Transactions => "transactions",
         Kind::Votes => "votes",
+        Kind::Rounds => "rounds",
     }
 }
 
-/// Checks a gossip message with the node: (acceptance, ban reason,
-/// unknown parent).
-fn judge(node: &Node, kind: Kind, data: &[u8]) -> (MessageAcceptance, Option<String>, bool) {
+/// How the node judged a message's content.
+struct Judged {
+    acceptance: MessageAcceptance,
+    /// Why the sender is banned.
+    reason: Option<String>,
+    unknown_parent: bool,
+    strike: bool,
+}
+
+impl Judged {
+    fn of(acceptance: MessageAcceptance) -> Self {
+        Self {
+            acceptance,
+            reason: None,
+            unknown_parent: false,
+            strike: false,
+        }
+    }
+
+    fn reject(why: String) -> Self {
+        Self {
+            reason: Some(why),
+            ..Self::of(MessageAcceptance::Reject)
+        }
+    }
+}
+
+/// Checks a gossip message (authored by `author`) with the node.
+fn judge(node: &Node, kind: Kind, data: &[u8], author: &[u8]) -> Judged {
     use MessageAcceptance::{Accept, Ignore, Reject};
-    let reject = |what: String| (Reject, Some(what), false);
     match kind {
         Kind::Blocks => {
             let block = match protocol::decode_block(data) {
                 Ok(b) => b,
-                Err(e) => return reject(format!("gossiped block: {e}")),
+                Err(e) => return Judged::reject(format!("gossiped block: {e}")),
             };
             match node.submit_block(block) {
-                Ok(Outcome::BestChain | Outcome::SideBranch) => (Accept, None, false),
-                Ok(Outcome::Duplicate) => (Ignore, None, false),
-                Ok(Outcome::Orphan) => (Ignore, None, true),
-                Err(e) if block_refused_for_good(&e) => reject(format!("gossiped block: {e}")),
-                Err(_) => (Ignore, None, false),
+                Ok(Outcome::BestChain | Outcome::SideBranch) => Judged::of(Accept),
+                Ok(Outcome::Duplicate) => Judged::of(Ignore),
+                Ok(Outcome::Orphan) => Judged {
+                    unknown_parent: true,
+                    ..Judged::of(Ignore)
+                },
+                Err(e) if block_refused_for_good(&e) => {
+                    Judged::reject(format!("gossiped block: {e}"))
+                }
+                Err(_) => Judged::of(Ignore),
             }
         }
         Kind::Transactions => {
             let tx = match protocol::decode_tx(data) {
                 Ok(t) => t,
-                Err(e) => return reject(format!("gossiped transaction: {e}")),
+                Err(e) => return Judged::reject(format!("gossiped transaction: {e}")),
             };
             match node.submit_transaction(tx) {
-                Ok(_) => (Accept, None, false),
+                Ok(_) => Judged::of(Accept),
                 Err(NodeError::Mempool(e)) if tx_refused_for_good(&e) => {
-                    reject(format!("gossiped transaction: {e}"))
+                    Judged::reject(format!("gossiped transaction: {e}"))
                 }
-                Err(_) => (Ignore, None, false),
+                Err(_) => Judged::of(Ignore),
             }
         }
         Kind::Votes => {
             let vote = match protocol::decode_vote(data) {
                 Ok(v) => v,
-                Err(e) => return reject(format!("gossiped vote: {e}")),
+                Err(e) => return Judged::reject(format!("gossiped vote: {e}")),
             };
             match node.relay_vote(vote.ticket, vote.message, vote.signature, vote.late) {
-                Ok(_) => (Accept, None, false),
+                Ok(_) => Judged::of(Accept),
                 Err(NodeError::Vote(m)) if m.contains("does not verify") => {
-                    reject(format!("gossiped vote: {m}"))
+                    Judged::reject(format!("gossiped vote: {m}"))
                 }
-                Err(_) => (Ignore, None, false),
+                Err(_) => Judged::of(Ignore),
+            }
+        }
+        Kind::Rounds => {
+            let round = match protocol::decode_round(data) {
+                Ok(r) => r,
+                Err(e) => return Judged::reject(format!("gossiped round: {e}")),
+            };
+            match node.vote_on_round(&round, author) {
+                Ok(Announced::Voted(_)) => Judged::of(Accept),
+                Ok(Announced::Capped) => Judged::of(Ignore),
+                // Behind: the sender may have blocks this node lacks.
+                Ok(Announced::UnknownParent) => Judged {
+                    unknown_parent: true,
+                    ..Judged::of(Ignore)
+                },
+                // A race with a new block is honest once in a while;
+                // a stream of them is not.
+                Ok(Announced::Stale) => Judged {
+                    strike: true,
+                    ..Judged::of(Reject)
+                },
+                Err(NodeError::Invalid(m)) => Judged::reject(format!("gossiped round: {m}")),
+                Err(_) => Judged::of(Ignore),
             }
         }
     }
@@ -736,8 +835,9 @@ fn tx_refused_for_good(e: &MempoolError) -> bool {
 }
 
 /// Publishes what the node takes: each new tip's block (unless the node
-/// is catching up, when its peers have the blocks already) and each
-/// transaction admitted to the mempool.
+/// is catching up, when its peers have the blocks already), each
+/// transaction admitted to the mempool, the votes it relays or signs, and
+/// its round announcements.
 async fn publish_events(
     node: Arc<Node>,
     commands: mpsc::Sender<Command>,
@@ -782,6 +882,7 @@ async fn publish_events(
                     late,
                 }),
             )),
+            NodeEvent::Round(a) => Some((Kind::Rounds, protocol::encode_round(&a))),
             _ => None,
         })
         .await;

@@ -16,6 +16,8 @@ use superzk_chain_core::{
 };
 use superzk_keys::signature::Signature;
 
+use crate::votes::RoundAnnouncement;
+
 /// The version byte every gossip message and sync message starts with.
 pub const WIRE_VERSION: u8 = 1;
 /// Bytes of a gossiped block message at most (a block with its proofs; the
@@ -27,6 +29,9 @@ pub const MAX_TX_MESSAGE: usize = (1 << 20) + 1;
 /// Bytes of a gossiped vote message: version, ticket, message, signature,
 /// late flag.
 pub const VOTE_MESSAGE_LEN: usize = 1 + 32 + 32 + 64 + 1;
+/// Bytes of a gossiped round announcement: version, parent, height, miner,
+/// body root, sequence number.
+pub const ROUND_MESSAGE_LEN: usize = 1 + 32 + 8 + 32 + 32 + 4;
 /// Headers one response carries at most.
 pub const MAX_HEADERS: u32 = 2_000;
 /// Blocks one response carries at most.
@@ -51,17 +56,20 @@ pub enum Kind {
     Transactions,
     /// Votes for the block being built.
     Votes,
+    /// Rounds: a miner's block that needs votes, for voters elsewhere.
+    Rounds,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 3] = [Kind::Blocks, Kind::Transactions, Kind::Votes];
+    pub const ALL: [Kind; 4] = [Kind::Blocks, Kind::Transactions, Kind::Votes, Kind::Rounds];
 
     fn name(self) -> &'static str {
         match self {
             Kind::Blocks => "blocks",
             Kind::Transactions => "transactions",
             Kind::Votes => "votes",
+            Kind::Rounds => "rounds",
         }
     }
 
@@ -81,6 +89,7 @@ impl Kind {
             Kind::Blocks => MAX_BLOCK_MESSAGE,
             Kind::Transactions => MAX_TX_MESSAGE,
             Kind::Votes => VOTE_MESSAGE_LEN,
+            Kind::Rounds => ROUND_MESSAGE_LEN,
         }
     }
 }
@@ -193,6 +202,32 @@ pub fn decode_vote(bytes: &[u8]) -> Result<VoteMessage, WireError> {
         signature,
         late,
     })
+}
+
+/// A round announcement as gossiped.
+pub fn encode_round(a: &RoundAnnouncement) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.u8(WIRE_VERSION)
+        .bytes(&a.parent)
+        .u64(a.height)
+        .bytes(&a.miner)
+        .bytes(&a.body_root)
+        .u32(a.seq);
+    w.0
+}
+
+/// Decodes a gossiped round announcement.
+pub fn decode_round(bytes: &[u8]) -> Result<RoundAnnouncement, WireError> {
+    let mut r = Reader::new(unversioned(Kind::Rounds, bytes)?);
+    let a = RoundAnnouncement {
+        parent: r.array("round parent")?,
+        height: r.u64("round height")?,
+        miner: r.array("round miner")?,
+        body_root: r.array("round body root")?,
+        seq: r.u32("round sequence number")?,
+    };
+    r.finish()?;
+    Ok(a)
 }
 
 /// A sync request.
@@ -507,6 +542,7 @@ mod tests {
             let _ = decode_block(&bytes);
             let _ = decode_tx(&bytes);
             let _ = decode_vote(&bytes);
+            let _ = decode_round(&bytes);
         }
         assert!(matches!(decode_block(&[]), Err(WireError::Decode(_))));
         assert!(matches!(decode_block(&[9, 1]), Err(WireError::Version(9))));
@@ -546,5 +582,29 @@ mod tests {
         let mut bad = bytes.clone();
         *bad.last_mut().unwrap() = 2;
         assert!(decode_vote(&bad).is_err());
+    }
+
+    #[test]
+    fn rounds_round_trip_and_refuse_wrong_lengths() {
+        let a = RoundAnnouncement {
+            parent: [1; 32],
+            height: 77,
+            miner: [2; 32],
+            body_root: [3; 32],
+            seq: 4,
+        };
+        let bytes = encode_round(&a);
+        assert_eq!(bytes.len(), ROUND_MESSAGE_LEN);
+        assert_eq!(decode_round(&bytes).unwrap(), a);
+        assert!(decode_round(&bytes[..bytes.len() - 1]).is_err());
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(matches!(
+            decode_round(&long),
+            Err(WireError::Oversize { .. })
+        ));
+        let mut version = bytes;
+        version[0] = 9;
+        assert!(matches!(decode_round(&version), Err(WireError::Version(9))));
     }
 }
