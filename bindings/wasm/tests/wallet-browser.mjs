@@ -136,6 +136,7 @@ try {
   // The page's thread, watched while the payment is proven: a timer that
   // counts its ticks, and each proof-progress text painted, with the tick
   // count at that moment.
+  await alice.bringToFront(); // a background tab's timers are throttled
   await alice.evaluate(() => {
     window.ticks = 0;
     setInterval(() => window.ticks++, 20);
