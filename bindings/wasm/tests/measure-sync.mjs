@@ -11,7 +11,7 @@
 // the node's store (ten seconds of block time apart, so the difficulty
 // stays at its floor: seconds for a thousand blocks); between its runs a
 // node process mines a few blocks holding a faucet payment to the wallet
-// (the CLI faucet), so the wallet finds notes at about 40 %, 70 % and
+// (the CLI faucet), so the wallet finds notes at about 50 %, 75 % and
 // the end of the chain. Then a node process on the same data, not mining,
 // serves it; the page restores the wallet from its mnemonic at birthday 0
 // (saving it under a passphrase: PBKDF2, 600,000 iterations) and syncs.
