@@ -87,6 +87,7 @@ const thrownIn = (page, f, arg) =>
   page.evaluate(
     async ([src, arg]) => {
       const zk = await import("/pkg-web/superzk_wasm.js");
+      await zk.default(); // the page's own instance (the wallet's is in its worker)
       const helpers = await import("/js/browser.js");
       try {
         await new Function("zk", "helpers", "arg", `return (${src})(zk, helpers, arg);`)(zk, helpers, arg);
