@@ -127,18 +127,21 @@ stage "Node tests"
 node --test tests/*.test.mjs
 stage "browser test (headless Chromium)"
 node tests/browser.mjs
-stage "wallet page test (headless Chromium, real node)"
-node tests/wallet-browser.mjs
+stage "wallet page test (headless Chromium, real node; single-threaded build in its worker)"
+node tests/wallet-browser.mjs single
 # --- wasm threads (threads/): the threaded build and its Chromium test -------
 # A second wasm32 compile (shared memory, the `threads` feature) into its
 # own target folder, then one Spend proof per configuration in a cross-origin
 # isolated page (single-threaded build, pool of 1, pool of all cores), each
-# verified, and the threaded build refused on a page that is not isolated.
+# verified, and the threaded build refused on a page that is not isolated;
+# then the wallet page again, its worker on the threaded build.
 # SUPERZK_WASM_THREADS=0 skips it.
 if [ "${SUPERZK_WASM_THREADS:-1}" != 0 ]; then
     stage "threaded wasm32 build (pkg-web-threads)"
     threads/build.sh
     stage "threads test (headless Chromium, cross-origin isolated)"
     node threads/bench.mjs --runs 1
+    stage "wallet page test, threaded build in its worker (headless Chromium, real node)"
+    node tests/wallet-browser.mjs threads
 fi
 stage "passed"

@@ -4,12 +4,15 @@
 //! in IndexedDB; see `www/` and the package's `storage.js`.
 //!
 //! Long calls (`create`, `open`, `sync`, `send`, `status`) return promises;
-//! proving inside `send` runs on the calling thread (run the wallet in a Web
-//! Worker to keep a page responsive).
+//! proving inside `send` blocks the calling thread (on rayon's pool in the
+//! threaded build): run the wallet in a Web Worker to keep a page
+//! responsive, as `www/wallet-worker.js` does. Proof progress reaches the
+//! page from there through a `BroadcastChannel` (see [`NodeWallet::send`]),
+//! since the worker's own event loop is blocked while it proves.
 
 use std::{cell::RefCell, rc::Rc};
 
-use js_sys::{Function, Promise};
+use js_sys::{Array, Function, Promise, Reflect};
 use rand_core::OsRng;
 use superzk_keys::{
     address::PaymentAddress,
@@ -282,7 +285,16 @@ impl NodeWallet {
     /// (`WrongNetwork`, `Encoding`) for a bad address, a `SpendError`
     /// (`InsufficientFunds` with `needed`, `available`…), a `KeyError`
     /// (`NotLoaded`) when a proving key is missing.
+    ///
+    /// Proof progress (one report before the first proof, then one per
+    /// proof): `onProgress("proving", done, total)` on this thread, where
+    /// the proofs run on it (the single-threaded build); and, when
+    /// `progressChannel` is given, `{ stage: "proving", done, total }`
+    /// posted on the `BroadcastChannel` of that name from whichever thread
+    /// finished the proof (the threaded build's pool workers too), which
+    /// reaches a page while this thread is blocked in proving.
     #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
+    #[allow(clippy::too_many_arguments)]
     pub fn send(
         &self,
         to: String,
@@ -290,14 +302,33 @@ impl NodeWallet {
         asset: Option<String>,
         memo: Option<String>,
         keys: &ProvingKeys,
+        #[wasm_bindgen(js_name = onProgress, unchecked_param_type = "ProgressCallback")]
+        on_progress: Option<Function>,
+        #[wasm_bindgen(js_name = progressChannel)] progress_channel: Option<String>,
     ) -> Promise {
         let inner = self.0.clone();
         // Proving happens now, synchronously; only the network part waits.
-        let prepared = prepare(&inner, &to, amount, asset, memo, keys);
+        let reporter = ProofProgress {
+            channel: progress_channel,
+        };
+        let prepared = ON_PROGRESS.with(|slot| {
+            *slot.borrow_mut() = on_progress;
+            let prepared = prepare(&inner, &to, amount, asset, memo, keys, &reporter);
+            *slot.borrow_mut() = None;
+            prepared
+        });
         promise(async move {
             let tx = prepared?;
             let node = inner.borrow().node.clone();
-            let txid = node.send(&tx).await?;
+            // Proving held this thread for seconds to minutes, long enough
+            // for a pooled connection to the node to have been closed under
+            // it (Node's fetch then fails at once): one more try on a
+            // transport failure. A node that already took it refuses the
+            // copy, so nothing is sent twice.
+            let txid = match node.send(&tx).await {
+                Err(superzk_wallet::SourceError::Unavailable(_)) => node.send(&tx).await?,
+                sent => sent?,
+            };
             inner.borrow_mut().wallet.record_sent(&tx, txid)?;
             Ok(js::hex(&txid))
         })
@@ -334,6 +365,53 @@ fn parse_txid(text: &str) -> Result<[u8; 32], Error> {
         .map_err(|_| Error::argument("a transaction id is 64 hex digits"))
 }
 
+thread_local! {
+    /// The `onProgress` callback of the `send` proving on this thread. A JS
+    /// function belongs to the thread that made it, so it is kept here
+    /// rather than in the (shared) progress closure: pool threads find
+    /// none and only broadcast.
+    static ON_PROGRESS: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Where proof progress goes: the calling thread's callback, and a
+/// `BroadcastChannel` any thread can post on.
+struct ProofProgress {
+    channel: Option<String>,
+}
+
+impl ProofProgress {
+    /// Reports `done` of `total` proofs; never asks proving to stop.
+    /// Failures to report are ignored: progress is advisory.
+    fn report(&self, done: usize, total: usize) -> bool {
+        ON_PROGRESS.with(|slot| {
+            js::progress(slot.borrow().as_ref(), "proving", done as u32, total as u32);
+        });
+        if let Some(name) = &self.channel {
+            let _ = broadcast(name, done, total);
+        }
+        true
+    }
+}
+
+/// Posts `{ stage: "proving", done, total }` on the `BroadcastChannel`
+/// `name`, through the global object of whichever thread (window, worker)
+/// runs this: no JS object crosses threads.
+fn broadcast(name: &str, done: usize, total: usize) -> Result<(), JsValue> {
+    let global: JsValue = js_sys::global().into();
+    let class: Function = Reflect::get(&global, &"BroadcastChannel".into())?.into();
+    let channel = Reflect::construct(&class, &Array::of1(&name.into()))?;
+    let message = js::object(&[
+        ("stage", "proving".into()),
+        ("done", (done as u32).into()),
+        ("total", (total as u32).into()),
+    ]);
+    let post: Function = Reflect::get(&channel, &"postMessage".into())?.into();
+    post.call1(&channel, &message)?;
+    let close: Function = Reflect::get(&channel, &"close".into())?.into();
+    close.call0(&channel)?;
+    Ok(())
+}
+
 /// Proposes, creates, proves and authorizes a payment.
 fn prepare(
     inner: &Rc<RefCell<Inner>>,
@@ -342,6 +420,7 @@ fn prepare(
     asset: Option<String>,
     memo: Option<String>,
     keys: &ProvingKeys,
+    progress: &ProofProgress,
 ) -> Result<superzk_verifier::transaction::Transaction, Error> {
     let mut inner = inner.borrow_mut();
     let recipient = PaymentAddress::decode_for(inner.network, to)?;
@@ -363,7 +442,9 @@ fn prepare(
     let pczt = inner.wallet.create_pczt(account, &proposal, &mut OsRng)?;
     let pgk = ProofGenerationKey::from(&inner.sk);
     let proven = pczt
-        .prove(&pgk, keys, &mut OsRng)
+        .prove_with_progress(&pgk, keys, &mut OsRng, &|done, total| {
+            progress.report(done, total)
+        })
         .map_err(|e| Error::from_rust("PcztError", &e))?;
     let signed = proven
         .authorize(&inner.sk, &mut OsRng)

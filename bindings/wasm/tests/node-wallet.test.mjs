@@ -1,15 +1,18 @@
 // The wallet engine in Wasm (Node build) against a real devnet node over
 // gRPC-web (Node's fetch, straight to the node's port): create, fund with
 // the CLI faucet, sync with progress reports, save as bytes and open again;
-// and the node- and wallet-side errors, structured.
+// send with proof progress (the callback, and the BroadcastChannel a page
+// listens on); and the node- and wallet-side errors, structured.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { zk } from "./common.mjs";
+import { zk, provingKeys } from "./common.mjs";
 import { startNode, faucet } from "./devnet.mjs";
 
 let node;
 before(async () => {
-  node = await startNode();
+  // One-second blocks: a payment proven on a loaded machine must be mined
+  // before it expires (100 blocks after the last sync).
+  node = await startNode({ blockIntervalMs: 1000 });
 });
 after(() => node?.stop());
 
@@ -36,6 +39,44 @@ test("a wallet syncs from the node, finds the faucet's note, and reopens from it
   // Syncing again goes on from where it stopped.
   const next = await again.sync();
   assert.ok(next.scannedHeight >= last.scannedHeight);
+});
+
+test("a payment reports each proof to its callback and on its BroadcastChannel, and lands", async () => {
+  const w = await zk.NodeWallet.create(node.url, PHRASE, 0);
+  await faucet(node.url, w.address(), 3, node.dir);
+  await w.sync();
+  const to = (await zk.NodeWallet.create(node.url, undefined, undefined)).address();
+  const name = `superzk-test-progress-${process.pid}`;
+  const heard = [];
+  const listener = new BroadcastChannel(name);
+  const allHeard = new Promise((ok) => {
+    listener.onmessage = ({ data }) => {
+      heard.push(data);
+      if (data.done === data.total) ok();
+    };
+  });
+  const called = [];
+  const keys = provingKeys("spend", "output");
+  const txid = await w.send(to, 1_000_000n, undefined, "progress", keys, (stage, done, total) => called.push([stage, done, total]), name);
+  assert.match(txid, /^[0-9a-f]{64}$/);
+  // One call before the first proof, one per proof, in order (one thread).
+  const total = called[0][2];
+  assert.ok(total >= 2, JSON.stringify(called));
+  assert.deepEqual(called, Array.from({ length: total + 1 }, (_, i) => ["proving", i, total]));
+  await allHeard;
+  listener.close();
+  assert.deepEqual(
+    heard.map((m) => [m.stage, m.done, m.total]).sort((a, b) => a[1] - b[1]),
+    called,
+    "the channel heard what the callback did",
+  );
+  // The node took it, and mines it.
+  let state;
+  for (let i = 0; i < 600 && state?.state !== "mined"; i++) {
+    state = await w.status(txid);
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.equal(state.state, "mined");
 });
 
 test("another mnemonic does not open a saved wallet", async () => {
