@@ -6,8 +6,8 @@
 //! Proofs are arkworks' `Proof<Bls12_381>`, made with the same reduction and
 //! the same keys as `ark_groth16::Groth16::create_random_proof_with_reduction`
 //! (fresh random `r` and `s` per proof): they verify under today's verifying
-//! keys, and nothing observable about them changes. Natively the MSMs are
-//! blst's; in Wasm, arkworks' (see docs/DECISIONS.md, "Proving with blst").
+//! keys, and nothing observable about them changes. The MSMs are blst's,
+//! natively and in Wasm (see docs/DECISIONS.md, "Proving with blst").
 
 pub mod key;
 pub mod msm;
@@ -170,7 +170,6 @@ fn msms(
     })
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 mod backend {
     use super::*;
     pub fn msm_a(key: &PreparedKey, _: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
@@ -187,27 +186,6 @@ mod backend {
     }
     pub fn msm_l(key: &PreparedKey, _: &ProvingKey<Bls12_381>, w: &[Fr]) -> G1Projective {
         key.blst.l.msm(w)
-    }
-}
-
-#[cfg(target_arch = "wasm32")]
-mod backend {
-    use super::*;
-    use msm::ark_backend::msm;
-    pub fn msm_a(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
-        msm(&pk.a_query, z)
-    }
-    pub fn msm_b_g1(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
-        msm(&pk.b_g1_query, z)
-    }
-    pub fn msm_b_g2(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, z: &[Fr]) -> G2Projective {
-        msm(&pk.b_g2_query, z)
-    }
-    pub fn msm_h(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, h: &[Fr]) -> G1Projective {
-        msm(&pk.h_query, h)
-    }
-    pub fn msm_l(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, w: &[Fr]) -> G1Projective {
-        msm(&pk.l_query, w)
     }
 }
 
