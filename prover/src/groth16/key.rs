@@ -35,7 +35,7 @@ pub struct PreparedKey {
     /// The circuit's matrices.
     pub shape: Shape,
     /// The key's points for blst.
-        pub blst: BlstKey,
+    pub blst: BlstKey,
 }
 
 impl PreparedKey {
@@ -56,7 +56,7 @@ impl PreparedKey {
             return Err(Groth16Error::KeyShape);
         }
         Ok(Self {
-                        blst: BlstKey {
+            blst: BlstKey {
                 a: G1Points::new(&pk.a_query),
                 b_g1: G1Points::new(&pk.b_g1_query),
                 b_g2: G2Points::new(&pk.b_g2_query),
@@ -69,7 +69,7 @@ impl PreparedKey {
 
     /// Bytes held (for memory accounting).
     pub fn heap_bytes(&self) -> usize {
-                let points = {
+        let points = {
             let k = &self.blst;
             k.a.heap_bytes()
                 + k.b_g1.heap_bytes()
