@@ -1,6 +1,6 @@
 //! What a proving key needs besides its points, built once per key and
-//! kept for the life of the process: the circuit's matrices and, natively,
-//! the key's points in blst's form.
+//! kept for the life of the process: the circuit's matrices and the key's
+//! points in blst's form.
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -13,12 +13,10 @@ use superzk_circuits::{
 };
 use superzk_keys::params::{CircuitKind, Fingerprint, Parameters};
 
-#[cfg(not(target_arch = "wasm32"))]
 use super::msm::blst_backend::{G1Points, G2Points};
 use super::{r1cs::Shape, Groth16Error};
 
-/// The key's points in blst's form (natively only).
-#[cfg(not(target_arch = "wasm32"))]
+/// The key's points in blst's form.
 pub struct BlstKey {
     /// `A` query.
     pub a: G1Points,
@@ -36,7 +34,6 @@ pub struct PreparedKey {
     /// The circuit's matrices.
     pub shape: Shape,
     /// The key's points for blst.
-    #[cfg(not(target_arch = "wasm32"))]
     pub blst: BlstKey,
 }
 
@@ -58,7 +55,6 @@ impl PreparedKey {
             return Err(Groth16Error::KeyShape);
         }
         Ok(Self {
-            #[cfg(not(target_arch = "wasm32"))]
             blst: BlstKey {
                 a: G1Points::new(&pk.a_query),
                 b_g1: G1Points::new(&pk.b_g1_query),
@@ -71,13 +67,10 @@ impl PreparedKey {
 
     /// Bytes held (for memory accounting).
     pub fn heap_bytes(&self) -> usize {
-        #[cfg(not(target_arch = "wasm32"))]
         let points = {
             let k = &self.blst;
             k.a.heap_bytes() + k.b_g1.heap_bytes() + k.b_g2.heap_bytes() + k.hl.heap_bytes()
         };
-        #[cfg(target_arch = "wasm32")]
-        let points = 0;
         self.shape.heap_bytes() + points
     }
 }

@@ -7,8 +7,8 @@
 //! Proofs are arkworks' `Proof<Bls12_381>`, made with the same reduction and
 //! the same keys as `ark_groth16::Groth16::create_random_proof_with_reduction`
 //! (fresh random `r` and `s` per proof): they verify under today's verifying
-//! keys, and nothing observable about them changes. Natively the MSMs are
-//! blst's; in Wasm, arkworks' (see docs/DECISIONS.md, "Proving with blst").
+//! keys, and nothing observable about them changes. The MSMs are blst's,
+//! natively and in Wasm (see docs/DECISIONS.md, "Proving with blst").
 
 pub mod key;
 pub mod msm;
@@ -160,7 +160,6 @@ fn msms(
     Ok(Sums { a, b_g1, b_g2, hl })
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 mod backend {
     use super::*;
     pub fn msm_a(key: &PreparedKey, _: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
@@ -179,24 +178,6 @@ mod backend {
         w: &[Fr],
     ) -> G1Projective {
         key.blst.hl.msm_joined(&[h, w])
-    }
-}
-
-#[cfg(target_arch = "wasm32")]
-mod backend {
-    use super::*;
-    use msm::ark_backend::msm;
-    pub fn msm_a(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
-        msm(&pk.a_query, z)
-    }
-    pub fn msm_b_g1(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
-        msm(&pk.b_g1_query, z)
-    }
-    pub fn msm_b_g2(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, z: &[Fr]) -> G2Projective {
-        msm(&pk.b_g2_query, z)
-    }
-    pub fn msm_hl(_: &PreparedKey, pk: &ProvingKey<Bls12_381>, h: &[Fr], w: &[Fr]) -> G1Projective {
-        msm::<G1Projective>(&pk.h_query, h) + msm::<G1Projective>(&pk.l_query, w)
     }
 }
 

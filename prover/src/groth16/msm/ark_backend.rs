@@ -1,10 +1,9 @@
 //! The portable MSM: arkworks' serial MSM on chunks of the points, the
 //! chunks spread over rayon's current pool (never a pool of its own).
 //!
-//! It is the MSM of the Wasm build, where arkworks' "parallel" feature is
-//! off (so each chunk's MSM is serial) and rayon's global pool is the one
-//! the binding may have started with Web Workers; without such a pool the
-//! chunks run one after the other on the calling thread.
+//! The prover uses blst's MSMs on every target; this one is the reference
+//! the tests check them against (and was the Wasm build's MSM until blst's
+//! C was built for wasm32: see docs/DECISIONS.md, "Wasm MSMs with blst").
 
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use rayon::prelude::*;

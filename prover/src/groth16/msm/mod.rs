@@ -1,7 +1,7 @@
-//! The MSMs of a proof: blst natively, arkworks' serial MSM in chunks on
-//! rayon's current pool elsewhere (Wasm). Both run on whichever pool calls
-//! them, so a proof's five MSMs share one.
+//! The MSMs of a proof: blst's Pippenger on every target (natively its
+//! assembly, in Wasm its portable C with 32-bit limbs), cut over rayon's
+//! current pool, so a proof's five MSMs share one. arkworks' serial MSM in
+//! chunks ([`ark_backend`]) is kept as the reference the tests compare with.
 
 pub mod ark_backend;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod blst_backend;
