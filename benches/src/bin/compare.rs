@@ -7,7 +7,8 @@
 //! `--sync` runs the wallet sync comparison alone (seconds, no parameters);
 //! `--verifier` the verifier's rows alone: one proof verified against
 //! Sapling's, the cost of each kind of point decoding, and the block of
-//! 1,000 actions decoded and verified, with its parts.
+//! 1,000 actions decoded and verified, with its parts; `--block` the
+//! block's rows alone (for profiling it).
 //!
 //! Measures, with the same thread count for both systems: proving times of
 //! Spend and Output (one thread), single-proof verification, batch
@@ -53,7 +54,7 @@ use superzk_prover::{proof, ProvingKeys, TransactionBuilder};
 use superzk_verifier::{
     groth16::{batch_verify, batch_verify_validated, verify_single, ProofItem},
     transaction::Transaction,
-    verify::{check_without_proofs, verify_batch, AnyAnchor},
+    verify::{block_signatures_verify, check_without_proofs, verify_batch, AnyAnchor},
 };
 use superzk_wallet::memory::ScanningWallet;
 
@@ -558,6 +559,8 @@ fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::Thre
     assert_eq!(actions, 1000);
     let vks = keys.verifying_keys();
     let bytes: Vec<Vec<u8>> = txs.iter().map(Transaction::to_bytes).collect();
+    // For profilers attaching to this process now (`perf record -p`).
+    eprintln!("  transactions built; timing the block");
     let sample = |f: &(dyn Fn() + Sync)| {
         all.install(|| median(&(0..plan.block).map(|_| secs(f)).collect::<Vec<_>>()))
     };
@@ -620,6 +623,7 @@ fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::Thre
         })
         .collect();
     let proofs = sample(&|| batch_verify_validated(&items, &mut OsRng).expect("valid proofs"));
+    let signatures = sample(&|| assert!(block_signatures_verify(&txs, &mut OsRng)));
     report.row(
         "Block of 1,000 actions (250 tx): decoded from bytes, then verified, all cores",
         sec(total),
@@ -655,6 +659,12 @@ fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::Thre
         String::new(),
     );
     report.row(
+        "  of which the block's signatures (750, one batch; beside the proofs)",
+        sec(signatures),
+        String::new(),
+        String::new(),
+    );
+    report.row(
         &format!("  (building its {} distinct transactions)", distinct.len()),
         sec(build),
         String::new(),
@@ -666,6 +676,7 @@ fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::Thre
     report.key("block_1000_verify_decoded_s", verify);
     report.key("block_1000_cheap_checks_s", cheap);
     report.key("block_1000_proof_batch_s", proofs);
+    report.key("block_1000_signatures_s", signatures);
 }
 
 /// CPU seconds (user and system, every thread of the process) `f` takes.
@@ -960,10 +971,10 @@ fn main() {
         }
         return;
     }
-    let known = ["--quick", "--json", "--sync", "--verifier"];
+    let known = ["--quick", "--json", "--sync", "--verifier", "--block"];
     if let Some(bad) = args.iter().find(|a| !known.contains(&a.as_str())) {
         eprintln!(
-            "compare: unknown argument {bad}; usage: compare [--quick] [--json] [--sync] [--verifier]"
+            "compare: unknown argument {bad}; usage: compare [--quick] [--json] [--sync] [--verifier] [--block]"
         );
         std::process::exit(2);
     }
@@ -971,6 +982,7 @@ fn main() {
     let json_out = args.iter().any(|a| a == "--json");
     let sync_only = args.iter().any(|a| a == "--sync");
     let verifier_only = args.iter().any(|a| a == "--verifier");
+    let block_only = args.iter().any(|a| a == "--block");
     // See the module documentation: the global pool is the one-thread one.
     rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -984,6 +996,13 @@ fn main() {
     if sync_only {
         progress("wallet sync");
         wallet_sync(&mut report, &plan, &all);
+        return finish(report, &plan, &all, json_out);
+    }
+    if block_only {
+        progress("loading parameters");
+        let keys = proving_keys();
+        progress("block of 1,000 actions");
+        block(&mut report, &plan, &keys, &all);
         return finish(report, &plan, &all, json_out);
     }
     if verifier_only {
