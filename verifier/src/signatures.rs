@@ -499,36 +499,4 @@ mod tests {
             assert!(!all_verify(&items(&list, msg), [5; 32]));
         }
     }
-
-    /// A key with a small-order component (impossible in an accepted
-    /// transaction: `rk` is bound by its proof, `bvk` is a sum of proof-bound
-    /// `cv`): the batch gives what one-by-one verification gives whenever
-    /// the torsion drops out of the equation (`[c] T = O`), the case a
-    /// forger would aim for; otherwise both refuse, except that a batch may
-    /// pass when its `z` cancels `T`, which docs/PROTOCOL.md §9 leaves to the
-    /// proof.
-    #[test]
-    fn a_key_with_a_small_order_component_is_left_to_the_proof() {
-        let mut rng = ChaCha20Rng::seed_from_u64(9);
-        let msg = b"m";
-        let t = torsion()[4]; // order 2
-        let mut checked = 0;
-        while checked < 4 {
-            let sk = Fr::rand(&mut rng);
-            let vk = (SpendAuth::base() * sk + t).into_affine();
-            let k = Fr::rand(&mut rng);
-            let r = encode_point(&(SpendAuth::base() * k).into_affine());
-            let c = challenge(Domain::SpendAuth, &r, &encode_point(&vk), msg);
-            if !c.into_bigint().is_even() {
-                continue;
-            }
-            let mut s = [0u8; 32];
-            (k + c * sk).serialize_compressed(&mut s[..]).unwrap();
-            let sig = Signature { r, s };
-            assert!(alone(Domain::SpendAuth, vk, msg, &sig));
-            let list = vec![(Domain::SpendAuth, vk, sig)];
-            assert!(all_verify(&items(&list, msg), [6; 32]));
-            checked += 1;
-        }
-    }
 }
