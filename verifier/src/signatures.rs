@@ -351,12 +351,11 @@ mod tests {
         assert!(accepted > 100, "valid nonces were among them");
     }
 
-    /// `n` valid items of both domains, with their keys' scalars.
-    fn signed(
-        n: usize,
-        msg: &[u8],
-        rng: &mut ChaCha20Rng,
-    ) -> Vec<(Domain, EdwardsAffine, Signature)> {
+    /// One test signature: its domain, key and signature.
+    type Signed = (Domain, EdwardsAffine, Signature);
+
+    /// `n` valid items of both domains.
+    fn signed(n: usize, msg: &[u8], rng: &mut ChaCha20Rng) -> Vec<Signed> {
         use superzk_keys::signature::SigningKey;
         (0..n)
             .map(|i| {
@@ -379,7 +378,7 @@ mod tests {
             .collect()
     }
 
-    fn items<'a>(list: &'a [(Domain, EdwardsAffine, Signature)], msg: &'a [u8]) -> Vec<Item<'a>> {
+    fn items<'a>(list: &'a [Signed], msg: &'a [u8]) -> Vec<Item<'a>> {
         list.iter()
             .map(|(domain, vk, sig)| Item {
                 domain: *domain,
@@ -433,7 +432,7 @@ mod tests {
             let at = n / 2;
             // Another message, a changed s, a non-canonical s, a changed R,
             // another key, the identity as key, the domains swapped.
-            let changes: [&dyn Fn(&mut (Domain, EdwardsAffine, Signature)); 7] = [
+            let changes: [&dyn Fn(&mut Signed); 7] = [
                 &|it| it.2.s[0] ^= 1,
                 &|it| it.2.s = [0xff; 32],
                 &|it| it.2.r[0] ^= 1,
