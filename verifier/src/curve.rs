@@ -89,6 +89,18 @@ pub fn scaled_pairing_product_is_one(g1: &[G1Affine], scalars: &[u128], g2: &[G2
     backend::scaled_pairing_product_is_one(g1, scalars, g2)
 }
 
+/// `Σ [s_i] p_i` for 128-bit scalars (a batch's random coefficients), on
+/// `blst`'s Pippenger natively. The points must be on the curve (any point
+/// at infinity contributes nothing).
+///
+/// # Panics
+///
+/// If the slices differ in length (a bug of the caller, never input).
+pub fn g1_msm_u128(points: &[G1Affine], scalars: &[u128]) -> ark_bls12_381::G1Projective {
+    assert_eq!(points.len(), scalars.len(), "one scalar per point");
+    backend::g1_msm_u128(points, scalars)
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod backend {
     use super::*;
@@ -97,9 +109,10 @@ mod backend {
     use blst::{
         blst_final_exp, blst_fp12, blst_fp12_is_one, blst_fp12_mul, blst_miller_loop_n, blst_p1,
         blst_p1_affine, blst_p1_affine_in_g1, blst_p1_affine_serialize, blst_p1_deserialize,
-        blst_p1_from_affine, blst_p1_mult, blst_p1_uncompress, blst_p1s_to_affine, blst_p2_affine,
-        blst_p2_affine_in_g2, blst_p2_affine_serialize, blst_p2_deserialize, blst_p2_uncompress,
-        BLST_ERROR,
+        blst_p1_from_affine, blst_p1_mult, blst_p1_to_affine, blst_p1_uncompress,
+        blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof, blst_p1s_to_affine,
+        blst_p2_affine, blst_p2_affine_in_g2, blst_p2_affine_serialize, blst_p2_deserialize,
+        blst_p2_uncompress, BLST_ERROR,
     };
     use rayon::prelude::*;
 
@@ -241,6 +254,64 @@ mod backend {
         Some(miller_loop(&ps, &qs))
     }
 
+    pub(super) fn g1_msm_u128(
+        points: &[G1Affine],
+        scalars: &[u128],
+    ) -> ark_bls12_381::G1Projective {
+        // Points at infinity and zero scalars contribute nothing; blst's
+        // Pippenger wants finite points.
+        let mut ps = Vec::with_capacity(points.len());
+        let mut ss = Vec::with_capacity(points.len());
+        for (p, s) in points.iter().zip(scalars) {
+            if p.is_zero() || *s == 0 {
+                continue;
+            }
+            let Some(b) = g1_to_blst(p) else {
+                // Off the curve: impossible for checked points; computed
+                // by arkworks, which accepts anything.
+                return points
+                    .iter()
+                    .zip(scalars)
+                    .map(|(p, s)| p.mul_bigint([*s as u64, (s >> 64) as u64]))
+                    .sum::<ark_bls12_381::G1Projective>();
+            };
+            ps.push(b);
+            ss.push(s.to_le_bytes());
+        }
+        if ps.is_empty() {
+            return ark_bls12_381::G1Projective::default();
+        }
+        let p_refs: Vec<*const blst_p1_affine> = ps.iter().map(|p| p as *const _).collect();
+        let s_refs: Vec<*const u8> = ss.iter().map(|s| s.as_ptr()).collect();
+        // SAFETY: no arguments.
+        let scratch_bytes = unsafe { blst_p1s_mult_pippenger_scratch_sizeof(ps.len()) };
+        let mut scratch = vec![0u64; scratch_bytes.div_ceil(8)];
+        let mut sum = blst_p1::default();
+        let mut affine = blst_p1_affine::default();
+        // SAFETY: `p_refs` and `s_refs` hold `ps.len()` pointers to
+        // initialised finite points and 16-byte scalars (128 bits read),
+        // alive for the call; `scratch` has the size blst asks for.
+        unsafe {
+            blst_p1s_mult_pippenger(
+                &mut sum,
+                p_refs.as_ptr(),
+                ps.len(),
+                s_refs.as_ptr(),
+                128,
+                scratch.as_mut_ptr(),
+            );
+            blst_p1_to_affine(&mut affine, &sum);
+        }
+        // The sum may be the point at infinity (blst's affine form: zeros).
+        // SAFETY: `affine` was initialised above.
+        if unsafe { blst::blst_p1_affine_is_inf(&affine) } {
+            return ark_bls12_381::G1Projective::default();
+        }
+        g1_to_ark(&affine)
+            .expect("blst's sum of points on the curve is on the curve")
+            .into_group()
+    }
+
     pub(super) fn scaled_pairing_product_is_one(
         g1: &[G1Affine],
         scalars: &[u128],
@@ -301,6 +372,14 @@ mod backend {
 
     pub(super) fn g2_ok(p: &G2Affine) -> bool {
         p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve()
+    }
+
+    pub(super) fn g1_msm_u128(points: &[G1Affine], scalars: &[u128]) -> G1Projective {
+        points
+            .iter()
+            .zip(scalars)
+            .map(|(p, s)| p.mul_bigint([*s as u64, (s >> 64) as u64]))
+            .sum()
     }
 
     pub(super) fn scaled_pairing_product_is_one(

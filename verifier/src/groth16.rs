@@ -435,8 +435,8 @@ fn batch(
             let ic = G1Projective::msm_unchecked(&g.pvk.vk.gamma_abc_g1, &s);
             let alpha = g.pvk.vk.alpha_g1.mul_bigint((-s[0]).into_bigint());
             let cs: Vec<G1Affine> = g.members.iter().map(|&i| items[i].proof.c).collect();
-            let rs: Vec<Fr> = g.members.iter().map(|&i| r_fr[i]).collect();
-            let c = G1Projective::msm_unchecked(&cs, &rs);
+            let rs: Vec<u128> = g.members.iter().map(|&i| r[i]).collect();
+            let c = crate::curve::g1_msm_u128(&cs, &rs);
             let vk = &g.pvk.vk;
             ([alpha, ic, c], [vk.beta_g2, -vk.gamma_g2, -vk.delta_g2])
         })

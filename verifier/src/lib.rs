@@ -6,7 +6,8 @@
 //!   (on `blst` natively);
 //! * [`groth16`]: one proof, or many in a randomized batch;
 //! * [`transaction`]: the transaction format and its canonical bytes;
-//! * [`verify`]: transaction-level checks, for one transaction or a batch;
+//! * [`verify`]: transaction-level checks, for one transaction or a batch
+//!   (a block's signatures in one batch: `signatures`);
 //! * [`proof_file`]: a single proof with its public inputs, for auditors;
 //! * [`interop`]: Groth16 proofs from snarkjs and bellman files.
 #![deny(missing_docs)]
@@ -16,5 +17,6 @@ pub mod error;
 pub mod groth16;
 pub mod interop;
 pub mod proof_file;
+mod signatures;
 pub mod transaction;
 pub mod verify;

@@ -17,10 +17,10 @@
 //!    the public balances, issuances and redemptions;
 //! 6. every Groth16 proof verifies (one randomized batch for everything).
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::OnceLock};
 
 use ark_ec::CurveGroup;
-use ark_ed_on_bls12_381::EdwardsProjective;
+use ark_ed_on_bls12_381::{EdwardsAffine, EdwardsProjective, Fr as JubjubScalar};
 use rand_core::{CryptoRngCore, SeedableRng};
 use rayon::prelude::*;
 use superzk_circuits::{
@@ -36,6 +36,7 @@ use superzk_keys::{
 use crate::{
     error::{hex_bytes, hex_fr, TxError},
     groth16::{batch_verify_report, batch_verify_validated, ProofItem},
+    signatures,
     transaction::{OutputDescription, SpendDescription, Transaction},
 };
 
@@ -87,9 +88,9 @@ pub fn binding_verification_key(tx: &Transaction) -> EdwardsProjective {
         bvk -= o.cv;
     }
     for (asset, amount) in &tx.balances {
-        bvk -= public_value_point(asset, i128::from(*amount));
+        bvk -= value_point(asset, i128::from(*amount));
     }
-    bvk -= public_value_point(&AssetId::native(), i128::from(tx.fee));
+    bvk -= value_point(&AssetId::native(), i128::from(tx.fee));
     for (_, issued) in tx.issued_tickets() {
         bvk += public_value_point(&issued.asset(), 1);
     }
@@ -97,6 +98,27 @@ pub fn binding_verification_key(tx: &Transaction) -> EdwardsProjective {
         bvk -= public_value_point(&redeemed.asset(), 1);
     }
     bvk
+}
+
+/// `public_value_point(asset, amount)`, with the native asset's value base
+/// (a group hash: a Poseidon hash and a square root) computed once per
+/// process rather than once per transaction for its fee.
+fn value_point(asset: &AssetId, amount: i128) -> EdwardsProjective {
+    static NATIVE: OnceLock<(AssetId, EdwardsAffine)> = OnceLock::new();
+    let (native, base) = NATIVE.get_or_init(|| {
+        let native = AssetId::native();
+        (native, native.value_base().point)
+    });
+    if asset != native {
+        return public_value_point(asset, amount);
+    }
+    let magnitude = JubjubScalar::from(amount.unsigned_abs());
+    let point = *base * magnitude;
+    if amount < 0 {
+        -point
+    } else {
+        point
+    }
 }
 
 /// Checks 1–5 (everything but the proofs), in order.
@@ -220,42 +242,43 @@ impl Signed {
     }
 }
 
-/// Signatures per batch when a block's signatures are checked together: a
-/// multi-scalar multiplication of 129 points amortizes well, and the
-/// batches spread over the cores.
-const SIGNATURES_PER_BATCH: usize = 64;
+/// Checks 4 and 5 (the signatures) of many transactions in one batch, as
+/// [`verify_batch`] makes them: `true` if every signature verifies, up to
+/// 2^-128. For measuring that part alone; it checks nothing else (not even
+/// the keys' fingerprints).
+pub fn block_signatures_verify(txs: &[Transaction], rng: &mut dyn CryptoRngCore) -> bool {
+    let signed: Vec<(&Transaction, Signed)> =
+        txs.par_iter().map(|tx| (tx, Signed::of(tx))).collect();
+    let mut seed = [0u8; 32];
+    rng.fill_bytes(&mut seed);
+    signatures_verify(&signed, seed)
+}
 
 /// Checks 4 and 5 for many transactions at once: every spend-authorization
-/// signature and every binding signature in randomized batches of
-/// [`SIGNATURES_PER_BATCH`] (each a single multi-scalar multiplication)
-/// across transactions, in parallel. `true` if all verify; on `false` the
-/// caller checks each transaction on its own to name the culprits.
-fn block_signatures_verify(txs: &[(&Transaction, Signed)], seed: [u8; 32]) -> bool {
-    let spend_auth: Vec<SpendAuthItem> = txs
+/// signature and every binding signature in one randomized batch across
+/// transactions ([`crate::signatures`]: the same equation as
+/// `signature::batch_verify`, computed in tasks over the pool). `true` if
+/// all verify; on `false` the caller checks each transaction on its own to
+/// name the culprits.
+fn signatures_verify(txs: &[(&Transaction, Signed)], seed: [u8; 32]) -> bool {
+    let items: Vec<signatures::Item> = txs
         .iter()
-        .flat_map(|(tx, signed)| signed.spend_auth(tx))
+        .flat_map(|(tx, signed)| {
+            let auth = tx.all_spends().map(move |s| signatures::Item {
+                domain: signatures::Domain::SpendAuth,
+                vk: s.rk,
+                msg: &signed.sighash[..],
+                sig: &s.auth_sig,
+            });
+            auth.chain(std::iter::once(signatures::Item {
+                domain: signatures::Domain::Binding,
+                vk: signed.bvk.point(),
+                msg: &signed.sighash[..],
+                sig: &tx.binding_sig,
+            }))
+        })
         .collect();
-    let binding: Vec<BindingItem> = txs.iter().map(|(tx, signed)| signed.binding(tx)).collect();
-    let chunk_seed = |kind: u8, i: usize| {
-        let mut s = seed;
-        s[0] ^= kind;
-        s[24..].copy_from_slice(&(i as u64).to_le_bytes());
-        rand_chacha::ChaCha20Rng::from_seed(s)
-    };
-    let spend_ok = || {
-        spend_auth
-            .par_chunks(SIGNATURES_PER_BATCH)
-            .enumerate()
-            .all(|(i, c)| signature::batch_verify(c, &mut chunk_seed(1, i)).is_ok())
-    };
-    let binding_ok = || {
-        binding
-            .par_chunks(SIGNATURES_PER_BATCH)
-            .enumerate()
-            .all(|(i, c)| signature::batch_verify(c, &mut chunk_seed(2, i)).is_ok())
-    };
-    let (a, b) = rayon::join(spend_ok, binding_ok);
-    a && b
+    signatures::all_verify(&items, seed)
 }
 
 type ProofRef<'a> = (
@@ -354,13 +377,14 @@ pub struct BatchFailure {
     pub invalid: Vec<(usize, TxError)>,
 }
 
-/// Verifies many transactions: checks 1–3 of each in parallel; every
-/// signature of every transaction in randomized batches across transactions
-/// (a batch holds only if each of its signatures does, up to 2^-128, so the
-/// outcome is each transaction's own); then every proof of every
-/// transaction in a single randomized Groth16 batch (one multi-Miller loop,
-/// one final exponentiation). If a batch fails, each transaction is checked
-/// on its own to name the culprits.
+/// Verifies many transactions: checks 1–3 of each in parallel; then, side
+/// by side on the pool, every signature of every transaction in one
+/// randomized batch across transactions (it holds only if each signature
+/// does, up to 2^-128, so the outcome is each transaction's own) and every
+/// proof of every transaction in a single randomized Groth16 batch (one
+/// multi-Miller loop, one final exponentiation). If a batch fails, each
+/// transaction is checked on its own to name the culprits: the result is
+/// the one checking 1–5 and then 6 transaction by transaction gives.
 ///
 /// A transaction whose `cv` or `rk` has a small-order component (the
 /// decoder leaves that check to the proofs) may pass or fail the signature
@@ -386,6 +410,8 @@ pub fn verify_batch(
         .collect();
     let mut block_seed = [0u8; 32];
     rng.fill_bytes(&mut block_seed);
+    let mut proof_seed = [0u8; 32];
+    rng.fill_bytes(&mut proof_seed);
     // Checks 1–3 and what the signatures need, per transaction in parallel.
     let structure: Vec<Result<Signed, TxError>> = txs
         .par_iter()
@@ -399,16 +425,37 @@ pub fn verify_batch(
             Err(e) => invalid.push((i, e)),
         }
     }
-    // Checks 4 and 5 for the whole batch; if they fail, per transaction to
-    // name the culprits (each with its own randomness, as on its own).
+    let well_formed: HashSet<usize> = signed.iter().map(|(i, _)| *i).collect();
     let pairs: Vec<(&Transaction, Signed)> =
         signed.into_iter().map(|(i, s)| (&txs[i], s)).collect();
-    if !block_signatures_verify(&pairs, block_seed) {
+    let inputs: Vec<Vec<Vec<Fr>>> = txs.par_iter().map(public_inputs).collect();
+    // Checks 4 and 5 for the whole batch, and beside them (both on the
+    // pool) check 6 for every transaction that passed checks 1–3. A
+    // `Transaction`'s proofs come from `Transaction::from_bytes`, which
+    // validates every point, or from the builder: the proof batch need not
+    // check subgroup membership again.
+    let (signatures_ok, proofs_ok) = rayon::join(
+        || signatures_verify(&pairs, block_seed),
+        || {
+            let items: Vec<ProofItem> = txs
+                .iter()
+                .zip(&inputs)
+                .enumerate()
+                .filter(|(i, _)| well_formed.contains(i))
+                .flat_map(|(_, (tx, inp))| proof_items(tx, keys, inp))
+                .collect();
+            let mut rng = rand_chacha::ChaCha20Rng::from_seed(proof_seed);
+            batch_verify_validated(&items, &mut rng).is_ok()
+        },
+    );
+    // If the signatures fail, each transaction on its own to name the
+    // culprits (each with its own randomness, as on its own).
+    if !signatures_ok {
         let culprits: Vec<(usize, TxError)> = txs
             .par_iter()
             .zip(seeds.par_iter())
             .enumerate()
-            .filter(|(i, _)| !invalid.iter().any(|(j, _)| j == i))
+            .filter(|(i, _)| well_formed.contains(i))
             .filter_map(|(i, (tx, seed))| {
                 let mut rng = rand_chacha::ChaCha20Rng::from_seed(*seed);
                 check_without_proofs(tx, keys, anchors, &mut rng)
@@ -418,19 +465,11 @@ pub fn verify_batch(
             .collect();
         invalid.extend(culprits);
     }
-    let cheap_failed: HashSet<usize> = invalid.iter().map(|(i, _)| *i).collect();
-    let inputs: Vec<Vec<Vec<Fr>>> = txs.par_iter().map(public_inputs).collect();
-    let items: Vec<ProofItem> = txs
-        .iter()
-        .zip(&inputs)
-        .enumerate()
-        .filter(|(i, _)| !cheap_failed.contains(i))
-        .flat_map(|(_, (tx, inp))| proof_items(tx, keys, inp))
-        .collect();
-    // A `Transaction`'s proofs come from `Transaction::from_bytes`, which
-    // validates every point, or from the builder: the batch need not check
-    // subgroup membership again.
-    if batch_verify_validated(&items, rng).is_err() {
+    // If the proofs fail, each transaction that passed checks 1–5 on its
+    // own; a transaction refused by 1–5 is reported for that alone, as
+    // when the checks run one after another.
+    if !proofs_ok {
+        let cheap_failed: HashSet<usize> = invalid.iter().map(|(i, _)| *i).collect();
         for (i, tx) in txs.iter().enumerate() {
             if cheap_failed.contains(&i) {
                 continue;

@@ -288,3 +288,48 @@ fn proof_files_reject_garbage() {
         let _ = ProofFile::from_bytes(&b);
     }
 }
+
+/// A signature nonce `R` with a small-order component (`R + T`): the
+/// decoder of nonces keeps its full prime-order check (docs/PROTOCOL.md §8,
+/// "Batch verification": a cofactored equation would let anyone change a
+/// transaction's id this way), so the transaction is refused alone and in a
+/// block, where the culprit is named with the right reason.
+#[test]
+fn a_signature_nonce_with_a_small_order_component_is_refused() {
+    use ark_serialize::CanonicalDeserialize;
+    use superzk_verifier::error::TxError;
+    let keys = keys();
+    let honest = Transaction::from_bytes(&fixture("transfer.tx")).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(6);
+    for t in small_order_points().into_iter().skip(1) {
+        let plus_t = |r: &[u8; 32]| -> [u8; 32] {
+            let p = EdwardsAffine::deserialize_compressed(&r[..]).unwrap();
+            encode(&EdwardsAffine::from(p + t)).try_into().unwrap()
+        };
+        let mut auth = honest.clone();
+        auth.spends[0].auth_sig.r = plus_t(&honest.spends[0].auth_sig.r);
+        let mut binding = honest.clone();
+        binding.binding_sig.r = plus_t(&honest.binding_sig.r);
+        for (bad, reason) in [
+            (auth, TxError::SpendAuthorization),
+            (binding, TxError::Binding),
+        ] {
+            // It survives its own encoding (signatures are decoded when
+            // checked), and is refused when checked.
+            let bad = Transaction::from_bytes(&bad.to_bytes()).unwrap();
+            assert_eq!(
+                verify_transaction(&bad, &keys, &AnyAnchor, &mut rng),
+                Err(reason.clone())
+            );
+            let batch = verify_batch(
+                &[honest.clone(), bad, honest.clone()],
+                &keys,
+                &AnyAnchor,
+                &mut rng,
+            )
+            .expect_err("a block with it is refused");
+            assert_eq!(batch.invalid, vec![(1, reason)]);
+        }
+    }
+    verify_batch(&[honest.clone(), honest], &keys, &AnyAnchor, &mut rng).unwrap();
+}

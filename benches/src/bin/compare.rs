@@ -9,7 +9,8 @@
 //! Sapling's, the cost of each kind of point decoding, and the block of
 //! 1,000 actions decoded and verified, with its parts; `--prover` the
 //! prover's rows alone: peak memory, Spend and Output against Sapling, the
-//! MSMs against blst, the profile, and one and eight proofs on all cores.
+//! MSMs against blst, the profile, and one and eight proofs on all cores;
+//! `--block` the block's rows alone (for profiling it).
 //!
 //! Measures, with the same thread count for both systems: proving times of
 //! Spend and Output (one thread), single-proof verification, batch
@@ -55,7 +56,7 @@ use superzk_prover::{proof, ProvingKeys, TransactionBuilder};
 use superzk_verifier::{
     groth16::{batch_verify, batch_verify_validated, verify_single, ProofItem},
     transaction::Transaction,
-    verify::{check_without_proofs, verify_batch, AnyAnchor},
+    verify::{block_signatures_verify, check_without_proofs, verify_batch, AnyAnchor},
 };
 use superzk_wallet::memory::ScanningWallet;
 
@@ -560,6 +561,8 @@ fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::Thre
     assert_eq!(actions, 1000);
     let vks = keys.verifying_keys();
     let bytes: Vec<Vec<u8>> = txs.iter().map(Transaction::to_bytes).collect();
+    // For profilers attaching to this process now (`perf record -p`).
+    eprintln!("  transactions built; timing the block");
     let sample = |f: &(dyn Fn() + Sync)| {
         all.install(|| median(&(0..plan.block).map(|_| secs(f)).collect::<Vec<_>>()))
     };
@@ -622,6 +625,7 @@ fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::Thre
         })
         .collect();
     let proofs = sample(&|| batch_verify_validated(&items, &mut OsRng).expect("valid proofs"));
+    let signatures = sample(&|| assert!(block_signatures_verify(&txs, &mut OsRng)));
     report.row(
         "Block of 1,000 actions (250 tx): decoded from bytes, then verified, all cores",
         sec(total),
@@ -657,6 +661,12 @@ fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::Thre
         String::new(),
     );
     report.row(
+        "  of which the block's signatures (750, one batch; beside the proofs)",
+        sec(signatures),
+        String::new(),
+        String::new(),
+    );
+    report.row(
         &format!("  (building its {} distinct transactions)", distinct.len()),
         sec(build),
         String::new(),
@@ -668,6 +678,7 @@ fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::Thre
     report.key("block_1000_verify_decoded_s", verify);
     report.key("block_1000_cheap_checks_s", cheap);
     report.key("block_1000_proof_batch_s", proofs);
+    report.key("block_1000_signatures_s", signatures);
 }
 
 /// CPU seconds (user and system, every thread of the process) `f` takes.
@@ -962,10 +973,10 @@ fn main() {
         }
         return;
     }
-    let known = ["--quick", "--json", "--sync", "--verifier", "--prover"];
+    let known = ["--quick", "--json", "--sync", "--verifier", "--prover", "--block"];
     if let Some(bad) = args.iter().find(|a| !known.contains(&a.as_str())) {
         eprintln!(
-            "compare: unknown argument {bad}; usage: compare [--quick] [--json] [--sync] [--verifier] [--prover]"
+            "compare: unknown argument {bad}; usage: compare [--quick] [--json] [--sync] [--verifier] [--prover] [--block]"
         );
         std::process::exit(2);
     }
@@ -974,6 +985,7 @@ fn main() {
     let sync_only = args.iter().any(|a| a == "--sync");
     let verifier_only = args.iter().any(|a| a == "--verifier");
     let prover_only = args.iter().any(|a| a == "--prover");
+    let block_only = args.iter().any(|a| a == "--block");
     // See the module documentation: the global pool is the one-thread one.
     rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -1003,6 +1015,13 @@ fn main() {
         hardware::rows(&mut report, &plan, &keys, &all);
         progress("proving 8 proofs on all cores and on one");
         parallel(&mut report, &plan, &keys, &all);
+        return finish(report, &plan, &all, json_out);
+    }
+    if block_only {
+        progress("loading parameters");
+        let keys = proving_keys();
+        progress("block of 1,000 actions");
+        block(&mut report, &plan, &keys, &all);
         return finish(report, &plan, &all, json_out);
     }
     if verifier_only {
