@@ -119,6 +119,8 @@ pub fn run(cmd: NodeCommand) -> ExitCode {
             let json = args.log_json;
             args.config().and_then(|c| {
                 daemon::init_logging(json);
+                // Before the runtime's threads exist: they inherit the mask.
+                daemon::unblock_stop_signals().map_err(|e| e.to_string())?;
                 runtime()?
                     .block_on(daemon::run(c, daemon::stop_signal()))
                     .map_err(|e| e.to_string())

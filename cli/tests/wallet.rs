@@ -177,6 +177,11 @@ fn two_wallets_pay_trade_seal_open_and_survive_a_crash() {
     ));
     let history = b.ok(&["history"]);
     assert!(history.contains("for lunch"), "{history}");
+    // B's payments to A, with A's address in the devnet's form (as the
+    // user gave it), never the mainnet form `szk1...`.
+    assert!(a_addr.starts_with("szkdev1"), "{a_addr}");
+    assert!(history.contains(&format!("to {a_addr}")), "{history}");
+    assert!(!history.contains(" szk1"), "{history}");
 
     // B redeems the ticket it bought: burnt, no longer held.
     b.send(&["--redeem-ticket", &ticket]);

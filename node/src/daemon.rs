@@ -90,7 +90,30 @@ fn p2p_config(config: &NodeConfig) -> Result<Option<P2pConfig>, NodeError> {
     }))
 }
 
-/// Waits for SIGINT or SIGTERM.
+/// Unblocks SIGINT and SIGTERM in the calling thread, and so in every
+/// thread it starts afterwards. A process inherits its parent's signal
+/// mask: a node started by a parent that blocks them (Swift's Foundation
+/// `Process` spawns from threads that block every signal) would never
+/// receive them, its handlers would never run, and only SIGKILL could stop
+/// it. Call it on the main thread before the async runtime starts.
+#[cfg(unix)]
+pub fn unblock_stop_signals() -> Result<(), NodeError> {
+    use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow, Signal};
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGINT);
+    set.add(Signal::SIGTERM);
+    pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&set), None)
+        .map_err(|e| NodeError::Config(format!("cannot unblock SIGINT and SIGTERM: {e}")))
+}
+
+/// Nothing to unblock where there are no POSIX signals.
+#[cfg(not(unix))]
+pub fn unblock_stop_signals() -> Result<(), NodeError> {
+    Ok(())
+}
+
+/// Waits for SIGINT or SIGTERM (see [`unblock_stop_signals`] for a parent
+/// that blocked them).
 pub async fn stop_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -221,4 +244,35 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow, Signal};
+
+    fn blocked() -> SigSet {
+        let mut now = SigSet::empty();
+        pthread_sigmask(SigmaskHow::SIG_BLOCK, None, Some(&mut now)).unwrap();
+        now
+    }
+
+    #[test]
+    fn stop_signals_a_parent_blocked_are_unblocked() {
+        // A thread of its own: the mask is per thread.
+        std::thread::spawn(|| {
+            let mut set = SigSet::empty();
+            set.add(Signal::SIGTERM);
+            set.add(Signal::SIGINT);
+            set.add(Signal::SIGUSR1);
+            pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None).unwrap();
+            assert!(blocked().contains(Signal::SIGTERM));
+            super::unblock_stop_signals().unwrap();
+            let now = blocked();
+            assert!(!now.contains(Signal::SIGTERM) && !now.contains(Signal::SIGINT));
+            // Only those two: the rest of the inherited mask is kept.
+            assert!(now.contains(Signal::SIGUSR1));
+        })
+        .join()
+        .unwrap();
+    }
 }

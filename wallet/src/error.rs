@@ -113,4 +113,14 @@ pub enum WalletError {
         "no witness for the note at position {0}: sync the wallet, and spend only unspent notes"
     )]
     NoWitness(u64),
+    /// The caller stopped a sync ([`Wallet::sync_until`](crate::Wallet::sync_until)).
+    /// Every batch stored before stays stored: sync again to go on.
+    #[error("sync stopped by its caller{}: sync again to resume", match .scanned_height {
+        Some(h) => format!(" with blocks up to {h} stored"),
+        None => " before any block was stored".to_owned(),
+    })]
+    Stopped {
+        /// The last block stored when it stopped, if any.
+        scanned_height: Option<u64>,
+    },
 }

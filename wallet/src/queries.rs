@@ -11,6 +11,8 @@ use superzk_circuits::{
     Fr,
 };
 use superzk_keys::{
+    address::PaymentAddress,
+    network::Network,
     note_plaintext::MEMO_LEN,
     spending_key::{decode_field, FullViewingKey},
 };
@@ -129,7 +131,9 @@ impl std::fmt::Debug for HeldPackage {
 pub struct SentNote {
     /// The account that sent it.
     pub from: AccountId,
-    /// The recipient's address (encoded).
+    /// The recipient's address, in the text form of the wallet's network
+    /// (wallets before 0.1's network-form fix stored the mainnet form; it
+    /// is shown in the network's form all the same).
     pub recipient: String,
     /// The asset.
     pub asset: AssetInfo,
@@ -569,6 +573,7 @@ impl Wallet {
              WHERE tx_id = ?1 AND from_account = ?2 ORDER BY output_index",
         )?;
         let mut rows = stmt.query(params![tx_id, account.0])?;
+        let network = self.network()?;
         let mut out = vec![];
         while let Some(r) = rows.next()? {
             let asset = AssetInfo::from_bytes(&r.get::<_, Vec<u8>>(1)?).map_err(|_| {
@@ -578,7 +583,7 @@ impl Wallet {
             })?;
             out.push(SentNote {
                 from: account,
-                recipient: r.get(0)?,
+                recipient: network_form(&r.get::<_, String>(0)?, network)?,
                 asset,
                 value: from_sql(r.get(2)?),
                 memo: memo_from(&r.get::<_, Vec<u8>>(3)?),
@@ -586,4 +591,32 @@ impl Wallet {
         }
         Ok(out)
     }
+}
+
+impl Wallet {
+    /// The wallet's network, as recorded when it was created.
+    pub fn network(&self) -> Result<Network, WalletError> {
+        let name: Vec<u8> = self.conn.query_row(
+            "SELECT value FROM wallet_meta WHERE key = 'network'",
+            [],
+            |r| r.get(0),
+        )?;
+        std::str::from_utf8(&name)
+            .ok()
+            .and_then(|n| Network::by_name(n).ok())
+            .ok_or(WalletError::Corrupt {
+                what: "network name",
+            })
+    }
+}
+
+/// A stored recipient in the text form of `network`. Sync stores that form;
+/// wallets synced by older versions hold the mainnet form, which decodes
+/// here just the same (no migration rewrites them).
+fn network_form(stored: &str, network: Network) -> Result<String, WalletError> {
+    PaymentAddress::decode_with_network(stored)
+        .map(|(address, _)| address.encode_for(network))
+        .map_err(|_| WalletError::Corrupt {
+            what: "recipient address",
+        })
 }

@@ -14,7 +14,7 @@ use crate::{
     tree::WalletTree,
     Wallet,
 };
-use superzk_keys::spending_key::encode_field;
+use superzk_keys::{network::Network, spending_key::encode_field};
 
 /// Blocks a reorg may undo without a rescan from the birthday (the tree's
 /// checkpoints cover them).
@@ -65,14 +65,44 @@ impl Wallet {
         &mut self,
         source: &impl ChainSource,
         options: SyncOptions,
+        progress: impl FnMut(SyncProgress),
+    ) -> Result<SyncProgress, WalletError> {
+        self.sync_until(source, options, progress, || false)
+    }
+
+    /// As [`Wallet::sync_with`], stopping with [`WalletError::Stopped`] as
+    /// soon as `stop` says so. `stop` is asked before each batch is fetched
+    /// and again before it is scanned (a batch fetched but not yet stored is
+    /// dropped), never inside the SQL transaction that stores a batch: a
+    /// stopped wallet holds exactly the batches stored before, as after a
+    /// crash, and the next sync resumes from there. `progress` may itself
+    /// decide to stop (e.g. a cancel button's flag set from it): the next
+    /// ask of `stop` sees it.
+    pub fn sync_until(
+        &mut self,
+        source: &impl ChainSource,
+        options: SyncOptions,
         mut progress: impl FnMut(SyncProgress),
+        stop: impl Fn() -> bool,
     ) -> Result<SyncProgress, WalletError> {
         let mut state = SyncProgress::default();
         let keys = self.scan_keys()?;
+        let network = self.network()?;
         if keys.is_empty() {
             return Ok(state);
         }
+        let stopped = |w: &Self| -> WalletError {
+            match w.last_scanned() {
+                Ok(last) => WalletError::Stopped {
+                    scanned_height: last.map(|l| l.0),
+                },
+                Err(e) => e,
+            }
+        };
         loop {
+            if stop() {
+                return Err(stopped(&*self));
+            }
             let (tip, tip_hash) = source.tip()?;
             state.tip_height = tip;
             let birthday = self.earliest_birthday()?;
@@ -94,6 +124,9 @@ impl Wallet {
             }
             let end = tip.min(start + options.batch_blocks.max(1) - 1);
             let blocks = source.compact_blocks(start, end)?;
+            if stop() {
+                return Err(stopped(&*self));
+            }
             let Some(first) = blocks.first() else {
                 return Ok(state);
             };
@@ -104,7 +137,7 @@ impl Wallet {
                 }
             }
             check_chain(&blocks, start, end)?;
-            let found = self.scan_and_store(source, &keys, &blocks)?;
+            let found = self.scan_and_store(source, &keys, &blocks, network)?;
             state.outputs_scanned += found.0;
             state.notes_found += found.1;
             state.scanned_height = blocks.last().expect("not empty").height;
@@ -218,6 +251,7 @@ impl Wallet {
         source: &impl ChainSource,
         keys: &[ScanKey],
         blocks: &[crate::source::CompactBlock],
+        network: Network,
     ) -> Result<(u64, u64), WalletError> {
         let last = self.last_scanned()?.map(|l| l.0);
         let mut tree = match last {
@@ -227,7 +261,7 @@ impl Wallet {
         let mut unspent = self.unspent_nullifiers()?;
         let batch = scan_batch(source, keys, &mut tree, &mut unspent, blocks)?;
         let tx = self.conn.transaction()?;
-        store_batch(&tx, &batch)?;
+        store_batch(&tx, &batch, network)?;
         let height = blocks.last().expect("not empty").height;
         save_tree(&tx, &tree)?;
         release_expired(&tx, height)?;
@@ -294,7 +328,7 @@ fn tx_row(tx: &SqlTx, txid: &[u8; 32]) -> Result<i64, WalletError> {
     )?)
 }
 
-fn store_batch(tx: &SqlTx, batch: &ScannedBatch) -> Result<(), WalletError> {
+fn store_batch(tx: &SqlTx, batch: &ScannedBatch, network: Network) -> Result<(), WalletError> {
     for (height, hash, size, time) in &batch.blocks {
         tx.execute(
             "INSERT INTO blocks (height, hash, tree_size, time) VALUES (?1, ?2, ?3, ?4)",
@@ -326,7 +360,7 @@ fn store_batch(tx: &SqlTx, batch: &ScannedBatch) -> Result<(), WalletError> {
         tx.execute(
             "INSERT INTO sent_notes (tx_id, output_index, from_account, recipient, asset_info, value, memo)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tx_id, output_index) DO NOTHING",
-            params![id, s.output_index, s.account.0, s.recipient.encode(), &info[..], to_sql(s.value), &s.memo[..]],
+            params![id, s.output_index, s.account.0, s.recipient.encode_for(network), &info[..], to_sql(s.value), &s.memo[..]],
         )?;
     }
     Ok(())

@@ -191,6 +191,53 @@ fn sync_finds_notes_spends_memos_and_witnesses_and_a_late_birthday_starts_from_t
     assert_eq!(&to_stranger[0].memo[..6], b"thanks");
     assert_eq!(history.len(), 2, "the shielding and the spend");
 
+    // The recipient is stored and shown in the devnet's text form; a row
+    // an older version stored in the mainnet form is shown in the
+    // devnet's too, and a row that is no address is damage.
+    let stranger = SpendingKey::from_seed(b"stranger", 0)
+        .full_viewing_key()
+        .incoming_viewing_key()
+        .address(0);
+    let devnet_form = stranger.encode_for(superzk_keys::network::Network::Devnet);
+    assert_eq!(to_stranger[0].recipient, devnet_form);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let set_recipient = |text: &str| {
+        raw.execute(
+            "UPDATE sent_notes SET recipient = ?1 WHERE value = ?2",
+            rusqlite::params![text, ONE as i64],
+        )
+        .unwrap()
+    };
+    let stored: String = raw
+        .query_row(
+            "SELECT recipient FROM sent_notes WHERE value = ?1",
+            [ONE as i64],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, devnet_form);
+    let sent_to = |w: &Wallet| -> Vec<String> {
+        w.history(acc).unwrap()[0]
+            .sent
+            .iter()
+            .filter(|s| s.value == ONE)
+            .map(|s| s.recipient.clone())
+            .collect()
+    };
+    assert_eq!(set_recipient(&stranger.encode()), 1);
+    assert!(stranger.encode().starts_with("szk1"));
+    assert_eq!(sent_to(&w), [devnet_form.clone()]);
+    set_recipient("szk1notanaddress");
+    assert!(matches!(
+        w.history(acc),
+        Err(WalletError::Corrupt {
+            what: "recipient address"
+        })
+    ));
+    set_recipient(&devnet_form);
+    assert_eq!(sent_to(&w), [devnet_form]);
+    assert_eq!(w.network().unwrap(), superzk_keys::network::Network::Devnet);
+
     // A pending mark whose transaction never comes is released once the
     // chain passes its expiry height, not before.
     let rent = w
@@ -639,4 +686,110 @@ fn tickets_and_packages_are_listed_from_the_database() {
         encode_field(&path.root(packages[0].package.commitment())),
         anchor
     );
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "proves transactions: run it in release")]
+fn a_stopped_sync_keeps_its_stored_batches_and_resumes_to_the_tip() {
+    use std::cell::Cell;
+    use superzk_wallet::SyncOptions;
+
+    let pk = proving_keys();
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let dir = tempfile::tempdir().unwrap();
+    let node = open_node(&dir.path().join("node"));
+    let source = NodeSource(node.clone());
+    let chain_id = node.chain_id().unwrap();
+    let sk = SpendingKey::from_seed(b"stopped sync", 0);
+    let ivk = sk.full_viewing_key().incoming_viewing_key();
+    // A note in block 1 and one in block 10, the tip.
+    let mut fund = |value: u64, text: &str| {
+        let to = [(ivk.address(0), value, memo(text))];
+        node.submit_transaction(shielding(&pk, chain_id, alice_nonce(&node), &to, &mut rng))
+            .unwrap();
+        mine(&node)
+    };
+    assert_eq!(fund(2 * ONE, "first"), 1);
+    for _ in 0..8 {
+        mine(&node);
+    }
+    let tip = fund(3 * ONE, "last");
+    assert_eq!(tip, 10);
+    let mut w = Wallet::open(&dir.path().join("w.sqlite"), &identity(&node)).unwrap();
+    let acc = w.add_account("s", AccountKey::Spending(&sk), 0).unwrap();
+    let options = SyncOptions { batch_blocks: 2 };
+
+    // Stopped before the first batch: nothing stored.
+    let e = w.sync_until(&source, options, |_| {}, || true).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            WalletError::Stopped {
+                scanned_height: None
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(w.last_scanned().unwrap(), None);
+
+    // Stopped once the first batch is fetched: dropped, not stored.
+    let asked = Cell::new(0);
+    let e = w
+        .sync_until(
+            &source,
+            options,
+            |_| panic!("nothing is stored"),
+            || {
+                asked.set(asked.get() + 1);
+                asked.get() > 1
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(
+        e,
+        WalletError::Stopped {
+            scanned_height: None
+        }
+    ));
+    assert_eq!(w.last_scanned().unwrap(), None);
+
+    // Stopped from the progress callback after two batches: both stored
+    // (the first note found), nothing after them.
+    let stop = Cell::new(false);
+    let mut events = vec![];
+    let e = w
+        .sync_until(
+            &source,
+            options,
+            |p| {
+                events.push(p);
+                stop.set(events.len() == 2);
+            },
+            || stop.get(),
+        )
+        .unwrap_err();
+    assert_eq!(events.len(), 2);
+    let stored = events[1].scanned_height;
+    assert_eq!(stored, 3, "blocks 0-1 and 2-3");
+    assert!(
+        matches!(e, WalletError::Stopped { scanned_height: Some(h) } if h == stored),
+        "{e}"
+    );
+    assert!(e.to_string().contains("sync again"), "{e}");
+    assert_eq!(w.last_scanned().unwrap().unwrap().0, stored);
+    assert_eq!(w.balances(acc).unwrap(), native(2 * ONE, 0));
+
+    // Synced again: from the block after the stored ones to the tip.
+    let mut resumed = vec![];
+    let done = w
+        .sync_until(
+            &source,
+            options,
+            |p| resumed.push(p.scanned_height),
+            || false,
+        )
+        .unwrap();
+    assert_eq!(resumed, [5, 7, 9, 10]);
+    assert_eq!((done.scanned_height, done.notes_found), (tip, 1));
+    assert_eq!(w.balances(acc).unwrap(), native(5 * ONE, 0));
 }

@@ -123,7 +123,9 @@ pub enum SuperzkError {
         /// Why.
         reason: String,
     },
-    /// The caller cancelled the call (a [`crate::wallet::CancelToken`]).
+    /// The caller cancelled the call (a [`crate::wallet::CancelToken`]). A
+    /// cancelled proof gave its transaction up; a cancelled sync kept every
+    /// batch it stored.
     #[error("cancelled by the caller")]
     Cancelled,
     /// An argument outside what the call accepts (a memo too long, an
@@ -179,6 +181,11 @@ pub enum SuperzkError {
         /// Why.
         reason: String,
     },
+    /// A sync of this wallet is running: only one runs at a time, and a
+    /// second one is refused at once rather than queued (so a listener
+    /// that starts a sync and waits for it cannot deadlock).
+    #[error("a sync of this wallet is already running: wait for it to finish, then sync again")]
+    SyncInProgress,
     /// The wallet has not scanned any block yet.
     #[error("the wallet has not synced yet: sync before sending")]
     NotSynced,
@@ -327,6 +334,8 @@ impl From<WalletError> for SuperzkError {
     fn from(e: WalletError) -> Self {
         match e {
             WalletError::Source(s) => s.into(),
+            // Stopped only by the caller's CancelToken.
+            WalletError::Stopped { .. } => Self::Cancelled,
             e => Self::Database {
                 reason: e.to_string(),
             },

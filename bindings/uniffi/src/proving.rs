@@ -26,7 +26,12 @@ use superzk_verifier::transaction::Transaction;
 use crate::{error::SuperzkError, keys::parse_address, verify::VerifyingKeys};
 
 /// Receives progress of long work (loading keys, proving). Implemented in
-/// the foreign language; called on the thread that does the work.
+/// the foreign language; called on the thread that does the work, which
+/// waits for it. While proving it holds no lock: it may call the wallet's
+/// methods, writes included, and cancel the call's token. While keys load
+/// (the `loading ...`/`... proving key ready` stages) the keys being loaded
+/// are locked: it must not start another call that loads or uses those
+/// same keys and wait for it (`is_loaded` is fine).
 #[uniffi::export(with_foreign)]
 pub trait ProgressListener: Send + Sync {
     /// `step` of `total` is done; `stage` says what is being done.
@@ -199,9 +204,14 @@ impl ProvingKeys {
         })
     }
 
-    /// Whether the keys are in memory yet.
+    /// Whether the keys are in memory yet (false while they are loading:
+    /// never waits, so a progress listener may ask it during the load).
     pub fn is_loaded(&self) -> bool {
-        self.lock().is_some()
+        match self.loaded.try_lock() {
+            Ok(slot) => slot.is_some(),
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().is_some(),
+            Err(std::sync::TryLockError::WouldBlock) => false,
+        }
     }
 
     /// Loads the keys now (if not yet), reporting each circuit's key.

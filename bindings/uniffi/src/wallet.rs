@@ -6,14 +6,29 @@
 //! authorize, submit, send) is `async` (a Kotlin `suspend` function, a
 //! Swift `async` one, a Python coroutine) whose work runs on a thread of
 //! its own, so the caller's thread (a UI thread) never blocks. The wallet
-//! keeps two connections to its database (SQLite in WAL mode): one for
-//! writing (sync, marking notes pending, recording a sent transaction) and
-//! one for the quick reads (address, balances, history, tickets, packages),
-//! which therefore never wait for a sync. Proving takes no wallet lock at
-//! all: it needs only the account's proof-generation key, kept in memory.
-//! Proving reports each proof (k of n) to a [`ProgressListener`] and stops
-//! between proofs once a [`CancelToken`] is cancelled; a cancelled proof
-//! gives the transaction up, so its notes are spendable again at once.
+//! keeps three connections to its database (SQLite in WAL mode, each behind
+//! its own lock): one that only sync uses, one for the other writes (a new
+//! address, marking notes pending, recording a sent transaction, releasing
+//! a proposal) and one for the quick reads (address, balances, history,
+//! tickets, packages). Reads never wait for a sync or a write; a write
+//! made during a sync waits at most for the SQL transaction that stores one
+//! batch, never for the whole sync. Proving takes no wallet lock at all: it
+//! needs only the account's proof-generation key, kept in memory. Proving
+//! reports each proof (k of n) to a [`ProgressListener`] and stops between
+//! proofs once a [`CancelToken`] is cancelled; a cancelled proof gives the
+//! transaction up, so its notes are spendable again at once. Sync reports
+//! each stored batch to a [`SyncListener`] and stops between batches once
+//! its token is cancelled, keeping every batch stored so far.
+//!
+//! Listeners (the rule): a [`SyncListener`] or [`ProgressListener`] runs on
+//! the call's worker thread while the call waits for it, holding no wallet
+//! lock. It may call any method of the wallet: reads, and writes such as
+//! `new_address` or `release` (they work during a sync: sync has its own
+//! connection). It may cancel the call's token. Only one sync runs per
+//! wallet at a time: a second `sync` while one runs (from a listener or
+//! another thread) fails at once with `SyncInProgress` rather than wait,
+//! so a listener that starts a sync and waits for it cannot deadlock.
+//! Keep listeners short: the call goes on only when they return.
 //!
 //! Keys: the database holds viewing keys only. The app owns the mnemonic
 //! (and its storage: the platform's keystore or keychain) and passes it, or
@@ -23,7 +38,7 @@ use std::{
     path::{Path, PathBuf},
     sync::{
         atomic::{AtomicBool, Ordering},
-        Arc, Mutex, MutexGuard,
+        Arc, Mutex, MutexGuard, TryLockError,
     },
     time::{Duration, Instant},
 };
@@ -37,7 +52,7 @@ use superzk_wallet::{
     grpc::NodeSource,
     queries::{HistoryEntry as EngineEntry, SentNote},
     select::{Payment as EnginePayment, PaymentKind as EngineKind, TransactionRequest},
-    AccountId, AccountKey, ChainIdentity, ChainSource, TxStatus,
+    AccountId, AccountKey, ChainIdentity, ChainSource, SyncOptions, TxStatus,
 };
 
 use crate::{
@@ -184,8 +199,9 @@ pub async fn open_wallet(path: String, chain: ChainInfo) -> Result<Arc<Wallet>, 
     .await
 }
 
-/// Stops a long call between two of its steps (proofs) when cancelled.
-/// Thread-safe: cancel it from any thread, or from a progress callback.
+/// Stops a long call between two of its steps (proofs, sync batches) when
+/// cancelled. Thread-safe: cancel it from any thread, or from a progress
+/// callback.
 #[derive(Debug, Default, uniffi::Object)]
 pub struct CancelToken(AtomicBool);
 
@@ -209,7 +225,11 @@ impl CancelToken {
     }
 }
 
-/// Receives sync progress. Called on the sync's worker thread.
+/// Receives sync progress. Called on the sync's worker thread, after each
+/// batch is stored, holding no wallet lock: it may read the wallet, call
+/// writes such as [`Wallet::new_address`], and cancel the sync's token; it
+/// must not wait for another sync of the same wallet (that one fails with
+/// `SyncInProgress`).
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
     /// A batch of blocks was scanned and stored.
@@ -419,7 +439,10 @@ pub struct Wallet {
     account: AccountId,
     /// What proving needs (no lock: proving never waits on the database).
     fvk: FullViewingKey,
-    /// Sync, pending marks, recording sent transactions.
+    /// Sync only; held for the whole sync (a second sync is refused, not
+    /// queued, see [`Wallet::sync`]).
+    syncer: Mutex<superzk_wallet::Wallet>,
+    /// The other writes: addresses, pending marks, sent transactions.
     writer: Mutex<superzk_wallet::Wallet>,
     /// Quick reads, which never wait for the writer.
     reader: Mutex<superzk_wallet::Wallet>,
@@ -431,6 +454,7 @@ impl Wallet {
         chain: ChainIdentity,
         network: Network,
     ) -> Result<Arc<Self>, SuperzkError> {
+        let syncer = superzk_wallet::Wallet::open(path, &chain)?;
         let writer = superzk_wallet::Wallet::open(path, &chain)?;
         let reader = superzk_wallet::Wallet::open(path, &chain)?;
         let account =
@@ -449,6 +473,7 @@ impl Wallet {
             chain,
             account: account.id,
             fvk,
+            syncer: Mutex::new(syncer),
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
         }))
@@ -463,6 +488,16 @@ impl Wallet {
 
     fn reader(&self) -> MutexGuard<'_, superzk_wallet::Wallet> {
         self.reader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The sync connection, or `SyncInProgress` if a sync holds it: never
+    /// waits, so a listener that starts a sync cannot deadlock its own.
+    fn syncer(&self) -> Result<MutexGuard<'_, superzk_wallet::Wallet>, SuperzkError> {
+        match self.syncer.try_lock() {
+            Ok(guard) => Ok(guard),
+            Err(TryLockError::Poisoned(p)) => Ok(p.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(SuperzkError::SyncInProgress),
+        }
     }
 
     /// Connects to the node, checking that it serves the wallet's chain.
@@ -626,6 +661,7 @@ impl Wallet {
 
     /// A fresh address never handed out before (all reach the same
     /// account; a fresh one per payer keeps payers from linking payments).
+    /// Callable during a sync, from its listener too.
     pub fn new_address(&self) -> Result<String, SuperzkError> {
         Ok(self
             .writer()
@@ -695,7 +731,7 @@ impl Wallet {
             .reader()
             .history(self.account)?
             .into_iter()
-            .map(|e| history_entry(e, self.network))
+            .map(history_entry)
             .collect())
     }
 
@@ -729,22 +765,48 @@ impl Wallet {
 #[uniffi::export]
 impl Wallet {
     /// Scans the chain from the node at `node_url` up to its tip, storing
-    /// each batch as it goes (an interrupted sync resumes where it
-    /// stopped). Refuses a node of another chain (`WrongNetwork`).
+    /// it in batches of `batch_blocks` blocks (none: 100), each in one SQL
+    /// transaction, and reporting each stored batch to `listener`. Smaller
+    /// batches give finer progress and quicker cancellation at the cost of
+    /// one more fetch and durable commit per batch. If `cancel` is
+    /// cancelled (from the listener, or any thread) it stops before the
+    /// next batch, keeping every batch stored so far, and raises
+    /// `Cancelled`; the next sync resumes from there (so does one after a
+    /// crash). Refuses a node of another chain (`WrongNetwork`), a second
+    /// sync of this wallet while one runs (`SyncInProgress`), and a
+    /// `batch_blocks` of 0 (`InvalidArgument`).
     pub async fn sync(
         self: Arc<Self>,
         node_url: String,
+        batch_blocks: Option<u32>,
         listener: Option<Arc<dyn SyncListener>>,
+        cancel: Option<Arc<CancelToken>>,
     ) -> Result<SyncProgress, SuperzkError> {
         off_thread(move || {
+            let options = match batch_blocks {
+                None => SyncOptions::default(),
+                Some(0) => {
+                    return Err(SuperzkError::InvalidArgument {
+                        reason: "batch_blocks must be at least 1 (none: the default, 100)".into(),
+                    })
+                }
+                Some(n) => SyncOptions {
+                    batch_blocks: n.into(),
+                },
+            };
+            let mut syncer = self.syncer()?;
             let source = self.node(&node_url)?;
-            let done = self
-                .writer()
-                .sync(&source, |p| {
-                    if let Some(l) = &listener {
-                        l.on_sync_progress(p.into());
-                    }
-                })
+            let done = syncer
+                .sync_until(
+                    &source,
+                    options,
+                    |p| {
+                        if let Some(l) = &listener {
+                            l.on_sync_progress(p.into());
+                        }
+                    },
+                    || cancel.as_ref().is_some_and(|c| c.is_cancelled()),
+                )
                 .map_err(|e| unreachable_at(&node_url, e.into()))?;
             Ok(done.into())
         })
@@ -765,7 +827,8 @@ impl Wallet {
     /// Step 2: proves a proposed transaction (`pczt` from
     /// [`Wallet::propose`]) with this account's proof-generation key,
     /// reporting each proof to `listener` (stage `proving`, k of n; key
-    /// loading first if the keys are not loaded). If `cancel` is cancelled
+    /// loading first if the keys are not loaded), which holds no wallet
+    /// lock and may call the wallet's methods (see the module's rule). If `cancel` is cancelled
     /// it stops between proofs, gives the transaction up (its notes are
     /// spendable again) and raises `Cancelled`. Returns the proven PCZT.
     pub async fn prove(
@@ -888,7 +951,7 @@ impl Wallet {
     }
 }
 
-fn history_entry(e: EngineEntry, network: Network) -> HistoryEntry {
+fn history_entry(e: EngineEntry) -> HistoryEntry {
     HistoryEntry {
         txid: hex::encode(e.txid),
         mined_height: e.mined_height,
@@ -903,19 +966,15 @@ fn history_entry(e: EngineEntry, network: Network) -> HistoryEntry {
                 memo: trim_memo(&r.memo),
             })
             .collect(),
-        sent: e.sent.iter().map(|s| history_sent(s, network)).collect(),
+        sent: e.sent.iter().map(history_sent).collect(),
         spent_notes: count(e.spent_notes),
     }
 }
 
-fn history_sent(s: &SentNote, network: Network) -> HistorySent {
-    // The database keeps recipients in the mainnet text form: shown in the
-    // wallet's network's form, as the app's user typed them.
-    let recipient = PaymentAddress::decode(&s.recipient)
-        .map(|a| a.encode_for(network))
-        .unwrap_or_else(|_| s.recipient.clone());
+fn history_sent(s: &SentNote) -> HistorySent {
     HistorySent {
-        recipient,
+        // Already in the wallet network's form, as the user typed it.
+        recipient: s.recipient.clone(),
         asset: s.asset.clone().into(),
         value: s.value,
         memo: trim_memo(&s.memo),

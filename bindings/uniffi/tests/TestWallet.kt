@@ -1,11 +1,15 @@
 // SuperZK's wallet engine from Kotlin (suspend functions, kotlinx-coroutines),
 // against a real node: two wallets (one new, one restored), funded by the
 // devnet faucet, synced with progress, a private transfer in four separate
-// steps and a ticket sent in one call, balances and history checked on both
-// sides, a proof cancelled from its progress callback with nothing left
-// locked, a quick read answered while proving, and bad input refused with
-// its structured exception. Environment: SUPERZK_BIN (the `superzk` binary:
-// node and faucet), SUPERZK_PARAMS_DIR (the parameter cache).
+// steps and a ticket sent in one call, a package sealed, passed on and
+// opened, balances, tickets, packages and history checked on both sides, a
+// proof cancelled from its progress callback with nothing left locked, a
+// sync cancelled from its listener and resumed to the tip, reads and writes
+// (fresh addresses) from the listeners, a second sync refused while one
+// runs, bad input refused with its structured exception, and the node
+// stopped with SIGTERM (it must exit 0 by itself). Environment: SUPERZK_BIN
+// (the `superzk` binary: node and faucet), SUPERZK_PARAMS_DIR (the parameter
+// cache).
 package superzk.wallettest
 
 import java.io.File
@@ -43,9 +47,32 @@ const val COIN = 1_000_000uL
 const val MINE_TIMEOUT = 120uL
 val SERO = Asset.Currency("SERO")
 
-class SyncRecorder : SyncListener {
+/** Sync progress; optionally cancels [token] at the first batch, and from
+ * the listener (the sync's thread) asks [wallet] for a fresh address and
+ * tries a second sync of it, which must be refused at once. */
+class SyncRecorder(
+    val wallet: Wallet? = null,
+    val token: CancelToken? = null,
+    val url: String? = null,
+) : SyncListener {
     val events = java.util.Collections.synchronizedList(mutableListOf<SyncProgress>())
-    override fun onSyncProgress(progress: SyncProgress) { events.add(progress) }
+    val addresses = java.util.Collections.synchronizedList(mutableListOf<String>())
+    @Volatile var secondSync: String? = null
+    override fun onSyncProgress(progress: SyncProgress) {
+        events.add(progress)
+        token?.cancel()
+        wallet?.let { addresses.add(it.newAddress()) }
+        if (url != null && wallet != null && secondSync == null) {
+            secondSync = try {
+                runBlocking { wallet.sync(url, null, null, null) }
+                "ran"
+            } catch (e: SuperzkException.SyncInProgress) {
+                "refused"
+            } catch (e: Exception) {
+                e.toString()
+            }
+        }
+    }
 }
 
 /** Proving progress; cancels [token] once [cancelAt] proofs are done and
@@ -54,13 +81,16 @@ class ProofRecorder(
     val wallet: Wallet? = null,
     val token: CancelToken? = null,
     val cancelAt: UInt = 0u,
+    val write: Boolean = false,
 ) : ProgressListener {
     val events = java.util.Collections.synchronizedList(mutableListOf<Triple<String, UInt, UInt>>())
     val reads = java.util.Collections.synchronizedList(mutableListOf<ULong>())
+    val writes = java.util.Collections.synchronizedList(mutableListOf<String>())
     override fun onProgress(stage: String, step: UInt, total: UInt) {
         events.add(Triple(stage, step, total))
         if (stage != "proving") return
         wallet?.let { reads.add(it.balance(SERO)) }
+        if (write) wallet?.let { writes.add(it.newAddress()) }
         if (token != null && step >= cancelAt) token.cancel()
     }
 }
@@ -104,7 +134,14 @@ fun main() {
     try {
         runBlocking { run(tmp, url) }
     } finally {
-        node.destroyForcibly().waitFor()
+        // SIGTERM: the node must stop by itself, with status 0.
+        node.destroy()
+        if (node.waitFor(60, TimeUnit.SECONDS)) {
+            check("the node stops on SIGTERM with status 0 (got ${node.exitValue()})", node.exitValue() == 0)
+        } else {
+            node.destroyForcibly().waitFor()
+            check("the node stops on SIGTERM", false)
+        }
     }
     println("kotlin wallet: $passed passed, $failed failed")
     exitProcess(if (failed == 0) 0 else 1)
@@ -146,13 +183,13 @@ suspend fun run(tmp: File, url: String) {
     faucet(url, aliceAddress, "--amount", "10")
     faucet(url, aliceAddress, "--issue-ticket", "concert")
     val recorder = SyncRecorder()
-    val done = alice.sync(url, recorder)
+    val done = alice.sync(url, null, recorder, null)
     check("sync reported progress", recorder.events.isNotEmpty() && recorder.events.last().scannedHeight == done.scannedHeight)
     check("sync found the notes", done.notesFound == 2uL)
     check("alice holds 10 SERO", alice.balance(SERO) == 10uL * COIN)
     val ticket = alice.tickets().single()
     check("the ticket's category", ticket.category == "concert")
-    bob.sync(url, null)
+    bob.sync(url, null, null, null)
 
     raises<SuperzkException.InvalidAddress>("a malformed address") {
         alice.propose(pay("szk1notanaddress", PaymentKind.Currency("SERO", COIN)))
@@ -193,12 +230,12 @@ suspend fun run(tmp: File, url: String) {
     val height = alice.waitMined(url, sent.txid, MINE_TIMEOUT)
 
     // The ticket in one call (after a sync: the fee comes from the change).
-    alice.sync(url, null)
+    alice.sync(url, null, null, null)
     val sentTicket = alice.send(pay(bobAddress, PaymentKind.Ticket(ticket)), aliceKey, keys, url, null, null)
     alice.waitMined(url, sentTicket.txid, MINE_TIMEOUT)
 
-    alice.sync(url, null)
-    bob.sync(url, null)
+    alice.sync(url, null, null, null)
+    bob.sync(url, null, null, null)
     check("bob received 3 SERO", bob.balance(SERO) == 3uL * COIN)
     val bobTickets = bob.tickets()
     check("bob holds the ticket", bobTickets.size == 1 && bobTickets[0].id.contentEquals(ticket.id))
@@ -209,4 +246,105 @@ suspend fun run(tmp: File, url: String) {
     val entry = alice.history().single { it.txid == sent.txid }
     check("alice's history: mined, with its fee", entry.minedHeight == height && entry.fee == proposal.fee)
     check("alice's history: sent to bob", entry.sent.any { it.recipient == bobAddress && it.value == 3uL * COIN })
+
+    packages(url, keys, alice, aliceKey, bob, bobKey, ticket)
+    syncCancelledAndResumed(tmp, url, chain, bob)
+}
+
+/** Asset equality with ticket ids compared by content (a ByteArray's
+ * equals is identity). */
+fun same(a: Asset, b: Asset) = when (a) {
+    is Asset.Ticket -> b is Asset.Ticket && a.category == b.category && a.id.contentEquals(b.id)
+    else -> a == b
+}
+
+fun holds(contents: List<AssetAmount>, asset: Asset, amount: ULong) =
+    contents.any { same(it.asset, asset) && it.amount == amount }
+
+fun openRequest(id: Long) = PaymentRequest(listOf(), listOf(id), listOf(), null)
+
+suspend fun sendMined(url: String, w: Wallet, key: SpendingKey, keys: ProvingKeys, request: PaymentRequest,
+                      listener: ProgressListener? = null): SentTransaction {
+    val sent = w.send(request, key, keys, url, listener, null)
+    w.waitMined(url, sent.txid, MINE_TIMEOUT)
+    return sent
+}
+
+/** Bob seals 1 SERO and the ticket into a package for alice, alice passes
+ * it on to bob unopened, bob opens it; both sides checked at each step. */
+suspend fun packages(url: String, keys: ProvingKeys, alice: Wallet, aliceKey: SpendingKey, bob: Wallet,
+                     bobKey: SpendingKey, ticket: TicketRef) {
+    val aliceAddress = alice.address()
+    val bobAddress = bob.address()
+    val ticketAsset = Asset.Ticket(ticket.category, ticket.id)
+    val poor = raises<SuperzkException.InsufficientFunds>("sealing more than held") {
+        bob.propose(pay(aliceAddress, PaymentKind.SealPackage(listOf(AssetAmount(SERO, 1000uL * COIN)))))
+    }
+    check("sealing too much: have and need", poor != null && poor.have == 3uL * COIN && poor.need >= 1000uL * COIN)
+    raises<SuperzkException.InvalidRequest>("opening a package not held") { bob.propose(openRequest(4242)) }
+    raises<SuperzkException.InvalidRequest>("passing a package not held") {
+        bob.propose(pay(aliceAddress, PaymentKind.PassPackage(4242)))
+    }
+    check("package refusals lock nothing", bob.balances().all { it.pending == 0uL })
+
+    val memo = "sealed for alice".toByteArray()
+    val writer = ProofRecorder(bob, write = true)
+    val sealed = sendMined(url, bob, bobKey, keys, pay(aliceAddress,
+        PaymentKind.SealPackage(listOf(AssetAmount(SERO, COIN), AssetAmount(ticketAsset, 1uL))), memo), writer)
+    check("fresh addresses made from the proving listener",
+        writer.writes.isNotEmpty() && writer.writes.toSet().size == writer.writes.size && bobAddress !in writer.writes)
+    val aliceBefore = alice.balance(SERO)
+    alice.sync(url, null, null, null)
+    bob.sync(url, null, null, null)
+    check("bob sealed the ticket away", bob.tickets().isEmpty() && bob.packages().isEmpty())
+    check("bob paid 1 SERO and the fee", bob.balance(SERO) == 2uL * COIN - sealed.fee)
+    val held = alice.packages()
+    check("alice holds the package with its memo", held.size == 1 && held[0].contents.size == 2 &&
+        holds(held[0].contents, SERO, COIN) && holds(held[0].contents, ticketAsset, 1uL) && held[0].memo.contentEquals(memo))
+    check("a package is not in the balance", alice.balance(SERO) == aliceBefore && alice.tickets().isEmpty())
+    check("alice's history: the package received",
+        alice.history().flatMap { it.received }.any { it.isPackage && it.memo.contentEquals(memo) })
+    if (held.size != 1) return
+
+    val passedOn = sendMined(url, alice, aliceKey, keys, pay(bobAddress, PaymentKind.PassPackage(held[0].id)))
+    alice.sync(url, null, null, null)
+    bob.sync(url, null, null, null)
+    check("alice no longer holds it, paid only the fee",
+        alice.packages().isEmpty() && alice.balance(SERO) == aliceBefore - passedOn.fee)
+    raises<SuperzkException.InvalidRequest>("opening a package passed on") { alice.propose(openRequest(held[0].id)) }
+    val bobHeld = bob.packages()
+    check("bob holds it, unopened", bobHeld.size == 1 && holds(bobHeld[0].contents, ticketAsset, 1uL) &&
+        bob.tickets().isEmpty())
+    if (bobHeld.size != 1) return
+
+    val opened = sendMined(url, bob, bobKey, keys, openRequest(bobHeld[0].id))
+    bob.sync(url, null, null, null)
+    check("opened: no package, the ticket back", bob.packages().isEmpty() && bob.tickets().size == 1 &&
+        bob.tickets()[0].id.contentEquals(ticket.id))
+    check("opened: the SERO back, less two fees", bob.balance(SERO) == 3uL * COIN - sealed.fee - opened.fee)
+    check("bob's history: the opening with its fee", bob.history().any { it.txid == opened.txid && it.fee == opened.fee })
+    raises<SuperzkException.InvalidRequest>("opening it twice") { bob.propose(openRequest(bobHeld[0].id)) }
+}
+
+/** A copy of bob's account restored at birthday 0, synced in batches of 5:
+ * cancelled from its listener at the first batch, then synced to the tip
+ * with a listener that makes addresses and tries a second sync. */
+suspend fun syncCancelledAndResumed(tmp: File, url: String, chain: ChainInfo, bob: Wallet) {
+    val copy = createWallet(File(tmp, "bob-copy.sqlite").path, chain, BOB_MNEMONIC, 0uL)
+    val token = CancelToken()
+    val cancelling = SyncRecorder(token = token)
+    raises<SuperzkException.Cancelled>("a sync cancelled from its listener") { copy.sync(url, 5u, cancelling, token) }
+    check("one batch stored, nothing after it",
+        cancelling.events.map { it.scannedHeight } == listOf(4uL) && copy.scannedHeight() == 4uL)
+    val busy = SyncRecorder(wallet = copy, url = url)
+    val done = copy.sync(url, 5u, busy, null)
+    val heights = busy.events.map { it.scannedHeight }
+    check("resumed after the stored batch, to the tip", heights.size > 1 && heights[0] == 9uL &&
+        heights.last() == done.scannedHeight && heights.zipWithNext().all { (a, b) -> b > a && b - a <= 5uL })
+    check("a second sync from the listener is refused", busy.secondSync == "refused")
+    check("fresh addresses from the sync listener", busy.addresses.toSet().size == heights.size)
+    bob.sync(url, null, null, null)
+    check("the resumed copy holds what bob holds", copy.balance(SERO) == bob.balance(SERO) &&
+        copy.tickets().map { it.id.toList() } == bob.tickets().map { it.id.toList() } &&
+        copy.history().size == bob.history().size)
 }

@@ -1,9 +1,13 @@
 // SuperZK's wallet engine from Swift (async/await), against a real node:
 // two wallets (one new, one restored), funded by the devnet faucet, synced
 // with progress, a private transfer in four separate steps and a ticket sent
-// in one call, balances and history checked on both sides, a proof cancelled
-// from its progress callback with nothing left locked, a quick read answered
-// while proving, and bad input refused with its structured error.
+// in one call, a package sealed, passed on and opened, balances, tickets,
+// packages and history checked on both sides, a proof cancelled from its
+// progress callback with nothing left locked, a sync cancelled from its
+// listener and resumed to the tip, reads and writes (fresh addresses) from
+// the listeners, a second sync refused while one runs, bad input refused
+// with its structured error, and the node stopped with SIGTERM (it must exit
+// 0 by itself, though Foundation starts it with every signal blocked).
 // Environment: SUPERZK_BIN (the `superzk` binary: node and faucet),
 // SUPERZK_PARAMS_DIR (the parameter cache).
 
@@ -33,11 +37,48 @@ func raisesAsync<T>(_ name: String, _ kind: String, _ call: () async throws -> T
     return nil
 }
 
+/// Sync progress; optionally cancels `token` at the first batch, and from
+/// the listener (the sync's thread) asks `wallet` for a fresh address and
+/// tries a second sync of it, which must be refused at once.
 final class SyncRecorder: SyncListener, @unchecked Sendable {
     private let lock = NSLock()
     private var list: [SyncProgress] = []
+    private var made: [String] = []
+    private var second: String?
+    let wallet: Wallet?
+    let token: CancelToken?
+    let url: String?
+    init(wallet: Wallet? = nil, token: CancelToken? = nil, url: String? = nil) {
+        self.wallet = wallet; self.token = token; self.url = url
+    }
     var events: [SyncProgress] { lock.lock(); defer { lock.unlock() }; return list }
-    func onSyncProgress(progress: SyncProgress) { lock.lock(); list.append(progress); lock.unlock() }
+    var addresses: [String] { lock.lock(); defer { lock.unlock() }; return made }
+    var secondSync: String? { lock.lock(); defer { lock.unlock() }; return second }
+    func onSyncProgress(progress: SyncProgress) {
+        lock.lock(); list.append(progress); lock.unlock()
+        token?.cancel()
+        if let w = wallet, let a = try? w.newAddress() { lock.lock(); made.append(a); lock.unlock() }
+        if let w = wallet, let u = url, secondSync == nil {
+            // Started from this (non-async) callback and waited for.
+            let done = DispatchSemaphore(value: 0)
+            let outcome = Outcome()
+            Task {
+                do { _ = try await w.sync(nodeUrl: u, batchBlocks: nil, listener: nil, cancel: nil); outcome.set("ran") }
+                catch SuperzkError.SyncInProgress { outcome.set("refused") }
+                catch { outcome.set("\(error)") }
+                done.signal()
+            }
+            done.wait()
+            lock.lock(); second = outcome.get(); lock.unlock()
+        }
+    }
+}
+
+final class Outcome: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = ""
+    func set(_ v: String) { lock.lock(); value = v; lock.unlock() }
+    func get() -> String { lock.lock(); defer { lock.unlock() }; return value }
 }
 
 /// Proving progress; cancels `token` once `cancelAt` proofs are done, and
@@ -49,15 +90,19 @@ final class ProofRecorder: ProgressListener, @unchecked Sendable {
     let wallet: Wallet?
     let token: CancelToken?
     let cancelAt: UInt32
-    init(wallet: Wallet? = nil, token: CancelToken? = nil, cancelAt: UInt32 = 0) {
-        self.wallet = wallet; self.token = token; self.cancelAt = cancelAt
+    let write: Bool
+    private var writeList: [String] = []
+    init(wallet: Wallet? = nil, token: CancelToken? = nil, cancelAt: UInt32 = 0, write: Bool = false) {
+        self.wallet = wallet; self.token = token; self.cancelAt = cancelAt; self.write = write
     }
     var events: [(String, UInt32, UInt32)] { lock.lock(); defer { lock.unlock() }; return list }
     var reads: [UInt64] { lock.lock(); defer { lock.unlock() }; return readList }
+    var writes: [String] { lock.lock(); defer { lock.unlock() }; return writeList }
     func onProgress(stage: String, step: UInt32, total: UInt32) {
         lock.lock(); list.append((stage, step, total)); lock.unlock()
         guard stage == "proving" else { return }
         if let w = wallet, let b = try? w.balance(asset: seroAsset) { lock.lock(); readList.append(b); lock.unlock() }
+        if write, let w = wallet, let a = try? w.newAddress() { lock.lock(); writeList.append(a); lock.unlock() }
         if let t = token, step >= cancelAt { t.cancel() }
     }
 }
@@ -86,6 +131,28 @@ func startNode(_ bin: String, _ tmp: URL) throws -> (Process, String) {
     throw NSError(domain: "the node did not publish its address within 30 s", code: 2)
 }
 
+/// SIGTERM, then the node must exit by itself with status 0 within 60 s.
+/// Foundation starts it with every signal blocked (its spawning threads
+/// block them and the child inherits the mask): the node unblocks SIGINT
+/// and SIGTERM itself. Reaped with waitpid (Foundation's waitUntilExit
+/// spins off the main thread on Linux); SIGKILL only if it hangs.
+func stopNode(_ pid: Int32) {
+    kill(pid, SIGTERM)
+    var status: Int32 = 0
+    let deadline = Date().addingTimeInterval(60)
+    while waitpid(pid, &status, WNOHANG) == 0 {
+        if Date() > deadline {
+            kill(pid, SIGKILL)
+            _ = waitpid(pid, &status, 0)
+            check("the node stops on SIGTERM", false)
+            return
+        }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    // Exited normally (no signal in the low 7 bits) with code 0.
+    check("the node stops on SIGTERM with status 0 (raw \(status))", status & 0x7f == 0 && (status >> 8) & 0xff == 0)
+}
+
 func faucet(_ bin: String, _ url: String, _ address: String, _ what: [String]) throws {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: bin)
@@ -112,13 +179,7 @@ func walletTests() async {
     do {
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         let (node, url) = try startNode(bin, tmp)
-        // SIGKILL and reap: Foundation's waitUntilExit spins off the main
-        // thread on Linux, and the node needs no graceful stop here.
-        defer {
-            kill(node.processIdentifier, SIGKILL)
-            var status: Int32 = 0
-            _ = waitpid(node.processIdentifier, &status, 0)
-        }
+        defer { stopNode(node.processIdentifier) }
         try await walletRun(bin, env["SUPERZK_PARAMS_DIR"]!, tmp, url)
     } catch {
         check("wallet: unexpected error: \(error)", false)
@@ -179,13 +240,13 @@ func walletRun(_ bin: String, _ paramsDir: String, _ tmp: URL, _ url: String) as
     try faucet(bin, url, aliceAddress, ["--issue-ticket", "concert"])
     print("swift wallet: funded; syncing")
     let recorder = SyncRecorder()
-    let done = try await alice.sync(nodeUrl: url, listener: recorder)
+    let done = try await alice.sync(nodeUrl: url, batchBlocks: nil, listener: recorder, cancel: nil)
     check("sync reported progress", recorder.events.last?.scannedHeight == done.scannedHeight)
     check("sync found the notes", done.notesFound == 2)
     check("alice holds 10 SERO", try alice.balance(asset: seroAsset) == 10 * coin)
     let tickets = try alice.tickets()
     check("alice holds the ticket", tickets.count == 1 && tickets[0].category == "concert")
-    _ = try await bob.sync(nodeUrl: url, listener: nil)
+    _ = try await bob.sync(nodeUrl: url, batchBlocks: nil, listener: nil, cancel: nil)
 
     await raisesAsync("a malformed address", "InvalidAddress") {
         try await alice.propose(request: pay("szk1notanaddress", .currency(name: "SERO", amount: coin)))
@@ -231,14 +292,14 @@ func walletRun(_ bin: String, _ paramsDir: String, _ tmp: URL, _ url: String) as
     let height = try await alice.waitMined(nodeUrl: url, txid: sent.txid, timeoutSeconds: mineTimeout)
 
     // The ticket in one call (after a sync: the fee comes from the change).
-    _ = try await alice.sync(nodeUrl: url, listener: nil)
+    _ = try await alice.sync(nodeUrl: url, batchBlocks: nil, listener: nil, cancel: nil)
     let sentTicket = try await alice.send(request: pay(bobAddress, .ticket(ticket: tickets[0])), key: aliceKey, keys: keys,
                                           nodeUrl: url, listener: nil, cancel: nil)
     _ = try await alice.waitMined(nodeUrl: url, txid: sentTicket.txid, timeoutSeconds: mineTimeout)
 
     print("swift wallet: sent; checking both sides")
-    _ = try await alice.sync(nodeUrl: url, listener: nil)
-    _ = try await bob.sync(nodeUrl: url, listener: nil)
+    _ = try await alice.sync(nodeUrl: url, batchBlocks: nil, listener: nil, cancel: nil)
+    _ = try await bob.sync(nodeUrl: url, batchBlocks: nil, listener: nil, cancel: nil)
     check("bob received 3 SERO", try bob.balance(asset: seroAsset) == 3 * coin)
     check("bob holds the ticket", try bob.tickets() == tickets)
     check("alice has no ticket left", try alice.tickets().isEmpty)
@@ -248,4 +309,106 @@ func walletRun(_ bin: String, _ paramsDir: String, _ tmp: URL, _ url: String) as
     let entry = try alice.history().first { $0.txid == sent.txid }
     check("alice's history: mined, with its fee", entry?.minedHeight == height && entry?.fee == proposal.fee)
     check("alice's history: sent to bob", entry?.sent.contains { $0.recipient == bobAddress && $0.value == 3 * coin } == true)
+
+    try await packages(url, keys, alice, aliceKey, bob, bobKey, tickets[0])
+    try await syncCancelledAndResumed(tmp, url, chain, bob)
+}
+
+func holds(_ contents: [AssetAmount], _ asset: Asset, _ amount: UInt64) -> Bool {
+    contents.contains { $0.asset == asset && $0.amount == amount }
+}
+
+func openRequest(_ id: Int64) -> PaymentRequest {
+    PaymentRequest(payments: [], openPackages: [id], redeemTickets: [], expiryDelta: nil)
+}
+
+func sendMined(_ url: String, _ w: Wallet, _ key: SpendingKey, _ keys: ProvingKeys, _ request: PaymentRequest,
+               _ listener: ProgressListener? = nil) async throws -> SentTransaction {
+    let sent = try await w.send(request: request, key: key, keys: keys, nodeUrl: url, listener: listener, cancel: nil)
+    _ = try await w.waitMined(nodeUrl: url, txid: sent.txid, timeoutSeconds: mineTimeout)
+    return sent
+}
+
+func syncAll(_ url: String, _ wallets: Wallet...) async throws {
+    for w in wallets { _ = try await w.sync(nodeUrl: url, batchBlocks: nil, listener: nil, cancel: nil) }
+}
+
+/// Bob seals 1 SERO and the ticket into a package for alice, alice passes
+/// it on to bob unopened, bob opens it; both sides checked at each step.
+func packages(_ url: String, _ keys: ProvingKeys, _ alice: Wallet, _ aliceKey: SpendingKey, _ bob: Wallet,
+              _ bobKey: SpendingKey, _ ticket: TicketRef) async throws {
+    print("swift wallet: packages")
+    let aliceAddress = try alice.address()
+    let bobAddress = try bob.address()
+    let ticketAsset = Asset.ticket(category: ticket.category, id: ticket.id)
+    if case .InsufficientFunds(_, let have, let need, _, _) = await raisesAsync("sealing more than held", "InsufficientFunds", {
+        try await bob.propose(request: pay(aliceAddress, .sealPackage(contents: [AssetAmount(asset: seroAsset, amount: 1000 * coin)])))
+    }) {
+        check("sealing too much: have and need", have == 3 * coin && need >= 1000 * coin)
+    } else { check("sealing too much: no error", false) }
+    await raisesAsync("opening a package not held", "InvalidRequest") { try await bob.propose(request: openRequest(4242)) }
+    await raisesAsync("passing a package not held", "InvalidRequest") {
+        try await bob.propose(request: pay(aliceAddress, .passPackage(package: 4242)))
+    }
+    check("package refusals lock nothing", try bob.balances().allSatisfy { $0.pending == 0 })
+
+    let memo = Data("sealed for alice".utf8)
+    let writer = ProofRecorder(wallet: bob, write: true)
+    let sealed = try await sendMined(url, bob, bobKey, keys, pay(aliceAddress, .sealPackage(contents: [
+        AssetAmount(asset: seroAsset, amount: coin), AssetAmount(asset: ticketAsset, amount: 1)]), memo), writer)
+    check("fresh addresses made from the proving listener",
+          !writer.writes.isEmpty && Set(writer.writes).count == writer.writes.count && !writer.writes.contains(bobAddress))
+    let aliceBefore = try alice.balance(asset: seroAsset)
+    try await syncAll(url, alice, bob)
+    check("bob sealed the ticket away", try bob.tickets().isEmpty && bob.packages().isEmpty)
+    check("bob paid 1 SERO and the fee", try bob.balance(asset: seroAsset) == 2 * coin - sealed.fee)
+    let held = try alice.packages()
+    check("alice holds the package with its memo", held.count == 1 && held[0].contents.count == 2
+          && holds(held[0].contents, seroAsset, coin) && holds(held[0].contents, ticketAsset, 1) && held[0].memo == memo)
+    check("a package is not in the balance", try alice.balance(asset: seroAsset) == aliceBefore && alice.tickets().isEmpty)
+    check("alice's history: the package received",
+          try alice.history().flatMap { $0.received }.contains { $0.isPackage && $0.memo == memo })
+    guard held.count == 1 else { return }
+
+    let passedOn = try await sendMined(url, alice, aliceKey, keys, pay(bobAddress, .passPackage(package: held[0].id)))
+    try await syncAll(url, alice, bob)
+    check("alice no longer holds it, paid only the fee",
+          try alice.packages().isEmpty && alice.balance(asset: seroAsset) == aliceBefore - passedOn.fee)
+    await raisesAsync("opening a package passed on", "InvalidRequest") { try await alice.propose(request: openRequest(held[0].id)) }
+    let bobHeld = try bob.packages()
+    check("bob holds it, unopened", bobHeld.count == 1 && holds(bobHeld[0].contents, ticketAsset, 1))
+    guard bobHeld.count == 1 else { return }
+
+    let opened = try await sendMined(url, bob, bobKey, keys, openRequest(bobHeld[0].id))
+    try await syncAll(url, bob)
+    check("opened: no package, the ticket back", try bob.packages().isEmpty && bob.tickets() == [ticket])
+    check("opened: the SERO back, less two fees", try bob.balance(asset: seroAsset) == 3 * coin - sealed.fee - opened.fee)
+    check("bob's history: the opening with its fee", try bob.history().contains { $0.txid == opened.txid && $0.fee == opened.fee })
+    await raisesAsync("opening it twice", "InvalidRequest") { try await bob.propose(request: openRequest(bobHeld[0].id)) }
+}
+
+/// A copy of bob's account restored at birthday 0, synced in batches of 5:
+/// cancelled from its listener at the first batch, then synced to the tip
+/// with a listener that makes addresses and tries a second sync.
+func syncCancelledAndResumed(_ tmp: URL, _ url: String, _ chain: ChainInfo, _ bob: Wallet) async throws {
+    print("swift wallet: a sync cancelled and resumed")
+    let copy = try await createWallet(path: tmp.appendingPathComponent("bob-copy.sqlite").path, chain: chain,
+                                      mnemonic: bobMnemonic, birthday: 0)
+    let token = CancelToken()
+    let cancelling = SyncRecorder(token: token)
+    await raisesAsync("a sync cancelled from its listener", "Cancelled") {
+        try await copy.sync(nodeUrl: url, batchBlocks: 5, listener: cancelling, cancel: token)
+    }
+    check("one batch stored, nothing after it",
+          try cancelling.events.map { $0.scannedHeight } == [4] && copy.scannedHeight() == 4)
+    let busy = SyncRecorder(wallet: copy, url: url)
+    let done = try await copy.sync(nodeUrl: url, batchBlocks: 5, listener: busy, cancel: nil)
+    let heights = busy.events.map { $0.scannedHeight }
+    check("resumed after the stored batch, to the tip", heights.count > 1 && heights[0] == 9
+          && heights.last == done.scannedHeight && zip(heights, heights.dropFirst()).allSatisfy { $1 > $0 && $1 - $0 <= 5 })
+    check("a second sync from the listener is refused", busy.secondSync == "refused")
+    check("fresh addresses from the sync listener", Set(busy.addresses).count == heights.count)
+    try await syncAll(url, bob)
+    check("the resumed copy holds what bob holds",
+          try copy.balances() == bob.balances() && copy.tickets() == bob.tickets() && copy.history().count == bob.history().count)
 }
