@@ -973,7 +973,14 @@ fn main() {
         }
         return;
     }
-    let known = ["--quick", "--json", "--sync", "--verifier", "--prover", "--block"];
+    let known = [
+        "--quick",
+        "--json",
+        "--sync",
+        "--verifier",
+        "--prover",
+        "--block",
+    ];
     if let Some(bad) = args.iter().find(|a| !known.contains(&a.as_str())) {
         eprintln!(
             "compare: unknown argument {bad}; usage: compare [--quick] [--json] [--sync] [--verifier] [--prover] [--block]"
