@@ -234,9 +234,12 @@ mod tests {
         assert_eq!(tx.outputs[0].ciphertext, vec![9; 148]);
     }
 
+    /// A named way to damage a compact block.
+    type Damage = (&'static str, fn(&mut proto::CompactBlock));
+
     #[test]
     fn every_32_byte_field_of_a_compact_block_is_checked() {
-        let cases: [(&str, fn(&mut proto::CompactBlock)); 6] = [
+        let cases: [Damage; 6] = [
             ("block hash", |b| b.hash.truncate(31)),
             ("parent hash", |b| b.parent.push(0)),
             ("transaction id", |b| b.txs[0].txid.clear()),
