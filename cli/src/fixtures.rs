@@ -538,7 +538,7 @@ impl<'k> Scene<'k> {
     fn ticket_to_bob(
         &self,
         b: &mut TransactionBuilder,
-        address: u32,
+        address: u64,
         ticket: AssetInfo,
         text: &str,
     ) {
