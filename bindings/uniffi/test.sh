@@ -125,7 +125,22 @@ SUPERZK_BIN="$superzk" timeout 900 java -cp "$classpath" superzk.wallettest.Test
 
 step "Swift: the package, a consumer built with swift build (Debian 13 chroot, cached)"
 inside=/superzk-test
-rm -rf "${chroot_dir:?}$inside"
+# One Swift stage at a time on a machine: two runs would stack bind mounts on
+# the same directory and each one's clean-up would pull the other's away.
+exec 9>"$chroot_dir.lock"
+flock 9
+# A run that was killed (SIGKILL skips the EXIT trap) leaves the parameter
+# cache bind-mounted here. Deleting through that mount would empty the real
+# cache, so every leftover mount (they can stack) comes off first, and the
+# delete stays on this file system.
+while mountpoint -q "$chroot_dir$inside/params" 2>/dev/null; do
+    umount "$chroot_dir$inside/params" || umount -l "$chroot_dir$inside/params"
+done
+if grep -qF " $chroot_dir$inside/" /proc/self/mountinfo; then
+    echo "error: something is still mounted under $chroot_dir$inside; unmount it and rerun" >&2
+    exit 1
+fi
+rm -rf --one-file-system "${chroot_dir:?}$inside"
 mkdir -p "$chroot_dir$inside/fixtures" "$chroot_dir$inside/params"
 package="$chroot_dir$inside/SuperZK"
 cp -r "$here/swift" "$package"
@@ -145,7 +160,7 @@ cp -r "$SUPERZK_FIXTURES"/. "$chroot_dir$inside/fixtures/"
 # The parameter cache is shared by bind mount rather than copied (it holds
 # other seeds' files too); unmounted however the script ends.
 mount --bind "$SUPERZK_PARAMS_DIR" "$chroot_dir$inside/params"
-trap 'umount "$chroot_dir$inside/params" 2>/dev/null || true' EXIT
+trap 'umount "$chroot_dir$inside/params" 2>/dev/null || umount -l "$chroot_dir$inside/params" 2>/dev/null || true' EXIT
 chroot "$chroot_dir" /usr/bin/env HOME=/root /bin/sh -ec "
     cd $inside/consumer
     swift build >swift-build.log 2>&1 || { tail -n 60 swift-build.log; exit 1; }
