@@ -35,6 +35,22 @@ impl ProvingKeys {
         Self::load_all(cache, seed, &mut on_event)
     }
 
+    /// For tests only (feature `test-hooks`): the **INSECURE** keys of the
+    /// seed `superzk tests` from a cache in `dir`, loaded once per process
+    /// and shared by every test in it. The first call's `dir` is the one
+    /// used: a test binary keeps its keys in one place.
+    ///
+    /// # Panics
+    /// If the keys can neither be loaded nor generated (tests only).
+    #[cfg(feature = "test-hooks")]
+    pub fn shared_for_tests(dir: &std::path::Path) -> &'static Self {
+        static KEYS: std::sync::OnceLock<ProvingKeys> = std::sync::OnceLock::new();
+        KEYS.get_or_init(|| {
+            Self::insecure_from_cache(&ParameterCache::new(dir), b"superzk tests", |_| {})
+                .expect("the tests' insecure keys load or generate")
+        })
+    }
+
     // Not generic: see `ParameterCache::load_or_generate`.
     fn load_all(
         cache: &ParameterCache,

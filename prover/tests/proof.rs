@@ -2,21 +2,15 @@
 //! against its own public inputs only, and refuses another circuit's
 //! parameters.
 
-use std::{path::Path, sync::OnceLock};
+use std::path::Path;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use superzk_circuits::{note::AssetId, Fr};
-use superzk_keys::params::ParameterCache;
 use superzk_prover::ProvingKeys;
 
 fn keys() -> &'static ProvingKeys {
-    static KEYS: OnceLock<ProvingKeys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let cache =
-            ParameterCache::new(Path::new(env!("CARGO_TARGET_TMPDIR")).join("superzk-params"));
-        ProvingKeys::insecure_from_cache(&cache, b"superzk tests", |_| {}).unwrap()
-    })
+    ProvingKeys::shared_for_tests(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("superzk-params"))
 }
 
 fn rng(seed: u64) -> ChaCha20Rng {

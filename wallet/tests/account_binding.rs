@@ -9,7 +9,7 @@
 //! * the builder's own refusals (tickets of value other than 1, issuances
 //!   without an issuer).
 
-use std::{path::Path, sync::OnceLock};
+use std::path::Path;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -18,7 +18,7 @@ use superzk_circuits::{
     note::AssetId,
     Fr,
 };
-use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
+use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
 use superzk_prover::{BuildError, ProvingKeys, TransactionBuilder};
 use superzk_verifier::{
     error::{DecodeError, TxError},
@@ -28,12 +28,7 @@ use superzk_verifier::{
 use superzk_wallet::memory::ScanningWallet;
 
 fn keys() -> &'static ProvingKeys {
-    static KEYS: OnceLock<ProvingKeys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let cache =
-            ParameterCache::new(Path::new(env!("CARGO_TARGET_TMPDIR")).join("superzk-params"));
-        ProvingKeys::insecure_from_cache(&cache, b"superzk tests", |_| {}).unwrap()
-    })
+    ProvingKeys::shared_for_tests(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("superzk-params"))
 }
 
 fn rng(seed: u64) -> ChaCha20Rng {

@@ -2,13 +2,13 @@
 //! separate parties would run them; what each step refuses; the format's
 //! decoding of damaged input; and what tampering between steps leads to.
 
-use std::{path::Path, sync::OnceLock};
+use std::path::Path;
 
 use ark_serialize::CanonicalSerialize;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use superzk_circuits::{asset::AssetInfo, note::AssetId};
-use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
+use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
 use superzk_prover::{
     Pczt, PcztDecodeError, PcztError, ProofGenerationKey, ProvingKeys, Stage, TransactionBuilder,
 };
@@ -20,12 +20,7 @@ use superzk_verifier::{
 use superzk_wallet::memory::ScanningWallet;
 
 fn keys() -> &'static ProvingKeys {
-    static KEYS: OnceLock<ProvingKeys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let cache =
-            ParameterCache::new(Path::new(env!("CARGO_TARGET_TMPDIR")).join("superzk-params"));
-        ProvingKeys::insecure_from_cache(&cache, b"superzk tests", |_| {}).unwrap()
-    })
+    ProvingKeys::shared_for_tests(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("superzk-params"))
 }
 
 fn rng(seed: u64) -> ChaCha20Rng {

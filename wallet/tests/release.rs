@@ -8,35 +8,28 @@ mod common;
 use common::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{OsRng, SeedableRng};
-use superzk_circuits::asset::AssetInfo;
 use superzk_keys::spending_key::SpendingKey;
 use superzk_wallet::{
     fee::FeeRule,
-    queries::Balance,
     select::{Payment, TransactionRequest},
     AccountKey, Wallet,
 };
-
-fn native(spendable: u64, pending: u64) -> Vec<Balance> {
-    vec![Balance {
-        asset: AssetInfo::native(),
-        spendable,
-        pending,
-    }]
-}
 
 #[test]
 fn a_released_pczt_unlocks_its_notes_at_once_and_only_its_own() {
     let pk = proving_keys();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
-    let dir = tempfile::tempdir().unwrap();
-    let node = open_node(&dir.path().join("node"));
-    let source = NodeSource(node.clone());
-    let chain_id = node.chain_id().unwrap();
-    let sk = SpendingKey::from_seed(b"release test", 0);
+    let Scene {
+        dir,
+        node,
+        source,
+        chain_id,
+        sk,
+        mut w,
+        acc,
+        ..
+    } = Scene::new(b"release test");
     let ivk = sk.full_viewing_key().incoming_viewing_key();
-    let mut w = Wallet::open(&dir.path().join("w.sqlite"), &identity(&node)).unwrap();
-    let acc = w.add_account("a", AccountKey::Spending(&sk), 0).unwrap();
     let to = [
         (ivk.address(0), 2 * ONE, memo("")),
         (ivk.address(0), 3 * ONE, memo("")),

@@ -21,14 +21,6 @@ use superzk_node::{
 use superzk_prover::{ProvingKeys, TransactionBuilder};
 use superzk_wallet::{queries::Balance, AccountId, AccountKey, ChainSource, Wallet, WalletError};
 
-fn native(spendable: u64, pending: u64) -> Vec<Balance> {
-    vec![Balance {
-        asset: AssetInfo::native(),
-        spendable,
-        pending,
-    }]
-}
-
 /// Spends the wallet's note of value `value`: `pay` to a stranger (memo
 /// "thanks"), the rest back to address 0, expiring at `expiry`.
 fn pay_from(
@@ -85,60 +77,77 @@ fn pay_from(
 fn sync_finds_notes_spends_memos_and_witnesses_and_a_late_birthday_starts_from_the_frontier() {
     let pk = proving_keys();
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let dir = tempfile::tempdir().unwrap();
-    let node = open_node(&dir.path().join("node"));
-    let source = NodeSource(node.clone());
-    let chain_id = node.chain_id().unwrap();
-    let sk = SpendingKey::from_seed(b"wallet e2e", 0);
-    let ivk = sk.full_viewing_key().incoming_viewing_key();
-    let path = dir.path().join("w.sqlite");
-    let mut w = Wallet::open(&path, &identity(&node)).unwrap();
-    let acc = w.add_account("a", AccountKey::Spending(&sk), 0).unwrap();
+    let mut s = Scene::new(b"wallet e2e");
+    first_sync_finds_three_notes_with_memos_and_witnesses(&mut s, &pk, &mut rng);
+    let (spent_id, txid, expiry) = a_spend_in_flight_is_pending(&mut s, &pk, &mut rng);
+    let mined = the_mined_spend_is_in_the_history(&mut s, spent_id, txid, expiry);
+    recipients_are_shown_in_the_network_form(&s);
+    let tip = an_unmined_mark_is_released_after_its_expiry(&mut s, mined);
+    let tip = a_reopened_wallet_resumes_at(&mut s, tip);
+    a_late_birthday_starts_from_the_frontier(&mut s, &pk, &mut rng, tip);
+}
 
+/// Three notes shielded to the wallet (two addresses, memos): the first
+/// sync finds them all, and every witness opens to the chain's anchor.
+fn first_sync_finds_three_notes_with_memos_and_witnesses(
+    s: &mut Scene,
+    pk: &ProvingKeys,
+    rng: &mut ChaCha20Rng,
+) {
     let to = [
-        (ivk.address(0), 2 * ONE, memo("rent")),
-        (ivk.address(0), 3 * ONE, memo("")),
-        (ivk.address(5), ONE, memo("gift")),
+        (s.address(0), 2 * ONE, memo("rent")),
+        (s.address(0), 3 * ONE, memo("")),
+        (s.address(5), ONE, memo("gift")),
     ];
-    node.submit_transaction(shielding(&pk, chain_id, alice_nonce(&node), &to, &mut rng))
+    let nonce = alice_nonce(&s.node);
+    s.node
+        .submit_transaction(shielding(pk, s.chain_id, nonce, &to, rng))
         .unwrap();
-    mine(&node);
-    let tip = mine(&node);
+    mine(&s.node);
+    let tip = mine(&s.node);
 
     let mut events = vec![];
-    let done = w.sync(&source, |e| events.push(e)).unwrap();
+    let done = s.w.sync(&s.source, |e| events.push(e)).unwrap();
     assert_eq!(done.scanned_height, tip);
     assert_eq!((done.outputs_scanned, done.notes_found), (3, 3));
     assert_eq!(events.last().copied(), Some(done));
-    assert_eq!(w.balances(acc).unwrap(), native(6 * ONE, 0));
-    let notes = w.received_notes(acc).unwrap();
+    assert_eq!(s.w.balances(s.acc).unwrap(), native(6 * ONE, 0));
+    let notes = s.w.received_notes(s.acc).unwrap();
     let memos: Vec<&[u8]> = notes.iter().map(|n| &n.memo[..4]).collect();
     assert_eq!(memos, [&b"rent"[..], &[0; 4][..], &b"gift"[..]]);
     assert!(notes.iter().all(|n| n.height == tip - 1 && !n.spent));
 
-    // Every witness opens to the chain's anchor at the scanned tip.
-    let anchor = source.tree_state(tip).unwrap().root;
-    assert_eq!(encode_field(&w.anchor().unwrap().unwrap().1), anchor);
-    for n in w.spendable_notes(acc).unwrap() {
-        let path = w.witness(n.position).unwrap();
+    let anchor = s.source.tree_state(tip).unwrap().root;
+    assert_eq!(encode_field(&s.w.anchor().unwrap().unwrap().1), anchor);
+    for n in s.w.spendable_notes(s.acc).unwrap() {
+        let path = s.w.witness(n.position).unwrap();
         assert_eq!(encode_field(&path.root(n.note.commitment())), anchor);
         assert_ne!(
             encode_field(&path.root(superzk_circuits::Fr::from(7u64))),
             anchor
         );
     }
+}
 
-    // A spend in flight: its note is pending, not spendable, not markable twice.
-    let expiry = tip + 20;
+/// A spend in flight: its note is pending, not spendable, not markable
+/// twice, and marking is all or nothing. Returns the note, the
+/// transaction's id and its expiry height.
+fn a_spend_in_flight_is_pending(
+    s: &mut Scene,
+    pk: &ProvingKeys,
+    rng: &mut ChaCha20Rng,
+) -> (i64, [u8; 32], u64) {
+    let acc = s.acc;
+    let expiry = s.w.last_scanned().unwrap().unwrap().0 + 20;
     let (spent_id, spend) = pay_from(
-        &pk,
-        (&w, acc, &sk),
-        chain_id,
+        pk,
+        (&s.w, acc, &s.sk),
+        s.chain_id,
         (3 * ONE, ONE, expiry),
-        &mut rng,
+        rng,
     );
-    let txid = node.submit_transaction(spend).unwrap();
-    // All or nothing: with an unknown note among them, none is marked.
+    let txid = s.node.submit_transaction(spend).unwrap();
+    let w = &mut s.w;
     assert!(matches!(
         w.mark_pending(&[spent_id, 9999], txid, expiry),
         Err(WalletError::UnusableNote { id: 9999, .. })
@@ -163,10 +172,20 @@ fn sync_finds_notes_spends_memos_and_witnesses_and_a_late_birthday_starts_from_t
         .unwrap()
         .iter()
         .all(|n| n.id != spent_id));
+    (spent_id, txid, expiry)
+}
 
-    // Mined: the note is spent, the change arrives, the history tells it.
-    let mined = mine(&node);
-    w.sync(&source, |_| {}).unwrap();
+/// Mined: the note is spent (no witness, not markable), the change
+/// arrives, and the history tells it. Returns the height it was mined at.
+fn the_mined_spend_is_in_the_history(
+    s: &mut Scene,
+    spent_id: i64,
+    txid: [u8; 32],
+    expiry: u64,
+) -> u64 {
+    let mined = mine(&s.node);
+    s.sync();
+    let (w, acc) = (&mut s.w, s.acc);
     assert_eq!(w.balances(acc).unwrap(), native(5 * ONE, 0));
     let spent = w.received_notes(acc).unwrap();
     let spent_note = spent.iter().find(|n| n.id == spent_id).unwrap();
@@ -190,17 +209,20 @@ fn sync_finds_notes_spends_memos_and_witnesses_and_a_late_birthday_starts_from_t
     assert_eq!(to_stranger.len(), 1);
     assert_eq!(&to_stranger[0].memo[..6], b"thanks");
     assert_eq!(history.len(), 2, "the shielding and the spend");
+    mined
+}
 
-    // The recipient is stored and shown in the devnet's text form; a row
-    // an older version stored in the mainnet form is shown in the
-    // devnet's too, and a row that is no address is damage.
+/// The recipient is stored and shown in the devnet's text form; a row an
+/// older version stored in the mainnet form is shown in the devnet's too,
+/// and a row that is no address is damage.
+fn recipients_are_shown_in_the_network_form(s: &Scene) {
+    let (w, acc) = (&s.w, s.acc);
     let stranger = SpendingKey::from_seed(b"stranger", 0)
         .full_viewing_key()
         .incoming_viewing_key()
         .address(0);
     let devnet_form = stranger.encode_for(superzk_keys::network::Network::Devnet);
-    assert_eq!(to_stranger[0].recipient, devnet_form);
-    let raw = rusqlite::Connection::open(&path).unwrap();
+    let raw = rusqlite::Connection::open(&s.path).unwrap();
     let set_recipient = |text: &str| {
         raw.execute(
             "UPDATE sent_notes SET recipient = ?1 WHERE value = ?2",
@@ -224,9 +246,10 @@ fn sync_finds_notes_spends_memos_and_witnesses_and_a_late_birthday_starts_from_t
             .map(|s| s.recipient.clone())
             .collect()
     };
+    assert_eq!(sent_to(w), std::slice::from_ref(&devnet_form));
     assert_eq!(set_recipient(&stranger.encode()), 1);
     assert!(stranger.encode().starts_with("szk1"));
-    assert_eq!(sent_to(&w), std::slice::from_ref(&devnet_form));
+    assert_eq!(sent_to(w), std::slice::from_ref(&devnet_form));
     set_recipient("szk1notanaddress");
     assert!(matches!(
         w.history(acc),
@@ -235,63 +258,73 @@ fn sync_finds_notes_spends_memos_and_witnesses_and_a_late_birthday_starts_from_t
         })
     ));
     set_recipient(&devnet_form);
-    assert_eq!(sent_to(&w), [devnet_form]);
+    assert_eq!(sent_to(w), [devnet_form]);
     assert_eq!(w.network().unwrap(), superzk_keys::network::Network::Devnet);
+}
 
-    // A pending mark whose transaction never comes is released once the
-    // chain passes its expiry height, not before.
-    let rent = w
-        .spendable_notes(acc)
-        .unwrap()
-        .into_iter()
-        .find(|n| n.note.value == 2 * ONE && n.position == 0)
-        .unwrap();
-    w.mark_pending(&[rent.id], [3; 32], mined + 1).unwrap();
-    mine(&node);
-    w.sync(&source, |_| {}).unwrap();
-    assert_eq!(w.balances(acc).unwrap(), native(3 * ONE, 2 * ONE));
-    let tip = mine(&node);
-    w.sync(&source, |_| {}).unwrap();
-    assert_eq!(w.balances(acc).unwrap(), native(5 * ONE, 0));
+/// A pending mark whose transaction never comes is released once the
+/// chain passes its expiry height, not before. Returns the tip.
+fn an_unmined_mark_is_released_after_its_expiry(s: &mut Scene, mined: u64) -> u64 {
+    let rent =
+        s.w.spendable_notes(s.acc)
+            .unwrap()
+            .into_iter()
+            .find(|n| n.note.value == 2 * ONE && n.position == 0)
+            .unwrap();
+    s.w.mark_pending(&[rent.id], [3; 32], mined + 1).unwrap();
+    mine(&s.node);
+    s.sync();
+    assert_eq!(s.w.balances(s.acc).unwrap(), native(3 * ONE, 2 * ONE));
+    let tip = mine(&s.node);
+    s.sync();
+    assert_eq!(s.w.balances(s.acc).unwrap(), native(5 * ONE, 0));
+    tip
+}
 
-    // Reopened, the wallet resumes where it stopped: nothing new to find.
-    drop(w);
-    let mut w = Wallet::open(&path, &identity(&node)).unwrap();
-    assert_eq!(w.last_scanned().unwrap().unwrap().0, tip);
-    let again = w.sync(&source, |_| {}).unwrap();
+/// Reopened, the wallet resumes where it stopped (`tip`): nothing new to
+/// find. Returns the tip.
+fn a_reopened_wallet_resumes_at(s: &mut Scene, tip: u64) -> u64 {
+    s.w = Wallet::open(&s.path, &identity(&s.node)).unwrap();
+    assert_eq!(s.w.last_scanned().unwrap().unwrap().0, tip);
+    let again = s.sync();
     assert_eq!((again.outputs_scanned, again.scanned_height), (0, tip));
-    assert_eq!(w.balances(acc).unwrap(), native(5 * ONE, 0));
+    assert_eq!(s.w.balances(s.acc).unwrap(), native(5 * ONE, 0));
+    tip
+}
 
-    // A wallet born after all this starts from the node's frontier: it
-    // scans only the outputs from its birthday on, and its witness still
-    // opens to the chain's anchor.
+/// A wallet born after all this (`tip`) starts from the node's frontier: it
+/// scans only the outputs from its birthday on, and its witness still
+/// opens to the chain's anchor. The first wallet sees the late one's
+/// output go by, not as its own.
+fn a_late_birthday_starts_from_the_frontier(
+    s: &mut Scene,
+    pk: &ProvingKeys,
+    rng: &mut ChaCha20Rng,
+    tip: u64,
+) {
     let late_sk = SpendingKey::from_seed(b"late wallet", 0);
     let late_addr = late_sk.full_viewing_key().incoming_viewing_key().address(0);
-    let mut late = Wallet::open(&dir.path().join("late.sqlite"), &identity(&node)).unwrap();
+    let mut late = Wallet::open(&s.dir.path().join("late.sqlite"), &identity(&s.node)).unwrap();
     let late_acc = late
         .add_account("late", AccountKey::Spending(&late_sk), tip + 1)
         .unwrap();
-    node.submit_transaction(shielding(
-        &pk,
-        chain_id,
-        alice_nonce(&node),
-        &[(late_addr, 4 * ONE, memo("welcome"))],
-        &mut rng,
-    ))
-    .unwrap();
-    let tip = mine(&node);
-    let done = late.sync(&source, |_| {}).unwrap();
+    let nonce = alice_nonce(&s.node);
+    let to = [(late_addr, 4 * ONE, memo("welcome"))];
+    s.node
+        .submit_transaction(shielding(pk, s.chain_id, nonce, &to, rng))
+        .unwrap();
+    let tip = mine(&s.node);
+    let done = late.sync(&s.source, |_| {}).unwrap();
     assert_eq!((done.outputs_scanned, done.notes_found), (1, 1));
     assert_eq!(late.balances(late_acc).unwrap(), native(4 * ONE, 0));
     let n = &late.spendable_notes(late_acc).unwrap()[0];
     assert!(n.position >= 5, "after the earlier wallet's notes");
-    let anchor = source.tree_state(tip).unwrap().root;
+    let anchor = s.source.tree_state(tip).unwrap().root;
     assert_eq!(
         encode_field(&late.witness(n.position).unwrap().root(n.note.commitment())),
         anchor
     );
-    // The first wallet sees the late one's output go by, not as its own.
-    let seen = w.sync(&source, |_| {}).unwrap();
+    let seen = s.sync();
     assert_eq!((seen.outputs_scanned, seen.notes_found), (1, 0));
 }
 

@@ -1,7 +1,7 @@
 //! End-to-end: build, prove, verify, scan; and the transaction-level attacks
 //! the verifier must reject.
 
-use std::{collections::HashSet, path::Path, sync::OnceLock};
+use std::{collections::HashSet, path::Path};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -11,7 +11,7 @@ use superzk_circuits::{
     package::PackageNote,
     Fr,
 };
-use superzk_keys::{note_plaintext::MEMO_LEN, params::ParameterCache, spending_key::SpendingKey};
+use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
 use superzk_prover::{BuildError, ProvingKeys, TransactionBuilder};
 use superzk_verifier::{
     error::TxError,
@@ -21,12 +21,7 @@ use superzk_verifier::{
 use superzk_wallet::memory::ScanningWallet;
 
 fn keys() -> &'static ProvingKeys {
-    static KEYS: OnceLock<ProvingKeys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let cache =
-            ParameterCache::new(Path::new(env!("CARGO_TARGET_TMPDIR")).join("superzk-params"));
-        ProvingKeys::insecure_from_cache(&cache, b"superzk tests", |_| {}).unwrap()
-    })
+    ProvingKeys::shared_for_tests(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("superzk-params"))
 }
 
 fn rng(seed: u64) -> ChaCha20Rng {

@@ -178,3 +178,66 @@ impl ChainSource for NodeSource {
         )
     }
 }
+
+/// One wallet with one spending account on a fresh in-process devnet node:
+/// what most of the tests start from.
+pub struct Scene {
+    /// Holds the node's data and the wallet's database.
+    pub dir: tempfile::TempDir,
+    pub node: Arc<Node>,
+    pub source: NodeSource,
+    pub chain_id: [u8; 32],
+    pub sk: superzk_keys::spending_key::SpendingKey,
+    /// The wallet's database file.
+    pub path: PathBuf,
+    pub w: superzk_wallet::Wallet,
+    pub acc: superzk_wallet::AccountId,
+}
+
+impl Scene {
+    /// A node in a temp dir and a wallet (`w.sqlite` beside it) holding
+    /// the account of the spending key derived from `seed`, born at 0.
+    pub fn new(seed: &[u8]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let node = open_node(&dir.path().join("node"));
+        let chain_id = node.chain_id().unwrap();
+        let sk = superzk_keys::spending_key::SpendingKey::from_seed(seed, 0);
+        let path = dir.path().join("w.sqlite");
+        let mut w = superzk_wallet::Wallet::open(&path, &identity(&node)).unwrap();
+        let acc = w
+            .add_account("a", superzk_wallet::AccountKey::Spending(&sk), 0)
+            .unwrap();
+        Self {
+            source: NodeSource(node.clone()),
+            dir,
+            node,
+            chain_id,
+            sk,
+            path,
+            w,
+            acc,
+        }
+    }
+
+    /// The account's address number `index`.
+    pub fn address(&self, index: u64) -> PaymentAddress {
+        self.sk
+            .full_viewing_key()
+            .incoming_viewing_key()
+            .address(index)
+    }
+
+    /// Syncs the wallet to the node's tip.
+    pub fn sync(&mut self) -> superzk_wallet::SyncProgress {
+        self.w.sync(&self.source, |_| {}).unwrap()
+    }
+}
+
+/// One native-currency balance line: `spendable` and `pending`.
+pub fn native(spendable: u64, pending: u64) -> Vec<superzk_wallet::queries::Balance> {
+    vec![superzk_wallet::queries::Balance {
+        asset: AssetInfo::native(),
+        spendable,
+        pending,
+    }]
+}
