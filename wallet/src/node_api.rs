@@ -156,13 +156,24 @@ pub fn shielded_tx(
 /// `LightClient/SendTransaction`'s request for a shielded transaction:
 /// wrapped as the chain's shielded transaction with no public part.
 pub fn raw_transaction(tx: &Transaction) -> proto::RawTransaction {
-    let wrapped = ChainTx::Shielded(Box::new(ShieldedTx {
+    proto::RawTransaction {
+        tx: as_chain_tx(tx).to_bytes(),
+    }
+}
+
+/// The id the chain gives a shielded transaction sent with
+/// [`raw_transaction`]: the id of its chain wrapping, which is what
+/// `SendTransaction` answers and `GetTransactionStatus` takes (not the
+/// shielded transaction's own [`Transaction::id`]).
+pub fn chain_txid(tx: &Transaction) -> [u8; 32] {
+    as_chain_tx(tx).id()
+}
+
+fn as_chain_tx(tx: &Transaction) -> ChainTx {
+    ChainTx::Shielded(Box::new(ShieldedTx {
         tx: tx.clone(),
         public: None,
-    }));
-    proto::RawTransaction {
-        tx: wrapped.to_bytes(),
-    }
+    }))
 }
 
 /// The chain's id of a sent transaction, out of
