@@ -355,4 +355,30 @@ mod tests {
         );
         assert_eq!(tx_status(status(77, 9)), TxStatus::Unknown);
     }
+
+    #[test]
+    fn chain_txid_is_the_id_of_the_sent_bytes_decoded() {
+        // A real shielded transaction (the fixture a wallet sends), through
+        // what the node does with the request: decode its bytes as a chain
+        // transaction and take that one's id.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/transfer.tx");
+        let bytes = std::fs::read(path).expect("fixtures/transfer.tx");
+        let tx = Transaction::from_bytes(&bytes).expect("the fixture decodes");
+        let sent = raw_transaction(&tx).tx;
+        let mut r = superzk_chain_core::codec::Reader::new(&sent);
+        let decoded = ChainTx::read(&mut r).expect("the request decodes");
+        r.finish().expect("nothing after the transaction");
+        assert!(matches!(&decoded, ChainTx::Shielded(s) if s.tx == tx && s.public.is_none()));
+        assert_eq!(chain_txid(&tx), decoded.id());
+        // Not the shielded transaction's own id: the node knows the other.
+        assert_ne!(chain_txid(&tx), tx.id());
+        // Another transaction, another id.
+        let other = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/shield.tx"
+        ))
+        .expect("fixtures/shield.tx");
+        let other = Transaction::from_bytes(&other).expect("the fixture decodes");
+        assert_ne!(chain_txid(&other), chain_txid(&tx));
+    }
 }
