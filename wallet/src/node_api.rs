@@ -156,13 +156,24 @@ pub fn shielded_tx(
 /// `LightClient/SendTransaction`'s request for a shielded transaction:
 /// wrapped as the chain's shielded transaction with no public part.
 pub fn raw_transaction(tx: &Transaction) -> proto::RawTransaction {
-    let wrapped = ChainTx::Shielded(Box::new(ShieldedTx {
+    proto::RawTransaction {
+        tx: as_chain_tx(tx).to_bytes(),
+    }
+}
+
+/// The id the chain gives a shielded transaction sent with
+/// [`raw_transaction`]: the id of its chain wrapping, which is what
+/// `SendTransaction` answers and `GetTransactionStatus` takes (not the
+/// shielded transaction's own [`Transaction::id`]).
+pub fn chain_txid(tx: &Transaction) -> [u8; 32] {
+    as_chain_tx(tx).id()
+}
+
+fn as_chain_tx(tx: &Transaction) -> ChainTx {
+    ChainTx::Shielded(Box::new(ShieldedTx {
         tx: tx.clone(),
         public: None,
-    }));
-    proto::RawTransaction {
-        tx: wrapped.to_bytes(),
-    }
+    }))
 }
 
 /// The chain's id of a sent transaction, out of
@@ -343,5 +354,31 @@ mod tests {
             TxStatus::Mined(9)
         );
         assert_eq!(tx_status(status(77, 9)), TxStatus::Unknown);
+    }
+
+    #[test]
+    fn chain_txid_is_the_id_of_the_sent_bytes_decoded() {
+        // A real shielded transaction (the fixture a wallet sends), through
+        // what the node does with the request: decode its bytes as a chain
+        // transaction and take that one's id.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/transfer.tx");
+        let bytes = std::fs::read(path).expect("fixtures/transfer.tx");
+        let tx = Transaction::from_bytes(&bytes).expect("the fixture decodes");
+        let sent = raw_transaction(&tx).tx;
+        let mut r = superzk_chain_core::codec::Reader::new(&sent);
+        let decoded = ChainTx::read(&mut r).expect("the request decodes");
+        r.finish().expect("nothing after the transaction");
+        assert!(matches!(&decoded, ChainTx::Shielded(s) if s.tx == tx && s.public.is_none()));
+        assert_eq!(chain_txid(&tx), decoded.id());
+        // Not the shielded transaction's own id: the node knows the other.
+        assert_ne!(chain_txid(&tx), tx.id());
+        // Another transaction, another id.
+        let other = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/shield.tx"
+        ))
+        .expect("fixtures/shield.tx");
+        let other = Transaction::from_bytes(&other).expect("the fixture decodes");
+        assert_ne!(chain_txid(&other), chain_txid(&tx));
     }
 }

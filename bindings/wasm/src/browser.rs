@@ -320,15 +320,7 @@ impl NodeWallet {
         promise(async move {
             let tx = prepared?;
             let node = inner.borrow().node.clone();
-            // Proving held this thread for seconds to minutes, long enough
-            // for a pooled connection to the node to have been closed under
-            // it (Node's fetch then fails at once): one more try on a
-            // transport failure. A node that already took it refuses the
-            // copy, so nothing is sent twice.
-            let txid = match node.send(&tx).await {
-                Err(superzk_wallet::SourceError::Unavailable(_)) => node.send(&tx).await?,
-                sent => sent?,
-            };
+            let txid = node.send_retrying_once(&tx).await?;
             inner.borrow_mut().wallet.record_sent(&tx, txid)?;
             Ok(js::hex(&txid))
         })

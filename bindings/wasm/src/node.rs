@@ -332,6 +332,36 @@ impl Node {
         node_api::sent_txid(reply)
     }
 
+    /// Sends a shielded transaction, trying once more after a transport
+    /// failure; returns its chain id.
+    ///
+    /// Proving holds the calling thread for seconds to minutes, long enough
+    /// for a pooled connection to the node to be closed under it (fetch
+    /// then fails at once), hence the second try. The first copy may also
+    /// have reached the node with only its answer lost: the node then
+    /// refuses the second as already pending. Nothing is sent twice either
+    /// way; a refused second try whose transaction the node holds (pending
+    /// or mined) is the first try's success, not an error.
+    pub(crate) async fn send_retrying_once(
+        &self,
+        tx: &Transaction,
+    ) -> Result<[u8; 32], SourceError> {
+        match self.send(tx).await {
+            Err(SourceError::Unavailable(_)) => {}
+            sent => return sent,
+        }
+        match self.send(tx).await {
+            Err(SourceError::Refused(reason)) => {
+                let txid = node_api::chain_txid(tx);
+                match self.status(&txid).await {
+                    Ok(TxStatus::Pending | TxStatus::Mined(_)) => Ok(txid),
+                    _ => Err(SourceError::Refused(reason)),
+                }
+            }
+            sent => sent,
+        }
+    }
+
     /// What the node knows of a transaction.
     pub(crate) async fn status(&self, txid: &[u8; 32]) -> Result<TxStatus, SourceError> {
         let s: proto::TransactionStatus = self

@@ -79,6 +79,133 @@ test("a payment reports each proof to its callback and on its BroadcastChannel, 
   assert.equal(state.state, "mined");
 });
 
+/**
+ * Runs `body` with `globalThis.fetch` (what the wallet's gRPC-web client
+ * calls) wrapped: the n-th `SendTransaction` request (from 0) goes to
+ * `onSend(n, forward)`, where `forward()` hands it to the node. `body` gets
+ * the list of send requests seen, each with whether it was forwarded and
+ * the gRPC status the node answered ("0" for success; null if none came).
+ */
+async function withSendFetch(onSend, body) {
+  const real = globalThis.fetch;
+  const sends = [];
+  globalThis.fetch = async (url, init) => {
+    if (!String(url).endsWith(".LightClient/SendTransaction")) return real(url, init);
+    // Proving took seconds, long enough for the node to close the pooled
+    // connection, and the first request on it then fails before reaching
+    // the node: the very failure the wallet's retry is for, but here it
+    // would come on top of the one the test sets up. A throwaway request
+    // (GetStatus, an empty message) takes the closed connection out first.
+    const status = String(url).replace(/LightClient\/SendTransaction$/, "Chain/GetStatus");
+    await real(status, { method: "POST", headers: init.headers, body: new Uint8Array(5) })
+      .then((r) => r.arrayBuffer())
+      .catch(() => {});
+    const seen = { forwarded: false, grpcStatus: null };
+    sends.push(seen);
+    return onSend(sends.length - 1, async () => {
+      seen.forwarded = true;
+      const answer = await real(url, init);
+      // The status comes in the headers when the call failed at once,
+      // else in the trailer frame at the end of the body.
+      const body = new TextDecoder().decode(await answer.clone().arrayBuffer());
+      seen.grpcStatus = answer.headers.get("grpc-status") ?? /grpc-status:\s*(\d+)/.exec(body)?.[1] ?? null;
+      return answer;
+    });
+  };
+  try {
+    return await body(sends);
+  } finally {
+    globalThis.fetch = real;
+  }
+}
+
+/** The first send reaches the node, but its answer is lost (a network error instead). */
+const firstAnswerLost = async (n, forward) => {
+  const answer = await forward();
+  if (n > 0) return answer;
+  await answer.arrayBuffer();
+  throw new TypeError("fetch failed (test: the answer was lost on the way back)");
+};
+
+/** The first send never leaves (a network error before anything reaches the node). */
+const firstNeverSent = (n, forward) =>
+  n > 0 ? forward() : Promise.reject(new TypeError("fetch failed (test: nothing was sent)"));
+
+/** A wallet of `phrase` (a fresh one if undefined) holding one faucet note of 3 SERO. */
+async function fundedWallet(phrase) {
+  const w = await zk.NodeWallet.create(node.url, phrase, phrase ? 0 : undefined);
+  await faucet(node.url, w.address(), 3, node.dir);
+  await w.sync();
+  assert.equal(w.balances()[0].spendable, 3_000_000n);
+  return w;
+}
+
+/** Waits until the node has mined `txid` (asserting it pending or mined meanwhile). */
+async function untilMined(w, txid) {
+  let state;
+  for (let i = 0; i < 600 && state?.state !== "mined"; i++) {
+    state = await w.status(txid);
+    assert.ok(["pending", "mined"].includes(state.state), JSON.stringify(state));
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.equal(state.state, "mined");
+}
+
+test("a send whose answer was lost is sent: the node's refusal of the copy is not an error", async () => {
+  const w = await fundedWallet();
+  const to = (await zk.NodeWallet.create(node.url, undefined, undefined)).address();
+  const keys = provingKeys("spend", "output");
+  const txid = await withSendFetch(firstAnswerLost, async (sends) => {
+    const txid = await w.send(to, 1_000_000n, undefined, "answer lost", keys);
+    assert.equal(sends.length, 2, "one more try after the lost answer");
+    assert.ok(sends.every((s) => s.forwarded));
+    // The node refused the copy: already pending (ALREADY_EXISTS), or, had a
+    // block taken the first in between, its note spent (FAILED_PRECONDITION).
+    assert.ok(["6", "9"].includes(sends[1].grpcStatus), JSON.stringify(sends));
+    return txid;
+  });
+  assert.match(txid, /^[0-9a-f]{64}$/);
+  // The wallet recorded it as sent: its one note is no longer spendable.
+  assert.equal(w.balances()[0].spendable, 0n);
+  await untilMined(w, txid);
+});
+
+test("a send that never reached the node is sent on the second try; a copy the node refuses for itself rejects", async () => {
+  const phrase = "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong";
+  const w = await fundedWallet(phrase);
+  const before = w.toBytes();
+  const to = (await zk.NodeWallet.create(node.url, undefined, undefined)).address();
+  const keys = provingKeys("spend", "output");
+  const txid = await withSendFetch(firstNeverSent, async (sends) => {
+    const txid = await w.send(to, 1_000_000n, undefined, undefined, keys);
+    assert.deepEqual(
+      sends.map((s) => [s.forwarded, s.grpcStatus]),
+      [[false, null], [true, "0"]],
+      "the first try never left; the second went through",
+    );
+    return txid;
+  });
+  assert.match(txid, /^[0-9a-f]{64}$/);
+  assert.ok(["pending", "mined"].includes((await w.status(txid)).state));
+
+  // A copy of the wallet from before that payment spends the same note in
+  // another transaction: the node really refuses it (the note is taken).
+  // Its first answer lost too, the refused second try must not pass for
+  // sent: the node holds no transaction of that id.
+  const stale = await zk.NodeWallet.open(node.url, before, phrase);
+  await withSendFetch(firstAnswerLost, async (sends) => {
+    await assert.rejects(stale.send(to, 1_000_000n, undefined, undefined, keys), (e) => {
+      assert.equal(e.name, "NodeError");
+      assert.equal(e.kind, "Refused");
+      assert.match(e.fields.reason, /SendTransaction/);
+      return true;
+    });
+    assert.equal(sends.length, 2);
+    assert.ok(sends.every((s) => s.forwarded && s.grpcStatus === "9"), JSON.stringify(sends));
+  });
+  await untilMined(w, txid);
+});
+
 test("another mnemonic does not open a saved wallet", async () => {
   const w = await zk.NodeWallet.create(node.url, PHRASE, 0);
   const other = "abandon ".repeat(11) + "about";
