@@ -154,27 +154,6 @@ const GATHER_BELOW: f64 = 0.5;
 /// blst runs its own small-input method below 32).
 const MIN_TILED: usize = 64;
 
-trait Infinity {
-    fn is_infinity(&self) -> bool;
-}
-
-impl Infinity for blst_p1_affine {
-    fn is_infinity(&self) -> bool {
-        // blst's affine infinity is all zeros.
-        self.x.l.iter().chain(&self.y.l).all(|l| *l == 0)
-    }
-}
-
-impl Infinity for blst_p2_affine {
-    fn is_infinity(&self) -> bool {
-        self.x
-            .fp
-            .iter()
-            .chain(&self.y.fp)
-            .all(|f| f.l.iter().all(|l| *l == 0))
-    }
-}
-
 macro_rules! blst_points {
     (
         $(#[$doc:meta])*
@@ -206,18 +185,14 @@ macro_rules! blst_points {
             /// If a part has 2^32 points or more (a proving key's query never
             /// comes close: that would be 400 GB of G1 points).
             pub fn joined(parts: &[&[$ark_affine]]) -> Self {
-                let mut points = Vec::new();
-                let mut images = Vec::new();
-                let mut index = Vec::new();
+                // Exact sizes up front: no doubling growth while a key is
+                // prepared (peak memory counts).
+                let mut index = Vec::with_capacity(
+                    parts.iter().map(|part| part.iter().filter(|p| !p.is_zero()).count()).sum(),
+                );
                 for (k, part) in parts.iter().enumerate() {
-                    let converted: Vec<($affine, $affine)> = part
-                        .par_iter()
-                        .map(|p| ($from_ark(p), $from_ark(&$times_z2(p))))
-                        .collect();
-                    for (j, (p, image)) in converted.into_iter().enumerate() {
-                        if !p.is_infinity() {
-                            points.push(p);
-                            images.push(image);
+                    for (j, p) in part.iter().enumerate() {
+                        if !p.is_zero() {
                             index.push((
                                 u32::try_from(k).expect("few parts"),
                                 u32::try_from(j).expect("a query of fewer than 2^32 points"),
@@ -225,9 +200,10 @@ macro_rules! blst_points {
                         }
                     }
                 }
-                points.extend_from_slice(&images);
-                points.shrink_to_fit();
-                index.shrink_to_fit();
+                let at = |&(k, j): &(u32, u32)| &parts[k as usize][j as usize];
+                let mut points = Vec::with_capacity(2 * index.len());
+                points.par_extend(index.par_iter().map(|i| $from_ark(at(i))));
+                points.par_extend(index.par_iter().map(|i| $from_ark(&$times_z2(at(i)))));
                 Self { points, index }
             }
 
