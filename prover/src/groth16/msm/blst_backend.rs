@@ -12,6 +12,16 @@
 //! never build their own). Where most scalars are zero the live points are
 //! first gathered, so that the window fits the work.
 //!
+//! Each point `P` is kept with its image `z²·P` under the group's
+//! endomorphism (one multiplication of `x` by a cube root of unity, a sign
+//! on `y`; z is the curve parameter, z² about 2^127.4), and each scalar is
+//! split as `k = k₁ + k₂·z²` with both parts non-negative and under 2^128:
+//! the MSM becomes one Pippenger over twice the points with half-width
+//! scalars (GLV), so half the windows, half the bucket reductions, and
+//! blst picks a window one bit wider. Kept per key rather than made per
+//! call: blst wants one contiguous array, so a per-call copy would hold both
+//! halves anyway.
+//!
 //! One set of points may join several queries (the `H` and `L` queries of a
 //! proof: one Pippenger over both costs less than two).
 //!
