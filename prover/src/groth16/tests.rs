@@ -249,6 +249,97 @@ mod blst {
         );
     }
 
+    /// z² as a scalar (z² = |z|², the endomorphisms' eigenvalue).
+    fn z2() -> Fr {
+        let z = Fr::from(crate::groth16::msm::blst_backend::Z_ABS);
+        z * z
+    }
+
+    /// Edge scalars: 0, 1, r - 1, parts that are zero (z², z² - 1), parts at
+    /// their largest (z² - 1 + (z² - 1)·z² is past r: r - 1 is the largest).
+    fn edge_scalars() -> Vec<Fr> {
+        let z2 = z2();
+        vec![
+            Fr::ZERO,
+            Fr::ONE,
+            -Fr::ONE,
+            z2,
+            z2 - Fr::ONE,
+            z2 + Fr::ONE,
+            z2 * Fr::from(7u64),
+            z2 * z2,
+            -z2,
+            Fr::from(2u64).pow([128]),
+            Fr::from(2u64).pow([254]),
+        ]
+    }
+
+    #[test]
+    fn scalar_splits_recombine_with_parts_under_z2() {
+        use crate::groth16::msm::blst_backend::split;
+        use ark_ff::PrimeField;
+        let z2 = z2();
+        let z2_int: u128 = u128::from(crate::groth16::msm::blst_backend::Z_ABS).pow(2);
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let mut all = edge_scalars();
+        all.extend(scalars(&mut rng, 2000));
+        for k in all {
+            let [k1, k2] = split(&k.into_bigint());
+            assert!(k1 < z2_int, "{k}: k1 = {k1}");
+            assert_eq!(Fr::from(k1) + Fr::from(k2) * z2, k, "{k}");
+        }
+        assert_eq!(split(&z2.into_bigint()), [0, 1]);
+        assert_eq!(split(&(z2 - Fr::ONE).into_bigint()), [z2_int - 1, 0]);
+        assert_eq!(split(&Fr::ZERO.into_bigint()), [0, 0]);
+    }
+
+    #[test]
+    fn endomorphism_images_are_multiples_by_z2() {
+        use crate::groth16::msm::blst_backend::{g1_times_z2, g2_times_z2};
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let z2 = z2();
+        for p in points::<G1Projective>(&mut rng, 12) {
+            assert_eq!(g1_times_z2(&p), (p * z2).into_affine());
+        }
+        for p in points::<G2Projective>(&mut rng, 12) {
+            assert_eq!(g2_times_z2(&p), (p * z2).into_affine());
+        }
+        // A wrong sign or cube root would fail on the generators too.
+        let g1 = G1Affine::generator();
+        assert_ne!(g1_times_z2(&g1), (g1 * -z2).into_affine());
+        let g2 = G2Affine::generator();
+        assert_ne!(g2_times_z2(&g2), (g2 * -z2).into_affine());
+    }
+
+    /// The split's edge cases through whole MSMs (parts that are zero, the
+    /// largest scalar, points at infinity), on one thread and on a pool.
+    #[test]
+    fn blst_msms_match_arkworks_on_edge_scalars() {
+        let mut rng = ChaCha20Rng::seed_from_u64(10);
+        let pools = pools();
+        let edges = edge_scalars();
+        for n in [edges.len(), 100, 700] {
+            let s: Vec<Fr> = (0..n).map(|i| edges[i % edges.len()]).collect();
+            let g1 = points::<G1Projective>(&mut rng, n);
+            let g2 = points::<G2Projective>(&mut rng, n);
+            let (p1, p2) = (G1Points::new(&g1), G2Points::new(&g2));
+            let want1 = G1Projective::msm(&g1, &s).unwrap();
+            let want2 = G2Projective::msm(&g2, &s).unwrap();
+            for pool in &pools {
+                let t = pool.current_num_threads();
+                assert_eq!(pool.install(|| p1.msm(&s)), want1, "G1 {n} {t}");
+                assert_eq!(pool.install(|| p2.msm(&s)), want2, "G2 {n} {t}");
+            }
+            // One edge scalar alone, the rest zero (the gathered path).
+            for (i, e) in edges.iter().enumerate() {
+                let mut one = vec![Fr::ZERO; n];
+                one[i] = *e;
+                assert_eq!(p1.msm(&one), g1[i] * e, "G1 alone {i}");
+                assert_eq!(p2.msm(&one), g2[i] * e, "G2 alone {i}");
+            }
+        }
+    }
+
     #[test]
     fn point_conversions_agree_with_both_libraries_serializations() {
         let mut rng = ChaCha20Rng::seed_from_u64(4);

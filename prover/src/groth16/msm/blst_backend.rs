@@ -12,6 +12,16 @@
 //! never build their own). Where most scalars are zero the live points are
 //! first gathered, so that the window fits the work.
 //!
+//! Each point `P` is kept with its image `z²·P` under the group's
+//! endomorphism (one multiplication of `x` by a cube root of unity, a sign
+//! on `y`; z is the curve parameter, z² about 2^127.4), and each scalar is
+//! split as `k = k₁ + k₂·z²` with both parts non-negative and under 2^128:
+//! the MSM becomes one Pippenger over twice the points with half-width
+//! scalars (GLV), so half the windows, half the bucket reductions, and
+//! blst picks a window one bit wider. Kept per key rather than made per
+//! call: blst wants one contiguous array, so a per-call copy would hold both
+//! halves anyway.
+//!
 //! One set of points may join several queries (the `H` and `L` queries of a
 //! proof: one Pippenger over both costs less than two).
 //!
@@ -21,8 +31,8 @@
 //! the two libraries' serializations.
 
 use ark_bls12_381::{Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::AffineRepr;
-use ark_ff::{BigInt, BigInteger, PrimeField};
+use ark_ec::{scalar_mul::glv::GLVConfig, AffineRepr};
+use ark_ff::{BigInt, Field, PrimeField};
 use blst::{
     blst_fp, blst_fp2, blst_p1, blst_p1_add_or_double, blst_p1_affine, blst_p1_double,
     blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof, blst_p1s_tile_pippenger,
@@ -30,7 +40,7 @@ use blst::{
     blst_p2s_mult_pippenger_scratch_sizeof, blst_p2s_tile_pippenger, byte, limb_t,
 };
 use rayon::prelude::*;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 fn fp_from_ark(x: &Fq) -> blst_fp {
     blst_fp { l: x.0 .0 }
@@ -50,10 +60,40 @@ fn fp2_to_ark(x: &blst_fp2) -> Fq2 {
     Fq2::new(fp_to_ark(&x.fp[0]), fp_to_ark(&x.fp[1]))
 }
 
-/// The scalars of one MSM in canonical form, one per kept point, and the
-/// bits the largest needs (0 when all are zero).
+/// |z|, BLS12-381's curve parameter (z = -0xd201000000010000): the group
+/// order is r = z⁴ - z² + 1, so z² (about 2^127.4) is a square root of r's
+/// size, and an endomorphism of either group acts as multiplication by z².
+pub(crate) const Z_ABS: u64 = 0xd201_0000_0001_0000;
+
+/// `k = k₁ + k₂·z²` with `0 ≤ k₁ < z²` and `k₂ < 2^128` (`k < r < 2^255`):
+/// two divisions by |z|, limb by limb, give `k = r₀ + r₁·|z| + k₂·z²`.
+/// Both parts are non-negative, so neither point needs negating.
+pub(crate) fn split(k: &BigInt<4>) -> [u128; 2] {
+    fn divide(limbs: [u64; 4]) -> ([u64; 4], u64) {
+        let mut q = [0u64; 4];
+        let mut rem = 0u64;
+        for i in (0..4).rev() {
+            let cur = (u128::from(rem) << 64) | u128::from(limbs[i]);
+            let digit = cur / u128::from(Z_ABS);
+            // rem < |z|, so the digit fits 64 bits and the remainder too.
+            q[i] = digit as u64;
+            rem = (cur - digit * u128::from(Z_ABS)) as u64;
+        }
+        (q, rem)
+    }
+    let (q1, r0) = divide(k.0);
+    let (q2, r1) = divide(q1);
+    debug_assert!(q2[2] == 0 && q2[3] == 0, "k < 2^256 / z² · z²");
+    [
+        u128::from(r1) * u128::from(Z_ABS) + u128::from(r0),
+        (u128::from(q2[1]) << 64) | u128::from(q2[0]),
+    ]
+}
+
+/// The scalars of one MSM split in two (`[k₁, k₂]` of [`split`]), one pair
+/// per kept point, and the bits the largest part needs (0 when all are zero).
 struct Canonical {
-    values: Zeroizing<Vec<BigInt<4>>>,
+    values: Zeroizing<Vec<[u128; 2]>>,
     live: usize,
     nbits: usize,
 }
@@ -67,10 +107,11 @@ impl Canonical {
             let v = scalars
                 .get(part as usize)
                 .and_then(|s| s.get(j as usize))
-                .map_or(BigInt::zero(), |s| s.into_bigint());
-            if !v.is_zero() {
+                .map_or([0, 0], |s| split(&s.into_bigint()));
+            if v != [0, 0] {
                 live += 1;
-                nbits = nbits.max(v.num_bits() as usize);
+                let bits = 128 - (v[0] | v[1]).leading_zeros() as usize;
+                nbits = nbits.max(bits);
             }
             values.push(v);
         }
@@ -81,21 +122,23 @@ impl Canonical {
         }
     }
 
-    /// The scalars `keep` selects, packed as blst reads them: `nbytes`
+    fn is_live(&self, i: usize) -> bool {
+        self.values[i] != [0, 0]
+    }
+
+    /// The scalars `keep` selects, packed as blst reads them for the points
+    /// `[P…, z²·P…]`: all the selected `k₁`, then all the `k₂`, `nbytes`
     /// little-endian bytes each.
     fn packed(&self, keep: impl Fn(usize) -> bool) -> Zeroizing<Vec<u8>> {
         let nbytes = self.nbits.div_ceil(8);
-        let mut out = Zeroizing::new(Vec::with_capacity(self.values.len() * nbytes));
-        let mut word = [0u8; 32];
-        for (i, v) in self.values.iter().enumerate() {
-            if keep(i) {
-                for (bytes, limb) in word.chunks_exact_mut(8).zip(v.0) {
-                    bytes.copy_from_slice(&limb.to_le_bytes());
+        let mut out = Zeroizing::new(Vec::with_capacity(2 * self.values.len() * nbytes));
+        for half in 0..2 {
+            for (i, v) in self.values.iter().enumerate() {
+                if keep(i) {
+                    out.extend_from_slice(&v[half].to_le_bytes()[..nbytes]);
                 }
-                out.extend_from_slice(&word[..nbytes]);
             }
         }
-        word.zeroize();
         out
     }
 }
@@ -121,37 +164,18 @@ const GATHER_BELOW: f64 = 0.5;
 /// blst runs its own small-input method below 32).
 const MIN_TILED: usize = 64;
 
-trait Infinity {
-    fn is_infinity(&self) -> bool;
-}
-
-impl Infinity for blst_p1_affine {
-    fn is_infinity(&self) -> bool {
-        // blst's affine infinity is all zeros.
-        self.x.l.iter().chain(&self.y.l).all(|l| *l == 0)
-    }
-}
-
-impl Infinity for blst_p2_affine {
-    fn is_infinity(&self) -> bool {
-        self.x
-            .fp
-            .iter()
-            .chain(&self.y.fp)
-            .all(|f| f.l.iter().all(|l| *l == 0))
-    }
-}
-
 macro_rules! blst_points {
     (
         $(#[$doc:meta])*
         $name:ident, $affine:ty, $proj:ty, $ark_affine:ty, $ark_proj:ty,
-        $from_ark:expr, $to_ark:expr,
+        $from_ark:expr, $to_ark:expr, $times_z2:expr,
         $pippenger:ident, $tile:ident, $scratch_sizeof:ident, $add:ident, $double:ident
     ) => {
         $(#[$doc])*
         pub struct $name {
-            /// The finite points, contiguous.
+            /// The finite points `P`, contiguous, then their images `z²·P`
+            /// by the group's endomorphism, in the same order: each MSM
+            /// runs over both halves with scalars of half the width.
             points: Vec<$affine>,
             /// Where each came from: (part, position in the part).
             index: Vec<(u32, u32)>,
@@ -171,13 +195,14 @@ macro_rules! blst_points {
             /// If a part has 2^32 points or more (a proving key's query never
             /// comes close: that would be 400 GB of G1 points).
             pub fn joined(parts: &[&[$ark_affine]]) -> Self {
-                let mut points = Vec::new();
-                let mut index = Vec::new();
+                // Exact sizes up front: no doubling growth while a key is
+                // prepared (peak memory counts).
+                let mut index = Vec::with_capacity(
+                    parts.iter().map(|part| part.iter().filter(|p| !p.is_zero()).count()).sum(),
+                );
                 for (k, part) in parts.iter().enumerate() {
-                    let converted: Vec<$affine> = part.par_iter().map($from_ark).collect();
-                    for (j, p) in converted.into_iter().enumerate() {
-                        if !p.is_infinity() {
-                            points.push(p);
+                    for (j, p) in part.iter().enumerate() {
+                        if !p.is_zero() {
                             index.push((
                                 u32::try_from(k).expect("few parts"),
                                 u32::try_from(j).expect("a query of fewer than 2^32 points"),
@@ -185,19 +210,21 @@ macro_rules! blst_points {
                         }
                     }
                 }
-                points.shrink_to_fit();
-                index.shrink_to_fit();
+                let at = |&(k, j): &(u32, u32)| &parts[k as usize][j as usize];
+                let mut points = Vec::with_capacity(2 * index.len());
+                points.par_extend(index.par_iter().map(|i| $from_ark(at(i))));
+                points.par_extend(index.par_iter().map(|i| $from_ark(&$times_z2(at(i)))));
                 Self { points, index }
             }
 
             /// How many points are kept (the finite ones).
             pub fn len(&self) -> usize {
-                self.points.len()
+                self.index.len()
             }
 
             /// Whether none is.
             pub fn is_empty(&self) -> bool {
-                self.points.is_empty()
+                self.index.is_empty()
             }
 
             /// Bytes held (for memory accounting).
@@ -220,10 +247,11 @@ macro_rules! blst_points {
                 if c.live == 0 {
                     return $to_ark(&<$proj>::default());
                 }
-                let sum = if (c.live as f64) < GATHER_BELOW * self.points.len() as f64 {
-                    let live = |i: usize| !c.values[i].is_zero();
-                    let points: Vec<$affine> = (0..self.points.len())
-                        .filter(|&i| live(i))
+                let n = self.index.len();
+                let sum = if (c.live as f64) < GATHER_BELOW * n as f64 {
+                    let live = |i: usize| c.is_live(i);
+                    let points: Vec<$affine> = (0..2 * n)
+                        .filter(|&i| live(i % n))
                         .map(|i| self.points[i])
                         .collect();
                     Self::pippenger(&points, &c.packed(live), c.nbits)
@@ -310,6 +338,27 @@ macro_rules! blst_points {
     };
 }
 
+/// `z²·P` in G1: arkworks' GLV endomorphism `(x, y) ↦ (β·x, y)` (β a cube
+/// root of unity in Fq) acts on G1 as `-z²`, so `z²·P = (β·x, -y)`.
+pub fn g1_times_z2(p: &G1Affine) -> G1Affine {
+    if p.is_zero() {
+        return *p;
+    }
+    let beta = <ark_bls12_381::g1::Config as GLVConfig>::ENDO_COEFFS[0];
+    G1Affine::new_unchecked(p.x * beta, -p.y)
+}
+
+/// `z²·P` in G2: arkworks' GLV endomorphism `φ: (x, y) ↦ (β·x, y)` acts on
+/// G2 as `z² - 1`, and `(z² - 1)² = -z²` modulo r, so `z²·P = -φ²(P) =
+/// (β²·x, -y)`.
+pub fn g2_times_z2(p: &G2Affine) -> G2Affine {
+    if p.is_zero() {
+        return *p;
+    }
+    let beta = <ark_bls12_381::g2::Config as GLVConfig>::ENDO_COEFFS[0];
+    G2Affine::new_unchecked(p.x * beta.square(), -p.y)
+}
+
 /// G1 point from arkworks' affine form.
 pub fn g1_from_ark(p: &G1Affine) -> blst_p1_affine {
     if p.is_zero() {
@@ -345,7 +394,7 @@ pub fn g2_to_ark(p: &blst_p2) -> G2Projective {
 blst_points!(
     /// G1 points of a proving key in blst's form, ready for MSMs.
     G1Points, blst_p1_affine, blst_p1, G1Affine, G1Projective,
-    g1_from_ark, g1_to_ark,
+    g1_from_ark, g1_to_ark, g1_times_z2,
     blst_p1s_mult_pippenger, blst_p1s_tile_pippenger, blst_p1s_mult_pippenger_scratch_sizeof,
     blst_p1_add_or_double, blst_p1_double
 );
@@ -353,7 +402,7 @@ blst_points!(
 blst_points!(
     /// G2 points of a proving key in blst's form, ready for MSMs.
     G2Points, blst_p2_affine, blst_p2, G2Affine, G2Projective,
-    g2_from_ark, g2_to_ark,
+    g2_from_ark, g2_to_ark, g2_times_z2,
     blst_p2s_mult_pippenger, blst_p2s_tile_pippenger, blst_p2s_mult_pippenger_scratch_sizeof,
     blst_p2_add_or_double, blst_p2_double
 );
