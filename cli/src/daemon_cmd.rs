@@ -58,12 +58,14 @@ pub struct RunArgs {
     #[arg(long)]
     block_interval_ms: Option<u64>,
     /// Join the peer-to-peer network, listening on this multiaddr
-    /// (`/ip4/127.0.0.1/tcp/0`: a port the system picks; the address taken,
-    /// with `/p2p/PEER_ID`, is written to DATA_DIR/p2p.addr).
+    /// (repeatable; replaces the config file's): TCP
+    /// (`/ip4/127.0.0.1/tcp/0`) or QUIC (`/ip4/127.0.0.1/udp/0/quic-v1`);
+    /// port 0 lets the system pick. The addresses taken, with
+    /// `/p2p/PEER_ID`, are written to DATA_DIR/p2p.addr, one a line.
     #[arg(long)]
-    p2p_listen: Option<String>,
-    /// A peer to dial (repeatable), e.g. the contents of its p2p.addr;
-    /// dialled again whenever it drops.
+    p2p_listen: Vec<String>,
+    /// A peer to dial (repeatable), TCP or QUIC, e.g. a line of its
+    /// p2p.addr; dialled again whenever it drops.
     #[arg(long = "peer")]
     peers: Vec<String>,
     /// Log JSON lines instead of text.
@@ -97,7 +99,7 @@ impl RunArgs {
             c.mining.block_interval_ms = self.block_interval_ms;
         }
         c.voting.keys.extend(self.vote_keys);
-        if self.p2p_listen.is_some() {
+        if !self.p2p_listen.is_empty() {
             c.p2p_listen = self.p2p_listen;
         }
         c.peers.extend(self.peers);

@@ -26,9 +26,12 @@
 //! protocol"):
 //!
 //! ```toml
-//! p2p_listen = "/ip4/0.0.0.0/tcp/9233"
-//! peers = ["/ip4/10.0.0.2/tcp/9233/p2p/12D3KooW..."]
+//! p2p_listen = ["/ip4/0.0.0.0/tcp/9233", "/ip4/0.0.0.0/udp/9233/quic-v1"]
+//! peers = ["/ip4/10.0.0.2/tcp/9233/p2p/12D3KooW...", "/ip4/10.0.0.3/udp/9233/quic-v1/p2p/12D3KooW..."]
 //! ```
+//!
+//! `p2p_listen` takes one address or a list; each is TCP (`/tcp/PORT`) or
+//! QUIC (`/udp/PORT/quic-v1`).
 
 use std::{
     net::SocketAddr,
@@ -55,9 +58,11 @@ pub struct NodeConfig {
     pub listen: SocketAddr,
     /// The Prometheus metrics address (none: no endpoint).
     pub metrics: Option<SocketAddr>,
-    /// The peer-to-peer listen multiaddr (none: no peer-to-peer network
-    /// unless `peers` are given, then the node only dials).
-    pub p2p_listen: Option<String>,
+    /// The peer-to-peer listen multiaddrs, TCP or QUIC: one string or a
+    /// list in the file (none: no peer-to-peer network unless `peers` are
+    /// given, then the node only dials).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub p2p_listen: Vec<String>,
     /// Peers to dial (multiaddrs, best with `/p2p/PEER_ID`), dialled
     /// again whenever they drop.
     #[serde(default)]
@@ -127,6 +132,21 @@ impl Default for MempoolConfig {
     }
 }
 
+/// A string or a list of strings (`p2p_listen` was one address before
+/// QUIC; a file written then still reads).
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
+}
+
 fn default_network() -> String {
     "devnet".into()
 }
@@ -147,7 +167,7 @@ impl Default for NodeConfig {
             data_dir: None,
             listen: default_listen(),
             metrics: None,
-            p2p_listen: None,
+            p2p_listen: vec![],
             peers: vec![],
             mining: MiningConfig::default(),
             voting: VotingConfig::default(),
@@ -237,4 +257,30 @@ pub fn write_private_bytes(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
     f.write_all(bytes)
         .and_then(|_| f.sync_all())
         .map_err(|e| NodeError::io(path.display().to_string(), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NodeConfig;
+
+    fn parse(text: &str) -> Result<NodeConfig, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    #[test]
+    fn p2p_listen_is_one_address_or_a_list() {
+        let one = parse("p2p_listen = \"/ip4/127.0.0.1/tcp/0\"").unwrap();
+        assert_eq!(one.p2p_listen, ["/ip4/127.0.0.1/tcp/0"]);
+        let two =
+            parse("p2p_listen = [\"/ip4/127.0.0.1/tcp/0\", \"/ip4/127.0.0.1/udp/0/quic-v1\"]")
+                .unwrap();
+        assert_eq!(
+            two.p2p_listen,
+            ["/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"]
+        );
+        assert!(parse("").unwrap().p2p_listen.is_empty());
+        // Neither a string nor a list of strings.
+        assert!(parse("p2p_listen = 9233").is_err());
+        assert!(parse("p2p_listen = [9233]").is_err());
+    }
 }

@@ -79,12 +79,11 @@ fn producer_config(config: &NodeConfig, node: &Node) -> Result<ProducerConfig, N
 
 /// The peer-to-peer network `config` asks for, if any.
 fn p2p_config(config: &NodeConfig) -> Result<Option<P2pConfig>, NodeError> {
-    if config.p2p_listen.is_none() && config.peers.is_empty() {
+    if config.p2p_listen.is_empty() && config.peers.is_empty() {
         return Ok(None);
     }
-    let listen: Vec<String> = config.p2p_listen.iter().cloned().collect();
     Ok(Some(P2pConfig {
-        listen: p2p::parse_addrs("p2p_listen", &listen)?,
+        listen: p2p::parse_addrs("p2p_listen", &config.p2p_listen)?,
         peers: p2p::parse_addrs("peer", &config.peers)?,
         ..P2pConfig::default()
     }))

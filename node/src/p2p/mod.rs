@@ -1,5 +1,6 @@
 //! The peer-to-peer network on rust-libp2p (PROTOCOL.md "Peer protocol"):
-//! TCP with Noise and Yamux; gossipsub for new blocks, transactions,
+//! TCP with Noise and Yamux, and QUIC (TLS 1.3 and QUIC's own streams),
+//! each address naming its transport; gossipsub for new blocks, transactions,
 //! votes and round announcements (a miner's block that needs votes, so
 //! vote keys on any node sign it); a request-response protocol for sync by height ranges; identify
 //! and ping. Peers come from the configuration only (no outside
@@ -30,6 +31,7 @@ use std::{
 use futures::StreamExt;
 use libp2p::{
     allow_block_list, connection_limits,
+    core::transport::ListenerId,
     gossipsub::{self, MessageAcceptance, MessageAuthenticity, MessageId, TopicHash},
     identify, identity, noise, ping,
     request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel},
@@ -103,8 +105,9 @@ impl Default for Limits {
 /// Where the node listens and whom it dials.
 #[derive(Clone, Debug, Default)]
 pub struct P2pConfig {
-    /// Addresses to listen on (`/ip4/127.0.0.1/tcp/0` lets the system
-    /// pick the port; the address taken is written to [`ADDR_FILE`]).
+    /// Addresses to listen on, TCP (`/ip4/127.0.0.1/tcp/0`) or QUIC
+    /// (`/ip4/127.0.0.1/udp/0/quic-v1`); port 0 lets the system pick, and
+    /// the addresses taken are written to [`ADDR_FILE`], one a line.
     pub listen: Vec<Multiaddr>,
     /// Peers to dial, and dial again when they drop.
     pub peers: Vec<Multiaddr>,
@@ -225,6 +228,10 @@ fn build_swarm(
             yamux::Config::default,
         )
         .map_err(|e| NodeError::Config(format!("peer-to-peer transport: {e}")))?
+        // QUIC beside TCP: one UDP socket, TLS 1.3 and its own streams
+        // instead of Noise and Yamux; the node listens on and dials
+        // whichever kind an address names (`/udp/PORT/quic-v1`).
+        .with_quic()
         .with_behaviour(|key| {
             Ok(Behaviour {
                 blocked: allow_block_list::Behaviour::default(),
@@ -252,10 +259,12 @@ fn build_swarm(
     Ok(swarm)
 }
 
-/// Fails when `addr`'s TCP port is taken. libp2p listens with
-/// SO_REUSEPORT, so a second node on the same port would share it
-/// silently (the kernel splitting connections between the two); a plain
-/// bind, without that option, finds the port taken.
+/// Fails when `addr`'s port is taken: its TCP port, or its UDP port for
+/// QUIC. libp2p listens on TCP with SO_REUSEPORT, so a second node on the
+/// same port would share it silently (the kernel splitting connections
+/// between the two); a plain bind, without that option, finds the port
+/// taken. QUIC binds its UDP socket plainly and would fail too, but with
+/// libp2p's terse error: this check says the same clear thing for both.
 fn port_is_free(addr: &Multiaddr) -> Result<(), NodeError> {
     use libp2p::multiaddr::Protocol;
     let mut ip = None;
@@ -264,24 +273,29 @@ fn port_is_free(addr: &Multiaddr) -> Result<(), NodeError> {
         match p {
             Protocol::Ip4(a) => ip = Some(std::net::IpAddr::V4(a)),
             Protocol::Ip6(a) => ip = Some(std::net::IpAddr::V6(a)),
-            Protocol::Tcp(p) => port = Some(p),
+            Protocol::Tcp(p) => port = Some((p, false)),
+            Protocol::Udp(p) => port = Some((p, true)),
             _ => {}
         }
     }
-    let (Some(ip), Some(port)) = (ip, port) else {
+    let (Some(ip), Some((port, udp))) = (ip, port) else {
         return Ok(());
     };
     if port == 0 {
         return Ok(());
     }
-    std::net::TcpListener::bind((ip, port))
-        .map(drop)
-        .map_err(|e| {
-            NodeError::Config(format!(
-                "peer-to-peer listen address {addr}: {e} (is another node using the port?); \
-                 choose another --p2p-listen port"
-            ))
-        })
+    let bound = if udp {
+        std::net::UdpSocket::bind((ip, port)).map(drop)
+    } else {
+        std::net::TcpListener::bind((ip, port)).map(drop)
+    };
+    bound.map_err(|e| {
+        let kind = if udp { "UDP" } else { "TCP" };
+        NodeError::Config(format!(
+            "peer-to-peer listen address {addr}: {kind} port {port}: {e} \
+             (is another node using the port?); choose another --p2p-listen port"
+        ))
+    })
 }
 
 /// The peer id at the end of `addr` (`.../p2p/PEER_ID`), if any.
@@ -309,6 +323,9 @@ struct P2p {
     judged: mpsc::UnboundedSender<Judgement>,
     served: mpsc::UnboundedSender<(ResponseChannel<Response>, Response)>,
     hints: mpsc::UnboundedSender<Hint>,
+    /// Each listener in `--p2p-listen` order, and the first address it
+    /// took; [`ADDR_FILE`] is written once every one has an address.
+    listeners: Vec<(ListenerId, Option<Multiaddr>)>,
     addr_written: bool,
     /// Why the network cannot go on (its only listener failed).
     fatal: Option<NodeError>,
@@ -340,11 +357,16 @@ pub async fn run(
             .map_err(|e| NodeError::Config(format!("subscribing to {topic}: {e}")))?;
         topics.insert(topic.hash(), kind);
     }
+    let mut listeners = Vec::with_capacity(config.listen.len());
     for addr in &config.listen {
         port_is_free(addr)?;
-        swarm
-            .listen_on(addr.clone())
-            .map_err(|e| NodeError::Config(format!("peer-to-peer listen on {addr}: {e}")))?;
+        let id = swarm.listen_on(addr.clone()).map_err(|e| {
+            NodeError::Config(format!(
+                "peer-to-peer listen on {addr}: {e}; a listen address is \
+                 /ip4/IP/tcp/PORT or /ip4/IP/udp/PORT/quic-v1"
+            ))
+        })?;
+        listeners.push((id, None));
     }
     let (judged_tx, mut judged_rx) = mpsc::unbounded_channel();
     let (served_tx, mut served_rx) = mpsc::unbounded_channel();
@@ -366,6 +388,7 @@ pub async fn run(
         judged: judged_tx,
         served: served_tx,
         hints: hints_tx,
+        listeners,
         addr_written: config.listen.is_empty(),
         fatal: None,
     };
@@ -491,7 +514,10 @@ impl P2p {
 
     fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
         match event {
-            SwarmEvent::NewListenAddr { address, .. } => self.write_addr(&address),
+            SwarmEvent::NewListenAddr {
+                listener_id,
+                address,
+            } => self.listening(listener_id, address),
             // Before any address was taken: the listen address is unusable
             // (in use, not local), and the operator must hear of it.
             SwarmEvent::ListenerClosed {
@@ -538,17 +564,27 @@ impl P2p {
         }
     }
 
-    fn write_addr(&mut self, address: &Multiaddr) {
-        if self.addr_written {
+    /// Notes the address a listener took; once every listener has one,
+    /// writes them all to [`ADDR_FILE`], one a line with `/p2p/PEER_ID`.
+    fn listening(&mut self, id: ListenerId, address: Multiaddr) {
+        if let Some((_, first)) = self.listeners.iter_mut().find(|(l, _)| *l == id) {
+            first.get_or_insert(address);
+        }
+        if self.addr_written || self.listeners.iter().any(|(_, a)| a.is_none()) {
             return;
         }
         self.addr_written = true;
-        let full = address.clone().with(libp2p::multiaddr::Protocol::P2p(
-            *self.swarm.local_peer_id(),
-        ));
-        tracing::info!(addr = %full, "peer-to-peer");
+        let me = libp2p::multiaddr::Protocol::P2p(*self.swarm.local_peer_id());
+        let mut text = String::new();
+        for a in self.listeners.iter().filter_map(|(_, a)| a.as_ref()) {
+            let full = a.clone().with(me.clone());
+            tracing::info!(addr = %full, "peer-to-peer");
+            text.push_str(&format!("{full}\n"));
+        }
+        // Written whole then renamed: a reader never sees some lines only.
         let path = self.node.data_dir().join(ADDR_FILE);
-        if let Err(e) = std::fs::write(&path, format!("{full}\n")) {
+        let tmp = path.with_extension("addr.tmp");
+        if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &path)) {
             tracing::error!(path = %path.display(), error = %e, "writing the peer-to-peer address");
         }
     }
