@@ -177,5 +177,8 @@ async fn status(url: &str) -> Result<(), String> {
     println!("side blocks: {}, orphans: {}", s.side_blocks, s.orphans);
     println!("mining: {}", if s.mining { "yes" } else { "no" });
     println!("peers: {}", s.peers);
+    for peer in &s.connected_peers {
+        println!("  {} at {}", peer.id, peer.address);
+    }
     Ok(())
 }

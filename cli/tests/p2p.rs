@@ -63,6 +63,11 @@ struct Peer {
 }
 
 impl Peer {
+    /// Its libp2p peer id (the end of its listen address).
+    fn id(&self) -> &str {
+        self.addr.rsplit("/p2p/").next().unwrap_or_default()
+    }
+
     /// Its listen address on the transport whose protocol is `which`
     /// ("/tcp/" or "/quic-v1/").
     fn on(&self, which: &str) -> &str {
@@ -336,7 +341,17 @@ fn four_nodes_two_mining_agree_and_relay_a_wallet_transaction() {
         net.root(),
         Duration::from_secs(30),
     );
-    assert!(text(&out).contains("peers: "), "{}", text(&out));
+    // `node status` lists A's peers (B and D dialled it or were dialled)
+    // by id, each with the address of its connection.
+    let report = text(&out);
+    assert!(report.contains("peers: 2"), "{report}");
+    for peer in [&b, &d] {
+        let line = report
+            .lines()
+            .find(|l| l.trim_start().starts_with(peer.id()))
+            .unwrap_or_else(|| panic!("{} not listed: {report}", peer.id()));
+        assert!(line.contains(" at /ip4/127.0.0.1/tcp/"), "{line}");
+    }
 }
 
 /// The account a block's coinbase pays.
@@ -1290,6 +1305,18 @@ fn a_mixed_tcp_and_quic_network_reaches_one_tip() {
         bridged.iter().any(|a| a.contains("/quic-v1")),
         "{bridged:?}"
     );
+    // GetStatus lists the bridge's two peers by id, each on its transport.
+    let listed = status(rt, &bridge.process).connected_peers;
+    let on = |peer: &Peer| {
+        listed
+            .iter()
+            .find(|p| p.id == peer.id())
+            .map(|p| p.address.clone())
+            .unwrap_or_else(|| panic!("{} not in {listed:?}", peer.id()))
+    };
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(on(&tcp_only).contains("/tcp/"), "{listed:?}");
+    assert!(on(&quic_only).contains("/quic-v1"), "{listed:?}");
 }
 
 /// Random UDP datagrams on a node's QUIC port, some shaped like QUIC

@@ -22,7 +22,7 @@ use std::{
     collections::{HashMap, HashSet},
     path::Path,
     sync::{
-        atomic::{AtomicBool, AtomicU32, Ordering},
+        atomic::{AtomicBool, Ordering},
         Arc,
     },
     time::{Duration, Instant},
@@ -49,6 +49,7 @@ use crate::{
     forks::Outcome,
     mempool::MempoolError,
     node::{Announced, Node, NodeEvent},
+    rpc::PeerList,
 };
 use peers::{PeerBook, Verdict};
 use protocol::{Kind, Request, Response, SyncCodec};
@@ -313,7 +314,7 @@ struct P2p {
     limits: Limits,
     book: PeerBook,
     connected: HashSet<PeerId>,
-    peer_count: Arc<AtomicU32>,
+    peer_list: Arc<PeerList>,
     /// Configured peers: the address, and the peer last reached through it.
     configured: Vec<(Multiaddr, Option<PeerId>)>,
     pending: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, String>>>,
@@ -332,12 +333,12 @@ struct P2p {
 }
 
 /// Runs the network until `stop` turns true: listens, dials `config.peers`
-/// (again whenever they drop), relays and syncs. `peer_count` is kept at
-/// the number of connected peers.
+/// (again whenever they drop), relays and syncs. `peer_list` is kept at
+/// the connected peers.
 pub async fn run(
     node: Arc<Node>,
     config: P2pConfig,
-    peer_count: Arc<AtomicU32>,
+    peer_list: Arc<PeerList>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), NodeError> {
     let n = node.clone();
@@ -379,7 +380,7 @@ pub async fn run(
         limits: config.limits.clone(),
         book: PeerBook::default(),
         connected: HashSet::new(),
-        peer_count,
+        peer_list,
         configured: config.peers.iter().map(|a| (a.clone(), None)).collect(),
         pending: HashMap::new(),
         topics,
@@ -438,9 +439,7 @@ pub async fn run(
 
 impl P2p {
     fn update_count(&self) {
-        let n = self.connected.len() as u32;
-        self.peer_count.store(n, Ordering::Relaxed);
-        metrics::gauge!("superzk_peers").set(f64::from(n));
+        metrics::gauge!("superzk_peers").set(self.connected.len() as f64);
     }
 
     fn redial(&mut self) {
@@ -544,6 +543,8 @@ impl P2p {
                 }
                 if self.connected.insert(peer_id) {
                     tracing::info!(peer = %peer_id, %addr, "peer connected");
+                    self.peer_list
+                        .connected(peer_id.to_string(), addr.to_string());
                     self.update_count();
                     let _ = self.hints.send(Hint::Connected(peer_id));
                 }
@@ -554,6 +555,7 @@ impl P2p {
                 ..
             } if self.connected.remove(&peer_id) => {
                 tracing::info!(peer = %peer_id, "peer disconnected");
+                self.peer_list.disconnected(&peer_id.to_string());
                 self.book.disconnected(&peer_id);
                 self.update_count();
                 let _ = self.hints.send(Hint::Disconnected(peer_id));

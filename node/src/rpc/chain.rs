@@ -4,7 +4,7 @@
 //! before the node is called; every node call runs in a blocking task.
 
 use std::{
-    sync::{atomic::Ordering, Arc},
+    sync::Arc,
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -20,9 +20,9 @@ use crate::{
     node::Node,
     proto::{
         chain_server::Chain, submit_block_response, AccountInfo, AccountRequest, Balance,
-        CurrentDraw, DrawRequest, DrawnTicket, NodeList, NodeStatus, NodesRequest, RawBlock,
-        StakingNode, StatusRequest, SubmitBlockResponse, TemplateRequest, Ticket, TicketList,
-        TicketsRequest, VoteResponse, VoteSubmission,
+        ConnectedPeer, CurrentDraw, DrawRequest, DrawnTicket, NodeList, NodeStatus, NodesRequest,
+        RawBlock, StakingNode, StatusRequest, SubmitBlockResponse, TemplateRequest, Ticket,
+        TicketList, TicketsRequest, VoteResponse, VoteSubmission,
     },
     votes::Ballot,
 };
@@ -138,8 +138,14 @@ fn status_of(node: &Node, config: &RpcConfig) -> Result<NodeStatus, crate::error
         required_votes: count(draw.required),
         orphans: orphans as u64,
         side_blocks: side as u64,
-        peers: config.peers.load(Ordering::Relaxed),
+        peers: count(config.peers.len()),
         mining: config.mining,
+        connected_peers: config
+            .peers
+            .list()
+            .into_iter()
+            .map(|(id, address)| ConnectedPeer { id, address })
+            .collect(),
     })
 }
 

@@ -16,8 +16,9 @@
 //! * `limit`: the global rate limit.
 
 use std::{
+    collections::BTreeMap,
     future::Future,
-    sync::{atomic::AtomicU32, Arc},
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
@@ -70,7 +71,7 @@ pub struct RpcConfig {
     pub mining: bool,
     /// Connected peers (reported by `GetStatus`), kept by whoever manages
     /// them.
-    pub peers: Arc<AtomicU32>,
+    pub peers: Arc<PeerList>,
 }
 
 impl Default for RpcConfig {
@@ -83,8 +84,49 @@ impl Default for RpcConfig {
             timeout: Duration::from_secs(30),
             tcp_keepalive: Duration::from_secs(60),
             mining: false,
-            peers: Arc::new(AtomicU32::new(0)),
+            peers: Arc::new(PeerList::default()),
         }
+    }
+}
+
+/// The peers a node is connected to, as `GetStatus` reports them: peer id
+/// to the address of its first connection, in peer id order.
+#[derive(Debug, Default)]
+pub struct PeerList(Mutex<BTreeMap<String, String>>);
+
+impl PeerList {
+    /// Records a connected peer; an already listed peer keeps its address.
+    pub fn connected(&self, id: String, address: String) {
+        self.entries().entry(id).or_insert(address);
+    }
+
+    /// Forgets a peer that disconnected.
+    pub fn disconnected(&self, id: &str) {
+        self.entries().remove(id);
+    }
+
+    /// How many peers are connected.
+    pub fn len(&self) -> usize {
+        self.entries().len()
+    }
+
+    /// Whether no peer is connected.
+    pub fn is_empty(&self) -> bool {
+        self.entries().is_empty()
+    }
+
+    /// Every connected peer: (peer id, address).
+    pub fn list(&self) -> Vec<(String, String)> {
+        self.entries()
+            .iter()
+            .map(|(id, address)| (id.clone(), address.clone()))
+            .collect()
+    }
+
+    // A panic while the lock was held cannot leave the map half-changed
+    // (each change is one map call), so a poisoned lock is used as is.
+    fn entries(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
