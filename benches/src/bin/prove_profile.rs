@@ -78,59 +78,54 @@ fn report_phases(name: &str, runs: &[Phases]) {
     );
 }
 
-fn blst_g1(points: &[G1Affine], z: &[Fr]) -> f64 {
-    let pts: Vec<_> = points
-        .iter()
-        .map(groth16::msm::blst_backend::g1_from_ark)
-        .collect();
-    let bytes: Vec<u8> = z
-        .iter()
-        .flat_map(|s| s.into_bigint().to_bytes_le())
-        .collect();
-    let n = pts.len().min(z.len());
-    secs(|| unsafe {
-        let mut out = blst::blst_p1::default();
-        let mut scratch = vec![0u64; blst::blst_p1s_mult_pippenger_scratch_sizeof(n) / 8 + 1];
-        let p = [pts.as_ptr(), std::ptr::null()];
-        let s = [bytes.as_ptr(), std::ptr::null()];
-        blst::blst_p1s_mult_pippenger(
-            &mut out,
-            p.as_ptr(),
-            n,
-            s.as_ptr(),
-            255,
-            scratch.as_mut_ptr(),
-        );
-        out
-    })
+/// A timer of blst's own Pippenger (`$mult`) on `points` and `z`, in one
+/// group: the two groups differ only in their types and functions.
+macro_rules! blst_msm_timer {
+    ($name:ident, $affine:ty, $convert:path, $projective:ty, $scratch:path, $mult:path) => {
+        fn $name(points: &[$affine], z: &[Fr]) -> f64 {
+            let pts: Vec<_> = points.iter().map($convert).collect();
+            let bytes: Vec<u8> = z
+                .iter()
+                .flat_map(|s| s.into_bigint().to_bytes_le())
+                .collect();
+            let n = pts.len().min(z.len());
+            // SAFETY: `pts` holds n points and `bytes` n 32-byte scalars;
+            // the scratch is blst's own size for n, rounded up to words.
+            secs(|| unsafe {
+                let mut out = <$projective>::default();
+                let mut scratch = vec![0u64; $scratch(n) / 8 + 1];
+                let p = [pts.as_ptr(), std::ptr::null()];
+                let s = [bytes.as_ptr(), std::ptr::null()];
+                $mult(
+                    &mut out,
+                    p.as_ptr(),
+                    n,
+                    s.as_ptr(),
+                    255,
+                    scratch.as_mut_ptr(),
+                );
+                out
+            })
+        }
+    };
 }
 
-fn blst_g2(points: &[G2Affine], z: &[Fr]) -> f64 {
-    let pts: Vec<_> = points
-        .iter()
-        .map(groth16::msm::blst_backend::g2_from_ark)
-        .collect();
-    let bytes: Vec<u8> = z
-        .iter()
-        .flat_map(|s| s.into_bigint().to_bytes_le())
-        .collect();
-    let n = pts.len().min(z.len());
-    secs(|| unsafe {
-        let mut out = blst::blst_p2::default();
-        let mut scratch = vec![0u64; blst::blst_p2s_mult_pippenger_scratch_sizeof(n) / 8 + 1];
-        let p = [pts.as_ptr(), std::ptr::null()];
-        let s = [bytes.as_ptr(), std::ptr::null()];
-        blst::blst_p2s_mult_pippenger(
-            &mut out,
-            p.as_ptr(),
-            n,
-            s.as_ptr(),
-            255,
-            scratch.as_mut_ptr(),
-        );
-        out
-    })
-}
+blst_msm_timer!(
+    blst_g1,
+    G1Affine,
+    groth16::msm::blst_backend::g1_from_ark,
+    blst::blst_p1,
+    blst::blst_p1s_mult_pippenger_scratch_sizeof,
+    blst::blst_p1s_mult_pippenger
+);
+blst_msm_timer!(
+    blst_g2,
+    G2Affine,
+    groth16::msm::blst_backend::g2_from_ark,
+    blst::blst_p2,
+    blst::blst_p2s_mult_pippenger_scratch_sizeof,
+    blst::blst_p2s_mult_pippenger
+);
 
 fn study<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
     name: &str,
