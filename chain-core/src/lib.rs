@@ -38,3 +38,20 @@ pub mod rewards;
 pub mod store;
 pub mod tx;
 pub mod validate;
+
+#[cfg(test)]
+mod build_settings {
+    /// The workspace profile turns overflow checks on for this crate in every
+    /// build (Cargo.toml): an unchecked consensus sum that overflows must
+    /// stop, never wrap. This fails if that setting is lost.
+    #[test]
+    fn arithmetic_overflow_panics_in_every_build() {
+        let max = std::hint::black_box(u64::MAX);
+        let one = std::hint::black_box(1u64);
+        let sum = std::panic::catch_unwind(|| max + one);
+        assert!(
+            sum.is_err(),
+            "u64::MAX + 1 wrapped: overflow checks are off"
+        );
+    }
+}

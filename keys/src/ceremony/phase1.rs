@@ -238,7 +238,9 @@ fn scale_powers<A: AffineRepr<ScalarField = Fr>>(
         let proj: Vec<A::Group> = chunk
             .iter()
             .map(|p| {
-                let q = *p * s;
+                // On the projective point: arkworks' GLV multiplication
+                // (an affine point gets plain double-and-add).
+                let q = p.into_group() * s;
                 s *= x;
                 q
             })

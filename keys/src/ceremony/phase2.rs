@@ -54,22 +54,70 @@ fn accumulate<G: CurveGroup<ScalarField = Fr>>(
 ) {
     debug_assert_eq!(acc.len(), num_vars);
     for (row, l) in matrix.iter().zip(basis) {
+        let mut multiples = Multiples::<G>::of(l);
         for (coeff, var) in row {
-            acc[*var] += times::<G>(l, coeff);
+            acc[*var] += multiples.times(coeff);
         }
     }
 }
 
-/// `c·l`, with the cost of the shorter of `c` and `−c`: most coefficients
-/// of a constraint system are `±1` or `±2^k` (bit decompositions,
-/// subtractions), and `−2^k` as a field element is 255 bits long, so a plain
-/// double-and-add would spend hundreds of doublings on it.
-fn times<G: CurveGroup<ScalarField = Fr>>(l: &G::Affine, c: &Fr) -> G {
-    let (plus, minus) = (c.into_bigint(), (-*c).into_bigint());
-    if minus.num_bits() < plus.num_bits() {
-        -l.mul_bigint(minus)
-    } else {
-        l.mul_bigint(plus)
+/// Above this many set bits a coefficient takes a GLV multiplication rather
+/// than additions from the doubling chain (a GLV multiplication of a
+/// 255-bit scalar costs about as much as 64 additions).
+const CHAIN_MAX_ONES: u32 = 40;
+
+/// The multiples `c·l` of one basis point `l` that one row's coefficients
+/// need.
+///
+/// Most coefficients of a constraint system are `±2^k` (bit
+/// decompositions: `k` up to 254) or short (subtractions, small constants).
+/// Computed one by one, each `2^k·l` repeats up to 254 doublings; one
+/// doubling chain `l, 2l, 4l, …` for the row, extended only as far as its
+/// longest such coefficient, turns each into one addition per set bit. The
+/// sign is taken from the shorter of `c` and `−c` (`−2^k` as a field
+/// element is 255 bits long). Other coefficients use arkworks' GLV
+/// multiplication on the projective point.
+struct Multiples<G: CurveGroup> {
+    /// `2^i·l` for `i < doublings.len()`; never empty.
+    doublings: Vec<G>,
+}
+
+impl<G: CurveGroup<ScalarField = Fr>> Multiples<G> {
+    fn of(l: &G::Affine) -> Self {
+        Self {
+            doublings: vec![l.into_group()],
+        }
+    }
+
+    /// `2^k·l`, extending the chain as far as needed.
+    fn power_of_two(&mut self, k: usize) -> G {
+        while self.doublings.len() <= k {
+            let last = *self.doublings.last().expect("never empty");
+            self.doublings.push(last.double());
+        }
+        self.doublings[k]
+    }
+
+    /// `c·l`.
+    fn times(&mut self, c: &Fr) -> G {
+        let (plus, minus) = (c.into_bigint(), (-*c).into_bigint());
+        let (magnitude, negate) = if minus.num_bits() < plus.num_bits() {
+            (minus, true)
+        } else {
+            (plus, false)
+        };
+        let ones: u32 = magnitude.0.iter().map(|limb| limb.count_ones()).sum();
+        if ones > CHAIN_MAX_ONES {
+            return self.doublings[0] * c;
+        }
+        let sum = (0..magnitude.num_bits() as usize)
+            .filter(|&i| magnitude.get_bit(i))
+            .fold(G::ZERO, |sum, i| sum + self.power_of_two(i));
+        if negate {
+            -sum
+        } else {
+            sum
+        }
     }
 }
 
@@ -189,7 +237,9 @@ pub fn contribute(
     };
     for v in [&mut pk.l_query, &mut pk.h_query] {
         v.par_chunks_mut(256).for_each(|chunk| {
-            let proj: Vec<G1Projective> = chunk.iter().map(|p| *p * s_inv).collect();
+            // On the projective point: arkworks' GLV multiplication
+            // (an affine point gets plain double-and-add).
+            let proj: Vec<G1Projective> = chunk.iter().map(|p| p.into_group() * s_inv).collect();
             chunk.copy_from_slice(&G1Projective::normalize_batch(&proj));
             progress(chunk.len() as u64);
         });
@@ -273,4 +323,60 @@ pub(crate) fn check_parameters(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::{UniformRand, Zero};
+    use rand_core::OsRng;
+
+    /// The coefficients a constraint system has, and the edges of the rule
+    /// that picks the chain or GLV.
+    fn coefficients() -> Vec<Fr> {
+        let two = Fr::from(2u8);
+        let mut cs = vec![Fr::zero(), Fr::ONE, -Fr::ONE, Fr::from(3u8), -Fr::from(5u8)];
+        for k in [1u64, 7, 63, 64, 65, 128, 200, 253, 254] {
+            cs.push(two.pow([k]));
+            cs.push(-two.pow([k]));
+        }
+        // Exactly at and just over the chain's limit of set bits.
+        let ones = |n: u32| Fr::from(u128::MAX >> (128 - n));
+        cs.extend([
+            ones(CHAIN_MAX_ONES),
+            ones(CHAIN_MAX_ONES + 1),
+            -ones(CHAIN_MAX_ONES),
+        ]);
+        cs.extend([
+            Fr::from(u64::MAX),
+            Fr::from(u128::MAX),
+            -Fr::from(u128::MAX),
+        ]);
+        cs.extend((0..8).map(|_| Fr::rand(&mut OsRng)));
+        cs
+    }
+
+    fn matches_plain_multiplication<G: CurveGroup<ScalarField = Fr>>() {
+        let l = G::rand(&mut OsRng).into_affine();
+        let mut multiples = Multiples::<G>::of(&l);
+        // In both orders: the chain must give the same answer whether it
+        // was already long enough or had to grow.
+        let mut cs = coefficients();
+        for _ in 0..2 {
+            for c in &cs {
+                assert_eq!(multiples.times(c), l.into_group() * c, "coefficient {c}");
+            }
+            cs.reverse();
+        }
+    }
+
+    #[test]
+    fn row_multiples_equal_plain_multiplication_in_g1() {
+        matches_plain_multiplication::<G1Projective>();
+    }
+
+    #[test]
+    fn row_multiples_equal_plain_multiplication_in_g2() {
+        matches_plain_multiplication::<G2Projective>();
+    }
 }
