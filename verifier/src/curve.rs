@@ -290,35 +290,44 @@ mod backend {
     }
 
     /// Window of the two-point chains: 8 table entries per point
-    /// (`[1]P … [8]P`, signed digits).
+    /// (`[1]P … [8]P`, signed digits). 5 bits measured no faster
+    /// (`timing_glv_against_128_bit_scalars`).
     const GLV_WBITS: usize = 4;
-    /// Table entries per point for [`GLV_WBITS`].
-    const GLV_ROW: usize = 1 << (GLV_WBITS - 1);
+    /// The largest window [`glv_mult_wbits`] takes.
+    const MAX_WBITS: usize = 5;
 
     /// `[a_i + b_i·λ] p_i` for finite points of G1, each as one 64-bit
     /// two-point chain `[a_i] p_i + [b_i] φ(p_i)` (blst's Straus over
-    /// precomputed affine tables, shared doublings). The tables of all the
-    /// points are built in one call (one field inversion for all); `φ`'s
-    /// table is `φ` of `p`'s (`φ` is a group homomorphism), one
-    /// multiplication per entry. Results are Jacobian.
+    /// precomputed affine tables, shared doublings). Results are Jacobian.
     fn glv_mult(ps: &[blst_p1_affine], ks: &[GlvScalar]) -> Vec<blst_p1> {
+        glv_mult_wbits(ps, ks, GLV_WBITS)
+    }
+
+    /// [`glv_mult`] with windows of `wbits` bits (2 to [`MAX_WBITS`]). The
+    /// tables of all the points are built in one call (one field inversion
+    /// for all); `φ`'s table is `φ` of `p`'s (`φ` is a group homomorphism),
+    /// one multiplication per entry.
+    fn glv_mult_wbits(ps: &[blst_p1_affine], ks: &[GlvScalar], wbits: usize) -> Vec<blst_p1> {
+        assert!((2..=MAX_WBITS).contains(&wbits), "window of 2 to 5 bits");
+        let row_len = 1 << (wbits - 1);
         let refs: Vec<*const blst_p1_affine> = ps.iter().map(|p| p as *const _).collect();
-        let mut table = vec![blst_p1_affine::default(); ps.len() * GLV_ROW];
+        let mut table = vec![blst_p1_affine::default(); ps.len() * row_len];
         // SAFETY: `refs` holds `ps.len()` pointers to initialised points;
         // `table` has the `ps.len() << (wbits - 1)` entries blst writes
         // (`blst_p1s_mult_wbits_precompute_sizeof`).
         unsafe {
-            blst_p1s_mult_wbits_precompute(table.as_mut_ptr(), GLV_WBITS, refs.as_ptr(), refs.len())
+            blst_p1s_mult_wbits_precompute(table.as_mut_ptr(), wbits, refs.as_ptr(), refs.len())
         };
         let beta = beta();
         table
-            .chunks_exact(GLV_ROW)
+            .chunks_exact(row_len)
             .zip(ks)
             .map(|(row, k)| {
                 // Two rows side by side, as blst reads a two-point table.
-                let mut pair = [blst_p1_affine::default(); 2 * GLV_ROW];
-                pair[..GLV_ROW].copy_from_slice(row);
-                for (phi, p) in pair[GLV_ROW..].iter_mut().zip(row) {
+                let mut pair = [blst_p1_affine::default(); 2 << (MAX_WBITS - 1)];
+                let pair = &mut pair[..2 * row_len];
+                pair[..row_len].copy_from_slice(row);
+                for (phi, p) in pair[row_len..].iter_mut().zip(row) {
                     phi.y = p.y;
                     // SAFETY: initialised field elements.
                     unsafe { blst_fp_mul(&mut phi.x, &p.x, &beta) };
@@ -326,14 +335,14 @@ mod backend {
                 let (a, b) = (k.a.to_le_bytes(), k.b.to_le_bytes());
                 let scalars = [a.as_ptr(), b.as_ptr()];
                 let mut out = blst_p1::default();
-                // SAFETY: `pair` is a table of two points of `GLV_ROW`
+                // SAFETY: `pair` is a table of two points of `row_len`
                 // affine entries each, `scalars` two pointers to 8 bytes (64
                 // bits read); a null scratch makes blst use its stack.
                 unsafe {
                     blst_p1s_mult_wbits(
                         &mut out,
                         pair.as_ptr(),
-                        GLV_WBITS,
+                        wbits,
                         2,
                         scalars.as_ptr(),
                         64,
@@ -343,6 +352,103 @@ mod backend {
                 out
             })
             .collect()
+    }
+
+    /// Per-point CPU time of the batch's `r_i·A_i`: 128-bit scalars on
+    /// `blst_p1_mult` (before session 12) against the GLV form, 4- and
+    /// 5-bit windows, and of `Σ r_i·C_i`: 1,000 points with 128-bit
+    /// scalars against 2,000 with 64-bit ones, on this thread:
+    /// `cargo test --release -p superzk-verifier --lib -- --ignored --nocapture timing_glv`
+    #[cfg(test)]
+    pub(super) fn timing_glv(points: &[G1Affine], ks: &[GlvScalar]) {
+        let ps: Vec<blst_p1_affine> = points
+            .iter()
+            .map(|p| g1_to_blst(p).expect("on the curve"))
+            .collect();
+        let n = ps.len() as f64;
+        // CPU time of this thread: a shared machine's load does not inflate it.
+        let cpu = || {
+            let mut t = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: a valid pointer to a `timespec`.
+            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+            t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+        };
+        let time = |name: &str, per: f64, f: &dyn Fn()| {
+            f();
+            let t = cpu();
+            for _ in 0..5 {
+                f();
+            }
+            println!("{name:52} {:8.1} us", (cpu() - t) / 5.0 / per * 1e6);
+        };
+        time("r·A, 128-bit scalar, blst_p1_mult (per point)", n, &|| {
+            for (p, k) in ps.iter().zip(ks) {
+                let s = ((u128::from(k.b) << 64) | u128::from(k.a)).to_le_bytes();
+                let (mut jp, mut out) = (blst_p1::default(), blst_p1::default());
+                // SAFETY: valid points; `s` holds the 128 bits read.
+                unsafe {
+                    blst::blst_p1_from_affine(&mut jp, p);
+                    blst::blst_p1_mult(&mut out, &jp, s.as_ptr(), 128);
+                }
+                std::hint::black_box(out);
+            }
+        });
+        for w in [4, 5] {
+            time(
+                &format!("r·A, a + b·λ, two-point chain, {w}-bit windows (per point)"),
+                n,
+                &|| {
+                    std::hint::black_box(glv_mult_wbits(&ps, ks, w));
+                },
+            );
+        }
+        let s128: Vec<u128> = ks
+            .iter()
+            .map(|k| (u128::from(k.b) << 64) | u128::from(k.a))
+            .collect();
+        time("Σ r·C, n points, 128-bit scalars (per point)", n, &|| {
+            std::hint::black_box(msm_raw(
+                &ps,
+                &s128
+                    .iter()
+                    .map(|s| s.to_le_bytes().to_vec())
+                    .collect::<Vec<_>>(),
+                128,
+            ));
+        });
+        time(
+            "Σ r·C, 2n points, 64-bit scalars (per original point)",
+            n,
+            &|| {
+                std::hint::black_box(g1_msm_glv(points, ks));
+            },
+        );
+    }
+
+    /// blst's Pippenger on raw little-endian scalars of `nbits` bits.
+    #[cfg(test)]
+    fn msm_raw(ps: &[blst_p1_affine], ss: &[Vec<u8>], nbits: usize) -> blst_p1 {
+        let p_refs: Vec<*const blst_p1_affine> = ps.iter().map(|p| p as *const _).collect();
+        let s_refs: Vec<*const u8> = ss.iter().map(|s| s.as_ptr()).collect();
+        // SAFETY: no arguments.
+        let scratch_bytes = unsafe { blst_p1s_mult_pippenger_scratch_sizeof(ps.len()) };
+        let mut scratch = vec![0u64; scratch_bytes.div_ceil(8)];
+        let mut sum = blst_p1::default();
+        // SAFETY: as in `g1_msm_glv`, with `nbits`-bit scalars.
+        unsafe {
+            blst_p1s_mult_pippenger(
+                &mut sum,
+                p_refs.as_ptr(),
+                ps.len(),
+                s_refs.as_ptr(),
+                nbits,
+                scratch.as_mut_ptr(),
+            )
+        };
+        sum
     }
 
     /// The Miller loop of one task's pairs, its G1 points first scaled;
@@ -384,11 +490,21 @@ mod backend {
     /// for tests against arkworks' scalar multiplication.
     #[cfg(test)]
     pub(super) fn glv_scale(points: &[G1Affine], scalars: &[GlvScalar]) -> Vec<G1Affine> {
+        glv_scale_wbits(points, scalars, GLV_WBITS)
+    }
+
+    /// [`glv_scale`] with another window.
+    #[cfg(test)]
+    pub(super) fn glv_scale_wbits(
+        points: &[G1Affine],
+        scalars: &[GlvScalar],
+        wbits: usize,
+    ) -> Vec<G1Affine> {
         let ps: Vec<blst_p1_affine> = points
             .iter()
             .map(|p| g1_to_blst(p).expect("on the curve"))
             .collect();
-        glv_mult(&ps, scalars)
+        glv_mult_wbits(&ps, scalars, wbits)
             .iter()
             .map(|p| {
                 let mut a = blst_p1_affine::default();
@@ -881,6 +997,37 @@ mod tests {
                 assert_eq!(*got, (*p * k.to_fr()).into_affine(), "{k:?}");
             }
         }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn glv_windows_agree() {
+        let mut rng = rng();
+        let ps: Vec<G1Affine> = (0..40)
+            .map(|_| G1Projective::rand(&mut rng).into_affine())
+            .collect();
+        let ks = glv_scalars(40, &mut rng);
+        assert_eq!(
+            backend::glv_scale_wbits(&ps, &ks, 5),
+            backend::glv_scale(&ps, &ks)
+        );
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    #[ignore = "timing, prints the per-point cost of the batch's multiplications"]
+    fn timing_glv_against_128_bit_scalars() {
+        let mut rng = rng();
+        let ps: Vec<G1Affine> = (0..1000)
+            .map(|_| G1Projective::rand(&mut rng).into_affine())
+            .collect();
+        let ks: Vec<GlvScalar> = (0..1000)
+            .map(|_| GlvScalar {
+                a: rng.next_u64(),
+                b: rng.next_u64(),
+            })
+            .collect();
+        backend::timing_glv(&ps, &ks);
     }
 
     #[test]

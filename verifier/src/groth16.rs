@@ -26,7 +26,7 @@
 //! ```
 //!
 //! Proof `i` is valid iff `D_i = 1`. [`batch_verify`] draws independent
-//! random nonzero 128-bit scalars `r_i` *after* the batch is fixed and checks
+//! random nonzero coefficients `r_i` *after* the batch is fixed and checks
 //! `Π_i D_i^{r_i} = 1`. By bilinearity this product is
 //!
 //! ```text
@@ -44,6 +44,20 @@
 //! `IC` points: `Σ_i r_i·IC(x_i) = Σ_j (Σ_i r_i x_{i,j})·IC_j` (with
 //! `x_{i,0} = 1`).
 //!
+//! *The coefficients, in GLV form.* Each `r_i = a_i + b_i·λ mod q`, with
+//! `a_i`, `b_i` independent uniform 64-bit integers (the pair `(0, 0)`
+//! redrawn) and `λ` the eigenvalue of the endomorphism `φ(x, y) = (βx, y)` on
+//! G1 ([`GlvScalar`](crate::curve::GlvScalar)). Because every `A_i` and `C_i` is in G1, `r_i·A_i =
+//! a_i·A_i + b_i·φ(A_i)`: one chain of 64 doublings for two points, where a
+//! 128-bit scalar needs 128; likewise `Σ r_i·C_i` is one multi-scalar
+//! multiplication of `2n` points with 64-bit scalars. The map `(a, b) ↦ a +
+//! b·λ mod q` is injective on `[0, 2^64)²` (the lattice `{(x, y) : x + λy ≡ 0
+//! mod q}` has a basis of two almost orthogonal vectors of length about
+//! `2^127.7`, so it has no nonzero vector with both coordinates below `2^64`
+//! in absolute value: docs/SECURITY.md, "Batch coefficients in GLV form"),
+//! so each `r_i` is uniform over `2^128 − 1` distinct nonzero values of
+//! `[1, q)`, as a uniform nonzero 128-bit integer was.
+//!
 //! *Completeness.* If every proof is valid every `D_i = 1`, so the batch always
 //! accepts (the check is exact, not probabilistic, in that direction).
 //!
@@ -52,8 +66,8 @@
 //! the target group `G_T` of prime order `q ≈ 2^255`. Suppose some `D_k ≠ 1`.
 //! Fix all the other `r_i`; then `T = Π_{i≠k} D_i^{r_i}` is fixed, and the batch
 //! accepts only if `D_k^{r_k} = T^{-1}`. As `D_k` generates `G_T`, the map
-//! `r ↦ D_k^r` is injective on `[0, q)` ⊇ `[1, 2^128)`, so at most one of the
-//! `2^128 − 1` equally likely values of `r_k` passes: a batch with an invalid
+//! `r ↦ D_k^r` is injective on `[0, q)`, so at most one of the `2^128 − 1`
+//! distinct, equally likely values of `r_k` passes: a batch with an invalid
 //! proof is accepted with probability at most `1/(2^128 − 1) ≈ 2^-128`.
 //!
 //! *Why 128 bits suffice.* That bound holds for every batch, however it was
@@ -61,12 +75,15 @@
 //! cannot predict the `r_i` (hence the [`CryptoRng`] bound): even `2^64`
 //! attempted batches succeed with probability `2^-64`. BLS12-381 itself offers
 //! about 117–128 bits of security, so longer scalars would cost more
-//! scalar-multiplication work without making the system stronger. The scalars
-//! are nonzero, since `r_k = 0` would drop proof `k` from the check.
+//! scalar-multiplication work without making the system stronger. The
+//! coefficients are nonzero, since `r_k = 0` would drop proof `k` from the
+//! check.
 //!
 //! *Subgroup checks.* The argument needs bilinearity on the prime-order
 //! subgroups; a point with a small-order component could, for instance,
-//! cancel out whenever `r_i` is a multiple of that order. So [`verify_single`]
+//! cancel out whenever `r_i` is a multiple of that order, and outside G1
+//! `φ` is not multiplication by `λ`, so `a_i·A_i + b_i·φ(A_i)` would not be
+//! `r_i·A_i`. So [`verify_single`]
 //! and [`batch_verify`] check that `A`, `C ∈ G1` and `B ∈ G2` are on the curve
 //! and in the prime-order subgroup (endomorphism-based tests, on `blst`
 //! natively: see [`crate::curve`]), however the proof was decoded. Those tests cost about a quarter of a batch, and a proof
@@ -339,7 +356,8 @@ fn group_by_key<'a>(items: &[ProofItem<'a>]) -> Vec<KeyGroup<'a>> {
 
 /// Verifies many Groth16 proofs at once with a random linear combination.
 ///
-/// For independent random nonzero 128-bit `r_i` drawn from `rng`, checks
+/// For independent random nonzero coefficients `r_i = a_i + b_i·λ` (64-bit
+/// `a_i`, `b_i` drawn from `rng`: 2^128 − 1 distinct values), checks
 ///
 /// ```text
 /// Π_i e(r_i A_i, B_i) = Π_vk e(Σ r_i α, β) · e(Σ_{i∈vk} r_i IC(x_i), γ) · e(Σ r_i C_i, δ)
