@@ -393,7 +393,7 @@ mod backend {
                     blst::blst_p1_from_affine(&mut jp, p);
                     blst::blst_p1_mult(&mut out, &jp, s.as_ptr(), 128);
                 }
-                std::hint::black_box(out);
+                let _ = std::hint::black_box(out);
             }
         });
         for w in [4, 5] {
@@ -401,7 +401,7 @@ mod backend {
                 &format!("r·A, a + b·λ, two-point chain, {w}-bit windows (per point)"),
                 n,
                 &|| {
-                    std::hint::black_box(glv_mult_wbits(&ps, ks, w));
+                    let _ = std::hint::black_box(glv_mult_wbits(&ps, ks, w));
                 },
             );
         }
@@ -410,7 +410,7 @@ mod backend {
             .map(|k| (u128::from(k.b) << 64) | u128::from(k.a))
             .collect();
         time("Σ r·C, n points, 128-bit scalars (per point)", n, &|| {
-            std::hint::black_box(msm_raw(
+            let _ = std::hint::black_box(msm_raw(
                 &ps,
                 &s128
                     .iter()
@@ -423,7 +423,7 @@ mod backend {
             "Σ r·C, 2n points, 64-bit scalars (per original point)",
             n,
             &|| {
-                std::hint::black_box(g1_msm_glv(points, ks));
+                let _ = std::hint::black_box(g1_msm_glv(points, ks));
             },
         );
     }
