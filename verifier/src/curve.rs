@@ -19,7 +19,8 @@
 //! serialization (the same format in both), a few field conversions per
 //! point: negligible next to a subgroup check or a Miller loop.
 
-use ark_bls12_381::{G1Affine, G2Affine};
+use ark_bls12_381::{g1::Config as G1Config, Fr, G1Affine, G2Affine};
+use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_serialize::CanonicalDeserialize;
 
 /// Length of a compressed G1 point.
@@ -63,6 +64,54 @@ pub fn g2_ok(p: &G2Affine) -> bool {
     backend::g2_ok(p)
 }
 
+/// A batch coefficient in GLV form: the scalar `a + b·λ` (mod the order `r`
+/// of G1), with `λ` the eigenvalue of the endomorphism `φ(x, y) = (βx, y)`
+/// on G1 ([`lambda`], [`endomorphism`]).
+///
+/// On a point `P` of G1, `[a + b·λ]P = [a]P + [b]φ(P)`: one chain of 64
+/// doublings for both halves, where a 128-bit scalar needs 128. The map
+/// `(a, b) ↦ a + b·λ mod r` is injective on `[0, 2^64)²` (docs/SECURITY.md,
+/// "Batch coefficients in GLV form"), so drawing `a` and `b` uniformly gives
+/// `2^128` distinct, equally likely coefficients: the same soundness bound as
+/// a uniform 128-bit scalar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GlvScalar {
+    /// The coefficient of `P`.
+    pub a: u64,
+    /// The coefficient of `φ(P) = [λ]P`.
+    pub b: u64,
+}
+
+impl GlvScalar {
+    /// The scalar 1 (`a = 1`, `b = 0`): leaves a point as it is.
+    pub const ONE: Self = Self { a: 1, b: 0 };
+
+    /// Whether this is the scalar 0 (`a = b = 0`, the only pair mapping to 0).
+    pub fn is_zero(self) -> bool {
+        self.a == 0 && self.b == 0
+    }
+
+    /// The scalar `a + b·λ` as an element of the scalar field.
+    pub fn to_fr(self) -> Fr {
+        Fr::from(self.a) + Fr::from(self.b) * lambda()
+    }
+}
+
+/// `λ`, the eigenvalue of [`endomorphism`] on G1: `φ(P) = [λ]P` for every
+/// `P ∈ G1` (arkworks' GLV constant; `λ = −z²` for the curve parameter `z`,
+/// a root of `λ² + λ + 1` mod `r`).
+pub fn lambda() -> Fr {
+    <G1Config as GLVConfig>::LAMBDA
+}
+
+/// `φ(x, y) = (βx, y)`, `β` a cube root of unity in Fq (arkworks' GLV
+/// constant, matched with [`lambda`]). An endomorphism of the whole curve;
+/// it acts as multiplication by `λ` only on G1, so it stands for `[λ]` only
+/// on points known to be in G1.
+pub fn endomorphism(p: &G1Affine) -> G1Affine {
+    <G1Config as GLVConfig>::endomorphism_affine(p)
+}
+
 /// Whether `Π e(g1[i], g2[i]) = 1` (one multi-Miller loop, split over the
 /// current rayon pool, and one final exponentiation). The points must be in
 /// their subgroups (the caller checks or trusts them); pairs with a point at
@@ -72,47 +121,59 @@ pub fn g2_ok(p: &G2Affine) -> bool {
 ///
 /// If the slices differ in length (a bug of the caller, never input).
 pub fn pairing_product_is_one(g1: &[G1Affine], g2: &[G2Affine]) -> bool {
-    scaled_pairing_product_is_one(g1, &vec![1; g1.len()], g2)
+    scaled_pairing_product_is_one(g1, &vec![GlvScalar::ONE; g1.len()], g2)
 }
 
 /// Whether `Π e([s_i]·g1[i], g2[i]) = 1`: [`pairing_product_is_one`] with
-/// each G1 point first multiplied by a 128-bit scalar (a batch's random
-/// coefficients; 1 leaves the point as it is), the multiplications spread
-/// over the pool with the Miller loops.
+/// each G1 point first multiplied by a scalar in GLV form (a batch's random
+/// coefficients; [`GlvScalar::ONE`] leaves the point as it is), the
+/// multiplications spread over the pool with the Miller loops.
+///
+/// The G1 points must be in G1 (checked or trusted by the caller): the
+/// multiplication uses `φ(P) = [λ]P`, which holds only there.
 ///
 /// # Panics
 ///
 /// If the slices differ in length (a bug of the caller, never input).
-pub fn scaled_pairing_product_is_one(g1: &[G1Affine], scalars: &[u128], g2: &[G2Affine]) -> bool {
+pub fn scaled_pairing_product_is_one(
+    g1: &[G1Affine],
+    scalars: &[GlvScalar],
+    g2: &[G2Affine],
+) -> bool {
     assert_eq!(g1.len(), g2.len(), "one G2 point per G1 point");
     assert_eq!(g1.len(), scalars.len(), "one scalar per G1 point");
     backend::scaled_pairing_product_is_one(g1, scalars, g2)
 }
 
-/// `Σ [s_i] p_i` for 128-bit scalars (a batch's random coefficients), on
-/// `blst`'s Pippenger natively. The points must be on the curve (any point
-/// at infinity contributes nothing).
+/// `Σ [s_i] p_i` for scalars in GLV form (a batch's random coefficients):
+/// `Σ [a_i] p_i + [b_i] φ(p_i)`, twice the points with 64-bit scalars, on
+/// `blst`'s Pippenger natively. The points must be in G1 (checked or trusted
+/// by the caller: `φ` is `[λ]` only there); points at infinity contribute
+/// nothing.
 ///
 /// # Panics
 ///
 /// If the slices differ in length (a bug of the caller, never input).
-pub fn g1_msm_u128(points: &[G1Affine], scalars: &[u128]) -> ark_bls12_381::G1Projective {
+pub fn g1_msm_glv(points: &[G1Affine], scalars: &[GlvScalar]) -> ark_bls12_381::G1Projective {
     assert_eq!(points.len(), scalars.len(), "one scalar per point");
-    backend::g1_msm_u128(points, scalars)
+    backend::g1_msm_glv(points, scalars)
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 mod backend {
     use super::*;
+    use std::ptr;
+
     use ark_ec::AffineRepr;
+    use ark_ff::{BigInteger, PrimeField};
     use ark_serialize::CanonicalSerialize;
     use blst::{
-        blst_final_exp, blst_fp12, blst_fp12_is_one, blst_fp12_mul, blst_miller_loop_n, blst_p1,
-        blst_p1_affine, blst_p1_affine_in_g1, blst_p1_affine_serialize, blst_p1_deserialize,
-        blst_p1_from_affine, blst_p1_mult, blst_p1_to_affine, blst_p1_uncompress,
-        blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof, blst_p1s_to_affine,
-        blst_p2_affine, blst_p2_affine_in_g2, blst_p2_affine_serialize, blst_p2_deserialize,
-        blst_p2_uncompress, BLST_ERROR,
+        blst_final_exp, blst_fp, blst_fp12, blst_fp12_is_one, blst_fp12_mul, blst_fp_from_bendian,
+        blst_fp_mul, blst_miller_loop_n, blst_p1, blst_p1_affine, blst_p1_affine_in_g1,
+        blst_p1_affine_serialize, blst_p1_deserialize, blst_p1_to_affine, blst_p1_uncompress,
+        blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof, blst_p1s_mult_wbits,
+        blst_p1s_mult_wbits_precompute, blst_p1s_to_affine, blst_p2_affine, blst_p2_affine_in_g2,
+        blst_p2_affine_serialize, blst_p2_deserialize, blst_p2_uncompress, BLST_ERROR,
     };
     use rayon::prelude::*;
 
@@ -216,33 +277,204 @@ mod backend {
         out
     }
 
+    /// `β` of [`endomorphism`] in blst's form (Montgomery, as blst keeps
+    /// field elements).
+    fn beta() -> blst_fp {
+        let bytes = <G1Config as GLVConfig>::ENDO_COEFFS[0]
+            .into_bigint()
+            .to_bytes_be();
+        let mut out = blst_fp::default();
+        // SAFETY: `bytes` holds the 48 big-endian bytes blst reads.
+        unsafe { blst_fp_from_bendian(&mut out, bytes.as_ptr()) };
+        out
+    }
+
+    /// Window of the two-point chains: 8 table entries per point
+    /// (`[1]P … [8]P`, signed digits). 5 bits measured no faster
+    /// (`timing_glv_against_128_bit_scalars`).
+    const GLV_WBITS: usize = 4;
+    /// The largest window [`glv_mult_wbits`] takes.
+    const MAX_WBITS: usize = 5;
+
+    /// `[a_i + b_i·λ] p_i` for finite points of G1, each as one 64-bit
+    /// two-point chain `[a_i] p_i + [b_i] φ(p_i)` (blst's Straus over
+    /// precomputed affine tables, shared doublings). Results are Jacobian.
+    fn glv_mult(ps: &[blst_p1_affine], ks: &[GlvScalar]) -> Vec<blst_p1> {
+        glv_mult_wbits(ps, ks, GLV_WBITS)
+    }
+
+    /// [`glv_mult`] with windows of `wbits` bits (2 to [`MAX_WBITS`]). The
+    /// tables of all the points are built in one call (one field inversion
+    /// for all); `φ`'s table is `φ` of `p`'s (`φ` is a group homomorphism),
+    /// one multiplication per entry.
+    fn glv_mult_wbits(ps: &[blst_p1_affine], ks: &[GlvScalar], wbits: usize) -> Vec<blst_p1> {
+        assert!((2..=MAX_WBITS).contains(&wbits), "window of 2 to 5 bits");
+        let row_len = 1 << (wbits - 1);
+        let refs: Vec<*const blst_p1_affine> = ps.iter().map(|p| p as *const _).collect();
+        let mut table = vec![blst_p1_affine::default(); ps.len() * row_len];
+        // SAFETY: `refs` holds `ps.len()` pointers to initialised points;
+        // `table` has the `ps.len() << (wbits - 1)` entries blst writes
+        // (`blst_p1s_mult_wbits_precompute_sizeof`).
+        unsafe {
+            blst_p1s_mult_wbits_precompute(table.as_mut_ptr(), wbits, refs.as_ptr(), refs.len())
+        };
+        let beta = beta();
+        table
+            .chunks_exact(row_len)
+            .zip(ks)
+            .map(|(row, k)| {
+                // Two rows side by side, as blst reads a two-point table.
+                let mut pair = [blst_p1_affine::default(); 2 << (MAX_WBITS - 1)];
+                let pair = &mut pair[..2 * row_len];
+                pair[..row_len].copy_from_slice(row);
+                for (phi, p) in pair[row_len..].iter_mut().zip(row) {
+                    phi.y = p.y;
+                    // SAFETY: initialised field elements.
+                    unsafe { blst_fp_mul(&mut phi.x, &p.x, &beta) };
+                }
+                let (a, b) = (k.a.to_le_bytes(), k.b.to_le_bytes());
+                let scalars = [a.as_ptr(), b.as_ptr()];
+                let mut out = blst_p1::default();
+                // SAFETY: `pair` is a table of two points of `row_len`
+                // affine entries each, `scalars` two pointers to 8 bytes (64
+                // bits read); a null scratch makes blst use its stack.
+                unsafe {
+                    blst_p1s_mult_wbits(
+                        &mut out,
+                        pair.as_ptr(),
+                        wbits,
+                        2,
+                        scalars.as_ptr(),
+                        64,
+                        ptr::null_mut(),
+                    )
+                };
+                out
+            })
+            .collect()
+    }
+
+    /// Per-point CPU time of the batch's `r_i·A_i`: 128-bit scalars on
+    /// `blst_p1_mult` (before session 12) against the GLV form, 4- and
+    /// 5-bit windows, and of `Σ r_i·C_i`: 1,000 points with 128-bit
+    /// scalars against 2,000 with 64-bit ones, on this thread:
+    /// `cargo test --release -p superzk-verifier --lib -- --ignored --nocapture timing_glv`
+    #[cfg(test)]
+    pub(super) fn timing_glv(points: &[G1Affine], ks: &[GlvScalar]) {
+        let ps: Vec<blst_p1_affine> = points
+            .iter()
+            .map(|p| g1_to_blst(p).expect("on the curve"))
+            .collect();
+        let n = ps.len() as f64;
+        // CPU time of this thread: a shared machine's load does not inflate it.
+        let cpu = || {
+            let mut t = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: a valid pointer to a `timespec`.
+            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+            t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+        };
+        let time = |name: &str, per: f64, f: &dyn Fn()| {
+            f();
+            let t = cpu();
+            for _ in 0..5 {
+                f();
+            }
+            println!("{name:52} {:8.1} us", (cpu() - t) / 5.0 / per * 1e6);
+        };
+        time("r·A, 128-bit scalar, blst_p1_mult (per point)", n, &|| {
+            for (p, k) in ps.iter().zip(ks) {
+                let s = ((u128::from(k.b) << 64) | u128::from(k.a)).to_le_bytes();
+                let (mut jp, mut out) = (blst_p1::default(), blst_p1::default());
+                // SAFETY: valid points; `s` holds the 128 bits read.
+                unsafe {
+                    blst::blst_p1_from_affine(&mut jp, p);
+                    blst::blst_p1_mult(&mut out, &jp, s.as_ptr(), 128);
+                }
+                let _ = std::hint::black_box(out);
+            }
+        });
+        for w in [4, 5] {
+            time(
+                &format!("r·A, a + b·λ, two-point chain, {w}-bit windows (per point)"),
+                n,
+                &|| {
+                    let _ = std::hint::black_box(glv_mult_wbits(&ps, ks, w));
+                },
+            );
+        }
+        let s128: Vec<u128> = ks
+            .iter()
+            .map(|k| (u128::from(k.b) << 64) | u128::from(k.a))
+            .collect();
+        time("Σ r·C, n points, 128-bit scalars (per point)", n, &|| {
+            let _ = std::hint::black_box(msm_raw(
+                &ps,
+                &s128
+                    .iter()
+                    .map(|s| s.to_le_bytes().to_vec())
+                    .collect::<Vec<_>>(),
+                128,
+            ));
+        });
+        time(
+            "Σ r·C, 2n points, 64-bit scalars (per original point)",
+            n,
+            &|| {
+                let _ = std::hint::black_box(g1_msm_glv(points, ks));
+            },
+        );
+    }
+
+    /// blst's Pippenger on raw little-endian scalars of `nbits` bits.
+    #[cfg(test)]
+    fn msm_raw(ps: &[blst_p1_affine], ss: &[Vec<u8>], nbits: usize) -> blst_p1 {
+        let p_refs: Vec<*const blst_p1_affine> = ps.iter().map(|p| p as *const _).collect();
+        let s_refs: Vec<*const u8> = ss.iter().map(|s| s.as_ptr()).collect();
+        // SAFETY: no arguments.
+        let scratch_bytes = unsafe { blst_p1s_mult_pippenger_scratch_sizeof(ps.len()) };
+        let mut scratch = vec![0u64; scratch_bytes.div_ceil(8)];
+        let mut sum = blst_p1::default();
+        // SAFETY: as in `g1_msm_glv`, with `nbits`-bit scalars.
+        unsafe {
+            blst_p1s_mult_pippenger(
+                &mut sum,
+                p_refs.as_ptr(),
+                ps.len(),
+                s_refs.as_ptr(),
+                nbits,
+                scratch.as_mut_ptr(),
+            )
+        };
+        sum
+    }
+
     /// The Miller loop of one task's pairs, its G1 points first scaled;
     /// `None` if a point is off its curve (impossible for checked points).
-    fn task(pairs: &[(&G1Affine, u128, &G2Affine)]) -> Option<blst_fp12> {
+    fn task(pairs: &[(&G1Affine, GlvScalar, &G2Affine)]) -> Option<blst_fp12> {
         let mut ps = Vec::with_capacity(pairs.len());
         let mut qs = Vec::with_capacity(pairs.len());
-        let mut scaled = Vec::new();
+        let mut to_scale = Vec::new();
+        let mut ks = Vec::new();
         let mut scaled_qs = Vec::new();
         for &(p, s, q) in pairs {
             let (p, q) = (g1_to_blst(p)?, g2_to_blst(q)?);
-            if s == 1 {
+            if s == GlvScalar::ONE {
                 ps.push(p);
                 qs.push(q);
                 continue;
             }
-            let (mut jp, mut sp) = (blst_p1::default(), blst_p1::default());
-            let bytes = s.to_le_bytes();
-            // SAFETY: valid points; `bytes` holds the 128 bits read.
-            unsafe {
-                blst_p1_from_affine(&mut jp, &p);
-                blst_p1_mult(&mut sp, &jp, bytes.as_ptr(), 128);
-            }
-            scaled.push(sp);
+            to_scale.push(p);
+            ks.push(s);
             scaled_qs.push(q);
         }
-        if !scaled.is_empty() {
-            // A nonzero scalar below the group order keeps a finite point of
-            // the prime-order subgroup finite, so the affine forms are defined.
+        if !to_scale.is_empty() {
+            let scaled = glv_mult(&to_scale, &ks);
+            // A nonzero scalar (a, b) ≠ (0, 0) is nonzero mod r (the GLV map
+            // is injective) and keeps a finite point of G1 finite, so the
+            // affine forms are defined.
             let refs: Vec<*const blst_p1> = scaled.iter().map(|p| p as *const _).collect();
             let mut affine = vec![blst_p1_affine::default(); scaled.len()];
             // SAFETY: `refs` points to `scaled.len()` initialised points and
@@ -254,16 +486,52 @@ mod backend {
         Some(miller_loop(&ps, &qs))
     }
 
-    pub(super) fn g1_msm_u128(
+    /// `[s_i] p_i` for points of G1, computed as the batch computes them;
+    /// for tests against arkworks' scalar multiplication.
+    #[cfg(test)]
+    pub(super) fn glv_scale(points: &[G1Affine], scalars: &[GlvScalar]) -> Vec<G1Affine> {
+        glv_scale_wbits(points, scalars, GLV_WBITS)
+    }
+
+    /// [`glv_scale`] with another window.
+    #[cfg(test)]
+    pub(super) fn glv_scale_wbits(
         points: &[G1Affine],
-        scalars: &[u128],
+        scalars: &[GlvScalar],
+        wbits: usize,
+    ) -> Vec<G1Affine> {
+        let ps: Vec<blst_p1_affine> = points
+            .iter()
+            .map(|p| g1_to_blst(p).expect("on the curve"))
+            .collect();
+        glv_mult_wbits(&ps, scalars, wbits)
+            .iter()
+            .map(|p| {
+                let mut a = blst_p1_affine::default();
+                // SAFETY: initialised point and output location.
+                unsafe { blst_p1_to_affine(&mut a, p) };
+                // SAFETY: `a` was initialised above.
+                if unsafe { blst::blst_p1_affine_is_inf(&a) } {
+                    G1Affine::zero()
+                } else {
+                    g1_to_ark(&a).expect("on the curve")
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn g1_msm_glv(
+        points: &[G1Affine],
+        scalars: &[GlvScalar],
     ) -> ark_bls12_381::G1Projective {
         // Points at infinity and zero scalars contribute nothing; blst's
-        // Pippenger wants finite points.
-        let mut ps = Vec::with_capacity(points.len());
-        let mut ss = Vec::with_capacity(points.len());
+        // Pippenger wants finite points. Each point enters twice: `p` with
+        // `a` and `φ(p)` with `b`.
+        let mut ps = Vec::with_capacity(2 * points.len());
+        let mut ss = Vec::with_capacity(2 * points.len());
+        let beta = beta();
         for (p, s) in points.iter().zip(scalars) {
-            if p.is_zero() || *s == 0 {
+            if p.is_zero() || s.is_zero() {
                 continue;
             }
             let Some(b) = g1_to_blst(p) else {
@@ -272,11 +540,14 @@ mod backend {
                 return points
                     .iter()
                     .zip(scalars)
-                    .map(|(p, s)| p.mul_bigint([*s as u64, (s >> 64) as u64]))
+                    .map(|(p, s)| p.mul_bigint(s.to_fr().into_bigint()))
                     .sum::<ark_bls12_381::G1Projective>();
             };
-            ps.push(b);
-            ss.push(s.to_le_bytes());
+            let mut phi = b;
+            // SAFETY: initialised field elements.
+            unsafe { blst_fp_mul(&mut phi.x, &b.x, &beta) };
+            ps.extend([b, phi]);
+            ss.extend([s.a.to_le_bytes(), s.b.to_le_bytes()]);
         }
         if ps.is_empty() {
             return ark_bls12_381::G1Projective::default();
@@ -289,7 +560,7 @@ mod backend {
         let mut sum = blst_p1::default();
         let mut affine = blst_p1_affine::default();
         // SAFETY: `p_refs` and `s_refs` hold `ps.len()` pointers to
-        // initialised finite points and 16-byte scalars (128 bits read),
+        // initialised finite points and 8-byte scalars (64 bits read),
         // alive for the call; `scratch` has the size blst asks for.
         unsafe {
             blst_p1s_mult_pippenger(
@@ -297,7 +568,7 @@ mod backend {
                 p_refs.as_ptr(),
                 ps.len(),
                 s_refs.as_ptr(),
-                128,
+                64,
                 scratch.as_mut_ptr(),
             );
             blst_p1_to_affine(&mut affine, &sum);
@@ -314,16 +585,16 @@ mod backend {
 
     pub(super) fn scaled_pairing_product_is_one(
         g1: &[G1Affine],
-        scalars: &[u128],
+        scalars: &[GlvScalar],
         g2: &[G2Affine],
     ) -> bool {
         // e(O, Q) = e(P, O) = 1, and [s]O = O: such pairs drop out, as do
         // zero scalars.
-        let pairs: Vec<(&G1Affine, u128, &G2Affine)> = g1
+        let pairs: Vec<(&G1Affine, GlvScalar, &G2Affine)> = g1
             .iter()
             .zip(scalars)
             .zip(g2)
-            .filter(|((p, s), q)| !p.is_zero() && **s != 0 && !q.is_zero())
+            .filter(|((p, s), q)| !p.is_zero() && !s.is_zero() && !q.is_zero())
             .map(|((p, s), q)| (p, *s, q))
             .collect();
         if pairs.is_empty() {
@@ -374,23 +645,28 @@ mod backend {
         p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve()
     }
 
-    pub(super) fn g1_msm_u128(points: &[G1Affine], scalars: &[u128]) -> G1Projective {
+    /// `[a]p + [b]φ(p)`.
+    fn glv_mul(p: &G1Affine, s: GlvScalar) -> G1Projective {
+        p.mul_bigint([s.a]) + endomorphism(p).mul_bigint([s.b])
+    }
+
+    pub(super) fn g1_msm_glv(points: &[G1Affine], scalars: &[GlvScalar]) -> G1Projective {
         points
             .iter()
             .zip(scalars)
-            .map(|(p, s)| p.mul_bigint([*s as u64, (s >> 64) as u64]))
+            .map(|(p, s)| glv_mul(p, *s))
             .sum()
     }
 
     pub(super) fn scaled_pairing_product_is_one(
         g1: &[G1Affine],
-        scalars: &[u128],
+        scalars: &[GlvScalar],
         g2: &[G2Affine],
     ) -> bool {
         let scaled: Vec<G1Projective> = g1
             .iter()
             .zip(scalars)
-            .map(|(p, &s)| p.mul_bigint([s as u64, (s >> 64) as u64]))
+            .map(|(p, s)| glv_mul(p, *s))
             .collect();
         let g1 = G1Projective::normalize_batch(&scaled);
         let ml = Bls12_381::multi_miller_loop(g1, g2.iter().copied());
@@ -403,7 +679,7 @@ mod tests {
     use super::*;
     use ark_bls12_381::{Bls12_381, Fq, Fq2, Fr, G1Projective, G2Projective};
     use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup};
-    use ark_ff::{BigInteger, One, PrimeField, UniformRand};
+    use ark_ff::{BigInteger, One, PrimeField, UniformRand, Zero};
     use ark_serialize::CanonicalSerialize;
     use rand_chacha::ChaCha20Rng;
     use rand_core::{RngCore, SeedableRng};
@@ -605,5 +881,205 @@ mod tests {
             &[q, q, G2Affine::zero()]
         ));
         assert!(!pairing_product_is_one(&[p, G1Affine::zero()], &[q, q]));
+    }
+
+    /// `z`, the BLS12-381 parameter, is `−0xd201000000010000`; `λ = −z²`.
+    const Z_ABS: u64 = 0xd201_0000_0001_0000;
+
+    #[test]
+    fn lambda_is_minus_z_squared_and_a_cube_root_of_unity() {
+        let z2 = Fr::from(Z_ABS) * Fr::from(Z_ABS);
+        assert_eq!(lambda(), -z2);
+        assert_eq!(lambda() * lambda() + lambda() + Fr::one(), Fr::from(0u64));
+    }
+
+    #[test]
+    fn the_endomorphism_is_lambda_on_g1_only() {
+        let mut rng = rng();
+        for _ in 0..20 {
+            let p = G1Projective::rand(&mut rng).into_affine();
+            assert_eq!(endomorphism(&p), (p * lambda()).into_affine());
+        }
+        assert_eq!(endomorphism(&G1Affine::zero()), G1Affine::zero());
+        // Outside G1 it is not [λ]: why the batch needs its points in G1.
+        for i in 0..5 {
+            let p = g1_off_subgroup(1 + 50 * i);
+            assert_ne!(
+                endomorphism(&p),
+                p.mul_bigint(lambda().into_bigint()).into_affine()
+            );
+        }
+    }
+
+    /// The argument of docs/SECURITY.md ("Batch coefficients in GLV form"),
+    /// checked in integers: `v1 = (z², 1)` and `v2 = (−1, z² − 1)` lie in the
+    /// lattice `{(x, y) : x + λy ≡ 0 mod r}`, their determinant is `r` (so
+    /// they are a basis of it), `v1·v2 = −1`, and `(z² − 1)² > 2^129`: every
+    /// nonzero lattice vector has squared length at least `(z² − 1)²`, more
+    /// than any difference of two pairs of `[0, 2^64)²` can have.
+    #[test]
+    fn the_glv_lattice_has_no_short_vector() {
+        use num_bigint::BigInt;
+        let r = BigInt::from_bytes_le(num_bigint::Sign::Plus, &Fr::MODULUS.to_bytes_le());
+        let lambda = BigInt::from_bytes_le(
+            num_bigint::Sign::Plus,
+            &lambda().into_bigint().to_bytes_le(),
+        );
+        let z2 = BigInt::from(Z_ABS) * BigInt::from(Z_ABS);
+        let one = BigInt::from(1);
+        let v1 = (z2.clone(), one.clone());
+        let v2 = (-one.clone(), &z2 - &one);
+        let in_lattice = |v: &(BigInt, BigInt)| ((&v.0 + &lambda * &v.1) % &r) == BigInt::from(0);
+        assert!(in_lattice(&v1) && in_lattice(&v2));
+        assert_eq!(&v1.0 * &v2.1 - &v1.1 * &v2.0, r);
+        assert_eq!(&v1.0 * &v2.0 + &v1.1 * &v2.1, -one.clone());
+        let shortest_sq = (&z2 - &one) * (&z2 - &one);
+        assert!(shortest_sq > BigInt::from(1) << 129);
+        // And the pairs themselves: distinct small pairs, distinct scalars.
+        let ks = [
+            GlvScalar { a: 0, b: 1 },
+            GlvScalar { a: 1, b: 0 },
+            GlvScalar { a: u64::MAX, b: 0 },
+            GlvScalar { a: 0, b: u64::MAX },
+            GlvScalar {
+                a: u64::MAX,
+                b: u64::MAX,
+            },
+        ];
+        for (i, x) in ks.iter().enumerate() {
+            assert!(!x.to_fr().is_zero());
+            for y in &ks[i + 1..] {
+                assert_ne!(x.to_fr(), y.to_fr());
+            }
+        }
+    }
+
+    /// Scalars worth trying: the edges of both halves and random ones.
+    fn glv_scalars(n: usize, rng: &mut ChaCha20Rng) -> Vec<GlvScalar> {
+        let edges = [
+            GlvScalar::ONE,
+            GlvScalar { a: 0, b: 1 },
+            GlvScalar { a: 1, b: 1 },
+            GlvScalar { a: u64::MAX, b: 0 },
+            GlvScalar { a: 0, b: u64::MAX },
+            GlvScalar {
+                a: u64::MAX,
+                b: u64::MAX,
+            },
+            GlvScalar {
+                a: 1 << 63,
+                b: 1 << 63,
+            },
+            GlvScalar { a: 0, b: 0 },
+        ];
+        (0..n)
+            .map(|i| {
+                edges.get(i).copied().unwrap_or(GlvScalar {
+                    a: rng.next_u64(),
+                    b: rng.next_u64(),
+                })
+            })
+            .collect()
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn glv_multiplication_reproduces_the_full_scalar() {
+        let mut rng = rng();
+        // More than 32 points: blst builds the tables in strides then.
+        for n in [1usize, 9, 70] {
+            let ps: Vec<G1Affine> = (0..n)
+                .map(|_| G1Projective::rand(&mut rng).into_affine())
+                .collect();
+            let ks = glv_scalars(n, &mut rng);
+            let got = backend::glv_scale(&ps, &ks);
+            for ((p, k), got) in ps.iter().zip(&ks).zip(&got) {
+                assert_eq!(*got, (*p * k.to_fr()).into_affine(), "{k:?}");
+            }
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn glv_windows_agree() {
+        let mut rng = rng();
+        let ps: Vec<G1Affine> = (0..40)
+            .map(|_| G1Projective::rand(&mut rng).into_affine())
+            .collect();
+        let ks = glv_scalars(40, &mut rng);
+        assert_eq!(
+            backend::glv_scale_wbits(&ps, &ks, 5),
+            backend::glv_scale(&ps, &ks)
+        );
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    #[ignore = "timing, prints the per-point cost of the batch's multiplications"]
+    fn timing_glv_against_128_bit_scalars() {
+        let mut rng = rng();
+        let ps: Vec<G1Affine> = (0..1000)
+            .map(|_| G1Projective::rand(&mut rng).into_affine())
+            .collect();
+        let ks: Vec<GlvScalar> = (0..1000)
+            .map(|_| GlvScalar {
+                a: rng.next_u64(),
+                b: rng.next_u64(),
+            })
+            .collect();
+        backend::timing_glv(&ps, &ks);
+    }
+
+    #[test]
+    fn glv_msm_matches_arkworks() {
+        let mut rng = rng();
+        for n in [1usize, 2, 33, 200] {
+            let mut ps: Vec<G1Affine> = (0..n)
+                .map(|_| G1Projective::rand(&mut rng).into_affine())
+                .collect();
+            if n > 2 {
+                ps[1] = G1Affine::zero();
+            }
+            let ks = glv_scalars(n, &mut rng);
+            let want: G1Projective = ps.iter().zip(&ks).map(|(p, k)| *p * k.to_fr()).sum();
+            assert_eq!(g1_msm_glv(&ps, &ks), want, "{n} points");
+        }
+        // A sum that cancels to the point at infinity.
+        let p = G1Projective::rand(&mut rng).into_affine();
+        let k = GlvScalar { a: 5, b: 7 };
+        assert_eq!(g1_msm_glv(&[p, -p], &[k, k]), G1Projective::default());
+    }
+
+    #[test]
+    fn scaled_pairing_products_use_the_full_scalar() {
+        let mut rng = rng();
+        let h = G2Affine::generator();
+        // Π e([k_i]P_i, h) · e(−Σ k_i·P_i, h) = 1, over more than one task.
+        for n in [2usize, 65, 130] {
+            let ps: Vec<G1Affine> = (0..n)
+                .map(|_| G1Projective::rand(&mut rng).into_affine())
+                .collect();
+            let ks = glv_scalars(n, &mut rng);
+            let sum: G1Projective = ps.iter().zip(&ks).map(|(p, k)| *p * k.to_fr()).sum();
+            let mut g1 = ps.clone();
+            g1.push((-sum).into_affine());
+            let mut scalars = ks.clone();
+            scalars.push(GlvScalar::ONE);
+            let mut g2 = vec![h; n + 1];
+            assert!(scaled_pairing_product_is_one(&g1, &scalars, &g2), "{n}");
+            // One scalar changed in one half: the product is no longer 1.
+            let mut wrong = scalars.clone();
+            wrong[n / 2].b ^= 1;
+            assert!(!scaled_pairing_product_is_one(&g1, &wrong, &g2), "{n}");
+            // (a, b) swapped: a different scalar too.
+            let mut swapped = scalars.clone();
+            let k = &mut swapped[n - 1];
+            std::mem::swap(&mut k.a, &mut k.b);
+            if k.a != k.b {
+                assert!(!scaled_pairing_product_is_one(&g1, &swapped, &g2), "{n}");
+            }
+            g2[0] = (h * Fr::from(2u64)).into_affine();
+            assert!(!scaled_pairing_product_is_one(&g1, &scalars, &g2), "{n}");
+        }
     }
 }

@@ -26,7 +26,7 @@
 //! ```
 //!
 //! Proof `i` is valid iff `D_i = 1`. [`batch_verify`] draws independent
-//! random nonzero 128-bit scalars `r_i` *after* the batch is fixed and checks
+//! random nonzero coefficients `r_i` *after* the batch is fixed and checks
 //! `Π_i D_i^{r_i} = 1`. By bilinearity this product is
 //!
 //! ```text
@@ -44,6 +44,20 @@
 //! `IC` points: `Σ_i r_i·IC(x_i) = Σ_j (Σ_i r_i x_{i,j})·IC_j` (with
 //! `x_{i,0} = 1`).
 //!
+//! *The coefficients, in GLV form.* Each `r_i = a_i + b_i·λ mod q`, with
+//! `a_i`, `b_i` independent uniform 64-bit integers (the pair `(0, 0)`
+//! redrawn) and `λ` the eigenvalue of the endomorphism `φ(x, y) = (βx, y)` on
+//! G1 ([`GlvScalar`](crate::curve::GlvScalar)). Because every `A_i` and `C_i` is in G1, `r_i·A_i =
+//! a_i·A_i + b_i·φ(A_i)`: one chain of 64 doublings for two points, where a
+//! 128-bit scalar needs 128; likewise `Σ r_i·C_i` is one multi-scalar
+//! multiplication of `2n` points with 64-bit scalars. The map `(a, b) ↦ a +
+//! b·λ mod q` is injective on `[0, 2^64)²` (the lattice `{(x, y) : x + λy ≡ 0
+//! mod q}` has a basis of two almost orthogonal vectors of length about
+//! `2^127.7`, so it has no nonzero vector with both coordinates below `2^64`
+//! in absolute value: docs/SECURITY.md, "Batch coefficients in GLV form"),
+//! so each `r_i` is uniform over `2^128 − 1` distinct nonzero values of
+//! `[1, q)`, as a uniform nonzero 128-bit integer was.
+//!
 //! *Completeness.* If every proof is valid every `D_i = 1`, so the batch always
 //! accepts (the check is exact, not probabilistic, in that direction).
 //!
@@ -52,8 +66,8 @@
 //! the target group `G_T` of prime order `q ≈ 2^255`. Suppose some `D_k ≠ 1`.
 //! Fix all the other `r_i`; then `T = Π_{i≠k} D_i^{r_i}` is fixed, and the batch
 //! accepts only if `D_k^{r_k} = T^{-1}`. As `D_k` generates `G_T`, the map
-//! `r ↦ D_k^r` is injective on `[0, q)` ⊇ `[1, 2^128)`, so at most one of the
-//! `2^128 − 1` equally likely values of `r_k` passes: a batch with an invalid
+//! `r ↦ D_k^r` is injective on `[0, q)`, so at most one of the `2^128 − 1`
+//! distinct, equally likely values of `r_k` passes: a batch with an invalid
 //! proof is accepted with probability at most `1/(2^128 − 1) ≈ 2^-128`.
 //!
 //! *Why 128 bits suffice.* That bound holds for every batch, however it was
@@ -61,12 +75,15 @@
 //! cannot predict the `r_i` (hence the [`CryptoRng`] bound): even `2^64`
 //! attempted batches succeed with probability `2^-64`. BLS12-381 itself offers
 //! about 117–128 bits of security, so longer scalars would cost more
-//! scalar-multiplication work without making the system stronger. The scalars
-//! are nonzero, since `r_k = 0` would drop proof `k` from the check.
+//! scalar-multiplication work without making the system stronger. The
+//! coefficients are nonzero, since `r_k = 0` would drop proof `k` from the
+//! check.
 //!
 //! *Subgroup checks.* The argument needs bilinearity on the prime-order
 //! subgroups; a point with a small-order component could, for instance,
-//! cancel out whenever `r_i` is a multiple of that order. So [`verify_single`]
+//! cancel out whenever `r_i` is a multiple of that order, and outside G1
+//! `φ` is not multiplication by `λ`, so `a_i·A_i + b_i·φ(A_i)` would not be
+//! `r_i·A_i`. So [`verify_single`]
 //! and [`batch_verify`] check that `A`, `C ∈ G1` and `B ∈ G2` are on the curve
 //! and in the prime-order subgroup (endomorphism-based tests, on `blst`
 //! natively: see [`crate::curve`]), however the proof was decoded. Those tests cost about a quarter of a batch, and a proof
@@ -86,7 +103,7 @@ use ark_groth16::{PreparedVerifyingKey, Proof};
 use rand_core::{CryptoRngCore, RngCore};
 use rayon::prelude::*;
 
-use crate::curve::{g1_ok, g2_ok};
+use crate::curve::{g1_ok, g2_ok, GlvScalar};
 
 #[cfg(any(target_arch = "wasm32", test))]
 type G1Prepared = <Bls12_381 as Pairing>::G1Prepared;
@@ -284,12 +301,18 @@ fn single_arkworks(item: &ProofItem, ic: G1Affine) -> Result<(), Groth16Error> {
     }
 }
 
-/// A uniformly random nonzero 128-bit scalar (zero is rejected and redrawn).
-fn random_nonzero_u128<R: RngCore + ?Sized>(rng: &mut R) -> u128 {
+/// A uniformly random nonzero batch coefficient `a + b·λ`: `a`, `b` uniform
+/// 64-bit, the pair `(0, 0)` (the only one giving 0) rejected and redrawn.
+/// The map `(a, b) ↦ a + b·λ mod r` being injective, the coefficient is
+/// uniform over `2^128 − 1` distinct nonzero scalars.
+fn random_coefficient<R: RngCore + ?Sized>(rng: &mut R) -> GlvScalar {
     loop {
-        let r = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
-        if r != 0 {
-            return r;
+        let k = GlvScalar {
+            a: rng.next_u64(),
+            b: rng.next_u64(),
+        };
+        if !k.is_zero() {
+            return k;
         }
     }
 }
@@ -333,7 +356,8 @@ fn group_by_key<'a>(items: &[ProofItem<'a>]) -> Vec<KeyGroup<'a>> {
 
 /// Verifies many Groth16 proofs at once with a random linear combination.
 ///
-/// For independent random nonzero 128-bit `r_i` drawn from `rng`, checks
+/// For independent random nonzero coefficients `r_i = a_i + b_i·λ` (64-bit
+/// `a_i`, `b_i` drawn from `rng`: 2^128 − 1 distinct values), checks
 ///
 /// ```text
 /// Π_i e(r_i A_i, B_i) = Π_vk e(Σ r_i α, β) · e(Σ_{i∈vk} r_i IC(x_i), γ) · e(Σ r_i C_i, δ)
@@ -402,8 +426,8 @@ fn batch(
         return Err(err);
     }
 
-    let r: Vec<u128> = items.iter().map(|_| random_nonzero_u128(rng)).collect();
-    let r_fr: Vec<Fr> = r.iter().map(|&r| Fr::from(r)).collect();
+    let r: Vec<GlvScalar> = items.iter().map(|_| random_coefficient(rng)).collect();
+    let r_fr: Vec<Fr> = r.iter().map(|r| r.to_fr()).collect();
 
     // Per key: −(Σ r_i)·α paired with β, Σ r_i·IC(x_i) with −γ, Σ r_i·C_i with −δ.
     let groups = group_by_key(items);
@@ -435,8 +459,8 @@ fn batch(
             let ic = G1Projective::msm_unchecked(&g.pvk.vk.gamma_abc_g1, &s);
             let alpha = g.pvk.vk.alpha_g1.mul_bigint((-s[0]).into_bigint());
             let cs: Vec<G1Affine> = g.members.iter().map(|&i| items[i].proof.c).collect();
-            let rs: Vec<u128> = g.members.iter().map(|&i| r[i]).collect();
-            let c = crate::curve::g1_msm_u128(&cs, &rs);
+            let rs: Vec<GlvScalar> = g.members.iter().map(|&i| r[i]).collect();
+            let c = crate::curve::g1_msm_glv(&cs, &rs);
             let vk = &g.pvk.vk;
             ([alpha, ic, c], [vk.beta_g2, -vk.gamma_g2, -vk.delta_g2])
         })
@@ -451,7 +475,7 @@ fn batch(
     g1.extend(G1Projective::normalize_batch(&key_g1));
     for (_, q) in key_terms {
         g2.extend(q);
-        scalars.extend([1, 1, 1]);
+        scalars.extend([GlvScalar::ONE; 3]);
     }
     if crate::curve::scaled_pairing_product_is_one(&g1, &scalars, &g2) {
         Ok(())
@@ -885,9 +909,110 @@ mod tests {
             }
         }
         let mut r = ZerosFirst(0);
-        assert_eq!(random_nonzero_u128(&mut r), (5u128 << 64) | 6);
+        assert_eq!(random_coefficient(&mut r), GlvScalar { a: 5, b: 6 });
         let mut r = rng();
-        assert!((0..1000).all(|_| random_nonzero_u128(&mut r) != 0));
+        assert!((0..1000).all(|_| !random_coefficient(&mut r).to_fr().is_zero()));
+        // Both halves are used: a zero in one half alone is a valid draw.
+        let mut r = ZerosFirst(3);
+        assert_eq!(random_coefficient(&mut r), GlvScalar { a: 0, b: 5 });
+    }
+
+    /// Ways to make one proof of a valid batch invalid while keeping every
+    /// point in its subgroup (what the validated path trusts decoding for).
+    fn corrupt(f: &mut Fixture, i: usize, kind: usize) {
+        let n = f.proofs.len();
+        let other = (i + 2) % n;
+        match kind {
+            // A, B or C of another proof.
+            0 => f.proofs[i].a = f.proofs[other].a,
+            1 => f.proofs[i].b = f.proofs[other].b,
+            2 => f.proofs[i].c = (f.proofs[i].c + G1Affine::generator()).into_affine(),
+            // A replaced by φ(A) = [λ]A: the endomorphism the batch's
+            // multiplications use must not make a proof pass.
+            3 => f.proofs[i].a = crate::curve::endomorphism(&f.proofs[i].a),
+            // −A, and A at infinity (in G1, so not a malformed proof).
+            4 => f.proofs[i].a = -f.proofs[i].a,
+            5 => f.proofs[i].a = G1Affine::zero(),
+            // A wrong public input.
+            _ => f.inputs[i][0] += Fr::from(1u64),
+        }
+    }
+
+    #[test]
+    fn one_bad_proof_at_any_position_is_refused() {
+        let n = 7;
+        let valid = Fixture::new(n, 21);
+        assert_eq!(batch_verify(&valid.items(), &mut rng()), Ok(()));
+        for i in 0..n {
+            for kind in 0..7 {
+                let mut f = Fixture {
+                    pvks: valid.pvks.clone(),
+                    proofs: valid.proofs.clone(),
+                    inputs: valid.inputs.clone(),
+                    key_of: valid.key_of.clone(),
+                };
+                corrupt(&mut f, i, kind);
+                let items = f.items();
+                assert_eq!(
+                    batch_verify(&items, &mut rng()),
+                    Err(Groth16Error::Invalid),
+                    "checked batch, item {i}, corruption {kind}"
+                );
+                assert_eq!(
+                    batch_verify_validated(&items, &mut rng()),
+                    Err(Groth16Error::Invalid),
+                    "validated batch, item {i}, corruption {kind}"
+                );
+                assert_eq!(
+                    batch_verify_report(&items, &mut rng()),
+                    Err(vec![i]),
+                    "report, item {i}, corruption {kind}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn errors_that_cancel_without_coefficients_are_refused() {
+        // Items 0 and 2 share a key: exchanging their C makes the errors
+        // e(C_2 − C_0, δ) and e(C_0 − C_2, δ) inverse to each other, so an
+        // unweighted product of the checks would pass; random coefficients
+        // must not.
+        let mut f = Fixture::new(6, 22);
+        let (c0, c2) = (f.proofs[0].c, f.proofs[2].c);
+        f.proofs[0].c = c2;
+        f.proofs[2].c = c0;
+        let items = f.items();
+        for seed in 0..8 {
+            let mut r = ChaCha20Rng::seed_from_u64(seed);
+            assert_eq!(batch_verify(&items, &mut r), Err(Groth16Error::Invalid));
+            let mut r = ChaCha20Rng::seed_from_u64(seed);
+            assert_eq!(
+                batch_verify_validated(&items, &mut r),
+                Err(Groth16Error::Invalid)
+            );
+        }
+        assert_eq!(batch_verify_report(&items, &mut rng()), Err(vec![0, 2]));
+        // The same two proofs with equal coefficients cancel indeed: what
+        // the test above relies on the coefficients to catch.
+        let key = &f.pvks[0];
+        let lhs = Bls12_381::multi_pairing(
+            [f.proofs[0].a, f.proofs[2].a],
+            [f.proofs[0].b, f.proofs[2].b],
+        );
+        let ic = |i: usize| prepare_inputs(key, &f.inputs[i]).into_affine();
+        let rhs = Bls12_381::multi_pairing(
+            [key.vk.alpha_g1, key.vk.alpha_g1, ic(0), ic(2), c0, c2],
+            [
+                key.vk.beta_g2,
+                key.vk.beta_g2,
+                key.vk.gamma_g2,
+                key.vk.gamma_g2,
+                key.vk.delta_g2,
+                key.vk.delta_g2,
+            ],
+        );
+        assert_eq!(lhs, rhs);
     }
 
     /// Where a batch's time goes, phase by phase, on the current thread:
@@ -900,7 +1025,7 @@ mod tests {
         let items = f.items();
         let reps = 20u32;
         let mut r = rng();
-        let rs: Vec<u128> = (0..n).map(|_| random_nonzero_u128(&mut r)).collect();
+        let rs: Vec<GlvScalar> = (0..n).map(|_| random_coefficient(&mut r)).collect();
         let phase = |name: &str, work: &dyn Fn()| {
             work();
             let t = Instant::now();
@@ -915,9 +1040,9 @@ mod tests {
                 .iter()
                 .for_each(|i| assert!(i.check_well_formed().is_ok()))
         });
-        phase("r_i·A_i (128-bit scalars)", &|| {
-            items.iter().zip(&rs).for_each(|(i, &r)| {
-                let _ = std::hint::black_box(i.proof.a.mul_bigint([r as u64, (r >> 64) as u64]));
+        phase("r_i·A_i (arkworks, a + b·λ)", &|| {
+            items.iter().zip(&rs).for_each(|(i, r)| {
+                let _ = std::hint::black_box(i.proof.a.mul_bigint(r.to_fr().into_bigint()));
             })
         });
         phase("G2Prepared::from(B_i)", &|| {
@@ -926,7 +1051,7 @@ mod tests {
                 .for_each(|i| drop(std::hint::black_box(G2Prepared::from(i.proof.b))))
         });
         let cs: Vec<G1Affine> = items.iter().map(|i| i.proof.c).collect();
-        let rs_fr: Vec<Fr> = rs.iter().map(|&r| Fr::from(r)).collect();
+        let rs_fr: Vec<Fr> = rs.iter().map(|r| r.to_fr()).collect();
         phase("MSM Σ r_i·C_i", &|| {
             let _ = std::hint::black_box(G1Projective::msm_unchecked(&cs, &rs_fr));
         });
