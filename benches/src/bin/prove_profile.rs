@@ -174,7 +174,9 @@ fn study<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
         .collect();
     report_phases(name, &runs);
     // Each MSM, ours against blst's on the same (full) inputs.
-    let b = &k.blst;
+    let key::KeyPoints::Pippenger(b) = &k.points else {
+        panic!("prepared in the default mode")
+    };
     let m = |f: &dyn Fn() -> f64| median(&(0..reps).map(|_| f()).collect::<Vec<_>>());
     let hr: Vec<Fr> = {
         use ark_ff::UniformRand;
