@@ -57,6 +57,8 @@ pub struct PreparedKey {
     pub shape: Shape,
     /// The key's points, in the form of the mode it was prepared for.
     pub points: KeyPoints,
+    /// That mode, as asked for.
+    mode: MsmMode,
 }
 
 impl PreparedKey {
@@ -66,11 +68,7 @@ impl PreparedKey {
         pk: &ProvingKey<Bls12_381>,
         mode: MsmMode,
     ) -> Result<Self, Groth16Error> {
-        if let MsmMode::Tables { window } = mode {
-            if !super::msm::tables::WINDOWS.contains(&window) {
-                return Err(Groth16Error::TableWindow(window));
-            }
-        }
+        let mode = mode.check()?;
         let shape = match kind {
             CircuitKind::Spend => Shape::of(SpendCircuit::blank()),
             CircuitKind::Output => Shape::of(OutputCircuit::blank()),
@@ -93,24 +91,23 @@ impl PreparedKey {
                 b_g2: G2Points::new(&pk.b_g2_query),
                 hl: G1Points::joined(&[&pk.h_query, &pk.l_query]),
             }),
-            MsmMode::Tables { window: c } => KeyPoints::Tables(TableKey {
-                a: G1Tables::joined(&[&pk.a_query], c),
-                b_g1: G1Tables::joined(&[&pk.b_g1_query], c),
-                b_g2: G2Tables::joined(&[&pk.b_g2_query], c),
-                hl: G1Tables::joined(&[&pk.h_query, &pk.l_query], c),
+            MsmMode::Tables { window } => KeyPoints::Tables(TableKey {
+                a: G1Tables::joined(&[&pk.a_query], window),
+                b_g1: G1Tables::joined(&[&pk.b_g1_query], window),
+                b_g2: G2Tables::joined(&[&pk.b_g2_query], window),
+                hl: G1Tables::joined(&[&pk.h_query, &pk.l_query], window),
             }),
         };
-        Ok(Self { points, shape })
+        Ok(Self {
+            points,
+            shape,
+            mode,
+        })
     }
 
     /// The mode this key was prepared for.
     pub fn mode(&self) -> MsmMode {
-        match &self.points {
-            KeyPoints::Pippenger(_) => MsmMode::Pippenger,
-            KeyPoints::Tables(t) => MsmMode::Tables {
-                window: t.a.window(),
-            },
-        }
+        self.mode
     }
 
     /// Bytes held (for memory accounting).
@@ -180,12 +177,8 @@ pub fn prepared(params: &Parameters) -> Result<Arc<PreparedKey>, Groth16Error> {
 /// holds it in that mode already; it replaces one of another mode, so that
 /// later proofs with `params` use `mode`.
 pub fn prepared_as(params: &Parameters, mode: MsmMode) -> Result<Arc<PreparedKey>, Groth16Error> {
-    if let MsmMode::Tables { window } = mode {
-        // Checked here too, so that a wrong window never replaces a slot.
-        if !super::msm::tables::WINDOWS.contains(&window) {
-            return Err(Groth16Error::TableWindow(window));
-        }
-    }
+    // Checked here too, so that a wrong window never replaces a slot.
+    let mode = mode.check()?;
     // A slot that another thread was filling in another mode is used as
     // it is, then replaced on the second pass.
     for _ in 0..2 {

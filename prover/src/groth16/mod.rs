@@ -71,22 +71,62 @@ pub enum MsmMode {
     #[default]
     Pippenger,
     /// For servers: each key point kept with its window shifts
-    /// `2^(window·j)·P`, so that each MSM is one single-window Pippenger
-    /// ([`msm::tables`]). Holds `⌈256/window⌉` points per key point (16 at
-    /// window 16: about 8x the default mode's points) and takes seconds
-    /// to prepare; proofs are faster (benches/RESULTS.md, "Round 4").
+    /// `2^(c·j)·P`, so that each MSM is one single-window Pippenger
+    /// ([`msm::tables`]). Holds `⌈256/c⌉` points per key point (16 to 20 at
+    /// the chosen windows: about 8-10x the default mode's points) and takes
+    /// seconds to prepare; proofs are faster (benches/RESULTS.md,
+    /// "Round 4").
     Tables {
-        /// Bits per digit, in [`msm::tables::WINDOWS`] (10..=20);
-        /// [`MsmMode::TABLES`] has the measured best.
-        window: u8,
+        /// Bits per digit c, in [`msm::tables::WINDOWS`] (10..=20), for
+        /// every query; `None` ([`MsmMode::TABLES`]): chosen per query by
+        /// its size ([`msm::tables::best_window`]).
+        window: Option<u8>,
     },
 }
 
 impl MsmMode {
-    /// The table mode with the window measured best for the Spend key.
-    pub const TABLES: Self = Self::Tables {
-        window: msm::tables::DEFAULT_WINDOW,
-    };
+    /// The table mode, each query's window chosen by its size.
+    pub const TABLES: Self = Self::Tables { window: None };
+
+    /// [`Groth16Error::TableWindow`] for a window outside 10..=20.
+    fn check(self) -> Result<Self, Groth16Error> {
+        match self {
+            Self::Tables { window: Some(w) } if !msm::tables::WINDOWS.contains(&w) => {
+                Err(Groth16Error::TableWindow(w))
+            }
+            _ => Ok(self),
+        }
+    }
+}
+
+/// A mode name that [`MsmMode::from_str`] does not know.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown MSM mode {0:?}: use `pippenger` (the default), `tables`, or `tables:W` with a window W in 10..=20")]
+pub struct MsmModeParseError(String);
+
+/// `pippenger`, `tables` ([`MsmMode::TABLES`]: windows chosen per query)
+/// or `tables:W` (window W in 10..=20), as a command line or a
+/// configuration gives it.
+impl std::str::FromStr for MsmMode {
+    type Err = MsmModeParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || MsmModeParseError(s.to_owned());
+        match s.trim() {
+            "pippenger" | "default" => Ok(Self::Pippenger),
+            "tables" => Ok(Self::TABLES),
+            other => {
+                let window = other
+                    .strip_prefix("tables:")
+                    .and_then(|w| w.parse::<u8>().ok())
+                    .filter(|w| msm::tables::WINDOWS.contains(w))
+                    .ok_or_else(bad)?;
+                Ok(Self::Tables {
+                    window: Some(window),
+                })
+            }
+        }
+    }
 }
 
 /// Where one proof's time went (for the profile in benches/RESULTS.md).

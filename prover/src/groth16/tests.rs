@@ -430,7 +430,7 @@ fn proofs_equal_arkworks_proofs_for_the_same_randomness() {
 /// The table mode's MSMs ([`super::msm::tables`]) and proofs.
 mod tables {
     use super::*;
-    use crate::groth16::msm::tables::{G1Tables, G2Tables, WINDOWS};
+    use crate::groth16::msm::tables::{best_window, G1Tables, G2Tables, WINDOWS};
     use ark_ff::PrimeField;
 
     fn pools() -> [rayon::ThreadPool; 2] {
@@ -481,7 +481,10 @@ mod tables {
     }
 
     fn check(c: u8, g1: &[G1Affine], g2: &[G2Affine], s: &[Fr], what: &str) {
-        let (t1, t2) = (G1Tables::joined(&[g1], c), G2Tables::joined(&[g2], c));
+        let (t1, t2) = (
+            G1Tables::joined(&[g1], Some(c)),
+            G2Tables::joined(&[g2], Some(c)),
+        );
         let want1 =
             G1Projective::msm(&g1[..s.len().min(g1.len())], &s[..s.len().min(g1.len())]).unwrap();
         let want2 =
@@ -534,10 +537,16 @@ mod tables {
                 // 2^19 buckets a sum: the widest window once, not per edge.
                 continue;
             }
-            let (t1, t2) = (G1Tables::joined(&[&g1], c), G2Tables::joined(&[&g2], c));
+            let (t1, t2) = (
+                G1Tables::joined(&[&g1], Some(c)),
+                G2Tables::joined(&[&g2], Some(c)),
+            );
             // Each edge scalar alone, on a finite point.
             let (p1, p2) = (G1Affine::generator(), G2Affine::generator());
-            let (o1, o2) = (G1Tables::joined(&[&[p1]], c), G2Tables::joined(&[&[p2]], c));
+            let (o1, o2) = (
+                G1Tables::joined(&[&[p1]], Some(c)),
+                G2Tables::joined(&[&[p2]], Some(c)),
+            );
             for (i, e) in edges.iter().enumerate() {
                 let mut one = vec![Fr::ZERO; n];
                 one[i] = *e;
@@ -560,8 +569,11 @@ mod tables {
         let inf1 = vec![G1Affine::identity(); 5];
         let inf2 = vec![G2Affine::identity(); 5];
         check(c, &inf1, &inf2, &s[..5], "infinity");
-        assert_eq!(G1Tables::joined(&[&inf1], c).len(), 0);
-        assert_eq!(G1Tables::joined(&[&inf1], c).msm(&s), G1Projective::zero());
+        assert_eq!(G1Tables::joined(&[&inf1], Some(c)).len(), 0);
+        assert_eq!(
+            G1Tables::joined(&[&inf1], Some(c)).msm(&s),
+            G1Projective::zero()
+        );
         let p1 = G1Projective::rand(&mut rng).into_affine();
         let p2 = G2Projective::rand(&mut rng).into_affine();
         check(c, &[p1; 9], &[p2; 9], &s[..9], "repeated");
@@ -583,7 +595,7 @@ mod tables {
         let h = points::<G1Projective>(&mut rng, 50);
         let l = points::<G1Projective>(&mut rng, 30);
         let (sh, sl) = (scalars(&mut rng, 50), scalars(&mut rng, 30));
-        let joined = G1Tables::joined(&[&h, &l], 14);
+        let joined = G1Tables::joined(&[&h, &l], Some(14));
         let want = reference::<G1Projective>(&h, &sh) + reference::<G1Projective>(&l, &sl);
         for pool in &pools() {
             assert_eq!(pool.install(|| joined.msm_joined(&[&sh, &sl])), want);
@@ -597,12 +609,24 @@ mod tables {
             reference::<G1Projective>(&h[..10], &sh[..10]) + reference::<G1Projective>(&l, &sl)
         );
         assert_eq!(joined.window(), 14);
+        // Chosen by size: the model's minimum, inside the range, wider for
+        // more points.
+        assert_eq!(G1Tables::joined(&[&h, &l], None).window(), best_window(78));
+        let picks: Vec<u8> = [10, 3_000, 12_000, 30_000, 10_000_000]
+            .iter()
+            .map(|&n| best_window(n))
+            .collect();
+        assert!(picks.windows(2).all(|p| p[0] <= p[1]), "{picks:?}");
+        assert!(picks.iter().all(|c| WINDOWS.contains(c)), "{picks:?}");
+        assert_eq!(picks[0], 10);
+        assert_eq!(picks[3], 16);
+        assert_eq!(picks[4], 20);
     }
 
     #[test]
     #[should_panic(expected = "table window 9")]
     fn tables_refuse_a_window_outside_the_range() {
-        let _ = G1Tables::joined(&[&[G1Affine::generator()]], *WINDOWS.start() - 1);
+        let _ = G1Tables::joined(&[&[G1Affine::generator()]], Some(*WINDOWS.start() - 1));
     }
 }
 
@@ -657,7 +681,7 @@ fn table_mode_proofs_equal_default_mode_proofs_and_verify() {
         (proof, out)
     };
     let (_, default) = bytes(MsmMode::Pippenger, 1);
-    for mode in [MsmMode::TABLES, MsmMode::Tables { window: 11 }] {
+    for mode in [MsmMode::TABLES, MsmMode::Tables { window: Some(11) }] {
         let (proof, table) = bytes(mode, 1);
         assert_eq!(table, default, "{mode:?}");
         let pvk = ark_groth16::prepare_verifying_key(&pk.vk);
@@ -681,7 +705,9 @@ fn table_mode_preparation_errors_are_typed() {
 
     let (params, _) = output_case(b"table mode errors");
     for window in [0, 9, 21, 255] {
-        let mode = MsmMode::Tables { window };
+        let mode = MsmMode::Tables {
+            window: Some(window),
+        };
         assert!(matches!(
             prepare_with(&params, mode),
             Err(Groth16Error::TableWindow(w)) if w == window
@@ -696,19 +722,44 @@ fn table_mode_preparation_errors_are_typed() {
         Err(Groth16Error::KeyShape)
     ));
     // The process's preparation follows the last mode asked for.
-    prepare_with(&params, MsmMode::Tables { window: 10 }).unwrap();
+    prepare_with(&params, MsmMode::Tables { window: Some(10) }).unwrap();
     assert_eq!(
         super::key::prepared(&params).unwrap().mode(),
-        MsmMode::Tables { window: 10 }
+        MsmMode::Tables { window: Some(10) }
     );
-    assert!(prepare_with(&params, MsmMode::Tables { window: 21 }).is_err());
+    assert!(prepare_with(&params, MsmMode::Tables { window: Some(21) }).is_err());
     assert_eq!(
         super::key::prepared(&params).unwrap().mode(),
-        MsmMode::Tables { window: 10 }
+        MsmMode::Tables { window: Some(10) }
     );
     prepare_with(&params, MsmMode::Pippenger).unwrap();
     assert_eq!(
         super::key::prepared(&params).unwrap().mode(),
         MsmMode::Pippenger
     );
+}
+
+#[test]
+fn msm_modes_parse_from_their_names_and_refuse_others() {
+    use super::MsmMode;
+    assert_eq!("pippenger".parse::<MsmMode>().unwrap(), MsmMode::Pippenger);
+    assert_eq!("default".parse::<MsmMode>().unwrap(), MsmMode::Pippenger);
+    assert_eq!("tables".parse::<MsmMode>().unwrap(), MsmMode::TABLES);
+    assert_eq!(
+        " tables:12 ".parse::<MsmMode>().unwrap(),
+        MsmMode::Tables { window: Some(12) }
+    );
+    for bad in [
+        "",
+        "table",
+        "tables:",
+        "tables:9",
+        "tables:21",
+        "tables:x",
+        "tables:300",
+        "Tables",
+    ] {
+        let e = bad.parse::<MsmMode>().unwrap_err();
+        assert!(e.to_string().contains("10..=20"), "{bad}: {e}");
+    }
 }

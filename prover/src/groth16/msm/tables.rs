@@ -47,9 +47,21 @@ use super::blst_backend::{g1_from_ark, g1_to_ark, g2_from_ark, g2_to_ark};
 /// c = 10 on (its window for 2^m points is m - 3 there).
 pub const WINDOWS: std::ops::RangeInclusive<u8> = 10..=20;
 
-/// The window chosen when none is given, by measurement on the Spend
-/// key's sizes (benches/RESULTS.md, "Round 4").
-pub const DEFAULT_WINDOW: u8 = 16;
+/// The window for a table of `n` key points when none is given: the one
+/// that minimizes the model `⌈256/c⌉·n + 1.3·2^c` (the digits' mixed
+/// additions, and the bucket reduction's 2^c full additions, each about
+/// 1.3 mixed ones). It picks 16 for the Spend key's joined H and L queries
+/// (30k points), 13-14 for its A and B queries (10-12k), 12-13 for the
+/// Output key's (3k), where measurement put the best windows
+/// (benches/RESULTS.md, "Round 4"); a single window for all was up to
+/// 1.3x slower on the Output key.
+pub fn best_window(n: usize) -> u8 {
+    let cost = |c: u8| {
+        let c = usize::from(c);
+        10 * windows(c) * n + 13 * (1usize << c)
+    };
+    WINDOWS.min_by_key(|&c| cost(c)).unwrap_or(16)
+}
 
 /// Windows (table entries per point) for window `c`: the top window's sign
 /// bit must lie above a scalar's 255 bits.
@@ -111,16 +123,14 @@ macro_rules! tables {
         impl $name {
             /// The tables of the points of several queries joined as one
             /// set (as [`super::blst_backend::G1Points::joined`]), window
-            /// `c` (checked by the caller: in [`WINDOWS`]).
+            /// `c` (checked by the caller: in [`WINDOWS`]), or if `None`
+            /// the [`best_window`] for their number.
             ///
             /// # Panics
             ///
             /// If `c` is outside [`WINDOWS`] or a part has 2^32 points or
             /// more (a proving key's query never comes close).
-            pub fn joined(parts: &[&[$ark_affine]], c: u8) -> Self {
-                assert!(WINDOWS.contains(&c), "table window {c} outside {WINDOWS:?}");
-                let c = usize::from(c);
-                let w = windows(c);
+            pub fn joined(parts: &[&[$ark_affine]], c: Option<u8>) -> Self {
                 let mut index = Vec::new();
                 for (k, part) in parts.iter().enumerate() {
                     for (j, p) in part.iter().enumerate() {
@@ -132,6 +142,10 @@ macro_rules! tables {
                         }
                     }
                 }
+                let c = c.unwrap_or_else(|| best_window(index.len()));
+                assert!(WINDOWS.contains(&c), "table window {c} outside {WINDOWS:?}");
+                let c = usize::from(c);
+                let w = windows(c);
                 let mut entries = vec![<$affine>::default(); index.len() * w];
                 // In chunks of points: the projective shifts of one chunk
                 // are held at a time, then converted with one inversion.
