@@ -476,7 +476,7 @@ mod tables {
             pattern((1 << c) - 1),
             pattern((1 << (c - 1)) - 1),
             pattern(1),
-            Fr::from_bigint(Fr::MODULUS_MINUS_ONE_DIV_TWO.into()).unwrap(),
+            Fr::from_bigint(Fr::MODULUS_MINUS_ONE_DIV_TWO).unwrap(),
         ]
     }
 
