@@ -49,6 +49,14 @@ pub fn proving_keys() -> ProvingKeys {
 /// Loads the Spend parameters from the cache and makes one Spend proof:
 /// what a phone has to do. Returns the loading and proving times.
 pub fn one_spend_proof() -> (std::time::Duration, std::time::Duration) {
+    one_spend_proof_in(superzk_prover::groth16::MsmMode::Pippenger)
+}
+
+/// As [`one_spend_proof`], the key prepared in `mode` first (its
+/// preparation counted in the loading time).
+pub fn one_spend_proof_in(
+    mode: superzk_prover::groth16::MsmMode,
+) -> (std::time::Duration, std::time::Duration) {
     use rand_core::SeedableRng;
     use superzk_keys::params::CircuitKind;
 
@@ -56,6 +64,7 @@ pub fn one_spend_proof() -> (std::time::Duration, std::time::Duration) {
     let params = ParameterCache::new(params_dir())
         .load_or_generate(CircuitKind::Spend, BENCH_SEED, |_| {})
         .expect("parameters load or generate");
+    superzk_prover::groth16::prepare_with(&params, mode).expect("the key prepares");
     let loaded = t.elapsed();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let witness = spend_witness(&mut rng);

@@ -6,6 +6,8 @@ use superzk_keys::{
 };
 use superzk_verifier::verify::VerifyingKeys;
 
+use crate::groth16::{Groth16Error, MsmMode};
+
 /// Proving keys for every circuit.
 #[derive(Clone, Debug)]
 pub struct ProvingKeys {
@@ -64,6 +66,28 @@ impl ProvingKeys {
             package_spend: load(CircuitKind::PackageSpend)?,
             package_output: load(CircuitKind::PackageOutput)?,
         })
+    }
+
+    /// Prepares the four keys for proving in `mode` now, in this process
+    /// (see [`crate::groth16::prepare_with`]): later proofs with these keys
+    /// use it. Servers that prove often call it once with
+    /// [`MsmMode::TABLES`] after loading; without it, each key is prepared
+    /// in the default mode by its first proof.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::groth16::prepare_with`]: a table window outside
+    /// 10..=20, or a key that does not match its circuit.
+    pub fn prepare(&self, mode: MsmMode) -> Result<(), Groth16Error> {
+        for params in [
+            &self.spend,
+            &self.output,
+            &self.package_spend,
+            &self.package_output,
+        ] {
+            crate::groth16::prepare_with(params, mode)?;
+        }
+        Ok(())
     }
 
     /// The matching verifying keys.

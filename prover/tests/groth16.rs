@@ -131,3 +131,27 @@ fn a_spend_witness_that_breaks_a_constraint_is_refused() {
         "{err}"
     );
 }
+
+/// The server mode through the public API: a Spend proof made after
+/// `prepare_with(.., MsmMode::TABLES)` has the bytes of the default mode's
+/// with the same randomness and verifies; the process keeps the mode until
+/// asked for another.
+#[test]
+fn spend_proofs_in_the_table_mode_equal_the_default_modes_and_verify() {
+    use superzk_prover::groth16::{prepare_with, MsmMode};
+    let params = params(CircuitKind::Spend);
+    let w = spend_witness(&mut ChaCha20Rng::seed_from_u64(4));
+    let inputs = w.public_inputs().to_field_elements();
+    let bytes = |mode: MsmMode| {
+        prepare_with(params, mode).unwrap();
+        let proof = prove_spend(params, w.clone(), &mut ChaCha20Rng::seed_from_u64(5)).unwrap();
+        assert!(verifies(params, &proof, &inputs), "{mode:?}");
+        let mut out = Vec::new();
+        proof.serialize_compressed(&mut out).unwrap();
+        out
+    };
+    let default = bytes(MsmMode::Pippenger);
+    assert_eq!(bytes(MsmMode::TABLES), default);
+    // Back to the default mode for whatever runs next in this process.
+    assert_eq!(bytes(MsmMode::Pippenger), default);
+}

@@ -10,7 +10,11 @@
 //! 1,000 actions decoded and verified, with its parts; `--prover` the
 //! prover's rows alone: peak memory, Spend and Output against Sapling, the
 //! MSMs against blst, the profile, and one and eight proofs on all cores;
-//! `--block` the block's rows alone (for profiling it).
+//! `--block` the block's rows alone (for profiling it). The prover's rows
+//! (and the whole run) end with the table mode's (`MsmMode::TABLES`, the
+//! servers' option): Spend and Output against Sapling again, the tables'
+//! preparation and bytes, and the peak memory of a one-Spend process in
+//! that mode.
 //!
 //! Measures, with the same thread count for both systems: proving times of
 //! Spend and Output (one thread), single-proof verification, batch
@@ -45,14 +49,15 @@ use serde_json::{json, Map, Value};
 use superzk_benches::{
     constraints,
     measure::{self, child_peak_rss_mib, median, secs, time},
-    one_spend_proof, output_witness, params_dir, proving_keys, sapling, spend_witness,
+    one_spend_proof, one_spend_proof_in, output_witness, params_dir, proving_keys, sapling,
+    spend_witness,
     sync::{self, OURS_ONE_IN},
 };
 use superzk_circuits::{
     asset::AssetInfo, note::AssetId, output::OutputCircuit, spend::SpendCircuit, Fr,
 };
 use superzk_keys::{note_plaintext::MEMO_LEN, spending_key::SpendingKey};
-use superzk_prover::{proof, ProvingKeys, TransactionBuilder};
+use superzk_prover::{groth16::MsmMode, proof, ProvingKeys, TransactionBuilder};
 use superzk_verifier::{
     groth16::{batch_verify, batch_verify_validated, verify_single, ProofItem},
     transaction::Transaction,
@@ -65,6 +70,8 @@ mod hardware;
 
 /// The hidden flag that makes this binary the one-Spend child process.
 const CHILD_FLAG: &str = "--one-spend-child";
+/// With [`CHILD_FLAG`]: the child proves in the table mode.
+const TABLES_FLAG: &str = "--tables";
 /// The hidden flag that makes this binary a throughput child.
 const PROVE8_FLAG: &str = "--prove8-child";
 
@@ -891,6 +898,81 @@ fn memory(report: &mut Report) {
     }
 }
 
+/// The table mode's rows: the Spend and Output keys prepared with
+/// [`MsmMode::TABLES`] (how long, how many bytes), their proofs against
+/// Sapling's again (interleaved, one thread, as in [`proving`]), and the
+/// peak memory of a one-Spend process in that mode. Leaves this process's
+/// keys in the table mode.
+fn table_mode(report: &mut Report, plan: &Plan, keys: &ProvingKeys, sap: &sapling::SaplingParams) {
+    let rss = std::env::current_exe()
+        .map_err(|e| e.to_string())
+        .and_then(|exe| {
+            child_peak_rss_mib(&exe, &[CHILD_FLAG, TABLES_FLAG]).map_err(|e| e.to_string())
+        });
+    match rss {
+        Ok(mib) => {
+            report.row(
+                "Peak RSS, process loading params + 1 Spend proof, table mode",
+                format!("{mib:.1} MiB"),
+                String::new(),
+                String::new(),
+            );
+            report.key("spend_peak_rss_tables_mib", mib);
+        }
+        Err(e) => eprintln!("compare: table-mode peak memory not measured: {e}"),
+    }
+    let (prepared, ()) = time(|| {
+        for params in [&keys.spend, &keys.output] {
+            superzk_prover::groth16::prepare_with(params, MsmMode::TABLES)
+                .expect("the keys prepare");
+        }
+    });
+    report.row(
+        "Table mode: Spend + Output keys prepared (wall, all cores)",
+        sec(prepared),
+        String::new(),
+        String::new(),
+    );
+    report.key("tables_prepare_s", prepared);
+    let spend = spend_witness(&mut ChaCha20Rng::seed_from_u64(1));
+    let output = output_witness(&mut ChaCha20Rng::seed_from_u64(2));
+    let sap_spend = sapling::spend_instance(3);
+    let sap_output = sapling::output_instance(4);
+    let mut rng = ChaCha20Rng::seed_from_u64(6);
+    let (mut os, mut ss, mut oo, mut so) = (vec![], vec![], vec![], vec![]);
+    for i in 0..plan.prove {
+        os.push(secs(|| {
+            proof::prove_spend(&keys.spend, spend.clone(), &mut rng).expect("proves");
+        }));
+        ss.push(secs(|| {
+            sapling::prove(sap_spend.circuit.clone(), &sap.spend, i as u64);
+        }));
+        oo.push(secs(|| {
+            proof::prove_output(&keys.output, output.clone(), &mut rng).expect("proves");
+        }));
+        so.push(secs(|| {
+            sapling::prove(sap_output.circuit.clone(), &sap.output, i as u64);
+        }));
+    }
+    let (os, ss, oo, so) = (median(&os), median(&ss), median(&oo), median(&so));
+    report.row(
+        "Spend prove, table mode (1 thread)",
+        sec(os),
+        sec(ss),
+        ratio(os / ss),
+    );
+    report.row(
+        "Output prove, table mode (1 thread)",
+        sec(oo),
+        sec(so),
+        ratio(oo / so),
+    );
+    report.key("spend_prove_tables_s", os);
+    report.key("spend_prove_tables_vs_sapling", os / ss);
+    report.key("output_prove_tables_s", oo);
+    report.key("output_prove_tables_vs_sapling", oo / so);
+}
+
 /// The Wasm binding's own benchmark, when it and `node` are there.
 fn wasm(report: &mut Report, native_one_thread_spend: f64) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -963,7 +1045,11 @@ fn wasm(report: &mut Report, native_one_thread_spend: f64) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == CHILD_FLAG) {
-        one_spend_proof();
+        if args.iter().any(|a| a == TABLES_FLAG) {
+            one_spend_proof_in(MsmMode::TABLES);
+        } else {
+            one_spend_proof();
+        }
         return;
     }
     if args.first().map(String::as_str) == Some(PROVE8_FLAG) {
@@ -1022,6 +1108,8 @@ fn main() {
         hardware::rows(&mut report, &plan, &keys, &all);
         progress("proving 8 proofs on all cores and on one");
         parallel(&mut report, &plan, &keys, &all);
+        progress("the table mode (last: it keeps the keys in that mode)");
+        table_mode(&mut report, &plan, &keys, &sap);
         return finish(report, &plan, &all, json_out);
     }
     if block_only {
@@ -1072,6 +1160,8 @@ fn main() {
     block(&mut report, &plan, &keys, &all);
     progress("Wasm");
     wasm(&mut report, spend_1);
+    progress("the table mode (last: it keeps the keys in that mode)");
+    table_mode(&mut report, &plan, &keys, &sap);
     progress("done");
     finish(report, &plan, &all, json_out);
 }

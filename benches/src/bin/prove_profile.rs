@@ -4,7 +4,11 @@
 //! full width), each MSM's time against blst's Pippenger run directly on
 //! the same points and scalars. The numbers behind RESULTS.md's profile.
 //!
-//! `RAYON_NUM_THREADS=1 target/release/prove_profile`
+//! `RAYON_NUM_THREADS=1 target/release/prove_profile [REPS]`
+//!
+//! With `TABLE_WINDOWS=14,16,auto` it also prepares each key in the table mode
+//! at each of those windows and reports the preparation time, the points'
+//! bytes and the proof's phases in that mode (how the window was chosen).
 
 use ark_bls12_381::{Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
@@ -174,7 +178,9 @@ fn study<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
         .collect();
     report_phases(name, &runs);
     // Each MSM, ours against blst's on the same (full) inputs.
-    let b = &k.blst;
+    let key::KeyPoints::Pippenger(b) = &k.points else {
+        panic!("prepared in the default mode")
+    };
     let m = |f: &dyn Fn() -> f64| median(&(0..reps).map(|_| f()).collect::<Vec<_>>());
     let hr: Vec<Fr> = {
         use ark_ff::UniformRand;
@@ -206,6 +212,84 @@ fn study<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
         println!(
             "  MSM {q}: ours {ours:.3} s, blst direct (all points) {theirs:.3} s, {:.3}",
             ours / theirs
+        );
+    }
+    println!("  default mode: key points {:.1} MiB", mib(k.heap_bytes()));
+    tables(name, params, &k, &z, &hr, reps);
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Process CPU seconds spent in `f` (less moved by other processes on a
+/// loaded machine than wall time: what they take is not counted).
+fn cpu<T>(f: impl FnOnce() -> T) -> f64 {
+    fn now() -> f64 {
+        // SAFETY: `getrusage` fills the zeroed struct it is given.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid pointer to a `rusage`.
+        unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+        let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+        tv(u.ru_utime) + tv(u.ru_stime)
+    }
+    let start = now();
+    std::hint::black_box(f());
+    now() - start
+}
+
+/// The four MSMs of a proof (`A`, `B` in G1, `B` in G2, `H` and `L`) in
+/// the table mode at each window of `TABLE_WINDOWS`, against the default
+/// mode's, interleaved rep by rep, in CPU seconds; with each mode's bytes
+/// and the tables' preparation time (how the window was chosen).
+fn tables(
+    name: &str,
+    params: &Parameters,
+    default: &key::PreparedKey,
+    z: &[Fr],
+    hr: &[Fr],
+    reps: usize,
+) {
+    let Ok(windows) = std::env::var("TABLE_WINDOWS") else {
+        return;
+    };
+    let w = &z[default.shape.num_inputs..];
+    fn four(k: &key::PreparedKey, z: &[Fr], w: &[Fr], hr: &[Fr]) -> [f64; 4] {
+        match &k.points {
+            key::KeyPoints::Pippenger(b) => [
+                cpu(|| b.a.msm(z)),
+                cpu(|| b.b_g1.msm(z)),
+                cpu(|| b.b_g2.msm(z)),
+                cpu(|| b.hl.msm_joined(&[hr, w])),
+            ],
+            key::KeyPoints::Tables(t) => [
+                cpu(|| t.a.msm(z)),
+                cpu(|| t.b_g1.msm(z)),
+                cpu(|| t.b_g2.msm(z)),
+                cpu(|| t.hl.msm_joined(&[hr, w])),
+            ],
+        }
+    }
+    // A window, or `auto` (each query's own, by its size).
+    for c in windows.split(',').map(|w| w.trim().parse::<u8>().ok()) {
+        let mode = groth16::MsmMode::Tables { window: c };
+        let c = c.map_or("auto".to_string(), |c| c.to_string());
+        let t = std::time::Instant::now();
+        let k = key::PreparedKey::new(params.kind(), &params.proving_key, mode).expect("prepares");
+        let built = t.elapsed().as_secs_f64();
+        let (mut ours, mut base) = (Vec::new(), Vec::new());
+        for _ in 0..reps {
+            base.push(four(default, z, w, hr));
+            ours.push(four(&k, z, w, hr));
+        }
+        let med = |v: &[[f64; 4]], i: usize| median(&v.iter().map(|x| x[i]).collect::<Vec<_>>());
+        let total = |v: &[[f64; 4]]| median(&v.iter().map(|x| x.iter().sum()).collect::<Vec<_>>());
+        println!(
+            "  {name} tables c={c}: prepared in {built:.2} s (wall), key points {:.1} MiB; MSMs (CPU s) A / B1 / B2 / H+L tables {:.3} / {:.3} / {:.3} / {:.3}, default {:.3} / {:.3} / {:.3} / {:.3}; all four {:.3} vs {:.3} = {:.3}",
+            mib(k.heap_bytes()),
+            med(&ours, 0), med(&ours, 1), med(&ours, 2), med(&ours, 3),
+            med(&base, 0), med(&base, 1), med(&base, 2), med(&base, 3),
+            total(&ours), total(&base), total(&ours) / total(&base)
         );
     }
 }

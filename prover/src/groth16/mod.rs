@@ -55,6 +55,78 @@ pub enum Groth16Error {
     /// Preparing the key failed (earlier, for an earlier proof).
     #[error("preparing the proving key failed: {0}")]
     Prepare(String),
+    /// A table window outside [`msm::tables::WINDOWS`].
+    #[error("table window {0} is outside 10..=20: use MsmMode::TABLES or a window in that range")]
+    TableWindow(u8),
+}
+
+/// How a proving key's MSMs are computed. Proofs are the same in every
+/// mode (same randomness, same bytes); the modes trade memory for speed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MsmMode {
+    /// blst's Pippenger with the GLV split over the key's points (and their
+    /// endomorphism images): about 2 points held per key point. The default,
+    /// for wallets and light processes (peak about 57 MiB for a Spend
+    /// proof).
+    #[default]
+    Pippenger,
+    /// For servers: each key point kept with its window shifts
+    /// `2^(c·j)·P`, so that each MSM is one single-window Pippenger
+    /// ([`msm::tables`]). Holds `⌈256/c⌉` points per key point (16 to 20 at
+    /// the chosen windows: about 8-10x the default mode's points) and takes
+    /// seconds to prepare; proofs are faster (benches/RESULTS.md,
+    /// "Round 4").
+    Tables {
+        /// Bits per digit c, in [`msm::tables::WINDOWS`] (10..=20), for
+        /// every query; `None` ([`MsmMode::TABLES`]): chosen per query by
+        /// its size ([`msm::tables::best_window`]).
+        window: Option<u8>,
+    },
+}
+
+impl MsmMode {
+    /// The table mode, each query's window chosen by its size.
+    pub const TABLES: Self = Self::Tables { window: None };
+
+    /// [`Groth16Error::TableWindow`] for a window outside 10..=20.
+    fn check(self) -> Result<Self, Groth16Error> {
+        match self {
+            Self::Tables { window: Some(w) } if !msm::tables::WINDOWS.contains(&w) => {
+                Err(Groth16Error::TableWindow(w))
+            }
+            _ => Ok(self),
+        }
+    }
+}
+
+/// A mode name that [`MsmMode::from_str`] does not know.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown MSM mode {0:?}: use `pippenger` (the default), `tables`, or `tables:W` with a window W in 10..=20")]
+pub struct MsmModeParseError(String);
+
+/// `pippenger`, `tables` ([`MsmMode::TABLES`]: windows chosen per query)
+/// or `tables:W` (window W in 10..=20), as a command line or a
+/// configuration gives it.
+impl std::str::FromStr for MsmMode {
+    type Err = MsmModeParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || MsmModeParseError(s.to_owned());
+        match s.trim() {
+            "pippenger" | "default" => Ok(Self::Pippenger),
+            "tables" => Ok(Self::TABLES),
+            other => {
+                let window = other
+                    .strip_prefix("tables:")
+                    .and_then(|w| w.parse::<u8>().ok())
+                    .filter(|w| msm::tables::WINDOWS.contains(w))
+                    .ok_or_else(bad)?;
+                Ok(Self::Tables {
+                    window: Some(window),
+                })
+            }
+        }
+    }
 }
 
 /// Where one proof's time went (for the profile in benches/RESULTS.md).
@@ -85,6 +157,18 @@ pub fn prepare(params: &Parameters) -> Result<(), Groth16Error> {
     key::prepared(params).map(drop)
 }
 
+/// Prepares `params` for proving in `mode` now; later proofs with `params`
+/// in this process use it (it replaces a preparation in another mode).
+///
+/// # Errors
+///
+/// [`Groth16Error::TableWindow`] for a table window outside 10..=20;
+/// [`Groth16Error::KeyShape`] (as [`Groth16Error::Prepare`]) for a key
+/// that does not match its circuit.
+pub fn prepare_with(params: &Parameters, mode: MsmMode) -> Result<(), Groth16Error> {
+    key::prepared_as(params, mode).map(drop)
+}
+
 /// A proof of `circuit` under `params`, with fresh `r` and `s`.
 pub fn prove<C: ConstraintSynthesizer<Fr>>(
     circuit: C,
@@ -100,17 +184,29 @@ pub fn prove_timed<C: ConstraintSynthesizer<Fr>>(
     params: &Parameters,
     rng: &mut dyn CryptoRngCore,
 ) -> Result<(Proof<Bls12_381>, Phases), Groth16Error> {
-    let mut phases = Phases::default();
     let t = Instant::now();
     let key = key::prepared(params)?;
-    phases.prepare = t.elapsed();
+    let prepare = t.elapsed();
+    let (proof, mut phases) = prove_prepared(circuit, params, &key, rng)?;
+    phases.prepare = prepare;
+    Ok((proof, phases))
+}
+
+/// As [`prove_timed`], with `key` prepared from `params` by the caller.
+pub(crate) fn prove_prepared<C: ConstraintSynthesizer<Fr>>(
+    circuit: C,
+    params: &Parameters,
+    key: &PreparedKey,
+    rng: &mut dyn CryptoRngCore,
+) -> Result<(Proof<Bls12_381>, Phases), Groth16Error> {
+    let mut phases = Phases::default();
     let t = Instant::now();
     // The assignment and r, s are secrets: wiped when dropped.
     let z = Zeroizing::new(key.shape.assignment(circuit)?);
     phases.witness = t.elapsed();
     let r = Zeroizing::new(Fr::rand(rng));
     let s = Zeroizing::new(Fr::rand(rng));
-    let proof = prove_with(&key, &params.proving_key, &z, *r, *s, &mut phases)?;
+    let proof = prove_with(key, &params.proving_key, &z, *r, *s, &mut phases)?;
     Ok((proof, phases))
 }
 
@@ -161,15 +257,25 @@ fn msms(
 }
 
 mod backend {
+    use super::key::KeyPoints;
     use super::*;
     pub fn msm_a(key: &PreparedKey, _: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
-        key.blst.a.msm(z)
+        match &key.points {
+            KeyPoints::Pippenger(k) => k.a.msm(z),
+            KeyPoints::Tables(k) => k.a.msm(z),
+        }
     }
     pub fn msm_b_g1(key: &PreparedKey, _: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
-        key.blst.b_g1.msm(z)
+        match &key.points {
+            KeyPoints::Pippenger(k) => k.b_g1.msm(z),
+            KeyPoints::Tables(k) => k.b_g1.msm(z),
+        }
     }
     pub fn msm_b_g2(key: &PreparedKey, _: &ProvingKey<Bls12_381>, z: &[Fr]) -> G2Projective {
-        key.blst.b_g2.msm(z)
+        match &key.points {
+            KeyPoints::Pippenger(k) => k.b_g2.msm(z),
+            KeyPoints::Tables(k) => k.b_g2.msm(z),
+        }
     }
     pub fn msm_hl(
         key: &PreparedKey,
@@ -177,7 +283,10 @@ mod backend {
         h: &[Fr],
         w: &[Fr],
     ) -> G1Projective {
-        key.blst.hl.msm_joined(&[h, w])
+        match &key.points {
+            KeyPoints::Pippenger(k) => k.hl.msm_joined(&[h, w]),
+            KeyPoints::Tables(k) => k.hl.msm_joined(&[h, w]),
+        }
     }
 }
 

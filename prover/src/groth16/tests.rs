@@ -426,3 +426,340 @@ fn proofs_equal_arkworks_proofs_for_the_same_randomness() {
     .unwrap();
     assert_eq!(ours, theirs);
 }
+
+/// The table mode's MSMs ([`super::msm::tables`]) and proofs.
+mod tables {
+    use super::*;
+    use crate::groth16::msm::tables::{best_window, G1Tables, G2Tables, WINDOWS};
+    use ark_ff::PrimeField;
+
+    fn pools() -> [rayon::ThreadPool; 2] {
+        [1, 3].map(|n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap()
+        })
+    }
+
+    /// Scalars at the digits' edges for window `c`: 0, 1, r - 1, high bits
+    /// (2^254, 2^255 mod r), every digit at the Booth boundary 2^(c-1)
+    /// (each borrows from the next), every digit all ones, and a digit
+    /// set just below and above a window boundary.
+    fn edge_scalars(c: usize) -> Vec<Fr> {
+        let pattern = |digit: u64| {
+            let mut bytes = [0u8; 40];
+            for j in 0..256 / c {
+                let bit = c * j;
+                let v = u128::from(digit) << (bit % 8);
+                for (b, x) in v.to_le_bytes().iter().enumerate() {
+                    if bit / 8 + b < bytes.len() {
+                        bytes[bit / 8 + b] |= x;
+                    }
+                }
+            }
+            Fr::from_le_bytes_mod_order(&bytes)
+        };
+        let two = Fr::from(2u64);
+        vec![
+            Fr::ZERO,
+            Fr::ONE,
+            -Fr::ONE,
+            -two,
+            two.pow([254]),
+            two.pow([255]),
+            two.pow([c as u64 - 1]),
+            two.pow([c as u64]) - Fr::ONE,
+            two.pow([c as u64]),
+            two.pow([2 * c as u64 - 1]) + two.pow([c as u64 - 1]),
+            pattern(1 << (c - 1)),
+            pattern((1 << c) - 1),
+            pattern((1 << (c - 1)) - 1),
+            pattern(1),
+            Fr::from_bigint(Fr::MODULUS_MINUS_ONE_DIV_TWO).unwrap(),
+        ]
+    }
+
+    fn check(c: u8, g1: &[G1Affine], g2: &[G2Affine], s: &[Fr], what: &str) {
+        let (t1, t2) = (
+            G1Tables::joined(&[g1], Some(c)),
+            G2Tables::joined(&[g2], Some(c)),
+        );
+        let want1 =
+            G1Projective::msm(&g1[..s.len().min(g1.len())], &s[..s.len().min(g1.len())]).unwrap();
+        let want2 =
+            G2Projective::msm(&g2[..s.len().min(g2.len())], &s[..s.len().min(g2.len())]).unwrap();
+        for pool in &pools() {
+            let t = pool.current_num_threads();
+            assert_eq!(pool.install(|| t1.msm(s)), want1, "G1 {what} c={c} {t}");
+            assert_eq!(pool.install(|| t2.msm(s)), want2, "G2 {what} c={c} {t}");
+        }
+    }
+
+    #[test]
+    fn table_msms_match_arkworks_on_random_inputs() {
+        let mut rng = ChaCha20Rng::seed_from_u64(20);
+        for c in [10, 13, 16] {
+            for n in [0, 1, 2, 3, 7, 33, 300] {
+                let s = scalars(&mut rng, n);
+                let g1 = points::<G1Projective>(&mut rng, n);
+                let g2 = points::<G2Projective>(&mut rng, n);
+                check(c, &g1, &g2, &s, &format!("n={n}"));
+                // Full-width random scalars only.
+                let s: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+                check(c, &g1, &g2, &s, &format!("random n={n}"));
+            }
+        }
+    }
+
+    /// Enough entries that a pool of three cuts the sum into shares (each
+    /// share at least 2^(c+2) entries: 1000 points · 26 windows at c = 10).
+    #[test]
+    fn table_msms_cut_over_a_pool_match_arkworks() {
+        let mut rng = ChaCha20Rng::seed_from_u64(21);
+        let n = 1000;
+        let s: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let g1 = points::<G1Projective>(&mut rng, n);
+        let g2 = points::<G2Projective>(&mut rng, 200);
+        check(10, &g1, &g2, &s, "pool");
+    }
+
+    #[test]
+    fn table_msms_match_arkworks_on_edge_scalars() {
+        let mut rng = ChaCha20Rng::seed_from_u64(22);
+        for c in [10, 11, 16, 20] {
+            let edges = edge_scalars(usize::from(c));
+            let n = edges.len();
+            let g1 = points::<G1Projective>(&mut rng, n);
+            let g2 = points::<G2Projective>(&mut rng, n);
+            check(c, &g1, &g2, &edges, "edges");
+            if c == 20 {
+                // 2^19 buckets a sum: the widest window once, not per edge.
+                continue;
+            }
+            let (t1, t2) = (
+                G1Tables::joined(&[&g1], Some(c)),
+                G2Tables::joined(&[&g2], Some(c)),
+            );
+            // Each edge scalar alone, on a finite point.
+            let (p1, p2) = (G1Affine::generator(), G2Affine::generator());
+            let (o1, o2) = (
+                G1Tables::joined(&[&[p1]], Some(c)),
+                G2Tables::joined(&[&[p2]], Some(c)),
+            );
+            for (i, e) in edges.iter().enumerate() {
+                let mut one = vec![Fr::ZERO; n];
+                one[i] = *e;
+                assert_eq!(t1.msm(&one), g1[i] * e, "G1 alone {i} c={c}");
+                assert_eq!(t2.msm(&one), g2[i] * e, "G2 alone {i} c={c}");
+                assert_eq!(o1.msm(&[*e]), p1 * e, "G1 single {i} c={c}");
+                assert_eq!(o2.msm(&[*e]), p2 * e, "G2 single {i} c={c}");
+            }
+        }
+    }
+
+    /// Points at infinity only, one point repeated, a point with its
+    /// negation (the sum cancels), and scalars shorter or longer than the
+    /// points.
+    #[test]
+    fn table_msms_handle_identity_repeated_points_and_lengths() {
+        let mut rng = ChaCha20Rng::seed_from_u64(23);
+        let c = 12;
+        let s: Vec<Fr> = (0..40).map(|_| Fr::rand(&mut rng)).collect();
+        let inf1 = vec![G1Affine::identity(); 5];
+        let inf2 = vec![G2Affine::identity(); 5];
+        check(c, &inf1, &inf2, &s[..5], "infinity");
+        assert_eq!(G1Tables::joined(&[&inf1], Some(c)).len(), 0);
+        assert_eq!(
+            G1Tables::joined(&[&inf1], Some(c)).msm(&s),
+            G1Projective::zero()
+        );
+        let p1 = G1Projective::rand(&mut rng).into_affine();
+        let p2 = G2Projective::rand(&mut rng).into_affine();
+        check(c, &[p1; 9], &[p2; 9], &s[..9], "repeated");
+        // k·P + k·(-P) = 0, and the same point with k and -k.
+        let k = s[0];
+        check(c, &[p1, -p1], &[p2, -p2], &[k, k], "cancelling");
+        check(c, &[p1, p1], &[p2, p2], &[k, -k], "cancelling scalars");
+        let g1 = points::<G1Projective>(&mut rng, 20);
+        let g2 = points::<G2Projective>(&mut rng, 20);
+        check(c, &g1, &g2, &s[..7], "short scalars");
+        check(c, &g1, &g2, &s, "long scalars");
+        check(c, &g1, &g2, &[], "no scalars");
+        check(c, &g1, &g2, &vec![Fr::ZERO; 20], "zero scalars");
+    }
+
+    #[test]
+    fn joined_table_msms_equal_the_sum_of_the_parts() {
+        let mut rng = ChaCha20Rng::seed_from_u64(24);
+        let h = points::<G1Projective>(&mut rng, 50);
+        let l = points::<G1Projective>(&mut rng, 30);
+        let (sh, sl) = (scalars(&mut rng, 50), scalars(&mut rng, 30));
+        let joined = G1Tables::joined(&[&h, &l], Some(14));
+        let want = reference::<G1Projective>(&h, &sh) + reference::<G1Projective>(&l, &sl);
+        for pool in &pools() {
+            assert_eq!(pool.install(|| joined.msm_joined(&[&sh, &sl])), want);
+        }
+        assert_eq!(
+            joined.msm_joined(&[&sh]),
+            reference::<G1Projective>(&h, &sh)
+        );
+        assert_eq!(
+            joined.msm_joined(&[&sh[..10], &sl]),
+            reference::<G1Projective>(&h[..10], &sh[..10]) + reference::<G1Projective>(&l, &sl)
+        );
+        assert_eq!(joined.window(), 14);
+        // Chosen by size: the model's minimum, inside the range, wider for
+        // more points.
+        assert_eq!(G1Tables::joined(&[&h, &l], None).window(), best_window(78));
+        let picks: Vec<u8> = [10, 3_000, 12_000, 30_000, 10_000_000]
+            .iter()
+            .map(|&n| best_window(n))
+            .collect();
+        assert!(picks.windows(2).all(|p| p[0] <= p[1]), "{picks:?}");
+        assert!(picks.iter().all(|c| WINDOWS.contains(c)), "{picks:?}");
+        assert_eq!(picks[0], 10);
+        assert_eq!(picks[3], 16);
+        assert_eq!(picks[4], 20);
+    }
+
+    #[test]
+    #[should_panic(expected = "table window 9")]
+    fn tables_refuse_a_window_outside_the_range() {
+        let _ = G1Tables::joined(&[&[G1Affine::generator()]], Some(*WINDOWS.start() - 1));
+    }
+}
+
+/// An Output witness and its circuit's parameters (insecure, own seed).
+fn output_case(
+    seed: &[u8],
+) -> (
+    superzk_keys::params::Parameters,
+    superzk_circuits::output::OutputWitness,
+) {
+    use superzk_circuits::{
+        note::{AssetId, Note},
+        output::OutputWitness,
+    };
+    use superzk_keys::params::{generate_insecure, CircuitKind};
+    let params = generate_insecure(CircuitKind::Output, seed);
+    let mut rng = ChaCha20Rng::seed_from_u64(6);
+    let w = OutputWitness {
+        note: Note {
+            asset: AssetId::native(),
+            value: 1234,
+            owner: Fr::rand(&mut rng),
+            rho: Fr::rand(&mut rng),
+            rcm: Fr::rand(&mut rng),
+        },
+        rcv: ark_ed_on_bls12_381::Fr::rand(&mut rng),
+    };
+    (params, w)
+}
+
+/// A proof made in the table mode has the bytes of the default mode's
+/// with the same randomness, and verifies.
+#[test]
+fn table_mode_proofs_equal_default_mode_proofs_and_verify() {
+    use super::{key::PreparedKey, prove_prepared, MsmMode};
+    use ark_bls12_381::Bls12_381;
+    use ark_groth16::Groth16;
+    use ark_serialize::CanonicalSerialize;
+    use superzk_circuits::output::OutputCircuitFor;
+    use superzk_keys::params::CircuitKind;
+
+    let (params, w) = output_case(b"table mode proofs");
+    let pk = &params.proving_key;
+    let bytes = |mode: MsmMode, seed: u64| {
+        let key = PreparedKey::new(CircuitKind::Output, pk, mode).unwrap();
+        assert_eq!(key.mode(), mode);
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let (proof, _) =
+            prove_prepared(OutputCircuitFor::new(w.clone()), &params, &key, &mut rng).unwrap();
+        let mut out = Vec::new();
+        proof.serialize_compressed(&mut out).unwrap();
+        (proof, out)
+    };
+    let (_, default) = bytes(MsmMode::Pippenger, 1);
+    for mode in [MsmMode::TABLES, MsmMode::Tables { window: Some(11) }] {
+        let (proof, table) = bytes(mode, 1);
+        assert_eq!(table, default, "{mode:?}");
+        let pvk = ark_groth16::prepare_verifying_key(&pk.vk);
+        let inputs = w.public_inputs().to_field_elements();
+        assert!(Groth16::<Bls12_381>::verify_proof(&pvk, &proof, &inputs).unwrap());
+        // Other public inputs fail: the check above could fail.
+        let mut wrong = inputs.clone();
+        wrong[0] += Fr::ONE;
+        assert!(!Groth16::<Bls12_381>::verify_proof(&pvk, &proof, &wrong).unwrap());
+    }
+    // Other randomness, another proof (the comparison above could fail).
+    assert_ne!(bytes(MsmMode::TABLES, 2).1, default);
+}
+
+/// A table window outside 10..=20 and a key of another circuit are typed
+/// errors, and nothing is replaced by the refused preparation.
+#[test]
+fn table_mode_preparation_errors_are_typed() {
+    use super::{key::PreparedKey, prepare_with, Groth16Error, MsmMode};
+    use superzk_keys::params::CircuitKind;
+
+    let (params, _) = output_case(b"table mode errors");
+    for window in [0, 9, 21, 255] {
+        let mode = MsmMode::Tables {
+            window: Some(window),
+        };
+        assert!(matches!(
+            prepare_with(&params, mode),
+            Err(Groth16Error::TableWindow(w)) if w == window
+        ));
+        assert!(matches!(
+            PreparedKey::new(CircuitKind::Output, &params.proving_key, mode),
+            Err(Groth16Error::TableWindow(w)) if w == window
+        ));
+    }
+    assert!(matches!(
+        PreparedKey::new(CircuitKind::Spend, &params.proving_key, MsmMode::TABLES),
+        Err(Groth16Error::KeyShape)
+    ));
+    // The process's preparation follows the last mode asked for.
+    prepare_with(&params, MsmMode::Tables { window: Some(10) }).unwrap();
+    assert_eq!(
+        super::key::prepared(&params).unwrap().mode(),
+        MsmMode::Tables { window: Some(10) }
+    );
+    assert!(prepare_with(&params, MsmMode::Tables { window: Some(21) }).is_err());
+    assert_eq!(
+        super::key::prepared(&params).unwrap().mode(),
+        MsmMode::Tables { window: Some(10) }
+    );
+    prepare_with(&params, MsmMode::Pippenger).unwrap();
+    assert_eq!(
+        super::key::prepared(&params).unwrap().mode(),
+        MsmMode::Pippenger
+    );
+}
+
+#[test]
+fn msm_modes_parse_from_their_names_and_refuse_others() {
+    use super::MsmMode;
+    assert_eq!("pippenger".parse::<MsmMode>().unwrap(), MsmMode::Pippenger);
+    assert_eq!("default".parse::<MsmMode>().unwrap(), MsmMode::Pippenger);
+    assert_eq!("tables".parse::<MsmMode>().unwrap(), MsmMode::TABLES);
+    assert_eq!(
+        " tables:12 ".parse::<MsmMode>().unwrap(),
+        MsmMode::Tables { window: Some(12) }
+    );
+    for bad in [
+        "",
+        "table",
+        "tables:",
+        "tables:9",
+        "tables:21",
+        "tables:x",
+        "tables:300",
+        "Tables",
+    ] {
+        let e = bad.parse::<MsmMode>().unwrap_err();
+        assert!(e.to_string().contains("10..=20"), "{bad}: {e}");
+    }
+}
