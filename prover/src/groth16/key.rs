@@ -13,7 +13,7 @@ use superzk_circuits::{
 };
 use superzk_keys::params::{CircuitKind, Fingerprint, Parameters};
 
-use super::msm::blst_backend::{G1Points, G2Points};
+use super::msm::{G1Points, G2Points};
 use super::{r1cs::Shape, Groth16Error};
 
 /// The key's points in blst's form.
