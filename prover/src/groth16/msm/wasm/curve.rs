@@ -155,36 +155,60 @@ impl<F: Field> Jacobian<F> {
     }
 }
 
-/// `out[k] = pairs[k].0 + pairs[k].1` for every k, in affine coordinates,
-/// with one field inversion for the whole batch (Montgomery's trick):
-/// about 6 multiplications a sum instead of 11 for a mixed Jacobian one.
-/// Any inputs: infinity, `P + P` (a doubling), `P + (-P)` (infinity).
+/// `out[k] = a[k] + b[k]` for every k, in affine coordinates, with one
+/// field inversion for the whole batch (Montgomery's trick): about 6
+/// multiplications a sum instead of 11 for a mixed Jacobian one. Any
+/// inputs: infinity, `P + P` (a doubling), `P + (-P)` (infinity).
 /// `scratch` is working space (its contents are overwritten).
 pub fn add_pairs<F: Field>(
     a: &[Affine<F>],
     b: &[Affine<F>],
     out: &mut [Affine<F>],
-    scratch: &mut Vec<F>,
+    scratch: &mut Scratch<F>,
 ) {
     let n = out.len();
     debug_assert!(a.len() == n && b.len() == n);
-    // The denominator of each slope (one where there is no slope), and the
-    // running products of them.
-    scratch.clear();
-    scratch.resize(n, F::ONE);
+    // Each pair's case and slope denominator (one where there is no
+    // slope), and the running products of the denominators before it.
+    scratch.kinds.clear();
+    scratch.dens.clear();
+    scratch.prefix.clear();
     let mut acc = F::ONE;
-    for k in 0..n {
-        scratch[k] = acc;
-        let d = denominator(&a[k], &b[k]);
+    for (p, q) in a.iter().zip(b) {
+        let k = kind(p, q);
+        let d = match k {
+            Kind::Add => q.x.sub(&p.x),
+            Kind::Double => p.y.double(),
+            Kind::Trivial => F::ONE,
+        };
+        scratch.prefix.push(acc);
         acc = acc.mul(&d);
+        scratch.kinds.push(k);
+        scratch.dens.push(d);
     }
     // One inversion, then back to front: inv holds 1/(d_0…d_k).
     let mut inv = acc.invert();
     for k in (0..n).rev() {
-        let d = denominator(&a[k], &b[k]);
-        let d_inv = inv.mul(&scratch[k]);
-        inv = inv.mul(&d);
-        out[k] = finish(&a[k], &b[k], &d_inv);
+        let d_inv = inv.mul(&scratch.prefix[k]);
+        inv = inv.mul(&scratch.dens[k]);
+        out[k] = finish(&a[k], &b[k], scratch.kinds[k], &d_inv);
+    }
+}
+
+/// Working space of [`add_pairs`], kept between its calls.
+pub struct Scratch<F> {
+    kinds: Vec<Kind>,
+    dens: Vec<F>,
+    prefix: Vec<F>,
+}
+
+impl<F> Default for Scratch<F> {
+    fn default() -> Self {
+        Scratch {
+            kinds: Vec::new(),
+            dens: Vec::new(),
+            prefix: Vec::new(),
+        }
     }
 }
 
@@ -205,6 +229,7 @@ fn kind<F: Field>(p: &Affine<F>, q: &Affine<F>) -> Kind {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Kind {
     Add,
     Double,
@@ -212,17 +237,8 @@ enum Kind {
 }
 
 #[inline]
-fn denominator<F: Field>(p: &Affine<F>, q: &Affine<F>) -> F {
-    match kind(p, q) {
-        Kind::Add => q.x.sub(&p.x),
-        Kind::Double => p.y.double(),
-        Kind::Trivial => F::ONE,
-    }
-}
-
-#[inline]
-fn finish<F: Field>(p: &Affine<F>, q: &Affine<F>, d_inv: &F) -> Affine<F> {
-    let lambda = match kind(p, q) {
+fn finish<F: Field>(p: &Affine<F>, q: &Affine<F>, kind: Kind, d_inv: &F) -> Affine<F> {
+    let lambda = match kind {
         Kind::Add => q.y.sub(&p.y).mul(d_inv),
         Kind::Double => {
             let xx = p.x.square();

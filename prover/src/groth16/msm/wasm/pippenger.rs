@@ -10,7 +10,7 @@
 //! one point. The buckets are then summed as `Σ b·B_b` with two running
 //! Jacobian sums, and the windows joined by doublings.
 
-use super::curve::{add_pairs, Affine, Jacobian};
+use super::curve::{add_pairs, Affine, Jacobian, Scratch};
 use super::fp2::Field;
 use rayon::prelude::*;
 use zeroize::Zeroizing;
@@ -137,7 +137,8 @@ fn window_sum<F: Field>(points: &[Affine<F>], digits: &[i32], c: usize) -> Jacob
 /// Adds each bucket's points (`cur[start[b]..start[b] + len[b]]`) pairwise
 /// until one is left in each, every round's pairs in one batch.
 fn reduce_buckets<F: Field>(cur: &mut [Affine<F>], start: &[usize], len: &mut [usize]) {
-    let (mut lhs, mut rhs, mut out, mut scratch) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut lhs, mut rhs, mut out) = (Vec::new(), Vec::new(), Vec::new());
+    let mut scratch = Scratch::default();
     loop {
         lhs.clear();
         rhs.clear();

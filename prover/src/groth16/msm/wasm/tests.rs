@@ -1,7 +1,7 @@
 //! The Wasm MSM's field, curve and Pippenger against arkworks (run
 //! natively; the arithmetic is portable Rust, the same code as in Wasm).
 
-use super::curve::{add_pairs, Affine, Jacobian};
+use super::curve::{add_pairs, Affine, Jacobian, Scratch};
 use super::fp::Fp;
 use super::fp2::Field as _;
 use super::pippenger::digits;
@@ -146,7 +146,7 @@ fn point_formulas_match_arkworks_on_every_case() {
         );
         assert_eq!(g1_to_ark(&j2.add_affine(&ab)), a.into_group().double() + b);
         let mut out = [Affine::INFINITY];
-        add_pairs(&[g1_from_ark(&a)], &[ab], &mut out, &mut Vec::new());
+        add_pairs(&[g1_from_ark(&a)], &[ab], &mut out, &mut Scratch::default());
         let got = Jacobian::INFINITY.add_affine(&out[0]);
         assert_eq!(g1_to_ark(&got), want, "batch affine {a} + {b}");
     }
@@ -154,7 +154,7 @@ fn point_formulas_match_arkworks_on_every_case() {
     let lhs: Vec<_> = cases.iter().map(|(a, _)| g1_from_ark(a)).collect();
     let rhs: Vec<_> = cases.iter().map(|(_, b)| g1_from_ark(b)).collect();
     let mut out = vec![Affine::INFINITY; cases.len()];
-    add_pairs(&lhs, &rhs, &mut out, &mut Vec::new());
+    add_pairs(&lhs, &rhs, &mut out, &mut Scratch::default());
     for ((a, b), got) in cases.iter().zip(&out) {
         let got = g1_to_ark(&Jacobian::INFINITY.add_affine(got));
         assert_eq!(got, a.into_group() + b);
@@ -169,7 +169,7 @@ fn point_formulas_match_arkworks_on_every_case() {
             &[g2_from_ark(&a)],
             &[g2_from_ark(&b)],
             &mut out,
-            &mut Vec::new(),
+            &mut Scratch::default(),
         );
         assert_eq!(g2_to_ark(&Jacobian::INFINITY.add_affine(&out[0])), want);
         let ja = Jacobian::INFINITY.add_affine(&g2_from_ark(&a)).double();
