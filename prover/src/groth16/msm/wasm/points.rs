@@ -183,7 +183,6 @@ macro_rules! wasm_points {
 
             /// [`Self::msm`] with windows of `c` bits.
             #[cfg(test)]
-            #[allow(dead_code)] // the tests use G1's only
             pub(crate) fn msm_window_for_tests(&self, scalars: &[Fr], c: usize) -> $ark_proj {
                 let (s, _, nbits) = split_scalars(&self.index, &[scalars]);
                 if nbits == 0 {

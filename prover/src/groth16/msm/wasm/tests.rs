@@ -289,6 +289,12 @@ fn wasm_msm_is_exact_for_every_window_width() {
     for c in 2..=16 {
         assert_eq!(p.msm_window_for_tests(&s, c), want, "c = {c}");
     }
+    let g2 = points::<G2Projective>(&mut rng, 60);
+    let want2 = reference::<G2Projective>(&g2, &s[..60]);
+    let p2 = G2Points::new(&g2);
+    for c in 2..=12 {
+        assert_eq!(p2.msm_window_for_tests(&s[..60], c), want2, "G2, c = {c}");
+    }
     // Repeated identical (point, scalar) pairs: one bucket with many equal
     // points, so the batch adds P + P, then 2P + 2P, …
     let q = random_g1(&mut rng);
@@ -364,4 +370,28 @@ fn joined_wasm_msms_match_separate_ones() {
     let want =
         reference::<G2Projective>(&ha, &sa[..30]) + reference::<G2Projective>(&hb, &sb[..20]);
     assert_eq!(j2.msm_joined(&[&sa[..30], &sb[..20]]), want);
+}
+
+/// A proof's shape: thousands of points, most scalars 0 or 1 (boolean
+/// witness values: one crowded bucket), the rest full width, on a pool.
+#[test]
+fn wasm_msm_matches_arkworks_on_a_witness_like_input() {
+    let mut rng = ChaCha20Rng::seed_from_u64(29);
+    let n = 3000;
+    let g1 = points::<G1Projective>(&mut rng, n);
+    let s: Vec<Fr> = (0..n)
+        .map(|i| match i % 4 {
+            0 => Fr::ZERO,
+            1 | 2 => Fr::ONE,
+            _ => Fr::rand(&mut rng),
+        })
+        .collect();
+    let want = reference::<G1Projective>(&g1, &s);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let p = G1Points::new(&g1);
+    assert_eq!(pool.install(|| p.msm(&s)), want);
+    assert_eq!(p.msm(&s), want);
 }
