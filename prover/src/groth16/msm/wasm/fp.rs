@@ -192,10 +192,23 @@ impl Fp {
         sub_if_at_least(self.0, &P)
     }
 
-    /// Whether the value is zero (either representative).
+    /// Whether the value is zero (either representative: 0 or p).
+    #[inline]
     pub fn is_zero(&self) -> bool {
-        let c = self.canonical();
-        c.0.iter().all(|&l| l == 0)
+        self.0 == [0; LIMBS] || self.0 == P
+    }
+
+    /// Whether the two represent the same element. Values under 2p that
+    /// are equal mod p differ by 0 or ±p, so their low limbs differ by
+    /// 0 or ±p's low limb mod 2^30: any other difference settles it at
+    /// once (the common case when buckets are added).
+    #[inline]
+    pub fn equals(&self, other: &Fp) -> bool {
+        let d = self.0[0].wrapping_sub(other.0[0]) & MASK as u32;
+        if d != 0 && d != P[0] && d != (1 << BITS) - P[0] {
+            return false;
+        }
+        self.canonical() == other.canonical()
     }
 
     /// `self·other`.

@@ -104,6 +104,10 @@ impl Field for Fp {
     fn is_zero(&self) -> bool {
         Fp::is_zero(self)
     }
+    #[inline]
+    fn equals(&self, other: &Self) -> bool {
+        Fp::equals(self, other)
+    }
 }
 
 impl Field for Fp2 {
@@ -150,5 +154,9 @@ impl Field for Fp2 {
     #[inline]
     fn is_zero(&self) -> bool {
         self.c0.is_zero() && self.c1.is_zero()
+    }
+    #[inline]
+    fn equals(&self, other: &Self) -> bool {
+        self.c0.equals(&other.c0) && self.c1.equals(&other.c1)
     }
 }

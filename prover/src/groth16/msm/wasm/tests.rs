@@ -42,6 +42,14 @@ fn fp_converts_to_and_from_arkworks() {
         assert_eq!(b.is_zero(), x.is_zero());
     }
     assert_eq!(fp_to_ark(&Fp::ONE), Fq::ONE);
+    // Equality past the low limb: alike low limbs, different values.
+    let mut limbs = [0u32; 13];
+    limbs[0] = 5;
+    let a = Fp(limbs);
+    limbs[1] = 1;
+    assert!(!a.equals(&Fp(limbs)) && !Fp(limbs).equals(&a));
+    assert!(a.equals(&a.plus_p()) && a.plus_p().equals(&a));
+    assert!(Fp::ZERO.plus_p().is_zero() && !a.is_zero());
     assert_eq!(fp_from_ark(&Fq::ONE), Fp::ONE);
 }
 
@@ -62,6 +70,7 @@ fn fp_arithmetic_matches_arkworks() {
                     check(a.mul(&b), *x * y, "mul");
                     check(a.add(&b), *x + y, "add");
                     check(a.sub(&b), *x - y, "sub");
+                    assert_eq!(a.equals(&b), x == y, "{x} == {y}");
                 }
             }
         }
