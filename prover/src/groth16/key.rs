@@ -14,8 +14,8 @@ use superzk_circuits::{
 };
 use superzk_keys::params::{CircuitKind, Fingerprint, Parameters};
 
-use super::msm::blst_backend::{G1Points, G2Points};
 use super::msm::tables::{G1Tables, G2Tables};
+use super::msm::{G1Points, G2Points};
 use super::{r1cs::Shape, Groth16Error, MsmMode};
 
 /// The key's points in blst's form.
