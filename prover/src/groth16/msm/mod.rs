@@ -6,5 +6,6 @@
 //! shifts of the key's points; see [`super::MsmMode`]).
 
 pub mod ark_backend;
+pub mod batch_affine;
 pub mod blst_backend;
 pub mod tables;

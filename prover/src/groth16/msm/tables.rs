@@ -38,7 +38,18 @@ use blst::{
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
+use super::batch_affine;
 use super::blst_backend::{g1_from_ark, g1_to_ark, g2_from_ark, g2_to_ark};
+
+/// How a table MSM's single window adds its entries into buckets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accumulation {
+    /// blst's tile: projective XYZZ buckets, mixed additions.
+    Tile,
+    /// Affine buckets, additions batched over one inversion
+    /// ([`super::batch_affine`]).
+    BatchAffine,
+}
 
 /// The narrowest and widest table windows accepted. Below 10 the tables
 /// outgrow any gain (26+ copies of the key); above 20 the 2^(c-1) buckets
@@ -212,6 +223,11 @@ macro_rules! tables {
             /// shorter of its points and its scalars, on rayon's current
             /// pool.
             pub fn msm_joined(&self, scalars: &[&[Fr]]) -> $ark_proj {
+                self.msm_joined_with(scalars, Accumulation::Tile)
+            }
+
+            /// [`Self::msm_joined`] with the given bucket accumulation.
+            pub fn msm_joined_with(&self, scalars: &[&[Fr]], how: Accumulation) -> $ark_proj {
                 let c = self.window;
                 let w = windows(c);
                 let nbytes = digit_bytes(c);
@@ -234,15 +250,19 @@ macro_rules! tables {
                 // Each share pays one bucket reduction (2^c additions):
                 // shares of at least 2^(c+2) entries.
                 let shares = (n >> (c + 2)).clamp(1, threads);
+                let sum_of = |e: &[$affine], d: &[u8]| match how {
+                    Accumulation::Tile => Self::window_sum(e, d, c),
+                    Accumulation::BatchAffine => batch_affine::window_sum(e, d, c),
+                };
                 if shares == 1 {
-                    return $to_ark(&Self::window_sum(&self.entries, &digits, c));
+                    return $to_ark(&sum_of(&self.entries, &digits));
                 }
                 let per = n.div_ceil(shares);
                 let sum = self
                     .entries
                     .par_chunks(per)
                     .zip(digits.par_chunks(per * nbytes))
-                    .map(|(e, d)| Self::window_sum(e, d, c))
+                    .map(|(e, d)| sum_of(e, d))
                     .reduce(<$proj>::default, |mut a, b| {
                         // SAFETY: valid points; output may alias an input.
                         unsafe { $add(&mut a, &a, &b) };
