@@ -16,13 +16,20 @@
 //! addition, so no input makes the batches degenerate to one addition an
 //! inversion. `P + P` becomes a doubling in the batch, `P + (-P)` empties
 //! the bucket at once; an empty bucket takes an entry without arithmetic.
+//!
+//! The bucket reduction `Σ (b + 1)·bucket[b]` is batched the same way: the
+//! buckets are cut into segments, each with its own running sum and sum,
+//! and one step adds the next bucket of every segment at once (the
+//! segments' additions are independent, so they share one inversion); the
+//! segments' results are then joined with a short projective running sum.
 
 use blst::{
     blst_fp, blst_fp2, blst_fp2_add, blst_fp2_cneg, blst_fp2_inverse, blst_fp2_mul,
     blst_fp2_mul_by_3, blst_fp2_sqr, blst_fp2_sub, blst_fp_add, blst_fp_cneg, blst_fp_inverse,
     blst_fp_mul, blst_fp_mul_by_3, blst_fp_sqr, blst_fp_sub, blst_p1, blst_p1_add_or_double,
-    blst_p1_add_or_double_affine, blst_p1_affine, blst_p2, blst_p2_add_or_double,
-    blst_p2_add_or_double_affine, blst_p2_affine,
+    blst_p1_add_or_double_affine, blst_p1_affine, blst_p1_double, blst_p1_is_inf,
+    blst_p1_to_affine, blst_p2, blst_p2_add_or_double, blst_p2_add_or_double_affine,
+    blst_p2_affine, blst_p2_double, blst_p2_is_inf, blst_p2_to_affine,
 };
 
 /// Additions (with distinct buckets) inverted together: one inversion
@@ -132,10 +139,14 @@ pub(crate) trait Affine: Copy + Default {
     fn add_affine(acc: &mut Self::Proj, p: &Self);
     /// `acc + q`.
     fn add_proj(acc: &mut Self::Proj, q: &Self::Proj);
+    /// `2·acc`.
+    fn double(acc: &mut Self::Proj);
+    /// `p` in affine form, or `None` for the identity.
+    fn to_affine(p: &Self::Proj) -> Option<Self>;
 }
 
 macro_rules! affine {
-    ($a:ty, $f:ty, $p:ty, $add_aff:ident, $add:ident) => {
+    ($a:ty, $f:ty, $p:ty, $add_aff:ident, $add:ident, $dbl:ident, $to_aff:ident, $is_inf:ident) => {
         impl Affine for $a {
             type F = $f;
             type Proj = $p;
@@ -157,6 +168,20 @@ macro_rules! affine {
                 // SAFETY: as above.
                 unsafe { $add(acc, acc, q) };
             }
+            fn double(acc: &mut $p) {
+                // SAFETY: as above.
+                unsafe { $dbl(acc, acc) };
+            }
+            fn to_affine(p: &$p) -> Option<Self> {
+                // SAFETY: a valid point.
+                if unsafe { $is_inf(p) } {
+                    return None;
+                }
+                let mut a = Self::default();
+                // SAFETY: as above.
+                unsafe { $to_aff(&mut a, p) };
+                Some(a)
+            }
         }
     };
 }
@@ -166,40 +191,44 @@ affine!(
     blst_fp,
     blst_p1,
     blst_p1_add_or_double_affine,
-    blst_p1_add_or_double
+    blst_p1_add_or_double,
+    blst_p1_double,
+    blst_p1_to_affine,
+    blst_p1_is_inf
 );
 affine!(
     blst_p2_affine,
     blst_fp2,
     blst_p2,
     blst_p2_add_or_double_affine,
-    blst_p2_add_or_double
+    blst_p2_add_or_double,
+    blst_p2_double,
+    blst_p2_to_affine,
+    blst_p2_is_inf
 );
 
-/// One addition of the open batch: entry `entry` (negated if `neg`) into
-/// bucket `bucket`; `double` when it is the bucket's own point.
+/// One addition of the open batch: `point` into bucket `bucket`; `double`
+/// when it equals the bucket's own point.
 #[derive(Clone, Copy)]
-struct Pending {
+struct Pending<A> {
     bucket: u32,
-    entry: u32,
-    neg: bool,
+    point: A,
     double: bool,
 }
 
-/// The buckets of one window sum and the open batch.
-struct Accumulator<'a, A: Affine> {
-    entries: &'a [A],
+/// Affine buckets and the open batch of additions into them.
+struct Accumulator<A: Affine> {
     buckets: Vec<A>,
     /// Whether bucket `b` holds a point (an all-zero affine point is not
     /// on the curve, but a flag is plainer than testing it).
     full: Vec<bool>,
     /// Whether bucket `b` has an addition in the open batch.
     busy: Vec<bool>,
-    batch: Vec<Pending>,
+    batch: Vec<Pending<A>>,
     /// The batch's denominators, then their running products.
     denominators: Vec<A::F>,
     products: Vec<A::F>,
-    queue: Vec<(u32, u32, bool)>,
+    queue: Vec<(u32, A)>,
     /// Projective side buckets for overflowing conflicts (allocated on the
     /// first use), and which of them hold anything (blst's additions are
     /// constant-time: adding an empty one costs a full addition).
@@ -207,10 +236,9 @@ struct Accumulator<'a, A: Affine> {
     side_used: Vec<bool>,
 }
 
-impl<'a, A: Affine> Accumulator<'a, A> {
-    fn new(entries: &'a [A], nbuckets: usize) -> Self {
+impl<A: Affine> Accumulator<A> {
+    fn new(nbuckets: usize) -> Self {
         Self {
-            entries,
             buckets: vec![A::default(); nbuckets],
             full: vec![false; nbuckets],
             busy: vec![false; nbuckets],
@@ -223,35 +251,33 @@ impl<'a, A: Affine> Accumulator<'a, A> {
         }
     }
 
-    /// Adds `±entries[entry]` to bucket `bucket`, now or in the open batch.
+    /// Adds `p` to bucket `bucket`, now or in the open batch.
     #[inline]
-    fn insert(&mut self, bucket: u32, entry: u32, neg: bool) {
+    fn insert(&mut self, bucket: u32, p: A) {
         let b = bucket as usize;
         if self.busy[b] {
             if self.queue.len() < QUEUE {
-                self.queue.push((bucket, entry, neg));
+                self.queue.push((bucket, p));
             } else {
                 if self.side.is_empty() {
                     self.side = vec![A::Proj::default(); self.buckets.len()];
                     self.side_used = vec![false; self.buckets.len()];
                 }
                 self.side_used[b] = true;
-                let (x, y) = self.entries[entry as usize].xy();
-                let p = A::from_xy(*x, y.neg_if(neg));
                 A::add_affine(&mut self.side[b], &p);
             }
             return;
         }
-        let (x2, y2) = self.entries[entry as usize].xy();
         if !self.full[b] {
-            self.buckets[b] = A::from_xy(*x2, y2.neg_if(neg));
+            self.buckets[b] = p;
             self.full[b] = true;
             return;
         }
         let (x1, y1) = self.buckets[b].xy();
+        let (x2, y2) = p.xy();
         let (denominator, double) = if x1 != x2 {
             (x2.sub(x1), false)
-        } else if *y1 == y2.neg_if(neg) {
+        } else if y1 == y2 {
             // P + P: λ = 3x²/2y (y ≠ 0: no point of order 2 in the group).
             (y1.add(y1), true)
         } else {
@@ -263,8 +289,7 @@ impl<'a, A: Affine> Accumulator<'a, A> {
         self.denominators.push(denominator);
         self.batch.push(Pending {
             bucket,
-            entry,
-            neg,
+            point: p,
             double,
         });
         if self.batch.len() == BATCH {
@@ -272,21 +297,36 @@ impl<'a, A: Affine> Accumulator<'a, A> {
         }
     }
 
-    /// Completes the open batch's additions with one inversion, then lets
-    /// the waiting entries in.
+    /// Completes the open batch, then lets the waiting entries in.
     fn flush(&mut self) {
         if !self.batch.is_empty() {
             self.complete_batch();
         }
         let mut waiting = std::mem::replace(&mut self.queue, Vec::with_capacity(QUEUE));
-        for &(bucket, entry, neg) in &waiting {
-            self.insert(bucket, entry, neg);
+        for &(bucket, p) in &waiting {
+            self.insert(bucket, p);
         }
         waiting.clear();
         if self.queue.is_empty() {
             // Keep the allocation.
             self.queue = waiting;
         }
+    }
+
+    /// Every addition made, waiting ones and side buckets included.
+    fn settle(&mut self) {
+        while !self.batch.is_empty() || !self.queue.is_empty() {
+            self.flush();
+        }
+        let side = std::mem::take(&mut self.side);
+        let used = std::mem::take(&mut self.side_used);
+        for (b, _) in used.iter().enumerate().filter(|(_, u)| **u) {
+            if let Some(p) = A::to_affine(&side[b]) {
+                // Each bucket once: no conflict, no queue.
+                self.insert(u32::try_from(b).expect("at most 2^19 buckets"), p);
+            }
+        }
+        self.flush();
     }
 
     /// The open batch's additions, with one inversion.
@@ -311,11 +351,11 @@ impl<'a, A: Affine> Accumulator<'a, A> {
             let op = self.batch[i];
             let b = op.bucket as usize;
             let (x1, y1) = self.buckets[b].xy();
-            let (x2, y2) = self.entries[op.entry as usize].xy();
-            let (lambda, x2) = if op.double {
-                (x1.sqr().triple().mul(&di), x1)
+            let (x2, y2) = op.point.xy();
+            let lambda = if op.double {
+                x1.sqr().triple().mul(&di)
             } else {
-                (y2.neg_if(op.neg).sub(y1).mul(&di), x2)
+                y2.sub(y1).mul(&di)
             };
             let x3 = lambda.sqr().sub(x1).sub(x2);
             let y3 = lambda.mul(&x1.sub(&x3)).sub(y1);
@@ -326,23 +366,53 @@ impl<'a, A: Affine> Accumulator<'a, A> {
         self.denominators.clear();
     }
 
-    /// `Σ (b + 1)·bucket[b]`.
+    /// `Σ (b + 1)·bucket[b]`, batched over segments of the buckets.
     fn finish(mut self) -> A::Proj {
-        while !self.batch.is_empty() || !self.queue.is_empty() {
-            self.flush();
+        self.settle();
+        let n = self.buckets.len();
+        // S segments of L buckets (n = 2^(c-1), so both powers of two):
+        // S ≈ √(2n) additions share an inversion, and the join costs 3S
+        // projective additions.
+        let segments = (1usize << (n.trailing_zeros() + 1).div_ceil(2)).min(n);
+        let len = n / segments;
+        // Slot s: segment s's running sum Σ bucket; slot S + s: its sum
+        // Σ (i + 1)·bucket[s·L + i].
+        let mut red = Accumulator::<A>::new(2 * segments);
+        for i in (0..len).rev() {
+            for s in 0..segments {
+                let b = s * len + i;
+                if self.full[b] {
+                    red.insert(u32::try_from(s).expect("few segments"), self.buckets[b]);
+                }
+            }
+            red.flush();
+            for s in 0..segments {
+                if red.full[s] {
+                    let r = red.buckets[s];
+                    red.insert(u32::try_from(segments + s).expect("few segments"), r);
+                }
+            }
+            red.flush();
         }
+        red.settle();
+        // Σ_s sum_s + L·Σ_s s·running_s.
         let mut running = A::Proj::default();
-        let mut sum = A::Proj::default();
-        for b in (0..self.buckets.len()).rev() {
-            if self.full[b] {
-                A::add_affine(&mut running, &self.buckets[b]);
+        let mut weighted = A::Proj::default();
+        for s in (1..segments).rev() {
+            if red.full[s] {
+                A::add_affine(&mut running, &red.buckets[s]);
             }
-            if self.side_used.get(b).copied().unwrap_or(false) {
-                A::add_proj(&mut running, &self.side[b]);
-            }
-            A::add_proj(&mut sum, &running);
+            A::add_proj(&mut weighted, &running);
         }
-        sum
+        for _ in 0..len.trailing_zeros() {
+            A::double(&mut weighted);
+        }
+        for s in 0..segments {
+            if red.full[segments + s] {
+                A::add_affine(&mut weighted, &red.buckets[segments + s]);
+            }
+        }
+        weighted
     }
 }
 
@@ -353,7 +423,7 @@ impl<'a, A: Affine> Accumulator<'a, A> {
 pub(crate) fn window_sum<A: Affine>(entries: &[A], digits: &[u8], c: usize) -> A::Proj {
     let nbytes = (c + 1).div_ceil(8);
     debug_assert_eq!(digits.len(), entries.len() * nbytes);
-    let mut acc = Accumulator::new(entries, 1 << (c - 1));
+    let mut acc = Accumulator::<A>::new(1 << (c - 1));
     // Decoded a chunk at a time, so each bucket can be prefetched a few
     // entries before its addition (the buckets outgrow the caches: 3 MiB
     // of G1 buckets at c = 16).
@@ -380,7 +450,8 @@ pub(crate) fn window_sum<A: Affine>(entries: &[A], digits: &[u8], c: usize) -> A
             if let Some(&(next, _, _)) = ops.get(i + AHEAD) {
                 prefetch(&acc.buckets[next as usize]);
             }
-            acc.insert(bucket, entry, neg);
+            let (x, y) = entries[entry as usize].xy();
+            acc.insert(bucket, A::from_xy(*x, y.neg_if(neg)));
         }
     }
     acc.finish()
