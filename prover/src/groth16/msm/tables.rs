@@ -1,5 +1,6 @@
 //! Fixed-base MSMs from precomputed tables: the prover's server mode
-//! ([`super::super::MsmMode::Tables`]), natively, on blst's bucket code.
+//! ([`super::super::MsmMode::Tables`]), natively, on blst's bucket code or
+//! on batched affine buckets ([`super::batch_affine`]).
 //!
 //! A proving key's points never change, so each point `P` can be kept with
 //! its window shifts `2^(c·j)·P` for `j < ⌈256/c⌉`. An MSM `Σ kᵢ·Pᵢ` is then
@@ -20,6 +21,10 @@
 //! because the top window's sign bit, bit `c·⌈256/c⌉ - 1` of `k`, is zero
 //! (`k < r < 2^255`). Zero digits (zero and small scalars, frequent in a
 //! witness) cost a read and a branch, no addition.
+//!
+//! The same digits can instead go to [`super::batch_affine`]'s buckets
+//! ([`Accumulation::BatchAffine`]: affine additions sharing one inversion
+//! a batch); the prover picks, per query, the one measured faster.
 //!
 //! Memory: `⌈256/c⌉` affine points per key point (16 at c = 16: 1.5 KiB a
 //! G1 point, 3 KiB a G2 point); the tables are built once per key, with
