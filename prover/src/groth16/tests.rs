@@ -430,8 +430,11 @@ fn proofs_equal_arkworks_proofs_for_the_same_randomness() {
 /// The table mode's MSMs ([`super::msm::tables`]) and proofs.
 mod tables {
     use super::*;
-    use crate::groth16::msm::tables::{best_window, G1Tables, G2Tables, WINDOWS};
+    use crate::groth16::msm::tables::{best_window, Accumulation, G1Tables, G2Tables, WINDOWS};
     use ark_ff::PrimeField;
+
+    /// Both bucket accumulations, the tile and the batched affine one.
+    const BOTH: [Accumulation; 2] = [Accumulation::Tile, Accumulation::BatchAffine];
 
     fn pools() -> [rayon::ThreadPool; 2] {
         [1, 3].map(|n| {
@@ -491,9 +494,72 @@ mod tables {
             G2Projective::msm(&g2[..s.len().min(g2.len())], &s[..s.len().min(g2.len())]).unwrap();
         for pool in &pools() {
             let t = pool.current_num_threads();
-            assert_eq!(pool.install(|| t1.msm(s)), want1, "G1 {what} c={c} {t}");
-            assert_eq!(pool.install(|| t2.msm(s)), want2, "G2 {what} c={c} {t}");
+            for how in BOTH {
+                let (m1, m2) =
+                    pool.install(|| (t1.msm_joined_with(&[s], how), t2.msm_joined_with(&[s], how)));
+                assert_eq!(m1, want1, "G1 {what} c={c} {t} {how:?}");
+                assert_eq!(m2, want2, "G2 {what} c={c} {t} {how:?}");
+            }
         }
+    }
+
+    /// Inputs where many additions meet in one bucket, so the batched
+    /// affine accumulation defers (and, past its queue, sends entries to
+    /// its projective side buckets), doubles (`P + P`) and cancels
+    /// (`P + (-P)`): thousands of equal points with equal scalars, a point
+    /// and its negation, scalars ±1 and ±2^c, mixed with random ones.
+    #[test]
+    fn table_msms_match_arkworks_when_additions_conflict() {
+        let mut rng = ChaCha20Rng::seed_from_u64(25);
+        let c = 12;
+        let two_c = Fr::from(1u64 << c);
+        let (p1, p2) = (
+            G1Projective::rand(&mut rng).into_affine(),
+            G2Projective::rand(&mut rng).into_affine(),
+        );
+        // One point, one scalar, many times: every entry in bucket 0 (P + P
+        // first, then 2P + P, ...), most of them past the queue.
+        check(c, &[p1; 3000], &[p2; 3000], &[Fr::ONE; 3000], "equal");
+        // The same with digits in two windows and of both signs.
+        check(c, &[p1; 3000], &[p2; 3000], &[-two_c; 3000], "equal -2^c");
+        // P and -P alternating with the same scalar: each pair cancels in
+        // its bucket, which then fills again.
+        let alt1: Vec<G1Affine> = (0..1001)
+            .map(|i| if i % 2 == 0 { p1 } else { -p1 })
+            .collect();
+        let alt2: Vec<G2Affine> = (0..1001)
+            .map(|i| if i % 2 == 0 { p2 } else { -p2 })
+            .collect();
+        let k = Fr::rand(&mut rng);
+        check(c, &alt1, &alt2, &vec![k; 1001], "P, -P");
+        // The same point with k and -k, 1 and -1, and 2 (a doubling of the
+        // bucket's own point when the two land in the same bucket).
+        let mixed: Vec<Fr> = (0..2000)
+            .map(|i| match i % 5 {
+                0 => Fr::ONE,
+                1 => -Fr::ONE,
+                2 => k,
+                3 => -k,
+                _ => Fr::from(2u64),
+            })
+            .collect();
+        check(c, &[p1; 2000], &[p2; 2000], &mixed, "±1, ±k, 2");
+        // Random points, scalars mostly 0 and 1 (a witness's bits) with a
+        // few random ones.
+        let g1 = points::<G1Projective>(&mut rng, 2500);
+        let g2 = points::<G2Projective>(&mut rng, 2500);
+        let bits: Vec<Fr> = (0..2500)
+            .map(|i| match i % 7 {
+                0 => Fr::rand(&mut rng),
+                1 | 2 => Fr::ZERO,
+                _ => Fr::ONE,
+            })
+            .collect();
+        check(c, &g1, &g2, &bits, "bits");
+        // The identity as a result: k·P + k·(-P) over thousands of entries.
+        let half1: Vec<G1Affine> = [vec![p1; 1500], vec![-p1; 1500]].concat();
+        let half2: Vec<G2Affine> = [vec![p2; 1500], vec![-p2; 1500]].concat();
+        check(c, &half1, &half2, &vec![k; 3000], "sum zero");
     }
 
     #[test]
@@ -550,10 +616,13 @@ mod tables {
             for (i, e) in edges.iter().enumerate() {
                 let mut one = vec![Fr::ZERO; n];
                 one[i] = *e;
-                assert_eq!(t1.msm(&one), g1[i] * e, "G1 alone {i} c={c}");
-                assert_eq!(t2.msm(&one), g2[i] * e, "G2 alone {i} c={c}");
-                assert_eq!(o1.msm(&[*e]), p1 * e, "G1 single {i} c={c}");
-                assert_eq!(o2.msm(&[*e]), p2 * e, "G2 single {i} c={c}");
+                for how in BOTH {
+                    let w = format!("{i} c={c} {how:?}");
+                    assert_eq!(t1.msm_joined_with(&[&one], how), g1[i] * e, "G1 alone {w}");
+                    assert_eq!(t2.msm_joined_with(&[&one], how), g2[i] * e, "G2 alone {w}");
+                    assert_eq!(o1.msm_joined_with(&[&[*e]], how), p1 * e, "G1 single {w}");
+                    assert_eq!(o2.msm_joined_with(&[&[*e]], how), p2 * e, "G2 single {w}");
+                }
             }
         }
     }

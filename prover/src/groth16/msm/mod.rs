@@ -7,6 +7,7 @@
 //! shifts of the key's points, on blst; see [`super::MsmMode`]).
 
 pub mod ark_backend;
+pub mod batch_affine;
 pub mod blst_backend;
 pub mod tables;
 pub mod wasm;

@@ -1,5 +1,6 @@
 //! Fixed-base MSMs from precomputed tables: the prover's server mode
-//! ([`super::super::MsmMode::Tables`]), natively, on blst's bucket code.
+//! ([`super::super::MsmMode::Tables`]), natively, on blst's bucket code or
+//! on batched affine buckets ([`super::batch_affine`]).
 //!
 //! A proving key's points never change, so each point `P` can be kept with
 //! its window shifts `2^(c·j)·P` for `j < ⌈256/c⌉`. An MSM `Σ kᵢ·Pᵢ` is then
@@ -21,6 +22,10 @@
 //! (`k < r < 2^255`). Zero digits (zero and small scalars, frequent in a
 //! witness) cost a read and a branch, no addition.
 //!
+//! The same digits can instead go to [`super::batch_affine`]'s buckets
+//! ([`Accumulation::BatchAffine`]: affine additions sharing one inversion
+//! a batch); the prover picks, per query, the one measured faster.
+//!
 //! Memory: `⌈256/c⌉` affine points per key point (16 at c = 16: 1.5 KiB a
 //! G1 point, 3 KiB a G2 point); the tables are built once per key, with
 //! `c·⌈256/c⌉` doublings per point and a batch conversion to affine form.
@@ -38,7 +43,18 @@ use blst::{
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
+use super::batch_affine;
 use super::blst_backend::{g1_from_ark, g1_to_ark, g2_from_ark, g2_to_ark};
+
+/// How a table MSM's single window adds its entries into buckets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accumulation {
+    /// blst's tile: projective XYZZ buckets, mixed additions.
+    Tile,
+    /// Affine buckets, additions batched over one inversion
+    /// ([`super::batch_affine`]).
+    BatchAffine,
+}
 
 /// The narrowest and widest table windows accepted. Below 10 the tables
 /// outgrow any gain (26+ copies of the key); above 20 the 2^(c-1) buckets
@@ -212,6 +228,11 @@ macro_rules! tables {
             /// shorter of its points and its scalars, on rayon's current
             /// pool.
             pub fn msm_joined(&self, scalars: &[&[Fr]]) -> $ark_proj {
+                self.msm_joined_with(scalars, Accumulation::Tile)
+            }
+
+            /// [`Self::msm_joined`] with the given bucket accumulation.
+            pub fn msm_joined_with(&self, scalars: &[&[Fr]], how: Accumulation) -> $ark_proj {
                 let c = self.window;
                 let w = windows(c);
                 let nbytes = digit_bytes(c);
@@ -234,15 +255,19 @@ macro_rules! tables {
                 // Each share pays one bucket reduction (2^c additions):
                 // shares of at least 2^(c+2) entries.
                 let shares = (n >> (c + 2)).clamp(1, threads);
+                let sum_of = |e: &[$affine], d: &[u8]| match how {
+                    Accumulation::Tile => Self::window_sum(e, d, c),
+                    Accumulation::BatchAffine => batch_affine::window_sum(e, d, c),
+                };
                 if shares == 1 {
-                    return $to_ark(&Self::window_sum(&self.entries, &digits, c));
+                    return $to_ark(&sum_of(&self.entries, &digits));
                 }
                 let per = n.div_ceil(shares);
                 let sum = self
                     .entries
                     .par_chunks(per)
                     .zip(digits.par_chunks(per * nbytes))
-                    .map(|(e, d)| Self::window_sum(e, d, c))
+                    .map(|(e, d)| sum_of(e, d))
                     .reduce(<$proj>::default, |mut a, b| {
                         // SAFETY: valid points; output may alias an input.
                         unsafe { $add(&mut a, &a, &b) };

@@ -1,0 +1,481 @@
+//! Single-window bucket accumulation with affine buckets and batched
+//! inversions (Montgomery's trick), on blst's public field functions: the
+//! table mode's alternative to blst's XYZZ tile ([`super::tables`]).
+//!
+//! An affine addition `(x₁, y₁) + (x₂, y₂)` needs one inversion, of
+//! `x₂ - x₁` (or of `2y₁` for a doubling). Collecting up to [`BATCH`]
+//! additions into distinct buckets and inverting all their denominators
+//! with one field inversion and three multiplications each brings an
+//! addition to about 5 multiplications and a squaring, against about 8 and
+//! 2 for blst's mixed XYZZ addition.
+//!
+//! Conflicts: an entry whose bucket already has an addition in the open
+//! batch waits in a short queue for the next batch; past [`QUEUE`] waiting
+//! entries (inputs with many equal digits, e.g. many scalars equal to 1) an
+//! entry goes instead to a projective side bucket with blst's mixed
+//! addition, so no input makes the batches degenerate to one addition an
+//! inversion. `P + P` becomes a doubling in the batch, `P + (-P)` empties
+//! the bucket at once; an empty bucket takes an entry without arithmetic.
+//!
+//! The bucket reduction `Σ (b + 1)·bucket[b]` is batched the same way: the
+//! buckets are cut into segments, each with its own running sum and sum,
+//! and one step adds the next bucket of every segment at once (the
+//! segments' additions are independent, so they share one inversion); the
+//! segments' results are then joined with a short projective running sum.
+
+use blst::{
+    blst_fp, blst_fp2, blst_fp2_add, blst_fp2_cneg, blst_fp2_inverse, blst_fp2_mul,
+    blst_fp2_mul_by_3, blst_fp2_sqr, blst_fp2_sub, blst_fp_add, blst_fp_cneg, blst_fp_inverse,
+    blst_fp_mul, blst_fp_mul_by_3, blst_fp_sqr, blst_fp_sub, blst_p1, blst_p1_add_or_double,
+    blst_p1_add_or_double_affine, blst_p1_affine, blst_p1_double, blst_p1_is_inf,
+    blst_p1_to_affine, blst_p2, blst_p2_add_or_double, blst_p2_add_or_double_affine,
+    blst_p2_affine, blst_p2_double, blst_p2_is_inf, blst_p2_to_affine,
+};
+
+/// Additions (with distinct buckets) inverted together: one inversion
+/// (about 100 multiplications' worth) spread over them, and the batch's
+/// bucket reads still mostly in cache.
+const BATCH: usize = 1024;
+
+/// Entries waiting for a busy bucket, at most; beyond, the projective side
+/// buckets take them.
+const QUEUE: usize = 256;
+
+/// The field operations the accumulation needs (`Fp` for G1, `Fp2` for G2).
+pub(crate) trait Field: Copy + Default + PartialEq {
+    fn mul(&self, b: &Self) -> Self;
+    fn sqr(&self) -> Self;
+    fn add(&self, b: &Self) -> Self;
+    fn sub(&self, b: &Self) -> Self;
+    fn neg_if(&self, flag: bool) -> Self;
+    fn triple(&self) -> Self;
+    /// The inverse (of a non-zero element: the callers never pass zero).
+    fn inverse(&self) -> Self;
+}
+
+macro_rules! field {
+    ($f:ty, $mul:ident, $sqr:ident, $add:ident, $sub:ident, $cneg:ident, $by3:ident, $inv:ident) => {
+        impl Field for $f {
+            #[inline]
+            fn mul(&self, b: &Self) -> Self {
+                let mut r = Self::default();
+                // SAFETY: valid field elements, distinct output.
+                unsafe { $mul(&mut r, self, b) };
+                r
+            }
+            #[inline]
+            fn sqr(&self) -> Self {
+                let mut r = Self::default();
+                // SAFETY: as above.
+                unsafe { $sqr(&mut r, self) };
+                r
+            }
+            #[inline]
+            fn add(&self, b: &Self) -> Self {
+                let mut r = Self::default();
+                // SAFETY: as above.
+                unsafe { $add(&mut r, self, b) };
+                r
+            }
+            #[inline]
+            fn sub(&self, b: &Self) -> Self {
+                let mut r = Self::default();
+                // SAFETY: as above.
+                unsafe { $sub(&mut r, self, b) };
+                r
+            }
+            #[inline]
+            fn neg_if(&self, flag: bool) -> Self {
+                let mut r = Self::default();
+                // SAFETY: as above.
+                unsafe { $cneg(&mut r, self, flag) };
+                r
+            }
+            #[inline]
+            fn triple(&self) -> Self {
+                let mut r = Self::default();
+                // SAFETY: as above.
+                unsafe { $by3(&mut r, self) };
+                r
+            }
+            fn inverse(&self) -> Self {
+                let mut r = Self::default();
+                // SAFETY: as above.
+                unsafe { $inv(&mut r, self) };
+                r
+            }
+        }
+    };
+}
+
+field!(
+    blst_fp,
+    blst_fp_mul,
+    blst_fp_sqr,
+    blst_fp_add,
+    blst_fp_sub,
+    blst_fp_cneg,
+    blst_fp_mul_by_3,
+    blst_fp_inverse
+);
+field!(
+    blst_fp2,
+    blst_fp2_mul,
+    blst_fp2_sqr,
+    blst_fp2_add,
+    blst_fp2_sub,
+    blst_fp2_cneg,
+    blst_fp2_mul_by_3,
+    blst_fp2_inverse
+);
+
+/// An affine point type of blst and its projective partner.
+pub(crate) trait Affine: Copy + Default {
+    type F: Field;
+    type Proj: Copy + Default;
+    fn xy(&self) -> (&Self::F, &Self::F);
+    fn from_xy(x: Self::F, y: Self::F) -> Self;
+    /// `acc + p` (any of them may be the identity; blst's all-zero point).
+    fn add_affine(acc: &mut Self::Proj, p: &Self);
+    /// `acc + q`.
+    fn add_proj(acc: &mut Self::Proj, q: &Self::Proj);
+    /// `2·acc`.
+    fn double(acc: &mut Self::Proj);
+    /// `p` in affine form, or `None` for the identity.
+    fn to_affine(p: &Self::Proj) -> Option<Self>;
+}
+
+macro_rules! affine {
+    ($a:ty, $f:ty, $p:ty, $add_aff:ident, $add:ident, $dbl:ident, $to_aff:ident, $is_inf:ident) => {
+        impl Affine for $a {
+            type F = $f;
+            type Proj = $p;
+            #[inline]
+            fn xy(&self) -> (&$f, &$f) {
+                (&self.x, &self.y)
+            }
+            #[inline]
+            fn from_xy(x: $f, y: $f) -> Self {
+                Self { x, y }
+            }
+            #[inline]
+            fn add_affine(acc: &mut $p, p: &Self) {
+                // SAFETY: valid points; the output may alias an input.
+                unsafe { $add_aff(acc, acc, p) };
+            }
+            #[inline]
+            fn add_proj(acc: &mut $p, q: &$p) {
+                // SAFETY: as above.
+                unsafe { $add(acc, acc, q) };
+            }
+            fn double(acc: &mut $p) {
+                // SAFETY: as above.
+                unsafe { $dbl(acc, acc) };
+            }
+            fn to_affine(p: &$p) -> Option<Self> {
+                // SAFETY: a valid point.
+                if unsafe { $is_inf(p) } {
+                    return None;
+                }
+                let mut a = Self::default();
+                // SAFETY: as above.
+                unsafe { $to_aff(&mut a, p) };
+                Some(a)
+            }
+        }
+    };
+}
+
+affine!(
+    blst_p1_affine,
+    blst_fp,
+    blst_p1,
+    blst_p1_add_or_double_affine,
+    blst_p1_add_or_double,
+    blst_p1_double,
+    blst_p1_to_affine,
+    blst_p1_is_inf
+);
+affine!(
+    blst_p2_affine,
+    blst_fp2,
+    blst_p2,
+    blst_p2_add_or_double_affine,
+    blst_p2_add_or_double,
+    blst_p2_double,
+    blst_p2_to_affine,
+    blst_p2_is_inf
+);
+
+/// One addition of the open batch: `point` into bucket `bucket`; `double`
+/// when it equals the bucket's own point.
+#[derive(Clone, Copy)]
+struct Pending<A> {
+    bucket: u32,
+    point: A,
+    double: bool,
+}
+
+/// Affine buckets and the open batch of additions into them.
+struct Accumulator<A: Affine> {
+    buckets: Vec<A>,
+    /// Whether bucket `b` holds a point (an all-zero affine point is not
+    /// on the curve, but a flag is plainer than testing it).
+    full: Vec<bool>,
+    /// Whether bucket `b` has an addition in the open batch.
+    busy: Vec<bool>,
+    batch: Vec<Pending<A>>,
+    /// The batch's denominators, then their running products.
+    denominators: Vec<A::F>,
+    products: Vec<A::F>,
+    queue: Vec<(u32, A)>,
+    /// Projective side buckets for overflowing conflicts (allocated on the
+    /// first use), and which of them hold anything (blst's additions are
+    /// constant-time: adding an empty one costs a full addition).
+    side: Vec<A::Proj>,
+    side_used: Vec<bool>,
+}
+
+impl<A: Affine> Accumulator<A> {
+    fn new(nbuckets: usize) -> Self {
+        Self {
+            buckets: vec![A::default(); nbuckets],
+            full: vec![false; nbuckets],
+            busy: vec![false; nbuckets],
+            batch: Vec::with_capacity(BATCH),
+            denominators: Vec::with_capacity(BATCH),
+            products: Vec::with_capacity(BATCH),
+            queue: Vec::with_capacity(QUEUE),
+            side: Vec::new(),
+            side_used: Vec::new(),
+        }
+    }
+
+    /// Adds `p` to bucket `bucket`, now or in the open batch.
+    #[inline]
+    fn insert(&mut self, bucket: u32, p: A) {
+        let b = bucket as usize;
+        if self.busy[b] {
+            if self.queue.len() < QUEUE {
+                self.queue.push((bucket, p));
+            } else {
+                if self.side.is_empty() {
+                    self.side = vec![A::Proj::default(); self.buckets.len()];
+                    self.side_used = vec![false; self.buckets.len()];
+                }
+                self.side_used[b] = true;
+                A::add_affine(&mut self.side[b], &p);
+            }
+            return;
+        }
+        if !self.full[b] {
+            self.buckets[b] = p;
+            self.full[b] = true;
+            return;
+        }
+        let (x1, y1) = self.buckets[b].xy();
+        let (x2, y2) = p.xy();
+        let (denominator, double) = if x1 != x2 {
+            (x2.sub(x1), false)
+        } else if y1 == y2 {
+            // P + P: λ = 3x²/2y (y ≠ 0: no point of order 2 in the group).
+            (y1.add(y1), true)
+        } else {
+            // P + (-P).
+            self.full[b] = false;
+            return;
+        };
+        self.busy[b] = true;
+        self.denominators.push(denominator);
+        self.batch.push(Pending {
+            bucket,
+            point: p,
+            double,
+        });
+        if self.batch.len() == BATCH {
+            self.flush();
+        }
+    }
+
+    /// Completes the open batch, then lets the waiting entries in.
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            self.complete_batch();
+        }
+        let mut waiting = std::mem::replace(&mut self.queue, Vec::with_capacity(QUEUE));
+        for &(bucket, p) in &waiting {
+            self.insert(bucket, p);
+        }
+        waiting.clear();
+        if self.queue.is_empty() {
+            // Keep the allocation.
+            self.queue = waiting;
+        }
+    }
+
+    /// Every addition made, waiting ones and side buckets included.
+    fn settle(&mut self) {
+        while !self.batch.is_empty() || !self.queue.is_empty() {
+            self.flush();
+        }
+        let side = std::mem::take(&mut self.side);
+        let used = std::mem::take(&mut self.side_used);
+        for (b, _) in used.iter().enumerate().filter(|(_, u)| **u) {
+            if let Some(p) = A::to_affine(&side[b]) {
+                // Each bucket once: no conflict, no queue.
+                self.insert(u32::try_from(b).expect("at most 2^19 buckets"), p);
+            }
+        }
+        self.flush();
+    }
+
+    /// The open batch's additions, with one inversion.
+    fn complete_batch(&mut self) {
+        self.products.clear();
+        let mut acc = self.denominators[0];
+        self.products.push(acc);
+        for d in &self.denominators[1..] {
+            acc = acc.mul(d);
+            self.products.push(acc);
+        }
+        let mut inv = acc.inverse();
+        for i in (0..self.batch.len()).rev() {
+            // inv = 1 / (d₀·…·dᵢ) here.
+            let di = if i == 0 {
+                inv
+            } else {
+                let di = inv.mul(&self.products[i - 1]);
+                inv = inv.mul(&self.denominators[i]);
+                di
+            };
+            let op = self.batch[i];
+            let b = op.bucket as usize;
+            let (x1, y1) = self.buckets[b].xy();
+            let (x2, y2) = op.point.xy();
+            let lambda = if op.double {
+                x1.sqr().triple().mul(&di)
+            } else {
+                y2.sub(y1).mul(&di)
+            };
+            let x3 = lambda.sqr().sub(x1).sub(x2);
+            let y3 = lambda.mul(&x1.sub(&x3)).sub(y1);
+            self.buckets[b] = A::from_xy(x3, y3);
+            self.busy[b] = false;
+        }
+        self.batch.clear();
+        self.denominators.clear();
+    }
+
+    /// `Σ (b + 1)·bucket[b]`, batched over segments of the buckets.
+    fn finish(mut self) -> A::Proj {
+        self.settle();
+        let n = self.buckets.len();
+        // S segments of L buckets (n = 2^(c-1), so both powers of two):
+        // S ≈ √(2n) additions share an inversion, and the join costs 3S
+        // projective additions.
+        let segments = (1usize << (n.trailing_zeros() + 1).div_ceil(2)).min(n);
+        let len = n / segments;
+        // Slot s: segment s's running sum Σ bucket; slot S + s: its sum
+        // Σ (i + 1)·bucket[s·L + i].
+        let mut red = Accumulator::<A>::new(2 * segments);
+        for i in (0..len).rev() {
+            for s in 0..segments {
+                let b = s * len + i;
+                if self.full[b] {
+                    red.insert(u32::try_from(s).expect("few segments"), self.buckets[b]);
+                }
+            }
+            red.flush();
+            for s in 0..segments {
+                if red.full[s] {
+                    let r = red.buckets[s];
+                    red.insert(u32::try_from(segments + s).expect("few segments"), r);
+                }
+            }
+            red.flush();
+        }
+        red.settle();
+        // Σ_s sum_s + L·Σ_s s·running_s.
+        let mut running = A::Proj::default();
+        let mut weighted = A::Proj::default();
+        for s in (1..segments).rev() {
+            if red.full[s] {
+                A::add_affine(&mut running, &red.buckets[s]);
+            }
+            A::add_proj(&mut weighted, &running);
+        }
+        for _ in 0..len.trailing_zeros() {
+            A::double(&mut weighted);
+        }
+        for s in 0..segments {
+            if red.full[segments + s] {
+                A::add_affine(&mut weighted, &red.buckets[segments + s]);
+            }
+        }
+        weighted
+    }
+}
+
+/// `Σ dᵢ·entries[i]` with `dᵢ` the signed c-bit digit read at bit 1 of the
+/// `(c + 1)`-bit little-endian `digits[i]` (the tile's encoding, see
+/// [`super::tables`]): `w + b - 2^c·w_top` for the c bits `w` above bit 0
+/// `b`.
+pub(crate) fn window_sum<A: Affine>(entries: &[A], digits: &[u8], c: usize) -> A::Proj {
+    let nbytes = (c + 1).div_ceil(8);
+    debug_assert_eq!(digits.len(), entries.len() * nbytes);
+    let mut acc = Accumulator::<A>::new(1 << (c - 1));
+    // Decoded a chunk at a time, so each bucket can be prefetched a few
+    // entries before its addition (the buckets outgrow the caches: 3 MiB
+    // of G1 buckets at c = 16).
+    const CHUNK: usize = 512;
+    const AHEAD: usize = 8;
+    let mut ops: Vec<(u32, u32, bool)> = Vec::with_capacity(CHUNK);
+    for (k, chunk) in digits.chunks(CHUNK * nbytes).enumerate() {
+        ops.clear();
+        for (i, d) in chunk.chunks_exact(nbytes).enumerate() {
+            let mut v = 0u32;
+            for (k, byte) in d.iter().enumerate() {
+                v |= u32::from(*byte) << (8 * k);
+            }
+            let w = v >> 1;
+            let signed = i64::from(w + (v & 1)) - (i64::from((w >> (c - 1)) & 1) << c);
+            if signed == 0 {
+                continue;
+            }
+            let bucket = u32::try_from(signed.unsigned_abs() - 1).expect("c ≤ 20");
+            let entry = u32::try_from(k * CHUNK + i).expect("fewer than 2^32 entries");
+            ops.push((bucket, entry, signed < 0));
+        }
+        for (i, &(bucket, entry, neg)) in ops.iter().enumerate() {
+            if let Some(&(next, _, _)) = ops.get(i + AHEAD) {
+                prefetch(&acc.buckets[next as usize]);
+            }
+            let (x, y) = entries[entry as usize].xy();
+            acc.insert(bucket, A::from_xy(*x, y.neg_if(neg)));
+        }
+    }
+    acc.finish()
+}
+
+/// A hint to bring `p`'s cache lines in (no effect on other targets).
+#[inline(always)]
+fn prefetch<T>(p: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let p = (p as *const T).cast::<i8>();
+        // SAFETY: prefetching has no effect on memory or on the program's
+        // meaning, and `p` points into a live allocation.
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch(p, _MM_HINT_T0);
+            if std::mem::size_of::<T>() > 64 {
+                _mm_prefetch(p.add(64), _MM_HINT_T0);
+            }
+            if std::mem::size_of::<T>() > 128 {
+                _mm_prefetch(p.add(128), _MM_HINT_T0);
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
