@@ -46,6 +46,12 @@ fn lagrange<G: CurveGroup<ScalarField = Fr>>(
 }
 
 /// `Σ_i coeff·basis[i]` per variable, over the rows of one matrix.
+///
+/// Short coefficients (see [`Multiples`]) are added row by row. Long ones
+/// (constants of the circuit: curve parameters, hash round constants) sit
+/// mostly on a few variables, above all the constant `1`; they are gathered
+/// per variable and summed by one multi-scalar multiplication each, which
+/// costs a fraction of one full multiplication per term.
 fn accumulate<G: CurveGroup<ScalarField = Fr>>(
     matrix: &[Vec<(Fr, usize)>],
     basis: &[G::Affine],
@@ -53,11 +59,39 @@ fn accumulate<G: CurveGroup<ScalarField = Fr>>(
     acc: &mut [G],
 ) {
     debug_assert_eq!(acc.len(), num_vars);
+    let mut long: Vec<(Vec<G::Affine>, Vec<Fr>)> = vec![(vec![], vec![]); num_vars];
     for (row, l) in matrix.iter().zip(basis) {
         let mut multiples = Multiples::<G>::of(l);
         for (coeff, var) in row {
-            acc[*var] += multiples.times(coeff);
+            match multiples.short_times(coeff) {
+                Some(term) => acc[*var] += term,
+                None => {
+                    long[*var].0.push(*l);
+                    long[*var].1.push(*coeff);
+                }
+            }
         }
+    }
+    for (sum, (bases, scalars)) in acc.iter_mut().zip(long) {
+        *sum += long_sum::<G>(&bases, &scalars);
+    }
+}
+
+/// Below this many terms a sum of long multiples takes one GLV
+/// multiplication per term: Pippenger's fixed cost (its windows' buckets)
+/// exceeds that for a handful of points.
+const MSM_MIN_TERMS: usize = 8;
+
+/// `Σ scalars[i]·bases[i]`.
+fn long_sum<G: CurveGroup<ScalarField = Fr>>(bases: &[G::Affine], scalars: &[Fr]) -> G {
+    if bases.len() < MSM_MIN_TERMS {
+        bases
+            .iter()
+            .zip(scalars)
+            .map(|(b, s)| b.into_group() * s)
+            .sum()
+    } else {
+        G::msm_unchecked(bases, scalars)
     }
 }
 
@@ -74,9 +108,9 @@ const CHAIN_MAX_ONES: u32 = 40;
 /// Computed one by one, each `2^k·l` repeats up to 254 doublings; one
 /// doubling chain `l, 2l, 4l, …` for the row, extended only as far as its
 /// longest such coefficient, turns each into one addition per set bit. The
-/// sign is taken from the shorter of `c` and `−c` (`−2^k` as a field
-/// element is 255 bits long). Other coefficients use arkworks' GLV
-/// multiplication on the projective point.
+/// sign is the one with fewer set bits (`−2^k` as a field element has
+/// about 128). Other coefficients are left to a multi-scalar
+/// multiplication per variable ([`accumulate`]).
 struct Multiples<G: CurveGroup> {
     /// `2^i·l` for `i < doublings.len()`; never empty.
     doublings: Vec<G>,
@@ -98,26 +132,25 @@ impl<G: CurveGroup<ScalarField = Fr>> Multiples<G> {
         self.doublings[k]
     }
 
-    /// `c·l`.
-    fn times(&mut self, c: &Fr) -> G {
+    /// `c·l` when `c` or `−c` has at most [`CHAIN_MAX_ONES`] set bits, from
+    /// the doubling chain; `None` otherwise.
+    fn short_times(&mut self, c: &Fr) -> Option<G> {
+        // The sign with fewer set bits: one addition from the chain each.
+        let ones =
+            |b: &<Fr as PrimeField>::BigInt| -> u32 { b.0.iter().map(|l| l.count_ones()).sum() };
         let (plus, minus) = (c.into_bigint(), (-*c).into_bigint());
-        let (magnitude, negate) = if minus.num_bits() < plus.num_bits() {
+        let (magnitude, negate) = if ones(&minus) < ones(&plus) {
             (minus, true)
         } else {
             (plus, false)
         };
-        let ones: u32 = magnitude.0.iter().map(|limb| limb.count_ones()).sum();
-        if ones > CHAIN_MAX_ONES {
-            return self.doublings[0] * c;
+        if ones(&magnitude) > CHAIN_MAX_ONES {
+            return None;
         }
         let sum = (0..magnitude.num_bits() as usize)
             .filter(|&i| magnitude.get_bit(i))
             .fold(G::ZERO, |sum, i| sum + self.power_of_two(i));
-        if negate {
-            -sum
-        } else {
-            sum
-        }
+        Some(if negate { -sum } else { sum })
     }
 }
 
@@ -364,10 +397,65 @@ mod tests {
         let mut cs = coefficients();
         for _ in 0..2 {
             for c in &cs {
-                assert_eq!(multiples.times(c), l.into_group() * c, "coefficient {c}");
+                if let Some(term) = multiples.short_times(c) {
+                    assert_eq!(term, l.into_group() * c, "coefficient {c}");
+                }
             }
             cs.reverse();
         }
+    }
+
+    #[test]
+    fn only_long_coefficients_are_left_to_the_msm() {
+        let l = G1Projective::rand(&mut OsRng).into_affine();
+        let mut multiples = Multiples::<G1Projective>::of(&l);
+        let two = Fr::from(2u8);
+        for short in [Fr::zero(), -Fr::ONE, two.pow([254]), -two.pow([200])] {
+            assert!(multiples.short_times(&short).is_some(), "{short}");
+        }
+        let ones = |n: u32| Fr::from(u128::MAX >> (128 - n));
+        assert!(multiples.short_times(&ones(CHAIN_MAX_ONES)).is_some());
+        assert!(multiples.short_times(&ones(CHAIN_MAX_ONES + 1)).is_none());
+    }
+
+    /// A matrix whose rows mix short and long coefficients, with one
+    /// variable holding enough long terms for the MSM and others a few:
+    /// the sums equal the plain ones.
+    fn accumulates_like_plain_sums<G: CurveGroup<ScalarField = Fr>>() {
+        let (rows, vars) = (40, 5);
+        let basis: Vec<G::Affine> = (0..rows)
+            .map(|_| G::rand(&mut OsRng).into_affine())
+            .collect();
+        let cs = coefficients();
+        let matrix: Vec<Vec<(Fr, usize)>> = (0..rows)
+            .map(|r| {
+                let mut row = vec![(Fr::rand(&mut OsRng), 0)];
+                row.push((cs[r % cs.len()], 1 + r % (vars - 1)));
+                if r % 7 == 0 {
+                    row.push((Fr::rand(&mut OsRng), vars - 1));
+                }
+                row
+            })
+            .collect();
+        let mut acc = vec![G::zero(); vars];
+        accumulate(&matrix, &basis, vars, &mut acc);
+        let mut plain = vec![G::zero(); vars];
+        for (row, l) in matrix.iter().zip(&basis) {
+            for (c, var) in row {
+                plain[*var] += l.into_group() * c;
+            }
+        }
+        assert_eq!(acc, plain);
+    }
+
+    #[test]
+    fn accumulated_sums_equal_plain_sums_in_g1() {
+        accumulates_like_plain_sums::<G1Projective>();
+    }
+
+    #[test]
+    fn accumulated_sums_equal_plain_sums_in_g2() {
+        accumulates_like_plain_sums::<G2Projective>();
     }
 
     #[test]
