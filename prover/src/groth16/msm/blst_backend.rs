@@ -195,21 +195,7 @@ macro_rules! blst_points {
             /// If a part has 2^32 points or more (a proving key's query never
             /// comes close: that would be 400 GB of G1 points).
             pub fn joined(parts: &[&[$ark_affine]]) -> Self {
-                // Exact sizes up front: no doubling growth while a key is
-                // prepared (peak memory counts).
-                let mut index = Vec::with_capacity(
-                    parts.iter().map(|part| part.iter().filter(|p| !p.is_zero()).count()).sum(),
-                );
-                for (k, part) in parts.iter().enumerate() {
-                    for (j, p) in part.iter().enumerate() {
-                        if !p.is_zero() {
-                            index.push((
-                                u32::try_from(k).expect("few parts"),
-                                u32::try_from(j).expect("a query of fewer than 2^32 points"),
-                            ));
-                        }
-                    }
-                }
+                let index = super::finite_index(parts);
                 let at = |&(k, j): &(u32, u32)| &parts[k as usize][j as usize];
                 let mut points = Vec::with_capacity(2 * index.len());
                 points.par_extend(index.par_iter().map(|i| $from_ark(at(i))));

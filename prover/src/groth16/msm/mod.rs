@@ -18,3 +18,31 @@ pub use blst_backend::{G1Points, G2Points};
 /// The prover's MSM points for this target.
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{G1Points, G2Points};
+
+/// Where each finite point of `parts` is: (part, position in the part),
+/// sized exactly (no doubling growth while a key is prepared: peak memory
+/// counts). Every backend keeps its key's points in this order.
+///
+/// # Panics
+///
+/// If a part has 2^32 points or more (a proving key's query never comes
+/// close).
+pub(crate) fn finite_index<A: ark_ec::AffineRepr>(parts: &[&[A]]) -> Vec<(u32, u32)> {
+    let mut index = Vec::with_capacity(
+        parts
+            .iter()
+            .map(|part| part.iter().filter(|p| !p.is_zero()).count())
+            .sum(),
+    );
+    for (k, part) in parts.iter().enumerate() {
+        for (j, p) in part.iter().enumerate() {
+            if !p.is_zero() {
+                index.push((
+                    u32::try_from(k).expect("few parts"),
+                    u32::try_from(j).expect("a query of fewer than 2^32 points"),
+                ));
+            }
+        }
+    }
+    index
+}

@@ -31,7 +31,6 @@
 //! `c·⌈256/c⌉` doublings per point and a batch conversion to affine form.
 
 use ark_bls12_381::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::AffineRepr;
 use ark_ff::{BigInt, BigInteger, PrimeField};
 use blst::{
     blst_p1, blst_p1_add_or_double, blst_p1_affine, blst_p1_double, blst_p1_from_affine,
@@ -147,17 +146,7 @@ macro_rules! tables {
             /// If `c` is outside [`WINDOWS`] or a part has 2^32 points or
             /// more (a proving key's query never comes close).
             pub fn joined(parts: &[&[$ark_affine]], c: Option<u8>) -> Self {
-                let mut index = Vec::new();
-                for (k, part) in parts.iter().enumerate() {
-                    for (j, p) in part.iter().enumerate() {
-                        if !p.is_zero() {
-                            index.push((
-                                u32::try_from(k).expect("few parts"),
-                                u32::try_from(j).expect("a query of fewer than 2^32 points"),
-                            ));
-                        }
-                    }
-                }
+                let index = super::finite_index(parts);
                 let c = c.unwrap_or_else(|| best_window(index.len()));
                 assert!(WINDOWS.contains(&c), "table window {c} outside {WINDOWS:?}");
                 let c = usize::from(c);

@@ -10,6 +10,7 @@ use super::fp::Fp;
 use super::fp2::Fp2;
 use super::pippenger;
 use crate::groth16::msm::blst_backend::{g1_times_z2, g2_times_z2, split};
+use crate::groth16::msm::finite_index;
 use ark_bls12_381::{Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInt, PrimeField};
@@ -72,27 +73,6 @@ pub fn g2_from_ark(p: &G2Affine) -> Affine<Fp2> {
 /// A G2 point (Jacobian) to arkworks.
 pub fn g2_to_ark(p: &Jacobian<Fp2>) -> G2Projective {
     G2Projective::new_unchecked(fp2_to_ark(&p.x), fp2_to_ark(&p.y), fp2_to_ark(&p.z))
-}
-
-/// Where each finite point of `parts` is: (part, position in the part).
-fn finite_index<A: AffineRepr>(parts: &[&[A]]) -> Vec<(u32, u32)> {
-    let mut index = Vec::with_capacity(
-        parts
-            .iter()
-            .map(|part| part.iter().filter(|p| !p.is_zero()).count())
-            .sum(),
-    );
-    for (k, part) in parts.iter().enumerate() {
-        for (j, p) in part.iter().enumerate() {
-            if !p.is_zero() {
-                index.push((
-                    u32::try_from(k).expect("few parts"),
-                    u32::try_from(j).expect("a query of fewer than 2^32 points"),
-                ));
-            }
-        }
-    }
-    index
 }
 
 /// The split scalars for the kept points, laid out as the points are
