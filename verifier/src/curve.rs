@@ -160,6 +160,9 @@ pub fn g1_msm_glv(points: &[G1Affine], scalars: &[GlvScalar]) -> ark_bls12_381::
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+pub mod lines;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod backend {
     use super::*;
     use std::ptr;
@@ -248,7 +251,7 @@ mod backend {
     }
 
     /// The blst form of a finite point; `None` if it is off the curve.
-    fn g1_to_blst(p: &G1Affine) -> Option<blst_p1_affine> {
+    pub(super) fn g1_to_blst(p: &G1Affine) -> Option<blst_p1_affine> {
         let mut raw = [0u8; 2 * G1_LEN];
         p.serialize_uncompressed(&mut raw[..]).ok()?;
         let mut out = blst_p1_affine::default();
@@ -257,7 +260,7 @@ mod backend {
         (ok == BLST_ERROR::BLST_SUCCESS).then_some(out)
     }
 
-    fn g2_to_blst(p: &G2Affine) -> Option<blst_p2_affine> {
+    pub(super) fn g2_to_blst(p: &G2Affine) -> Option<blst_p2_affine> {
         let mut raw = [0u8; 2 * G2_LEN];
         p.serialize_uncompressed(&mut raw[..]).ok()?;
         let mut out = blst_p2_affine::default();
