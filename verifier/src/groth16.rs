@@ -725,6 +725,72 @@ mod tests {
         }
     }
 
+    /// The key `(α, β, s·γ, t·δ, s⁻¹·IC)`, `C` scaled by `t⁻¹`: the same
+    /// pairing values, so the proof stays valid; with `valid = false` the
+    /// proof's `C` is left as it was, so it no longer is.
+    fn rescaled(
+        pvk: &PreparedVerifyingKey<Bls12_381>,
+        proof: &Proof<Bls12_381>,
+        s: Fr,
+        t: Fr,
+        valid: bool,
+    ) -> (PreparedVerifyingKey<Bls12_381>, Proof<Bls12_381>) {
+        use ark_ff::Field;
+        let mut vk = pvk.vk.clone();
+        vk.gamma_g2 = (vk.gamma_g2 * s).into_affine();
+        vk.delta_g2 = (vk.delta_g2 * t).into_affine();
+        let s_inv = s.inverse().expect("nonzero");
+        for ic in &mut vk.gamma_abc_g1 {
+            *ic = (*ic * s_inv).into_affine();
+        }
+        let mut proof = proof.clone();
+        if valid {
+            proof.c = (proof.c * t.inverse().expect("nonzero")).into_affine();
+        }
+        (ark_groth16::prepare_verifying_key(&vk), proof)
+    }
+
+    /// The single check's per-key cache (native) is keyed by the key's
+    /// points: keys that differ only in `γ` or `δ` never share lines, and
+    /// more keys than the cache keeps are recomputed, never confused.
+    #[test]
+    fn single_verification_never_mixes_up_keys() {
+        let f = Fixture::new(1, 30);
+        let item = f.items()[0];
+        let mut rng = rng();
+        for round in 0..40u64 {
+            let (s, t) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+            let (pvk, proof) = rescaled(item.pvk, item.proof, s, t, true);
+            let ok = ProofItem {
+                pvk: &pvk,
+                proof: &proof,
+                public_inputs: item.public_inputs,
+            };
+            assert_eq!(verify_single(&ok), Ok(()), "round {round}");
+            // The same key, the original proof: C no longer matches t·δ.
+            let (pvk2, proof2) = rescaled(item.pvk, item.proof, s, t, false);
+            let bad = ProofItem {
+                pvk: &pvk2,
+                proof: &proof2,
+                public_inputs: item.public_inputs,
+            };
+            assert_eq!(
+                verify_single(&bad),
+                Err(Groth16Error::Invalid),
+                "round {round}"
+            );
+            // The original key again, after the others: still its own lines.
+            assert_eq!(verify_single(&item), Ok(()));
+            assert_eq!(
+                verify_single(&ProofItem {
+                    proof: &proof,
+                    ..item
+                }),
+                Err(Groth16Error::Invalid)
+            );
+        }
+    }
+
     #[test]
     fn single_wrong_input_is_invalid() {
         let mut f = Fixture::new(2, 2);
@@ -1176,15 +1242,7 @@ mod tests {
             proof: &file.proof,
             public_inputs: &file.public_inputs,
         };
-        let cpu = || {
-            let mut t = libc::timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            };
-            // SAFETY: a valid pointer to a `timespec`.
-            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-            t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
-        };
+        let cpu = crate::curve::thread_cpu_seconds;
         let reps = 200;
         let phase = |name: &str, work: &dyn Fn()| {
             work();
