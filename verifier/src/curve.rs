@@ -160,6 +160,22 @@ pub fn g1_msm_glv(points: &[G1Affine], scalars: &[GlvScalar]) -> ark_bls12_381::
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+pub mod lines;
+
+/// CPU time of the calling thread, in seconds: what the timing tests
+/// report, since a shared machine's load inflates wall time far more.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) fn thread_cpu_seconds() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a valid pointer to a `timespec`.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 mod backend {
     use super::*;
     use std::ptr;
@@ -248,7 +264,7 @@ mod backend {
     }
 
     /// The blst form of a finite point; `None` if it is off the curve.
-    fn g1_to_blst(p: &G1Affine) -> Option<blst_p1_affine> {
+    pub(super) fn g1_to_blst(p: &G1Affine) -> Option<blst_p1_affine> {
         let mut raw = [0u8; 2 * G1_LEN];
         p.serialize_uncompressed(&mut raw[..]).ok()?;
         let mut out = blst_p1_affine::default();
@@ -257,7 +273,7 @@ mod backend {
         (ok == BLST_ERROR::BLST_SUCCESS).then_some(out)
     }
 
-    fn g2_to_blst(p: &G2Affine) -> Option<blst_p2_affine> {
+    pub(super) fn g2_to_blst(p: &G2Affine) -> Option<blst_p2_affine> {
         let mut raw = [0u8; 2 * G2_LEN];
         p.serialize_uncompressed(&mut raw[..]).ok()?;
         let mut out = blst_p2_affine::default();
@@ -366,16 +382,7 @@ mod backend {
             .map(|p| g1_to_blst(p).expect("on the curve"))
             .collect();
         let n = ps.len() as f64;
-        // CPU time of this thread: a shared machine's load does not inflate it.
-        let cpu = || {
-            let mut t = libc::timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            };
-            // SAFETY: a valid pointer to a `timespec`.
-            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-            t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
-        };
+        let cpu = thread_cpu_seconds;
         let time = |name: &str, per: f64, f: &dyn Fn()| {
             f();
             let t = cpu();
@@ -428,16 +435,23 @@ mod backend {
         );
     }
 
-    /// blst's Pippenger on raw little-endian scalars of `nbits` bits.
-    #[cfg(test)]
-    fn msm_raw(ps: &[blst_p1_affine], ss: &[Vec<u8>], nbits: usize) -> blst_p1 {
+    /// blst's Pippenger over finite points with raw little-endian scalars
+    /// of `nbits` bits (Jacobian result).
+    fn msm_raw<S: AsRef<[u8]>>(ps: &[blst_p1_affine], ss: &[S], nbits: usize) -> blst_p1 {
+        assert_eq!(ps.len(), ss.len(), "one scalar per point");
+        assert!(
+            ss.iter().all(|s| s.as_ref().len() * 8 >= nbits),
+            "scalars of nbits"
+        );
         let p_refs: Vec<*const blst_p1_affine> = ps.iter().map(|p| p as *const _).collect();
-        let s_refs: Vec<*const u8> = ss.iter().map(|s| s.as_ptr()).collect();
+        let s_refs: Vec<*const u8> = ss.iter().map(|s| s.as_ref().as_ptr()).collect();
         // SAFETY: no arguments.
         let scratch_bytes = unsafe { blst_p1s_mult_pippenger_scratch_sizeof(ps.len()) };
         let mut scratch = vec![0u64; scratch_bytes.div_ceil(8)];
         let mut sum = blst_p1::default();
-        // SAFETY: as in `g1_msm_glv`, with `nbits`-bit scalars.
+        // SAFETY: `p_refs` and `s_refs` hold `ps.len()` pointers to
+        // initialised finite points and scalars of `nbits` bits, alive for
+        // the call; `scratch` has the size blst asks for.
         unsafe {
             blst_p1s_mult_pippenger(
                 &mut sum,
@@ -552,27 +566,10 @@ mod backend {
         if ps.is_empty() {
             return ark_bls12_381::G1Projective::default();
         }
-        let p_refs: Vec<*const blst_p1_affine> = ps.iter().map(|p| p as *const _).collect();
-        let s_refs: Vec<*const u8> = ss.iter().map(|s| s.as_ptr()).collect();
-        // SAFETY: no arguments.
-        let scratch_bytes = unsafe { blst_p1s_mult_pippenger_scratch_sizeof(ps.len()) };
-        let mut scratch = vec![0u64; scratch_bytes.div_ceil(8)];
-        let mut sum = blst_p1::default();
+        let sum = msm_raw(&ps, &ss, 64);
         let mut affine = blst_p1_affine::default();
-        // SAFETY: `p_refs` and `s_refs` hold `ps.len()` pointers to
-        // initialised finite points and 8-byte scalars (64 bits read),
-        // alive for the call; `scratch` has the size blst asks for.
-        unsafe {
-            blst_p1s_mult_pippenger(
-                &mut sum,
-                p_refs.as_ptr(),
-                ps.len(),
-                s_refs.as_ptr(),
-                64,
-                scratch.as_mut_ptr(),
-            );
-            blst_p1_to_affine(&mut affine, &sum);
-        }
+        // SAFETY: initialised point and output location.
+        unsafe { blst_p1_to_affine(&mut affine, &sum) };
         // The sum may be the point at infinity (blst's affine form: zeros).
         // SAFETY: `affine` was initialised above.
         if unsafe { blst::blst_p1_affine_is_inf(&affine) } {
@@ -936,16 +933,7 @@ mod tests {
         let shortest_sq = (&z2 - &one) * (&z2 - &one);
         assert!(shortest_sq > BigInt::from(1) << 129);
         // And the pairs themselves: distinct small pairs, distinct scalars.
-        let ks = [
-            GlvScalar { a: 0, b: 1 },
-            GlvScalar { a: 1, b: 0 },
-            GlvScalar { a: u64::MAX, b: 0 },
-            GlvScalar { a: 0, b: u64::MAX },
-            GlvScalar {
-                a: u64::MAX,
-                b: u64::MAX,
-            },
-        ];
+        let ks: Vec<GlvScalar> = GLV_EDGES.into_iter().filter(|k| !k.is_zero()).collect();
         for (i, x) in ks.iter().enumerate() {
             assert!(!x.to_fr().is_zero());
             for y in &ks[i + 1..] {
@@ -954,27 +942,29 @@ mod tests {
         }
     }
 
+    /// The edges of both halves of a GLV scalar (zero included, last).
+    const GLV_EDGES: [GlvScalar; 8] = [
+        GlvScalar::ONE,
+        GlvScalar { a: 0, b: 1 },
+        GlvScalar { a: 1, b: 1 },
+        GlvScalar { a: u64::MAX, b: 0 },
+        GlvScalar { a: 0, b: u64::MAX },
+        GlvScalar {
+            a: u64::MAX,
+            b: u64::MAX,
+        },
+        GlvScalar {
+            a: 1 << 63,
+            b: 1 << 63,
+        },
+        GlvScalar { a: 0, b: 0 },
+    ];
+
     /// Scalars worth trying: the edges of both halves and random ones.
     fn glv_scalars(n: usize, rng: &mut ChaCha20Rng) -> Vec<GlvScalar> {
-        let edges = [
-            GlvScalar::ONE,
-            GlvScalar { a: 0, b: 1 },
-            GlvScalar { a: 1, b: 1 },
-            GlvScalar { a: u64::MAX, b: 0 },
-            GlvScalar { a: 0, b: u64::MAX },
-            GlvScalar {
-                a: u64::MAX,
-                b: u64::MAX,
-            },
-            GlvScalar {
-                a: 1 << 63,
-                b: 1 << 63,
-            },
-            GlvScalar { a: 0, b: 0 },
-        ];
         (0..n)
             .map(|i| {
-                edges.get(i).copied().unwrap_or(GlvScalar {
+                GLV_EDGES.get(i).copied().unwrap_or(GlvScalar {
                     a: rng.next_u64(),
                     b: rng.next_u64(),
                 })

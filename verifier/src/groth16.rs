@@ -264,10 +264,10 @@ pub fn verify_single(item: &ProofItem) -> Result<(), Groth16Error> {
     // Miller loop with a fourth pair costs less than arkworks' with three.
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let vk = &pvk.vk;
-        let g1 = [item.proof.a, ic, item.proof.c, -vk.alpha_g1];
-        let g2 = [item.proof.b, -vk.gamma_g2, -vk.delta_g2, vk.beta_g2];
-        if crate::curve::pairing_product_is_one(&g1, &g2) {
+        let key = fixed::lines_of(&pvk.vk);
+        let fixed = [(ic, &key.neg_gamma), (item.proof.c, &key.neg_delta)];
+        let var = [(item.proof.a, item.proof.b)];
+        if crate::curve::lines::product_is_one(&var, &fixed, &key.neg_alpha_beta) {
             Ok(())
         } else {
             Err(Groth16Error::Invalid)
@@ -276,6 +276,80 @@ pub fn verify_single(item: &ProofItem) -> Result<(), Groth16Error> {
     #[cfg(target_arch = "wasm32")]
     {
         single_arkworks(item, ic)
+    }
+}
+
+/// The fixed part of a verifying key's pairings, computed once per key and
+/// process (native): the lines of `−γ` and `−δ` and the Miller value of
+/// `e(−α, β)`, so that a single verification computes the lines of `B`
+/// alone and evaluates the others (`curve::lines`; benches/RESULTS.md,
+/// "Fifth pass").
+#[cfg(not(target_arch = "wasm32"))]
+mod fixed {
+    use std::sync::{Arc, RwLock};
+
+    use ark_bls12_381::{Bls12_381, G1Affine, G2Affine};
+    use ark_groth16::VerifyingKey;
+
+    use crate::curve::lines::{G2Lines, MillerValue};
+
+    /// How many keys the cache keeps (a node uses four; more distinct keys
+    /// in one process only cost recomputation, never correctness).
+    const KEPT: usize = 16;
+
+    /// The precomputed terms of one key, with the points they were made from.
+    pub(super) struct KeyLines {
+        points: (G1Affine, G2Affine, G2Affine, G2Affine),
+        /// Lines of `−γ`.
+        pub(super) neg_gamma: G2Lines,
+        /// Lines of `−δ`.
+        pub(super) neg_delta: G2Lines,
+        /// The Miller value of `e(−α, β)`.
+        pub(super) neg_alpha_beta: MillerValue,
+    }
+
+    static CACHE: RwLock<Vec<Arc<KeyLines>>> = RwLock::new(Vec::new());
+
+    /// The terms of `vk`, from the cache or computed (and cached) now. The
+    /// cache is keyed by the four points themselves, not by an address, so a
+    /// key changed in place can never be checked with another key's lines.
+    pub(super) fn lines_of(vk: &VerifyingKey<Bls12_381>) -> Arc<KeyLines> {
+        let points = (vk.alpha_g1, vk.beta_g2, vk.gamma_g2, vk.delta_g2);
+        // A poisoned lock only means a panic elsewhere while it was held;
+        // the vector itself is always in a valid state.
+        let found = CACHE
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|k| k.points == points)
+            .cloned();
+        if let Some(k) = found {
+            return k;
+        }
+        let k = Arc::new(compute(vk, points));
+        let mut cache = CACHE.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= KEPT {
+            cache.remove(0);
+        }
+        cache.push(k.clone());
+        k
+    }
+
+    fn compute(
+        vk: &VerifyingKey<Bls12_381>,
+        points: (G1Affine, G2Affine, G2Affine, G2Affine),
+    ) -> KeyLines {
+        // Verifying keys are trusted and validated when loaded (on their
+        // curves): the `expect`s state that, no outside input reaches them.
+        let lines = |q: G2Affine| G2Lines::new(&q).expect("a verifying key's point is on G2");
+        let beta = lines(vk.beta_g2);
+        KeyLines {
+            points,
+            neg_gamma: lines(-vk.gamma_g2),
+            neg_delta: lines(-vk.delta_g2),
+            neg_alpha_beta: MillerValue::of(&[(-vk.alpha_g1, &beta)])
+                .expect("a verifying key's point is on G1"),
+        }
     }
 }
 
@@ -648,6 +722,72 @@ mod tests {
         let f = Fixture::new(2, 1);
         for item in f.items() {
             assert_eq!(verify_single(&item), Ok(()));
+        }
+    }
+
+    /// The key `(α, β, s·γ, t·δ, s⁻¹·IC)`, `C` scaled by `t⁻¹`: the same
+    /// pairing values, so the proof stays valid; with `valid = false` the
+    /// proof's `C` is left as it was, so it no longer is.
+    fn rescaled(
+        pvk: &PreparedVerifyingKey<Bls12_381>,
+        proof: &Proof<Bls12_381>,
+        s: Fr,
+        t: Fr,
+        valid: bool,
+    ) -> (PreparedVerifyingKey<Bls12_381>, Proof<Bls12_381>) {
+        use ark_ff::Field;
+        let mut vk = pvk.vk.clone();
+        vk.gamma_g2 = (vk.gamma_g2 * s).into_affine();
+        vk.delta_g2 = (vk.delta_g2 * t).into_affine();
+        let s_inv = s.inverse().expect("nonzero");
+        for ic in &mut vk.gamma_abc_g1 {
+            *ic = (*ic * s_inv).into_affine();
+        }
+        let mut proof = proof.clone();
+        if valid {
+            proof.c = (proof.c * t.inverse().expect("nonzero")).into_affine();
+        }
+        (ark_groth16::prepare_verifying_key(&vk), proof)
+    }
+
+    /// The single check's per-key cache (native) is keyed by the key's
+    /// points: keys that differ only in `γ` or `δ` never share lines, and
+    /// more keys than the cache keeps are recomputed, never confused.
+    #[test]
+    fn single_verification_never_mixes_up_keys() {
+        let f = Fixture::new(1, 30);
+        let item = f.items()[0];
+        let mut rng = rng();
+        for round in 0..40u64 {
+            let (s, t) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+            let (pvk, proof) = rescaled(item.pvk, item.proof, s, t, true);
+            let ok = ProofItem {
+                pvk: &pvk,
+                proof: &proof,
+                public_inputs: item.public_inputs,
+            };
+            assert_eq!(verify_single(&ok), Ok(()), "round {round}");
+            // The same key, the original proof: C no longer matches t·δ.
+            let (pvk2, proof2) = rescaled(item.pvk, item.proof, s, t, false);
+            let bad = ProofItem {
+                pvk: &pvk2,
+                proof: &proof2,
+                public_inputs: item.public_inputs,
+            };
+            assert_eq!(
+                verify_single(&bad),
+                Err(Groth16Error::Invalid),
+                "round {round}"
+            );
+            // The original key again, after the others: still its own lines.
+            assert_eq!(verify_single(&item), Ok(()));
+            assert_eq!(
+                verify_single(&ProofItem {
+                    proof: &proof,
+                    ..item
+                }),
+                Err(Groth16Error::Invalid)
+            );
         }
     }
 
@@ -1076,6 +1216,111 @@ mod tests {
         });
         phase("verify_single, one by one", &|| {
             items.iter().for_each(|i| verify_single(i).expect("valid"))
+        });
+    }
+
+    /// The fixture's Spend proof (`fixtures/spend.proof`) with its key.
+    fn spend_fixture() -> (
+        superzk_keys::params::VerifyingParameters,
+        crate::proof_file::ProofFile,
+    ) {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
+        let read = |f: &str| std::fs::read(format!("{dir}{f}")).expect("fixture");
+        let vk = superzk_keys::params::verifying_key_from_bytes(&read("spend.vk")).expect("key");
+        let file = crate::proof_file::ProofFile::from_bytes(&read("spend.proof")).expect("proof");
+        (vk, file)
+    }
+
+    /// Where one Spend verification's time goes, CPU time of this thread:
+    /// `cargo test --release -p superzk-verifier --lib -- --ignored --nocapture timing_single`
+    #[test]
+    #[ignore = "timing, prints the phases of one verification"]
+    fn timing_single_phases() {
+        let (vk, file) = spend_fixture();
+        let item = ProofItem {
+            pvk: &vk.prepared,
+            proof: &file.proof,
+            public_inputs: &file.public_inputs,
+        };
+        let cpu = crate::curve::thread_cpu_seconds;
+        let reps = 200;
+        let phase = |name: &str, work: &dyn Fn()| {
+            work();
+            let t = cpu();
+            for _ in 0..reps {
+                work();
+            }
+            println!("{name:44} {:8.1} us", (cpu() - t) / reps as f64 * 1e6);
+        };
+        phase("verify_single, whole", &|| {
+            verify_single(&item).expect("valid")
+        });
+        phase("point checks (A, C in G1, B in G2)", &|| {
+            item.check_well_formed().expect("well formed")
+        });
+        phase("g1_ok(A)", &|| assert!(g1_ok(&item.proof.a)));
+        phase("g2_ok(B)", &|| assert!(g2_ok(&item.proof.b)));
+        phase("IC(x), 6 inputs", &|| {
+            let _ = std::hint::black_box(prepare_inputs(item.pvk, item.public_inputs));
+        });
+        let ic = prepare_inputs(item.pvk, item.public_inputs).into_affine();
+        let v = &item.pvk.vk;
+        let g1 = [item.proof.a, ic, item.proof.c, -v.alpha_g1];
+        let g2 = [item.proof.b, -v.gamma_g2, -v.delta_g2, v.beta_g2];
+        phase("pairing product, 4 pairs", &|| {
+            assert!(crate::curve::pairing_product_is_one(&g1, &g2))
+        });
+        phase("pairing product, 1 pair", &|| {
+            let _ = std::hint::black_box(crate::curve::pairing_product_is_one(&g1[..1], &g2[..1]));
+        });
+        // Before (session 12's path: four pairs on blst_miller_loop_n, no
+        // precomputation) and now, alternated round by round.
+        let before = || {
+            item.check_well_formed().expect("well formed");
+            let ic = prepare_inputs(item.pvk, item.public_inputs).into_affine();
+            let g1 = [item.proof.a, ic, item.proof.c, -v.alpha_g1];
+            let g2 = [item.proof.b, -v.gamma_g2, -v.delta_g2, v.beta_g2];
+            assert!(crate::curve::pairing_product_is_one(&g1, &g2));
+        };
+        let (mut old, mut new) = (vec![], vec![]);
+        for _ in 0..25 {
+            for (times, f) in [
+                (&mut old, &before as &dyn Fn()),
+                (&mut new, &|| verify_single(&item).expect("valid")),
+            ] {
+                let t = cpu();
+                for _ in 0..20 {
+                    f();
+                }
+                times.push((cpu() - t) / 20.0 * 1e6);
+            }
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let (o, n) = (median(&mut old), median(&mut new));
+        println!("alternated, median of 25 rounds of 20: before {o:.1} us, now {n:.1} us, now/before {:.3}", n / o);
+        use crate::curve::lines::{product_is_one, G2Lines, MillerValue};
+        let key = fixed::lines_of(v);
+        phase("now: lines of B", &|| {
+            let _ = std::hint::black_box(G2Lines::new(&item.proof.b));
+        });
+        let b = G2Lines::new(&item.proof.b).expect("on the curve");
+        phase("now: Miller loop, 3 pairs over lines", &|| {
+            let pairs = [
+                (item.proof.a, &b),
+                (ic, &key.neg_gamma),
+                (item.proof.c, &key.neg_delta),
+            ];
+            let _ = std::hint::black_box(MillerValue::of(&pairs));
+        });
+        phase("now: Miller loop, 1 pair over lines", &|| {
+            let _ = std::hint::black_box(MillerValue::of(&[(item.proof.a, &b)]));
+        });
+        let one = MillerValue::of(&[]).expect("no pairs");
+        phase("now: final exponentiation (of 1)", &|| {
+            let _ = std::hint::black_box(product_is_one(&[], &[], &one));
         });
     }
 
