@@ -1,7 +1,7 @@
 //! Multi-scalar multiplication with blst's Pippenger (assembly), natively.
 //!
-//! The proving key's points are converted once, when the key is prepared,
-//! into blst's affine form, the points at infinity dropped (many of a
+//! The proving key's points are converted once, when the key is prepared
+//! (by the store all backends share, [`super::store`]), into blst's affine form, the points at infinity dropped (many of a
 //! query's points are: variables absent from its matrix), and kept in one
 //! contiguous array: blst's Pippenger runs fastest on contiguous points and
 //! scalars (through an array of pointers it was 1.15-1.3x slower). Each MSM
@@ -41,6 +41,8 @@ use blst::{
 };
 use rayon::prelude::*;
 use zeroize::Zeroizing;
+
+use super::store::{Backend, Points};
 
 fn fp_from_ark(x: &Fq) -> blst_fp {
     blst_fp { l: x.0 .0 }
@@ -172,81 +174,42 @@ macro_rules! blst_points {
         $pippenger:ident, $tile:ident, $scratch_sizeof:ident, $add:ident, $double:ident
     ) => {
         $(#[$doc])*
-        pub struct $name {
-            /// The finite points `P`, contiguous, then their images `z²·P`
-            /// by the group's endomorphism, in the same order: each MSM
-            /// runs over both halves with scalars of half the width.
-            points: Vec<$affine>,
-            /// Where each came from: (part, position in the part).
-            index: Vec<(u32, u32)>,
-        }
+        pub struct $name;
 
-        impl $name {
-            /// Converts `points` (done once per proving key).
-            pub fn new(points: &[$ark_affine]) -> Self {
-                Self::joined(&[points])
+        impl Backend for $name {
+            type Affine = $affine;
+            type ArkAffine = $ark_affine;
+            type ArkProj = $ark_proj;
+
+            fn from_ark(p: &$ark_affine) -> $affine {
+                $from_ark(p)
             }
 
-            /// Converts the points of several queries into one set, to be
-            /// multiplied by [`Self::msm_joined`].
-            ///
-            /// # Panics
-            ///
-            /// If a part has 2^32 points or more (a proving key's query never
-            /// comes close: that would be 400 GB of G1 points).
-            pub fn joined(parts: &[&[$ark_affine]]) -> Self {
-                let index = super::finite_index(parts);
-                let at = |&(k, j): &(u32, u32)| &parts[k as usize][j as usize];
-                let mut points = Vec::with_capacity(2 * index.len());
-                points.par_extend(index.par_iter().map(|i| $from_ark(at(i))));
-                points.par_extend(index.par_iter().map(|i| $from_ark(&$times_z2(at(i)))));
-                Self { points, index }
+            fn times_z2(p: &$ark_affine) -> $ark_affine {
+                $times_z2(p)
             }
 
-            /// How many points are kept (the finite ones).
-            pub fn len(&self) -> usize {
-                self.index.len()
-            }
-
-            /// Whether none is.
-            pub fn is_empty(&self) -> bool {
-                self.index.is_empty()
-            }
-
-            /// Bytes held (for memory accounting).
-            pub fn heap_bytes(&self) -> usize {
-                self.points.capacity() * std::mem::size_of::<$affine>()
-                    + self.index.capacity() * std::mem::size_of::<(u32, u32)>()
-            }
-
-            /// `Σ scalars[i]·points[i]` over the shorter of the two slices
-            /// (as arkworks' MSMs do), on rayon's current pool.
-            pub fn msm(&self, scalars: &[Fr]) -> $ark_proj {
-                self.msm_joined(&[scalars])
-            }
-
-            /// `Σ_k Σ_i scalars[k][i]·parts[k][i]` for points made by
-            /// [`Self::joined`] from `parts`, each part over the shorter of its
-            /// points and its scalars, as one MSM.
-            pub fn msm_joined(&self, scalars: &[&[Fr]]) -> $ark_proj {
-                let c = Canonical::of(&self.index, scalars);
+            fn msm(points: &[$affine], index: &[(u32, u32)], scalars: &[&[Fr]]) -> $ark_proj {
+                let c = Canonical::of(index, scalars);
                 if c.live == 0 {
                     return $to_ark(&<$proj>::default());
                 }
-                let n = self.index.len();
+                let n = index.len();
                 let sum = if (c.live as f64) < GATHER_BELOW * n as f64 {
                     let live = |i: usize| c.is_live(i);
                     let points: Vec<$affine> = (0..2 * n)
                         .filter(|&i| live(i % n))
-                        .map(|i| self.points[i])
+                        .map(|i| points[i])
                         .collect();
                     Self::pippenger(&points, &c.packed(live), c.nbits)
                 } else {
-                    Self::pippenger(&self.points, &c.packed(|_| true), c.nbits)
+                    Self::pippenger(points, &c.packed(|_| true), c.nbits)
                 };
                 $to_ark(&sum)
             }
+        }
 
+        impl $name {
             /// blst's Pippenger over contiguous `points` and `bytes` (scalars
             /// of `nbits.div_ceil(8)` bytes each, as many as points): whole on
             /// one thread, one job per window on a pool (blst's own parallel
@@ -377,17 +340,23 @@ pub fn g2_to_ark(p: &blst_p2) -> G2Projective {
     G2Projective::new_unchecked(fp2_to_ark(&p.x), fp2_to_ark(&p.y), fp2_to_ark(&p.z))
 }
 
+/// G1 points of a proving key in blst's form, ready for MSMs.
+pub type G1Points = Points<BlstG1>;
+
+/// G2 points of a proving key in blst's form, ready for MSMs.
+pub type G2Points = Points<BlstG2>;
+
 blst_points!(
-    /// G1 points of a proving key in blst's form, ready for MSMs.
-    G1Points, blst_p1_affine, blst_p1, G1Affine, G1Projective,
+    /// blst's form of G1 points and its Pippenger.
+    BlstG1, blst_p1_affine, blst_p1, G1Affine, G1Projective,
     g1_from_ark, g1_to_ark, g1_times_z2,
     blst_p1s_mult_pippenger, blst_p1s_tile_pippenger, blst_p1s_mult_pippenger_scratch_sizeof,
     blst_p1_add_or_double, blst_p1_double
 );
 
 blst_points!(
-    /// G2 points of a proving key in blst's form, ready for MSMs.
-    G2Points, blst_p2_affine, blst_p2, G2Affine, G2Projective,
+    /// blst's form of G2 points and its Pippenger.
+    BlstG2, blst_p2_affine, blst_p2, G2Affine, G2Projective,
     g2_from_ark, g2_to_ark, g2_times_z2,
     blst_p2s_mult_pippenger, blst_p2s_tile_pippenger, blst_p2s_mult_pippenger_scratch_sizeof,
     blst_p2_add_or_double, blst_p2_double
