@@ -295,6 +295,54 @@ mod blst {
         ]
     }
 
+    /// The default mode's batched affine windows ([`Accumulation::BatchAffine`]
+    /// on [`G1Points`], [`G2Points`]) against arkworks: every length 0..300
+    /// with scalars of every class, the edge scalars, a witness-like input
+    /// (most scalars 0 and 1), 3000 equal points with equal scalars (one
+    /// crowded bucket a window), `P` and `-P`, all on pools of 1 and 3.
+    #[test]
+    fn batch_affine_blst_msms_match_arkworks() {
+        use crate::groth16::msm::tables::Accumulation::BatchAffine;
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        let pools = pools();
+        let check = |g1: &[G1Affine], g2: &[G2Affine], s: &[Fr], what: &str| {
+            let (p1, p2) = (G1Points::new(g1), G2Points::new(g2));
+            let (want1, want2) = (
+                reference::<G1Projective>(g1, s),
+                reference::<G2Projective>(g2, s),
+            );
+            for pool in &pools {
+                let t = pool.current_num_threads();
+                let got1 = pool.install(|| p1.msm_joined_with(&[s], BatchAffine));
+                assert_eq!(got1, want1, "G1 {what}, {t} threads");
+                let got2 = pool.install(|| p2.msm_joined_with(&[s], BatchAffine));
+                assert_eq!(got2, want2, "G2 {what}, {t} threads");
+            }
+        };
+        let g1 = points::<G1Projective>(&mut rng, 300);
+        let g2 = points::<G2Projective>(&mut rng, 300);
+        for n in (0..=300).step_by(13).chain([1, 2, 3, 299, 300]) {
+            let s = scalars(&mut rng, n);
+            check(&g1[..n], &g2[..n], &s, &format!("{n} points"));
+        }
+        let edges = edge_scalars();
+        let s: Vec<Fr> = (0..300).map(|i| edges[i % edges.len()]).collect();
+        check(&g1, &g2, &s, "edge scalars");
+        let s: Vec<Fr> = (0..300)
+            .map(|i| match i % 5 {
+                0 => Fr::ZERO,
+                1..=3 => Fr::ONE,
+                _ => Fr::rand(&mut rng),
+            })
+            .collect();
+        check(&g1, &g2, &s, "witness-like");
+        let (q1, q2) = (g1[0], g2[0]);
+        let k = Fr::rand(&mut rng);
+        check(&[q1; 3000], &[q2; 3000], &[k; 3000], "3000 equal");
+        check(&[q1, -q1, q1], &[q2, -q2, q2], &[k, k, k], "P, -P, P");
+        check(&[q1, -q1], &[q2, -q2], &[k, k], "P, -P");
+    }
+
     #[test]
     fn scalar_splits_recombine_with_parts_under_z2() {
         use crate::groth16::msm::blst_backend::split;

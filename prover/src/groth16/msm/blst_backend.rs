@@ -42,7 +42,9 @@ use blst::{
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
+use super::batch_affine;
 use super::store::{Backend, Points};
+use super::tables::Accumulation;
 
 fn fp_from_ark(x: &Fq) -> blst_fp {
     blst_fp { l: x.0 .0 }
@@ -159,6 +161,27 @@ fn window(n: usize) -> usize {
     }
 }
 
+/// The window for [`batch_affine::msm`] over `n` points with scalars of
+/// `nbits` bits: the one that minimises (windows) × (n batched additions +
+/// 2^c for the bucket sums, also batched).
+fn batch_window(n: usize, nbits: usize) -> usize {
+    (4..=16)
+        .min_by_key(|&c| (nbits / c + 1) * (n + (1usize << c)))
+        .unwrap_or(4)
+}
+
+/// From this many live points (both GLV halves) a G1 MSM runs on batched
+/// affine buckets ([`batch_affine::msm`]), below on blst's tile: in the
+/// Spend proof (18-60k) batched buckets took 0.89-0.94 of the tile's CPU
+/// time, in the Output proof's A and B (4.5k) 1.10-1.14
+/// (benches/RESULTS.md, "Round 6").
+const BATCH_FROM_G1: usize = 8192;
+
+/// The same for G2, where an addition costs more against an inversion:
+/// batched buckets took 0.78 (Spend, 18k) and 0.90 (Output, 4.5k) of the
+/// tile's time; below blst's small-input threshold the tile stays.
+const BATCH_FROM_G2: usize = 2 * MIN_TILED;
+
 /// Gather the live points when fewer than this share of them are live.
 const GATHER_BELOW: f64 = 0.5;
 
@@ -171,7 +194,8 @@ macro_rules! blst_points {
         $(#[$doc:meta])*
         $name:ident, $affine:ty, $proj:ty, $ark_affine:ty, $ark_proj:ty,
         $from_ark:expr, $to_ark:expr, $times_z2:expr,
-        $pippenger:ident, $tile:ident, $scratch_sizeof:ident, $add:ident, $double:ident
+        $pippenger:ident, $tile:ident, $scratch_sizeof:ident, $add:ident, $double:ident,
+        $batch_from:expr
     ) => {
         $(#[$doc])*
         pub struct $name;
@@ -190,26 +214,70 @@ macro_rules! blst_points {
             }
 
             fn msm(points: &[$affine], index: &[(u32, u32)], scalars: &[&[Fr]]) -> $ark_proj {
-                let c = Canonical::of(index, scalars);
-                if c.live == 0 {
-                    return $to_ark(&<$proj>::default());
-                }
-                let n = index.len();
-                let sum = if (c.live as f64) < GATHER_BELOW * n as f64 {
-                    let live = |i: usize| c.is_live(i);
-                    let points: Vec<$affine> = (0..2 * n)
-                        .filter(|&i| live(i % n))
-                        .map(|i| points[i])
-                        .collect();
-                    Self::pippenger(&points, &c.packed(live), c.nbits)
-                } else {
-                    Self::pippenger(points, &c.packed(|_| true), c.nbits)
-                };
-                $to_ark(&sum)
+                Self::sum(points, index, scalars, None)
+            }
+        }
+
+        impl Points<$name> {
+            /// [`Points::msm_joined`] with the given bucket accumulation.
+            pub fn msm_joined_with(&self, scalars: &[&[Fr]], how: Accumulation) -> $ark_proj {
+                let (points, index) = self.parts();
+                $name::sum(points, index, scalars, Some(how))
             }
         }
 
         impl $name {
+            fn sum(
+                points: &[$affine],
+                index: &[(u32, u32)],
+                scalars: &[&[Fr]],
+                how: Option<Accumulation>,
+            ) -> $ark_proj {
+                let c = Canonical::of(index, scalars);
+                if c.live == 0 {
+                    return $to_ark(&<$proj>::default());
+                }
+                // By default, batched affine buckets where they measured
+                // faster (benches/RESULTS.md, "Round 6"): from
+                // `$batch_from` live points (both GLV halves counted).
+                let how = how.unwrap_or(if 2 * c.live >= $batch_from {
+                    Accumulation::BatchAffine
+                } else {
+                    Accumulation::Tile
+                });
+                let n = index.len();
+                let gather = (c.live as f64) < GATHER_BELOW * n as f64;
+                let keep = |i: usize| !gather || c.is_live(i);
+                let sum = match how {
+                    Accumulation::Tile if gather => {
+                        let points: Vec<$affine> =
+                            (0..2 * n).filter(|&i| keep(i % n)).map(|i| points[i]).collect();
+                        Self::pippenger(&points, &c.packed(keep), c.nbits)
+                    }
+                    Accumulation::Tile => Self::pippenger(points, &c.packed(keep), c.nbits),
+                    Accumulation::BatchAffine if gather => {
+                        let mut ps = Vec::with_capacity(2 * c.live);
+                        let mut ks = Zeroizing::new(Vec::with_capacity(2 * c.live));
+                        for half in 0..2 {
+                            for i in (0..n).filter(|&i| keep(i)) {
+                                ps.push(points[half * n + i]);
+                                ks.push(c.values[i][half]);
+                            }
+                        }
+                        let w = batch_window(ps.len(), c.nbits);
+                        batch_affine::msm(&ps, &ks, c.nbits, w)
+                    }
+                    Accumulation::BatchAffine => {
+                        // No copy of the points (peak memory counts): the
+                        // zero scalars' digits are skipped.
+                        let scalars: Zeroizing<Vec<u128>> =
+                            Zeroizing::new((0..2 * n).map(|i| c.values[i % n][i / n]).collect());
+                        let w = batch_window(2 * c.live, c.nbits);
+                        batch_affine::msm(points, &scalars, c.nbits, w)
+                    }
+                };
+                $to_ark(&sum)
+            }
             /// blst's Pippenger over contiguous `points` and `bytes` (scalars
             /// of `nbits.div_ceil(8)` bytes each, as many as points): whole on
             /// one thread, one job per window on a pool (blst's own parallel
@@ -351,7 +419,8 @@ blst_points!(
     BlstG1, blst_p1_affine, blst_p1, G1Affine, G1Projective,
     g1_from_ark, g1_to_ark, g1_times_z2,
     blst_p1s_mult_pippenger, blst_p1s_tile_pippenger, blst_p1s_mult_pippenger_scratch_sizeof,
-    blst_p1_add_or_double, blst_p1_double
+    blst_p1_add_or_double, blst_p1_double,
+    BATCH_FROM_G1
 );
 
 blst_points!(
@@ -359,5 +428,6 @@ blst_points!(
     BlstG2, blst_p2_affine, blst_p2, G2Affine, G2Projective,
     g2_from_ark, g2_to_ark, g2_times_z2,
     blst_p2s_mult_pippenger, blst_p2s_tile_pippenger, blst_p2s_mult_pippenger_scratch_sizeof,
-    blst_p2_add_or_double, blst_p2_double
+    blst_p2_add_or_double, blst_p2_double,
+    BATCH_FROM_G2
 );

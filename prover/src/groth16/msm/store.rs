@@ -99,8 +99,7 @@ impl<B: Backend> Points<B> {
     }
 
     /// The kept points then their `z²` images, and where each came from
-    /// (for a backend's tests).
-    #[cfg(test)]
+    /// (for a backend's own methods).
     pub(crate) fn parts(&self) -> (&[B::Affine], &[(u32, u32)]) {
         (&self.points, &self.index)
     }
