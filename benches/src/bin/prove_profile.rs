@@ -26,20 +26,27 @@ fn secs<T>(f: impl FnOnce() -> T) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
-fn classes(z: &[Fr]) -> [usize; 4] {
-    let mut out = [0; 4];
+/// How many scalars are 0, 1, -1, under 2^16 (or their negation is), under
+/// 2^64 (or their negation), and wider.
+fn classes(z: &[Fr]) -> [usize; 6] {
+    let mut out = [0; 6];
     for s in z {
         let v = s.into_bigint();
         let mut n = Fr::MODULUS;
         n.sub_with_borrow(&v);
+        let bits = v.num_bits().min(n.num_bits());
         let i = if v.is_zero() {
             0
-        } else if v == Fr::from(1u64).into_bigint() || n == Fr::from(1u64).into_bigint() {
+        } else if v == Fr::from(1u64).into_bigint() {
             1
-        } else if v.num_bits() <= 64 || n.num_bits() <= 64 {
+        } else if n == Fr::from(1u64).into_bigint() {
             2
-        } else {
+        } else if bits <= 16 {
             3
+        } else if bits <= 64 {
+            4
+        } else {
+            5
         };
         out[i] += 1;
     }
@@ -150,7 +157,7 @@ fn study<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
         pk.h_query.len()
     );
     println!(
-        "  assignment classes 0 / ±1 / small / full: {:?}",
+        "  assignment classes 0 / 1 / -1 / < 2^16 / < 2^64 / full (either sign): {:?}",
         classes(&z)
     );
     println!(
@@ -215,6 +222,7 @@ fn study<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
         );
     }
     println!("  default mode: key points {:.1} MiB", mib(k.heap_bytes()));
+    accumulations(name, b, &z, w, &hr, reps);
     tables(name, params, &k, &z, &hr, reps);
 }
 
@@ -236,6 +244,33 @@ fn cpu<T>(f: impl FnOnce() -> T) -> f64 {
     let start = now();
     std::hint::black_box(f());
     now() - start
+}
+
+/// The default mode's four MSMs with blst's tile per window and with
+/// batched affine buckets per window, interleaved rep by rep, CPU seconds.
+fn accumulations(name: &str, b: &key::BlstKey, z: &[Fr], w: &[Fr], hr: &[Fr], reps: usize) {
+    let four = |how: Accumulation| {
+        [
+            cpu(|| b.a.msm_joined_with(&[z], how)),
+            cpu(|| b.b_g1.msm_joined_with(&[z], how)),
+            cpu(|| b.b_g2.msm_joined_with(&[z], how)),
+            cpu(|| b.hl.msm_joined_with(&[hr, w], how)),
+        ]
+    };
+    let (mut tile, mut affine) = (Vec::new(), Vec::new());
+    for _ in 0..reps {
+        tile.push(four(Accumulation::Tile));
+        affine.push(four(Accumulation::BatchAffine));
+    }
+    let med = |v: &[[f64; 4]], i: usize| median(&v.iter().map(|x| x[i]).collect::<Vec<_>>());
+    for (i, q) in ["A", "B1", "B2", "H+L"].iter().enumerate() {
+        println!(
+            "  {name} default mode {q}: tile {:.3} s, batch-affine {:.3} s (CPU), {:.3}",
+            med(&tile, i),
+            med(&affine, i),
+            med(&affine, i) / med(&tile, i)
+        );
+    }
 }
 
 /// The four MSMs of a proof (`A`, `B` in G1, `B` in G2, `H` and `L`) in

@@ -8,35 +8,92 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 use super::msm::ark_backend;
+use super::msm::store::{Backend, Points};
 
 /// Sizes that exercise the edge cases: none, one, blst's small-input path
 /// (< 32), chunk boundaries, and sizes that are not powers of two.
 const SIZES: [usize; 9] = [0, 1, 2, 7, 31, 33, 255, 257, 1000];
 
-/// Scalars of every class: 0, ±1, small, −small, full width.
-fn scalars(rng: &mut ChaCha20Rng, n: usize) -> Vec<Fr> {
+/// Scalars of every class: 0, ±1, 2, small, −small, 2^127 and 2^254
+/// (plus small), u128::MAX, random full width.
+pub(crate) fn scalars(rng: &mut ChaCha20Rng, n: usize) -> Vec<Fr> {
+    let high = Fr::from(2u64).pow([254]);
+    let mid = Fr::from(2u64).pow([127]);
     (0..n)
-        .map(|i| match i % 7 {
+        .map(|i| match i % 10 {
             0 => Fr::ZERO,
             1 => Fr::ONE,
             2 => -Fr::ONE,
             3 => Fr::from(u64::rand(rng) >> (i % 60)),
             4 => -Fr::from(u64::rand(rng)),
             5 => Fr::from(2u64),
+            6 => high + Fr::from(u64::rand(rng)),
+            7 => Fr::from(u128::MAX),
+            8 => mid,
             _ => Fr::rand(rng),
         })
         .collect()
 }
 
-/// Points with some at infinity.
-fn points<G: CurveGroup>(rng: &mut ChaCha20Rng, n: usize) -> Vec<G::Affine> {
-    let v: Vec<G> = (0..n)
-        .map(|i| if i % 11 == 5 { G::zero() } else { G::rand(rng) })
-        .collect();
+/// Points with some at infinity, some repeated and some negated (so that
+/// buckets see P + P and P + (-P)).
+pub(crate) fn points<G: CurveGroup>(rng: &mut ChaCha20Rng, n: usize) -> Vec<G::Affine> {
+    let mut v: Vec<G> = Vec::with_capacity(n);
+    for i in 0..n {
+        v.push(match i % 13 {
+            5 => G::zero(),
+            7 if i > 0 => v[i - 1],
+            9 if i > 1 => -v[i - 2],
+            _ => G::rand(rng),
+        });
+    }
     G::normalize_batch(&v)
 }
 
-fn reference<G: CurveGroup + VariableBaseMSM<MulBase = G::Affine>>(
+/// Pools of one thread (whole MSMs) and of three (cut in jobs).
+pub(crate) fn pools() -> [rayon::ThreadPool; 2] {
+    [1, 3].map(|n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    })
+}
+
+/// One backend's G1 and G2 point stores against arkworks' MSM on random
+/// inputs of each of `sizes` (scalars of every class, points repeated,
+/// negated, at infinity), on a pool of one thread and of three.
+pub(crate) fn check_stores_against_arkworks<B1, B2>(seed: u64, sizes: &[usize])
+where
+    B1: Backend<ArkAffine = G1Affine, ArkProj = G1Projective>,
+    B2: Backend<ArkAffine = G2Affine, ArkProj = G2Projective>,
+{
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let pools = pools();
+    for &n in sizes {
+        let s = scalars(&mut rng, n);
+        let g1 = points::<G1Projective>(&mut rng, n);
+        let g2 = points::<G2Projective>(&mut rng, n);
+        let want1 = reference::<G1Projective>(&g1, &s);
+        let want2 = reference::<G2Projective>(&g2, &s);
+        let (p1, p2) = (Points::<B1>::new(&g1), Points::<B2>::new(&g2));
+        for pool in &pools {
+            let t = pool.current_num_threads();
+            assert_eq!(
+                pool.install(|| p1.msm(&s)),
+                want1,
+                "G1, {n} points, {t} threads"
+            );
+            assert_eq!(
+                pool.install(|| p2.msm(&s)),
+                want2,
+                "G2, {n} points, {t} threads"
+            );
+        }
+    }
+}
+
+pub(crate) fn reference<G: CurveGroup + VariableBaseMSM<MulBase = G::Affine>>(
     bases: &[G::Affine],
     scalars: &[G::ScalarField],
 ) -> G {
@@ -71,7 +128,7 @@ fn the_chunked_arkworks_msm_matches_scalar_multiplication() {
 mod blst {
     use super::*;
     use crate::groth16::msm::blst_backend::{
-        g1_from_ark, g1_to_ark, g2_from_ark, g2_to_ark, G1Points, G2Points,
+        g1_from_ark, g1_to_ark, g2_from_ark, g2_to_ark, BlstG1, BlstG2, G1Points, G2Points,
     };
     use ark_serialize::CanonicalSerialize;
 
@@ -85,34 +142,7 @@ mod blst {
     /// window, recombined).
     #[test]
     fn blst_msms_match_arkworks_on_random_inputs() {
-        let mut rng = ChaCha20Rng::seed_from_u64(2);
-        let pools = [1, 3].map(|n| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .unwrap()
-        });
-        for n in SIZES {
-            let s = scalars(&mut rng, n);
-            let g1 = points::<G1Projective>(&mut rng, n);
-            let g2 = points::<G2Projective>(&mut rng, n);
-            let want1 = G1Projective::msm(&g1, &s).unwrap();
-            let want2 = G2Projective::msm(&g2, &s).unwrap();
-            let (p1, p2) = (G1Points::new(&g1), G2Points::new(&g2));
-            for pool in &pools {
-                let t = pool.current_num_threads();
-                assert_eq!(
-                    pool.install(|| p1.msm(&s)),
-                    want1,
-                    "G1, {n} points, {t} threads"
-                );
-                assert_eq!(
-                    pool.install(|| p2.msm(&s)),
-                    want2,
-                    "G2, {n} points, {t} threads"
-                );
-            }
-        }
+        check_stores_against_arkworks::<BlstG1, BlstG2>(2, &SIZES);
     }
 
     #[test]
@@ -132,15 +162,6 @@ mod blst {
             .build()
             .unwrap();
         assert_eq!(pool.install(|| points.msm(&s)), want);
-    }
-
-    fn pools() -> [rayon::ThreadPool; 2] {
-        [1, 3].map(|n| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .unwrap()
-        })
     }
 
     /// Scalars of few bits (blst then reads fewer bytes and windows), mostly
@@ -272,6 +293,54 @@ mod blst {
             Fr::from(2u64).pow([128]),
             Fr::from(2u64).pow([254]),
         ]
+    }
+
+    /// The default mode's batched affine windows ([`Accumulation::BatchAffine`]
+    /// on [`G1Points`], [`G2Points`]) against arkworks: every length 0..300
+    /// with scalars of every class, the edge scalars, a witness-like input
+    /// (most scalars 0 and 1), 3000 equal points with equal scalars (one
+    /// crowded bucket a window), `P` and `-P`, all on pools of 1 and 3.
+    #[test]
+    fn batch_affine_blst_msms_match_arkworks() {
+        use crate::groth16::msm::tables::Accumulation::BatchAffine;
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        let pools = pools();
+        let check = |g1: &[G1Affine], g2: &[G2Affine], s: &[Fr], what: &str| {
+            let (p1, p2) = (G1Points::new(g1), G2Points::new(g2));
+            let (want1, want2) = (
+                reference::<G1Projective>(g1, s),
+                reference::<G2Projective>(g2, s),
+            );
+            for pool in &pools {
+                let t = pool.current_num_threads();
+                let got1 = pool.install(|| p1.msm_joined_with(&[s], BatchAffine));
+                assert_eq!(got1, want1, "G1 {what}, {t} threads");
+                let got2 = pool.install(|| p2.msm_joined_with(&[s], BatchAffine));
+                assert_eq!(got2, want2, "G2 {what}, {t} threads");
+            }
+        };
+        let g1 = points::<G1Projective>(&mut rng, 300);
+        let g2 = points::<G2Projective>(&mut rng, 300);
+        for n in (0..=300).step_by(13).chain([1, 2, 3, 299, 300]) {
+            let s = scalars(&mut rng, n);
+            check(&g1[..n], &g2[..n], &s, &format!("{n} points"));
+        }
+        let edges = edge_scalars();
+        let s: Vec<Fr> = (0..300).map(|i| edges[i % edges.len()]).collect();
+        check(&g1, &g2, &s, "edge scalars");
+        let s: Vec<Fr> = (0..300)
+            .map(|i| match i % 5 {
+                0 => Fr::ZERO,
+                1..=3 => Fr::ONE,
+                _ => Fr::rand(&mut rng),
+            })
+            .collect();
+        check(&g1, &g2, &s, "witness-like");
+        let (q1, q2) = (g1[0], g2[0]);
+        let k = Fr::rand(&mut rng);
+        check(&[q1; 3000], &[q2; 3000], &[k; 3000], "3000 equal");
+        check(&[q1, -q1, q1], &[q2, -q2, q2], &[k, k, k], "P, -P, P");
+        check(&[q1, -q1], &[q2, -q2], &[k, k], "P, -P");
     }
 
     #[test]
@@ -435,15 +504,6 @@ mod tables {
 
     /// Both bucket accumulations, the tile and the batched affine one.
     const BOTH: [Accumulation; 2] = [Accumulation::Tile, Accumulation::BatchAffine];
-
-    fn pools() -> [rayon::ThreadPool; 2] {
-        [1, 3].map(|n| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .unwrap()
-        })
-    }
 
     /// Scalars at the digits' edges for window `c`: 0, 1, r - 1, high bits
     /// (2^254, 2^255 mod r), every digit at the Booth boundary 2^(c-1)

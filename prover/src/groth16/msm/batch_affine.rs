@@ -229,6 +229,12 @@ struct Accumulator<A: Affine> {
     denominators: Vec<A::F>,
     products: Vec<A::F>,
     queue: Vec<(u32, A)>,
+    /// Additions a batch holds before it is completed: [`BATCH`], or fewer
+    /// where there are few buckets (a quarter of them, at least 256), so
+    /// that a batch's entries rarely find their bucket busy (the default
+    /// mode's windows have 2^10-2^11 buckets; the table mode's, where it
+    /// picks these buckets, 2^12 and more, so its batches stay [`BATCH`]).
+    limit: usize,
     /// Projective side buckets for overflowing conflicts (allocated on the
     /// first use), and which of them hold anything (blst's additions are
     /// constant-time: adding an empty one costs a full addition).
@@ -248,6 +254,7 @@ impl<A: Affine> Accumulator<A> {
             queue: Vec::with_capacity(QUEUE),
             side: Vec::new(),
             side_used: Vec::new(),
+            limit: BATCH.min((nbuckets / 4).max(256)),
         }
     }
 
@@ -292,7 +299,7 @@ impl<A: Affine> Accumulator<A> {
             point: p,
             double,
         });
-        if self.batch.len() == BATCH {
+        if self.batch.len() >= self.limit {
             self.flush();
         }
     }
@@ -478,4 +485,61 @@ fn prefetch<T>(p: &T) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
+}
+
+/// `Σ kᵢ·points[i]` for scalars `kᵢ < 2^nbits` (`nbits ≤ 128`: the halves of
+/// the GLV split) by Pippenger's method with windows of `c` bits, each
+/// window's buckets accumulated by [`window_sum`] (batched affine
+/// additions), the windows joined by doublings (Horner); the windows are
+/// jobs on rayon's current pool when it has more than one thread.
+///
+/// Window `j`'s digit is read, in the tile's encoding, from the `c + 1`
+/// bits of `2k` at bit `c·j` (bits `c·j - 1 .. c·j + c` of `k`): the signed
+/// digits of all windows add up to `k` once the top window's sign bit,
+/// bit `c·W - 1` with `W = ⌊nbits/c⌋ + 1`, lies above `k`'s bits.
+pub(crate) fn msm<A: Affine + Send + Sync>(
+    points: &[A],
+    scalars: &[u128],
+    nbits: usize,
+    c: usize,
+) -> A::Proj
+where
+    A::Proj: Send,
+{
+    debug_assert_eq!(points.len(), scalars.len());
+    debug_assert!(nbits <= 128 && (2..=20).contains(&c));
+    let windows = nbits / c + 1;
+    let nbytes = (c + 1).div_ceil(8);
+    let mask = (1u128 << (c + 1)) - 1;
+    let one = |j: usize| {
+        let mut digits = Vec::with_capacity(scalars.len() * nbytes);
+        for k in scalars {
+            let bits = match (c * j).checked_sub(1) {
+                None => (k << 1) & mask,
+                Some(at) if at < 128 => (k >> at) & mask,
+                Some(_) => 0,
+            };
+            digits.extend_from_slice(&bits.to_le_bytes()[..nbytes]);
+        }
+        let sum = window_sum(points, &digits, c);
+        zeroize::Zeroize::zeroize(&mut digits);
+        sum
+    };
+    let sums: Vec<A::Proj> = if rayon::current_num_threads() <= 1 {
+        (0..windows).map(one).collect()
+    } else {
+        use rayon::prelude::*;
+        (0..windows).into_par_iter().map(one).collect()
+    };
+    // Σ 2^(c·j)·sums[j], from the top window down.
+    let mut acc = A::Proj::default();
+    for (j, s) in sums.iter().enumerate().rev() {
+        A::add_proj(&mut acc, s);
+        if j > 0 {
+            for _ in 0..c {
+                A::double(&mut acc);
+            }
+        }
+    }
+    acc
 }

@@ -1,7 +1,7 @@
 //! Multi-scalar multiplication with blst's Pippenger (assembly), natively.
 //!
-//! The proving key's points are converted once, when the key is prepared,
-//! into blst's affine form, the points at infinity dropped (many of a
+//! The proving key's points are converted once, when the key is prepared
+//! (by the store all backends share, [`super::store`]), into blst's affine form, the points at infinity dropped (many of a
 //! query's points are: variables absent from its matrix), and kept in one
 //! contiguous array: blst's Pippenger runs fastest on contiguous points and
 //! scalars (through an array of pointers it was 1.15-1.3x slower). Each MSM
@@ -41,6 +41,10 @@ use blst::{
 };
 use rayon::prelude::*;
 use zeroize::Zeroizing;
+
+use super::batch_affine;
+use super::store::{Backend, Points};
+use super::tables::Accumulation;
 
 fn fp_from_ark(x: &Fq) -> blst_fp {
     blst_fp { l: x.0 .0 }
@@ -157,6 +161,27 @@ fn window(n: usize) -> usize {
     }
 }
 
+/// The window for [`batch_affine::msm`] over `n` points with scalars of
+/// `nbits` bits: the one that minimises (windows) × (n batched additions +
+/// 2^c for the bucket sums, also batched).
+fn batch_window(n: usize, nbits: usize) -> usize {
+    (4..=16)
+        .min_by_key(|&c| (nbits / c + 1) * (n + (1usize << c)))
+        .unwrap_or(4)
+}
+
+/// From this many live points (both GLV halves) a G1 MSM runs on batched
+/// affine buckets ([`batch_affine::msm`]), below on blst's tile: in the
+/// Spend proof (18-60k) batched buckets took 0.89-0.94 of the tile's CPU
+/// time, in the Output proof's A and B (4.5k) 1.10-1.14
+/// (benches/RESULTS.md, "Round 6").
+const BATCH_FROM_G1: usize = 8192;
+
+/// The same for G2, where an addition costs more against an inversion:
+/// batched buckets took 0.78 (Spend, 18k) and 0.90 (Output, 4.5k) of the
+/// tile's time; below blst's small-input threshold the tile stays.
+const BATCH_FROM_G2: usize = 2 * MIN_TILED;
+
 /// Gather the live points when fewer than this share of them are live.
 const GATHER_BELOW: f64 = 0.5;
 
@@ -169,84 +194,90 @@ macro_rules! blst_points {
         $(#[$doc:meta])*
         $name:ident, $affine:ty, $proj:ty, $ark_affine:ty, $ark_proj:ty,
         $from_ark:expr, $to_ark:expr, $times_z2:expr,
-        $pippenger:ident, $tile:ident, $scratch_sizeof:ident, $add:ident, $double:ident
+        $pippenger:ident, $tile:ident, $scratch_sizeof:ident, $add:ident, $double:ident,
+        $batch_from:expr
     ) => {
         $(#[$doc])*
-        pub struct $name {
-            /// The finite points `P`, contiguous, then their images `z²·P`
-            /// by the group's endomorphism, in the same order: each MSM
-            /// runs over both halves with scalars of half the width.
-            points: Vec<$affine>,
-            /// Where each came from: (part, position in the part).
-            index: Vec<(u32, u32)>,
+        pub struct $name;
+
+        impl Backend for $name {
+            type Affine = $affine;
+            type ArkAffine = $ark_affine;
+            type ArkProj = $ark_proj;
+
+            fn from_ark(p: &$ark_affine) -> $affine {
+                $from_ark(p)
+            }
+
+            fn times_z2(p: &$ark_affine) -> $ark_affine {
+                $times_z2(p)
+            }
+
+            fn msm(points: &[$affine], index: &[(u32, u32)], scalars: &[&[Fr]]) -> $ark_proj {
+                Self::sum(points, index, scalars, None)
+            }
+        }
+
+        impl Points<$name> {
+            /// [`Points::msm_joined`] with the given bucket accumulation.
+            pub fn msm_joined_with(&self, scalars: &[&[Fr]], how: Accumulation) -> $ark_proj {
+                let (points, index) = self.parts();
+                $name::sum(points, index, scalars, Some(how))
+            }
         }
 
         impl $name {
-            /// Converts `points` (done once per proving key).
-            pub fn new(points: &[$ark_affine]) -> Self {
-                Self::joined(&[points])
-            }
-
-            /// Converts the points of several queries into one set, to be
-            /// multiplied by [`Self::msm_joined`].
-            ///
-            /// # Panics
-            ///
-            /// If a part has 2^32 points or more (a proving key's query never
-            /// comes close: that would be 400 GB of G1 points).
-            pub fn joined(parts: &[&[$ark_affine]]) -> Self {
-                let index = super::finite_index(parts);
-                let at = |&(k, j): &(u32, u32)| &parts[k as usize][j as usize];
-                let mut points = Vec::with_capacity(2 * index.len());
-                points.par_extend(index.par_iter().map(|i| $from_ark(at(i))));
-                points.par_extend(index.par_iter().map(|i| $from_ark(&$times_z2(at(i)))));
-                Self { points, index }
-            }
-
-            /// How many points are kept (the finite ones).
-            pub fn len(&self) -> usize {
-                self.index.len()
-            }
-
-            /// Whether none is.
-            pub fn is_empty(&self) -> bool {
-                self.index.is_empty()
-            }
-
-            /// Bytes held (for memory accounting).
-            pub fn heap_bytes(&self) -> usize {
-                self.points.capacity() * std::mem::size_of::<$affine>()
-                    + self.index.capacity() * std::mem::size_of::<(u32, u32)>()
-            }
-
-            /// `Σ scalars[i]·points[i]` over the shorter of the two slices
-            /// (as arkworks' MSMs do), on rayon's current pool.
-            pub fn msm(&self, scalars: &[Fr]) -> $ark_proj {
-                self.msm_joined(&[scalars])
-            }
-
-            /// `Σ_k Σ_i scalars[k][i]·parts[k][i]` for points made by
-            /// [`Self::joined`] from `parts`, each part over the shorter of its
-            /// points and its scalars, as one MSM.
-            pub fn msm_joined(&self, scalars: &[&[Fr]]) -> $ark_proj {
-                let c = Canonical::of(&self.index, scalars);
+            fn sum(
+                points: &[$affine],
+                index: &[(u32, u32)],
+                scalars: &[&[Fr]],
+                how: Option<Accumulation>,
+            ) -> $ark_proj {
+                let c = Canonical::of(index, scalars);
                 if c.live == 0 {
                     return $to_ark(&<$proj>::default());
                 }
-                let n = self.index.len();
-                let sum = if (c.live as f64) < GATHER_BELOW * n as f64 {
-                    let live = |i: usize| c.is_live(i);
-                    let points: Vec<$affine> = (0..2 * n)
-                        .filter(|&i| live(i % n))
-                        .map(|i| self.points[i])
-                        .collect();
-                    Self::pippenger(&points, &c.packed(live), c.nbits)
+                // By default, batched affine buckets where they measured
+                // faster (benches/RESULTS.md, "Round 6"): from
+                // `$batch_from` live points (both GLV halves counted).
+                let how = how.unwrap_or(if 2 * c.live >= $batch_from {
+                    Accumulation::BatchAffine
                 } else {
-                    Self::pippenger(&self.points, &c.packed(|_| true), c.nbits)
+                    Accumulation::Tile
+                });
+                let n = index.len();
+                let gather = (c.live as f64) < GATHER_BELOW * n as f64;
+                let keep = |i: usize| !gather || c.is_live(i);
+                let sum = match how {
+                    Accumulation::Tile if gather => {
+                        let points: Vec<$affine> =
+                            (0..2 * n).filter(|&i| keep(i % n)).map(|i| points[i]).collect();
+                        Self::pippenger(&points, &c.packed(keep), c.nbits)
+                    }
+                    Accumulation::Tile => Self::pippenger(points, &c.packed(keep), c.nbits),
+                    Accumulation::BatchAffine if gather => {
+                        let mut ps = Vec::with_capacity(2 * c.live);
+                        let mut ks = Zeroizing::new(Vec::with_capacity(2 * c.live));
+                        for half in 0..2 {
+                            for i in (0..n).filter(|&i| keep(i)) {
+                                ps.push(points[half * n + i]);
+                                ks.push(c.values[i][half]);
+                            }
+                        }
+                        let w = batch_window(ps.len(), c.nbits);
+                        batch_affine::msm(&ps, &ks, c.nbits, w)
+                    }
+                    Accumulation::BatchAffine => {
+                        // No copy of the points (peak memory counts): the
+                        // zero scalars' digits are skipped.
+                        let scalars: Zeroizing<Vec<u128>> =
+                            Zeroizing::new((0..2 * n).map(|i| c.values[i % n][i / n]).collect());
+                        let w = batch_window(2 * c.live, c.nbits);
+                        batch_affine::msm(points, &scalars, c.nbits, w)
+                    }
                 };
                 $to_ark(&sum)
             }
-
             /// blst's Pippenger over contiguous `points` and `bytes` (scalars
             /// of `nbits.div_ceil(8)` bytes each, as many as points): whole on
             /// one thread, one job per window on a pool (blst's own parallel
@@ -377,18 +408,26 @@ pub fn g2_to_ark(p: &blst_p2) -> G2Projective {
     G2Projective::new_unchecked(fp2_to_ark(&p.x), fp2_to_ark(&p.y), fp2_to_ark(&p.z))
 }
 
+/// G1 points of a proving key in blst's form, ready for MSMs.
+pub type G1Points = Points<BlstG1>;
+
+/// G2 points of a proving key in blst's form, ready for MSMs.
+pub type G2Points = Points<BlstG2>;
+
 blst_points!(
-    /// G1 points of a proving key in blst's form, ready for MSMs.
-    G1Points, blst_p1_affine, blst_p1, G1Affine, G1Projective,
+    /// blst's form of G1 points and its Pippenger.
+    BlstG1, blst_p1_affine, blst_p1, G1Affine, G1Projective,
     g1_from_ark, g1_to_ark, g1_times_z2,
     blst_p1s_mult_pippenger, blst_p1s_tile_pippenger, blst_p1s_mult_pippenger_scratch_sizeof,
-    blst_p1_add_or_double, blst_p1_double
+    blst_p1_add_or_double, blst_p1_double,
+    BATCH_FROM_G1
 );
 
 blst_points!(
-    /// G2 points of a proving key in blst's form, ready for MSMs.
-    G2Points, blst_p2_affine, blst_p2, G2Affine, G2Projective,
+    /// blst's form of G2 points and its Pippenger.
+    BlstG2, blst_p2_affine, blst_p2, G2Affine, G2Projective,
     g2_from_ark, g2_to_ark, g2_times_z2,
     blst_p2s_mult_pippenger, blst_p2s_tile_pippenger, blst_p2s_mult_pippenger_scratch_sizeof,
-    blst_p2_add_or_double, blst_p2_double
+    blst_p2_add_or_double, blst_p2_double,
+    BATCH_FROM_G2
 );

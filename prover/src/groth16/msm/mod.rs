@@ -9,6 +9,7 @@
 pub mod ark_backend;
 pub mod batch_affine;
 pub mod blst_backend;
+pub mod store;
 pub mod tables;
 pub mod wasm;
 

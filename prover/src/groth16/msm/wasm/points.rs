@@ -10,11 +10,10 @@ use super::fp::Fp;
 use super::fp2::Fp2;
 use super::pippenger;
 use crate::groth16::msm::blst_backend::{g1_times_z2, g2_times_z2, split};
-use crate::groth16::msm::finite_index;
+use crate::groth16::msm::store::{Backend, Points};
 use ark_bls12_381::{Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInt, PrimeField};
-use rayon::prelude::*;
 use zeroize::Zeroizing;
 
 /// Fq (arkworks) to [`Fp`].
@@ -104,82 +103,54 @@ macro_rules! wasm_points {
         $name:ident, $field:ty, $ark_affine:ty, $ark_proj:ty, $from_ark:expr, $to_ark:expr, $times_z2:expr
     ) => {
         $(#[$doc])*
-        pub struct $name {
-            /// The finite points `P`, then their images `z²·P`.
-            points: Vec<Affine<$field>>,
-            /// Where each came from: (part, position in the part).
-            index: Vec<(u32, u32)>,
+        pub struct $name;
+
+        impl Backend for $name {
+            type Affine = Affine<$field>;
+            type ArkAffine = $ark_affine;
+            type ArkProj = $ark_proj;
+
+            fn from_ark(p: &$ark_affine) -> Affine<$field> {
+                $from_ark(p)
+            }
+
+            fn times_z2(p: &$ark_affine) -> $ark_affine {
+                $times_z2(p)
+            }
+
+            fn msm(points: &[Affine<$field>], index: &[(u32, u32)], scalars: &[&[Fr]]) -> $ark_proj {
+                let (s, live, nbits) = split_scalars(index, scalars);
+                $to_ark(&pippenger::msm(points, &s, nbits, live))
+            }
         }
 
-        impl $name {
-            /// Converts `points` (done once per proving key).
-            pub fn new(points: &[$ark_affine]) -> Self {
-                Self::joined(&[points])
-            }
-
-            /// Converts the points of several queries into one set, to be
-            /// multiplied by [`Self::msm_joined`].
-            ///
-            /// # Panics
-            ///
-            /// If a part has 2^32 points or more.
-            pub fn joined(parts: &[&[$ark_affine]]) -> Self {
-                let index = finite_index(parts);
-                let at = |&(k, j): &(u32, u32)| &parts[k as usize][j as usize];
-                let mut points = Vec::with_capacity(2 * index.len());
-                points.par_extend(index.par_iter().map(|i| $from_ark(at(i))));
-                points.par_extend(index.par_iter().map(|i| $from_ark(&$times_z2(at(i)))));
-                Self { points, index }
-            }
-
-            /// How many points are kept (the finite ones).
-            pub fn len(&self) -> usize {
-                self.index.len()
-            }
-
-            /// Whether none is.
-            pub fn is_empty(&self) -> bool {
-                self.index.is_empty()
-            }
-
-            /// Bytes held (for memory accounting).
-            pub fn heap_bytes(&self) -> usize {
-                self.points.capacity() * std::mem::size_of::<Affine<$field>>()
-                    + self.index.capacity() * std::mem::size_of::<(u32, u32)>()
-            }
-
-            /// `Σ scalars[i]·points[i]` over the shorter of the two slices,
-            /// on rayon's current pool.
-            pub fn msm(&self, scalars: &[Fr]) -> $ark_proj {
-                self.msm_joined(&[scalars])
-            }
-
-            /// `Σ_k Σ_i scalars[k][i]·parts[k][i]` for points made by
-            /// [`Self::joined`] from `parts`, as one MSM.
-            pub fn msm_joined(&self, scalars: &[&[Fr]]) -> $ark_proj {
-                let (s, live, nbits) = split_scalars(&self.index, scalars);
-                $to_ark(&pippenger::msm(&self.points, &s, nbits, live))
-            }
-
-            /// [`Self::msm`] with windows of `c` bits.
+        impl Points<$name> {
+            /// [`Points::msm`] with windows of `c` bits.
             #[cfg(test)]
             pub(crate) fn msm_window_for_tests(&self, scalars: &[Fr], c: usize) -> $ark_proj {
-                let (s, _, nbits) = split_scalars(&self.index, &[scalars]);
+                let (points, index) = self.parts();
+                let (s, _, nbits) = split_scalars(index, &[scalars]);
                 if nbits == 0 {
                     return $to_ark(&Jacobian::INFINITY);
                 }
-                $to_ark(&pippenger::msm_with_window(&self.points, &s, nbits, c))
+                $to_ark(&pippenger::msm_with_window(points, &s, nbits, c))
             }
         }
     };
 }
 
+/// G1 points of a proving key in the Wasm MSM's form.
+pub type G1Points = Points<WasmG1>;
+
+/// G2 points of a proving key in the Wasm MSM's form.
+pub type G2Points = Points<WasmG2>;
+
 wasm_points!(
-    /// G1 points of a proving key in the Wasm MSM's form.
-    G1Points, Fp, G1Affine, G1Projective, g1_from_ark, g1_to_ark, g1_times_z2
+    /// The Wasm MSM's form of G1 points and its Pippenger.
+    WasmG1, Fp, G1Affine, G1Projective, g1_from_ark, g1_to_ark, g1_times_z2
 );
 
 wasm_points!(
-    /// G2 points of a proving key in the Wasm MSM's form.
-    G2Points, Fp2, G2Affine, G2Projective, g2_from_ark, g2_to_ark, g2_times_z2
+    /// The Wasm MSM's form of G2 points and its Pippenger.
+    WasmG2, Fp2, G2Affine, G2Projective, g2_from_ark, g2_to_ark, g2_times_z2
 );

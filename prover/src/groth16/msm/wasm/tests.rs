@@ -6,8 +6,9 @@ use super::fp::Fp;
 use super::fp2::Field as _;
 use super::pippenger::digits;
 use super::points::*;
+use crate::groth16::tests::{check_stores_against_arkworks, points, reference, scalars};
 use ark_bls12_381::{Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, VariableBaseMSM};
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
 use ark_ff::{AdditiveGroup, Field, UniformRand, Zero};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -210,79 +211,12 @@ fn signed_digits_rebuild_the_scalar() {
     }
 }
 
-/// Scalars of every class: 0, ±1, 2, r-1, small, with high bits, random.
-fn scalars(rng: &mut ChaCha20Rng, n: usize) -> Vec<Fr> {
-    let high = Fr::from(2u64).pow([254]);
-    (0..n)
-        .map(|i| match i % 9 {
-            0 => Fr::ZERO,
-            1 => Fr::ONE,
-            2 => -Fr::ONE,
-            3 => Fr::from(u64::rand(rng) >> (i % 60)),
-            4 => -Fr::from(u64::rand(rng)),
-            5 => Fr::from(2u64),
-            6 => high + Fr::from(u64::rand(rng)),
-            7 => Fr::from(u128::MAX),
-            _ => Fr::rand(rng),
-        })
-        .collect()
-}
-
-/// Points with some at infinity, some repeated and some negated (so that
-/// buckets see P + P and P + (-P)).
-fn points<G: CurveGroup>(rng: &mut ChaCha20Rng, n: usize) -> Vec<G::Affine> {
-    let mut v: Vec<G> = Vec::with_capacity(n);
-    for i in 0..n {
-        v.push(match i % 13 {
-            5 => G::zero(),
-            7 if i > 0 => v[i - 1],
-            9 if i > 0 => -v[i - 2],
-            _ => G::rand(rng),
-        });
-    }
-    G::normalize_batch(&v)
-}
-
-fn reference<G: CurveGroup + VariableBaseMSM<MulBase = G::Affine>>(
-    bases: &[G::Affine],
-    scalars: &[G::ScalarField],
-) -> G {
-    let n = bases.len().min(scalars.len());
-    G::msm_unchecked(&bases[..n], &scalars[..n])
-}
-
-const SIZES: [usize; 12] = [0, 1, 2, 3, 4, 15, 16, 17, 63, 64, 65, 700];
-
 #[test]
 fn wasm_msms_match_arkworks_on_one_thread_and_a_pool() {
-    let mut rng = ChaCha20Rng::seed_from_u64(25);
-    let pools = [1, 3].map(|n| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .unwrap()
-    });
-    for n in SIZES {
-        let s = scalars(&mut rng, n);
-        let g1 = points::<G1Projective>(&mut rng, n);
-        let g2 = points::<G2Projective>(&mut rng, n);
-        let want1 = reference::<G1Projective>(&g1, &s);
-        let want2 = reference::<G2Projective>(&g2, &s);
-        let (p1, p2) = (G1Points::new(&g1), G2Points::new(&g2));
-        for pool in &pools {
-            let t = pool.current_num_threads();
-            assert_eq!(
-                pool.install(|| p1.msm(&s)),
-                want1,
-                "G1, {n} points, {t} threads"
-            );
-            assert_eq!(
-                pool.install(|| p2.msm(&s)),
-                want2,
-                "G2, {n} points, {t} threads"
-            );
-        }
-    }
+    check_stores_against_arkworks::<WasmG1, WasmG2>(
+        25,
+        &[0, 1, 2, 3, 4, 15, 16, 17, 63, 64, 65, 700],
+    );
 }
 
 /// Every window width on one input: digit carries across window
