@@ -48,7 +48,7 @@ use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use superzk_benches::{
     constraints,
-    measure::{self, child_peak_rss_mib, median, secs, time},
+    measure::{self, child_peak_rss_mib, cpu_secs, median, secs, time},
     one_spend_proof, one_spend_proof_in, output_witness, params_dir, proving_keys, sapling,
     spend_witness,
     sync::{self, OURS_ONE_IN},
@@ -686,21 +686,6 @@ fn block(report: &mut Report, plan: &Plan, keys: &ProvingKeys, all: &rayon::Thre
     report.key("block_1000_cheap_checks_s", cheap);
     report.key("block_1000_proof_batch_s", proofs);
     report.key("block_1000_signatures_s", signatures);
-}
-
-/// CPU seconds (user and system, every thread of the process) `f` takes.
-fn cpu_secs(f: impl FnOnce()) -> f64 {
-    fn now() -> f64 {
-        // SAFETY: `getrusage` fills the zeroed struct it is given.
-        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: a valid pointer to a `rusage`.
-        unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
-        let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
-        tv(u.ru_utime) + tv(u.ru_stime)
-    }
-    let start = now();
-    f();
-    now() - start
 }
 
 /// CPU seconds the calling thread spends in `f`.

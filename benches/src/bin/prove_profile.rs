@@ -15,7 +15,10 @@ use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use superzk_benches::{measure::median, output_witness, proving_keys, spend_witness};
+use superzk_benches::{
+    measure::{cpu_secs as cpu, median},
+    output_witness, proving_keys, spend_witness,
+};
 use superzk_circuits::{output::OutputCircuitFor, spend::SpendCircuitFor};
 use superzk_keys::params::Parameters;
 use superzk_prover::groth16::{self, key, msm::tables::Accumulation, Phases};
@@ -228,22 +231,6 @@ fn study<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
 
 fn mib(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
-}
-
-/// Process CPU seconds spent in `f` (less moved by other processes on a
-/// loaded machine than wall time: what they take is not counted).
-fn cpu<T>(f: impl FnOnce() -> T) -> f64 {
-    fn now() -> f64 {
-        // SAFETY: `getrusage` fills the zeroed struct it is given.
-        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: a valid pointer to a `rusage`.
-        unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
-        let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
-        tv(u.ru_utime) + tv(u.ru_stime)
-    }
-    let start = now();
-    std::hint::black_box(f());
-    now() - start
 }
 
 /// The default mode's four MSMs with blst's tile per window and with
