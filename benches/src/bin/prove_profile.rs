@@ -6,6 +6,10 @@
 //!
 //! `RAYON_NUM_THREADS=1 target/release/prove_profile [REPS]`
 //!
+//! `prove_profile --loop N` makes N Spend and N Output proofs exactly as
+//! `compare`'s rows time them (`proof::prove_spend` on a clone of the
+//! witness), and nothing else: the process to run under `perf record`.
+//!
 //! With `TABLE_WINDOWS=14,16,auto` it also prepares each key in the table mode
 //! at each of those windows and reports the preparation time, the points'
 //! bytes and the proof's phases in that mode (how the window was chosen).
@@ -19,9 +23,15 @@ use superzk_benches::{
     measure::{cpu_secs as cpu, median},
     output_witness, proving_keys, spend_witness,
 };
-use superzk_circuits::{output::OutputCircuitFor, spend::SpendCircuitFor};
+use superzk_circuits::{
+    output::{OutputCircuitFor, OutputWitness},
+    spend::{SpendCircuitFor, SpendWitness},
+};
 use superzk_keys::params::Parameters;
-use superzk_prover::groth16::{self, key, msm::tables::Accumulation, Phases};
+use superzk_prover::{
+    groth16::{self, key, msm::tables::Accumulation, Phases},
+    proof,
+};
 
 fn secs<T>(f: impl FnOnce() -> T) -> f64 {
     let t = std::time::Instant::now();
@@ -187,6 +197,7 @@ fn study<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
         })
         .collect();
     report_phases(name, &runs);
+    quotient(name, &k, &z, reps);
     // Each MSM, ours against blst's on the same (full) inputs.
     let key::KeyPoints::Pippenger(b) = &k.points else {
         panic!("prepared in the default mode")
@@ -227,6 +238,26 @@ fn study<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
     println!("  default mode: key points {:.1} MiB", mib(k.heap_bytes()));
     accumulations(name, b, &z, w, &hr, reps);
     tables(name, params, &k, &z, &hr, reps);
+}
+
+/// The quotient polynomial (matrices and FFTs) with the key's FFT tables
+/// against arkworks' transforms, interleaved rep by rep, CPU seconds.
+fn quotient(name: &str, k: &key::PreparedKey, z: &[Fr], reps: usize) {
+    use groth16::qap::{h_polynomial, h_polynomial_arkworks};
+    let (mut ours, mut ark) = (Vec::new(), Vec::new());
+    for _ in 0..reps.max(5) {
+        ours.push(cpu(|| {
+            h_polynomial(&k.shape, &k.transforms, z).expect("satisfied")
+        }));
+        ark.push(cpu(|| {
+            h_polynomial_arkworks(&k.shape, z).expect("satisfied")
+        }));
+    }
+    let (o, a) = (median(&ours), median(&ark));
+    println!(
+        "  {name} matrices+FFTs (CPU): key's tables {o:.4} s, arkworks' transforms {a:.4} s, {:.3}",
+        o / a
+    );
 }
 
 fn mib(bytes: usize) -> f64 {
@@ -322,14 +353,81 @@ fn tables(
     }
 }
 
+/// `--loop N`: compare's Spend and Output rows, N times each, for perf.
+fn proofs_only(
+    keys: &superzk_prover::ProvingKeys,
+    sw: &SpendWitness,
+    ow: &OutputWitness,
+    n: usize,
+) {
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    for params in [&keys.spend, &keys.output] {
+        groth16::prepare(params).expect("prepares");
+    }
+    for _ in 0..n {
+        proof::prove_spend(&keys.spend, sw.clone(), &mut rng).expect("proves");
+        proof::prove_output(&keys.output, ow.clone(), &mut rng).expect("proves");
+    }
+}
+
+/// What compare's rows time besides the phases of [`Phases`]: the
+/// circuit's construction from the witness (its public inputs, computed
+/// natively), CPU seconds, median of `reps`.
+fn outside_phases(sw: &SpendWitness, ow: &OutputWitness, reps: usize) {
+    let m = |f: &dyn Fn() -> f64| median(&(0..reps.max(5)).map(|_| f()).collect::<Vec<_>>());
+    let s = m(&|| cpu(|| SpendCircuitFor::new(sw.clone())));
+    let o = m(&|| cpu(|| OutputCircuitFor::new(ow.clone())));
+    println!("circuit construction (public inputs, native): Spend {s:.4} s, Output {o:.4} s (CPU)");
+}
+
+/// The matrices' entries by coefficient (what `row_dot` multiplies):
+/// ones, minus ones, other, and how many distinct values.
+fn matrix_stats<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(name: &str, blank: C) {
+    use ark_ff::{One, Zero};
+    use ark_relations::gr1cs::{
+        ConstraintSystem, OptimizationGoal, SynthesisMode, R1CS_PREDICATE_LABEL,
+    };
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    blank.generate_constraints(cs.clone()).expect("synthesizes");
+    cs.finalize();
+    let m = cs.to_matrices().expect("matrices");
+    for (label, mat) in ["A", "B", "C"].iter().zip(&m[R1CS_PREDICATE_LABEL]) {
+        let (mut one, mut minus, mut other, mut zero) = (0, 0, 0, 0);
+        let mut distinct = std::collections::HashSet::new();
+        for (c, _) in mat.iter().flatten() {
+            if c.is_one() {
+                one += 1;
+            } else if (-*c).is_one() {
+                minus += 1;
+            } else if c.is_zero() {
+                zero += 1;
+            } else {
+                other += 1;
+                distinct.insert(c.into_bigint());
+            }
+        }
+        println!("{name} matrix {label}: entries 1 {one}, -1 {minus}, 0 {zero}, other {other} ({} distinct)", distinct.len());
+    }
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--matrices") {
+        matrix_stats("Spend", superzk_circuits::spend::SpendCircuit::blank());
+        matrix_stats("Output", superzk_circuits::output::OutputCircuit::blank());
+        return;
+    }
     let keys = proving_keys();
-    let reps = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(3);
+    let args: Vec<String> = std::env::args().collect();
     let sw = spend_witness(&mut ChaCha20Rng::seed_from_u64(1));
     let ow = output_witness(&mut ChaCha20Rng::seed_from_u64(2));
+    if args.get(1).map(String::as_str) == Some("--loop") {
+        let n = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10);
+        return proofs_only(&keys, &sw, &ow, n);
+    }
+    let reps = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
+    outside_phases(&sw, &ow, reps);
     study(
         "Spend",
         &keys.spend,

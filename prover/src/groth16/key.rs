@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use ark_bls12_381::Bls12_381;
 use ark_groth16::ProvingKey;
-use ark_poly::EvaluationDomain;
 use superzk_circuits::{
     output::{OutputCircuit, PackageOutputCircuit},
     spend::{PackageSpendCircuit, SpendCircuit},
@@ -16,7 +15,7 @@ use superzk_keys::params::{CircuitKind, Fingerprint, Parameters};
 
 use super::msm::tables::{G1Tables, G2Tables};
 use super::msm::{G1Points, G2Points};
-use super::{r1cs::Shape, Groth16Error, MsmMode};
+use super::{qap::Transforms, r1cs::Shape, Groth16Error, MsmMode};
 
 /// The key's points in blst's form.
 pub struct BlstKey {
@@ -55,6 +54,8 @@ pub enum KeyPoints {
 pub struct PreparedKey {
     /// The circuit's matrices.
     pub shape: Shape,
+    /// The FFT tables of its domain.
+    pub transforms: Transforms,
     /// The key's points, in the form of the mode it was prepared for.
     pub points: KeyPoints,
     /// That mode, as asked for.
@@ -75,12 +76,13 @@ impl PreparedKey {
             CircuitKind::PackageSpend => Shape::of(PackageSpendCircuit::blank()),
             CircuitKind::PackageOutput => Shape::of(PackageOutputCircuit::blank()),
         }?;
+        let transforms = Transforms::new(&shape)?;
         let n = shape.num_inputs + shape.num_witness;
         let fits = pk.a_query.len() == n
             && pk.b_g1_query.len() == n
             && pk.b_g2_query.len() == n
             && pk.l_query.len() == shape.num_witness
-            && pk.h_query.len() + 1 >= super::qap::domain(&shape)?.size();
+            && pk.h_query.len() + 1 >= transforms.size();
         if !fits {
             return Err(Groth16Error::KeyShape);
         }
@@ -101,6 +103,7 @@ impl PreparedKey {
         Ok(Self {
             points,
             shape,
+            transforms,
             mode,
         })
     }
@@ -120,7 +123,7 @@ impl PreparedKey {
                 k.a.heap_bytes() + k.b_g1.heap_bytes() + k.b_g2.heap_bytes() + k.hl.heap_bytes()
             }
         };
-        self.shape.heap_bytes() + points
+        self.shape.heap_bytes() + self.transforms.heap_bytes() + points
     }
 }
 

@@ -10,6 +10,7 @@
 //! keys, and nothing observable about them changes. The MSMs are blst's,
 //! natively and in Wasm (see docs/DECISIONS.md, "Proving with blst").
 
+pub mod fft;
 pub mod key;
 pub mod msm;
 pub mod qap;
@@ -319,13 +320,12 @@ fn prove_with(
     s: Fr,
     phases: &mut Phases,
 ) -> Result<Proof<Bls12_381>, Groth16Error> {
-    let domain = qap::domain(&key.shape)?;
     let t = Instant::now();
     let sums = msms(
         key,
         pk,
         z,
-        || qap::h_polynomial(&key.shape, &domain, z),
+        || qap::h_polynomial(&key.shape, &key.transforms, z),
         phases,
     )?;
     let delta_g1 = pk.delta_g1;

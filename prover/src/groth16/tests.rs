@@ -892,3 +892,74 @@ fn msm_modes_parse_from_their_names_and_refuse_others() {
         assert!(e.to_string().contains("10..=20"), "{bad}: {e}");
     }
 }
+
+/// An honest Spend circuit (the path's siblings random: its anchor is the
+/// root they make).
+fn spend_case() -> superzk_circuits::spend::SpendCircuit {
+    use ark_ec::CurveGroup;
+    use superzk_circuits::{
+        generators::spend_auth_base,
+        note::{incoming_viewing_key, owner_tag, AssetId, Note},
+        spend::{SpendCircuit, SpendWitness},
+        tree::{MerklePath, DEPTH},
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(8);
+    let ak = (spend_auth_base() * ark_ed_on_bls12_381::Fr::rand(&mut rng)).into_affine();
+    let (nk, d) = (Fr::rand(&mut rng), [3u8; 11]);
+    let note = Note {
+        asset: AssetId::native(),
+        value: 77,
+        owner: owner_tag(&incoming_viewing_key(&ak, &nk), &d),
+        rho: Fr::rand(&mut rng),
+        rcm: Fr::rand(&mut rng),
+    };
+    SpendCircuit::new(SpendWitness {
+        note,
+        ak,
+        nk,
+        diversifier: d,
+        rcv: ark_ed_on_bls12_381::Fr::rand(&mut rng),
+        alpha: ark_ed_on_bls12_381::Fr::rand(&mut rng),
+        path: MerklePath {
+            position: 5,
+            siblings: (0..DEPTH).map(|_| Fr::rand(&mut rng)).collect(),
+        },
+    })
+}
+
+/// The quotient polynomial with the key's FFT tables equals arkworks'
+/// transforms on real assignments of both circuits (domains 2^12 and
+/// 2^14), and a perturbed assignment is refused at the constraint it
+/// breaks.
+#[test]
+fn h_polynomial_equals_arkworks_transforms_on_real_witnesses() {
+    use super::{
+        qap::{h_polynomial, h_polynomial_arkworks, Transforms},
+        r1cs::Shape,
+        Groth16Error,
+    };
+    use superzk_circuits::{output::OutputCircuit, spend::SpendCircuit};
+
+    let (_, w) = output_case(b"h polynomial");
+    let output = superzk_circuits::output::OutputCircuitFor::new(w);
+    let output_shape = Shape::of(OutputCircuit::blank()).unwrap();
+    let spend_shape = Shape::of(SpendCircuit::blank()).unwrap();
+    let cases = [
+        (output_shape.assignment(output).unwrap(), output_shape),
+        (spend_shape.assignment(spend_case()).unwrap(), spend_shape),
+    ];
+    for (z, shape) in cases {
+        let t = Transforms::new(&shape).unwrap();
+        let want = h_polynomial_arkworks(&shape, &z).unwrap();
+        for pool in pools() {
+            assert_eq!(pool.install(|| h_polynomial(&shape, &t, &z)).unwrap(), want);
+        }
+        let mut bad = z.clone();
+        let last = bad.len() - 1;
+        bad[last] += Fr::ONE;
+        assert!(matches!(
+            h_polynomial(&shape, &t, &bad),
+            Err(Groth16Error::Unsatisfied(_))
+        ));
+    }
+}
