@@ -300,9 +300,12 @@ mod blst {
     /// with scalars of every class, the edge scalars, a witness-like input
     /// (most scalars 0 and 1), 3000 equal points with equal scalars (one
     /// crowded bucket a window), `P` and `-P`, all on pools of 1 and 3.
+    ///
+    /// Both batched accumulations: in input order (`BatchAffine`) and
+    /// sorted by bucket with pairwise rounds (`Sorted`).
     #[test]
     fn batch_affine_blst_msms_match_arkworks() {
-        use crate::groth16::msm::tables::Accumulation::BatchAffine;
+        use crate::groth16::msm::tables::Accumulation::{BatchAffine, Sorted};
         let mut rng = ChaCha20Rng::seed_from_u64(11);
         let pools = pools();
         let check = |g1: &[G1Affine], g2: &[G2Affine], s: &[Fr], what: &str| {
@@ -313,10 +316,12 @@ mod blst {
             );
             for pool in &pools {
                 let t = pool.current_num_threads();
-                let got1 = pool.install(|| p1.msm_joined_with(&[s], BatchAffine));
-                assert_eq!(got1, want1, "G1 {what}, {t} threads");
-                let got2 = pool.install(|| p2.msm_joined_with(&[s], BatchAffine));
-                assert_eq!(got2, want2, "G2 {what}, {t} threads");
+                for how in [BatchAffine, Sorted] {
+                    let got1 = pool.install(|| p1.msm_joined_with(&[s], how));
+                    assert_eq!(got1, want1, "G1 {what}, {how:?}, {t} threads");
+                    let got2 = pool.install(|| p2.msm_joined_with(&[s], how));
+                    assert_eq!(got2, want2, "G2 {what}, {how:?}, {t} threads");
+                }
             }
         };
         let g1 = points::<G1Projective>(&mut rng, 300);

@@ -51,11 +51,18 @@ pub(crate) trait Field: Copy + Default + PartialEq {
     fn triple(&self) -> Self;
     /// The inverse (of a non-zero element: the callers never pass zero).
     fn inverse(&self) -> Self;
+    /// Whether this is zero (blst keeps elements fully reduced, so zero
+    /// has one representation).
+    fn is_zero(&self) -> bool;
 }
 
 macro_rules! field {
-    ($f:ty, $mul:ident, $sqr:ident, $add:ident, $sub:ident, $cneg:ident, $by3:ident, $inv:ident) => {
+    ($f:ty, $mul:ident, $sqr:ident, $add:ident, $sub:ident, $cneg:ident, $by3:ident, $inv:ident, $zero:expr) => {
         impl Field for $f {
+            #[inline]
+            fn is_zero(&self) -> bool {
+                $zero(self)
+            }
             #[inline]
             fn mul(&self, b: &Self) -> Self {
                 let mut r = Self::default();
@@ -116,7 +123,8 @@ field!(
     blst_fp_sub,
     blst_fp_cneg,
     blst_fp_mul_by_3,
-    blst_fp_inverse
+    blst_fp_inverse,
+    fp_is_zero
 );
 field!(
     blst_fp2,
@@ -126,8 +134,15 @@ field!(
     blst_fp2_sub,
     blst_fp2_cneg,
     blst_fp2_mul_by_3,
-    blst_fp2_inverse
+    blst_fp2_inverse,
+    |x: &blst_fp2| fp_is_zero(&x.fp[0]) && fp_is_zero(&x.fp[1])
 );
+
+/// An OR of the limbs, not a `memcmp` (which the derived equality calls).
+#[inline]
+fn fp_is_zero(x: &blst_fp) -> bool {
+    x.l.iter().fold(0, |a, w| a | w) == 0
+}
 
 /// An affine point type of blst and its projective partner.
 pub(crate) trait Affine: Copy + Default {
@@ -440,12 +455,7 @@ pub(crate) fn window_sum<A: Affine>(entries: &[A], digits: &[u8], c: usize) -> A
     for (k, chunk) in digits.chunks(CHUNK * nbytes).enumerate() {
         ops.clear();
         for (i, d) in chunk.chunks_exact(nbytes).enumerate() {
-            let mut v = 0u32;
-            for (k, byte) in d.iter().enumerate() {
-                v |= u32::from(*byte) << (8 * k);
-            }
-            let w = v >> 1;
-            let signed = i64::from(w + (v & 1)) - (i64::from((w >> (c - 1)) & 1) << c);
+            let signed = digit(d, c);
             if signed == 0 {
                 continue;
             }
@@ -464,9 +474,31 @@ pub(crate) fn window_sum<A: Affine>(entries: &[A], digits: &[u8], c: usize) -> A
     acc.finish()
 }
 
+/// The signed digit `w + b - 2^c·w_top` of one entry's `(c + 1)`-bit
+/// little-endian bytes (see [`window_sum`]).
+#[inline]
+pub(crate) fn digit(bytes: &[u8], c: usize) -> i64 {
+    let mut v = 0u32;
+    for (k, byte) in bytes.iter().enumerate() {
+        v |= u32::from(*byte) << (8 * k);
+    }
+    let w = v >> 1;
+    i64::from(w + (v & 1)) - (i64::from((w >> (c - 1)) & 1) << c)
+}
+
+/// `Σ (b + 1)·buckets[b]` over the buckets marked `full` (the others are
+/// empty), batched as [`window_sum`]'s reduction.
+pub(crate) fn bucket_sum<A: Affine>(buckets: Vec<A>, full: Vec<bool>) -> A::Proj {
+    debug_assert_eq!(buckets.len(), full.len());
+    let mut acc = Accumulator::<A>::new(buckets.len());
+    acc.buckets = buckets;
+    acc.full = full;
+    acc.finish()
+}
+
 /// A hint to bring `p`'s cache lines in (no effect on other targets).
 #[inline(always)]
-fn prefetch<T>(p: &T) {
+pub(crate) fn prefetch<T>(p: &T) {
     #[cfg(target_arch = "x86_64")]
     {
         let p = (p as *const T).cast::<i8>();
@@ -487,9 +519,13 @@ fn prefetch<T>(p: &T) {
     let _ = p;
 }
 
+/// One window's bucket accumulation and reduction: [`window_sum`] or
+/// [`super::sorted::window_sum`] (same digits, same sum).
+pub(crate) type WindowSum<A> = fn(&[A], &[u8], usize) -> <A as Affine>::Proj;
+
 /// `Σ kᵢ·points[i]` for scalars `kᵢ < 2^nbits` (`nbits ≤ 128`: the halves of
 /// the GLV split) by Pippenger's method with windows of `c` bits, each
-/// window's buckets accumulated by [`window_sum`] (batched affine
+/// window's buckets accumulated by `window_sum` (batched affine
 /// additions), the windows joined by doublings (Horner); the windows are
 /// jobs on rayon's current pool when it has more than one thread.
 ///
@@ -502,6 +538,7 @@ pub(crate) fn msm<A: Affine + Send + Sync>(
     scalars: &[u128],
     nbits: usize,
     c: usize,
+    window_sum: WindowSum<A>,
 ) -> A::Proj
 where
     A::Proj: Send,

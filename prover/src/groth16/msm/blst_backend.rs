@@ -43,6 +43,7 @@ use rayon::prelude::*;
 use zeroize::Zeroizing;
 
 use super::batch_affine;
+use super::sorted;
 use super::store::{Backend, Points};
 use super::tables::Accumulation;
 
@@ -255,7 +256,7 @@ macro_rules! blst_points {
                         Self::pippenger(&points, &c.packed(keep), c.nbits)
                     }
                     Accumulation::Tile => Self::pippenger(points, &c.packed(keep), c.nbits),
-                    Accumulation::BatchAffine if gather => {
+                    Accumulation::BatchAffine | Accumulation::Sorted if gather => {
                         let mut ps = Vec::with_capacity(2 * c.live);
                         let mut ks = Zeroizing::new(Vec::with_capacity(2 * c.live));
                         for half in 0..2 {
@@ -265,18 +266,25 @@ macro_rules! blst_points {
                             }
                         }
                         let w = batch_window(ps.len(), c.nbits);
-                        batch_affine::msm(&ps, &ks, c.nbits, w)
+                        batch_affine::msm(&ps, &ks, c.nbits, w, Self::window_sum(how))
                     }
-                    Accumulation::BatchAffine => {
+                    Accumulation::BatchAffine | Accumulation::Sorted => {
                         // No copy of the points (peak memory counts): the
                         // zero scalars' digits are skipped.
                         let scalars: Zeroizing<Vec<u128>> =
                             Zeroizing::new((0..2 * n).map(|i| c.values[i % n][i / n]).collect());
                         let w = batch_window(2 * c.live, c.nbits);
-                        batch_affine::msm(points, &scalars, c.nbits, w)
+                        batch_affine::msm(points, &scalars, c.nbits, w, Self::window_sum(how))
                     }
                 };
                 $to_ark(&sum)
+            }
+            /// The batched window accumulation `how` names.
+            fn window_sum(how: Accumulation) -> batch_affine::WindowSum<$affine> {
+                match how {
+                    Accumulation::Sorted => sorted::window_sum,
+                    _ => batch_affine::window_sum,
+                }
             }
             /// blst's Pippenger over contiguous `points` and `bytes` (scalars
             /// of `nbits.div_ceil(8)` bytes each, as many as points): whole on

@@ -1,0 +1,261 @@
+//! One Pippenger window with its entries sorted by bucket and added
+//! pairwise, on blst's field functions: the wasm backend's method
+//! ([`super::wasm::pippenger`]) natively, for G1 and G2 alike.
+//!
+//! [`super::batch_affine::window_sum`] adds entries in input order into
+//! affine buckets, so an entry whose bucket already has an addition in the
+//! open batch must wait (a queue, projective side buckets), and every
+//! entry pays a bucket lookup, flag tests, an equality test of `x` and a
+//! copy into the batch. Here a counting sort first lists each bucket's
+//! entries together; the buckets are then taken in groups of about
+//! [`GROUP`] entries, whose points are copied (signs applied) into one
+//! buffer, and added pairwise in rounds: in a round each bucket's list is
+//! cut into adjacent pairs, every pair of the group is added with one
+//! shared inversion (pairs are independent: no conflicts by construction),
+//! and the sums replace the pairs. `⌈log₂ L⌉` rounds leave a bucket of `L`
+//! entries with one point, with `L - 1` additions as before; one bucket
+//! of 3000 equal entries takes 12 rounds, not 3000 inversions.
+//!
+//! A pair `(P, Q)` needs `x_Q - x_P`, which is also the test for the rare
+//! special cases: zero means `Q = P` (a doubling, denominator `2y`) or
+//! `Q = -P` (the pair vanishes from its list).
+//!
+//! Groups bound the buffer (a group's points, not the window's: peak
+//! memory counts) and keep it in the caches; a round's batch is then at
+//! most half a group.
+
+use zeroize::Zeroizing;
+
+use super::batch_affine::{bucket_sum, digit, prefetch, Affine, Field};
+
+/// Entries per group of buckets (a group ends at the first bucket boundary
+/// past it): 4096 G1 points are 384 KiB, G2 768 KiB.
+const GROUP: usize = 4096;
+
+/// Entry numbers carry the sign of their digit in the top bit.
+const NEG: u32 = 1 << 31;
+
+/// How a pair is added, decided before the inversion.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Add,
+    Double,
+    Cancel,
+}
+
+/// [`super::batch_affine::window_sum`]'s sum (same digits, same result)
+/// by sorted pairwise rounds.
+pub(crate) fn window_sum<A: Affine>(entries: &[A], digits: &[u8], c: usize) -> A::Proj {
+    let nbytes = (c + 1).div_ceil(8);
+    debug_assert_eq!(digits.len(), entries.len() * nbytes);
+    let nb = 1usize << (c - 1);
+    let order = sort(digits, c, nb);
+    let mut buckets = vec![A::default(); nb];
+    let mut full = vec![false; nb];
+    let mut round = Round::<A>::default();
+    let mut b0 = 0;
+    while b0 < nb {
+        // The group: buckets b0..b1, at least GROUP entries unless the
+        // window ends first.
+        let first = order.start[b0];
+        let mut b1 = b0 + 1;
+        while b1 < nb && order.start[b1] - first < GROUP {
+            b1 += 1;
+        }
+        round.load(entries, &order.list[first..order.start[b1]]);
+        // Group-relative slots: bucket b's at start[b] - first.
+        let start: Vec<usize> = order.start[b0..=b1].iter().map(|s| s - first).collect();
+        round.len.clear();
+        round.len.extend(start.windows(2).map(|w| w[1] - w[0]));
+        round.reduce(&start);
+        for (i, b) in (b0..b1).enumerate() {
+            if round.len[i] == 1 {
+                buckets[b] = round.cur[order.start[b] - first];
+                full[b] = true;
+            }
+        }
+        b0 = b1;
+    }
+    bucket_sum(buckets, full)
+}
+
+/// A window's entries by bucket: bucket `b`'s are `list[start[b]..start[b
+/// + 1]]`, each an entry number with [`NEG`] for a negative digit.
+struct Order {
+    list: Zeroizing<Vec<u32>>,
+    start: Zeroizing<Vec<usize>>,
+}
+
+/// The counting sort of the window's non-zero digits by bucket
+/// (`|digit| - 1`), stable (entries keep their order within a bucket).
+fn sort(digits: &[u8], c: usize, nb: usize) -> Order {
+    let nbytes = (c + 1).div_ceil(8);
+    let n = digits.len() / nbytes;
+    assert!(n < NEG as usize, "fewer than 2^31 entries a window");
+    // Each entry's digit once: bucket + 1 (0 for a zero digit) and sign.
+    let mut codes = Zeroizing::new(Vec::with_capacity(n));
+    let mut start = Zeroizing::new(vec![0usize; nb + 1]);
+    for d in digits.chunks_exact(nbytes) {
+        let signed = digit(d, c);
+        let b = u32::try_from(signed.unsigned_abs()).expect("c ≤ 20");
+        codes.push(b | if signed < 0 { NEG } else { 0 });
+        if b != 0 {
+            start[b as usize] += 1;
+        }
+    }
+    // start[b + 1] counts bucket b's entries: a running sum makes it the
+    // end of bucket b (and start[b] its beginning).
+    for b in 0..nb {
+        start[b + 1] += start[b];
+    }
+    let mut fill = Zeroizing::new(start[..nb].to_vec());
+    let mut list = Zeroizing::new(vec![0u32; start[nb]]);
+    for (i, &code) in codes.iter().enumerate() {
+        let b = (code & !NEG) as usize;
+        if b != 0 {
+            // i < 2^31 (asserted above).
+            list[fill[b - 1]] = i as u32 | (code & NEG);
+            fill[b - 1] += 1;
+        }
+    }
+    Order { list, start }
+}
+
+/// A group's points and the scratch of its rounds.
+struct Round<A: Affine> {
+    /// The group's points, bucket after bucket; bucket `i` of the group
+    /// (`len[i]` points) starts where its entries started.
+    cur: Vec<A>,
+    /// Each bucket's points left, and where each bucket starts.
+    len: Vec<usize>,
+    /// The first point of each pair of the round.
+    pairs: Vec<u32>,
+    kinds: Vec<Kind>,
+    /// Running products of the round's denominators.
+    products: Vec<A::F>,
+}
+
+impl<A: Affine> Default for Round<A> {
+    fn default() -> Self {
+        Self {
+            cur: Vec::with_capacity(GROUP),
+            len: Vec::new(),
+            pairs: Vec::with_capacity(GROUP / 2),
+            kinds: Vec::with_capacity(GROUP / 2),
+            products: Vec::with_capacity(GROUP / 2),
+        }
+    }
+}
+
+impl<A: Affine> Round<A> {
+    /// The group's points from the entries, negated where the digit is
+    /// (`-P` is free in affine form), each prefetched a few entries ahead
+    /// (the entries are read out of order).
+    fn load(&mut self, entries: &[A], list: &[u32]) {
+        const AHEAD: usize = 8;
+        self.cur.clear();
+        for (i, &e) in list.iter().enumerate() {
+            if let Some(&next) = list.get(i + AHEAD) {
+                prefetch(&entries[(next & !NEG) as usize]);
+            }
+            let (x, y) = entries[(e & !NEG) as usize].xy();
+            self.cur.push(A::from_xy(*x, y.neg_if(e & NEG != 0)));
+        }
+    }
+
+    /// Rounds of pairwise additions until no bucket of the group has two
+    /// points (each has one, or none where its points cancelled). Bucket
+    /// `i`'s points sit at the front of its slot, `cur[start[i]..]`.
+    fn reduce(&mut self, start: &[usize]) {
+        loop {
+            self.pairs.clear();
+            for (&l, &s) in self.len.iter().zip(start) {
+                self.pairs.extend((0..l / 2).map(|i| (s + 2 * i) as u32));
+            }
+            if self.pairs.is_empty() {
+                return;
+            }
+            self.add_pairs();
+            // Each bucket's sums to the front of its slot, then its odd
+            // point out; cancelled pairs leave nothing. Writes never pass
+            // reads (`kept ≤ i < 2i`).
+            let mut k = 0;
+            for (l, &s) in self.len.iter_mut().zip(start) {
+                let mut kept = 0;
+                for i in 0..*l / 2 {
+                    if self.kinds[k] != Kind::Cancel {
+                        self.cur[s + kept] = self.cur[s + 2 * i];
+                        kept += 1;
+                    }
+                    k += 1;
+                }
+                if *l % 2 == 1 {
+                    self.cur[s + kept] = self.cur[s + *l - 1];
+                    kept += 1;
+                }
+                *l = kept;
+            }
+        }
+    }
+
+    /// `cur[a] ← cur[a] + cur[a + 1]` for every `a` of `pairs`, all with
+    /// one inversion (Montgomery's trick: the running products forward,
+    /// one inverse, then each inverse peeled off backward). The
+    /// denominators are recomputed backward rather than kept: a
+    /// subtraction costs less than the memory.
+    fn add_pairs(&mut self) {
+        self.kinds.clear();
+        self.products.clear();
+        let mut acc: Option<A::F> = None;
+        for &a in &self.pairs {
+            let a = a as usize;
+            let (x1, y1) = self.cur[a].xy();
+            let (x2, y2) = self.cur[a + 1].xy();
+            let d = x2.sub(x1);
+            let (kind, d) = if !d.is_zero() {
+                (Kind::Add, d)
+            } else if y1 == y2 {
+                // P + P: λ = 3x²/2y (y ≠ 0: no point of order 2).
+                (Kind::Double, y1.add(y1))
+            } else {
+                (Kind::Cancel, d)
+            };
+            self.kinds.push(kind);
+            if kind != Kind::Cancel {
+                acc = Some(acc.map_or(d, |p| p.mul(&d)));
+            }
+            // Through this pair (a cancelled one repeats the last).
+            self.products.push(acc.unwrap_or_default());
+        }
+        let Some(total) = acc else {
+            return;
+        };
+        // inv = 1 / (product of the denominators through pair k).
+        let mut inv = total.inverse();
+        let first = self.kinds.iter().position(|k| *k != Kind::Cancel);
+        for k in (0..self.pairs.len()).rev() {
+            let kind = self.kinds[k];
+            if kind == Kind::Cancel {
+                continue;
+            }
+            let a = self.pairs[k] as usize;
+            let (x1, y1) = self.cur[a].xy();
+            let (x2, y2) = self.cur[a + 1].xy();
+            let (d, numerator) = match kind {
+                Kind::Double => (y1.add(y1), x1.sqr().triple()),
+                _ => (x2.sub(x1), y2.sub(y1)),
+            };
+            let dk = if Some(k) == first {
+                inv
+            } else {
+                let dk = inv.mul(&self.products[k - 1]);
+                inv = inv.mul(&d);
+                dk
+            };
+            let lambda = numerator.mul(&dk);
+            let x3 = lambda.sqr().sub(x1).sub(x2);
+            let y3 = lambda.mul(&x1.sub(&x3)).sub(y1);
+            self.cur[a] = A::from_xy(x3, y3);
+        }
+    }
+}
