@@ -8,11 +8,11 @@
 //! entry pays a bucket lookup, flag tests, an equality test of `x` and a
 //! copy into the batch. Here a counting sort first lists each bucket's
 //! entries together; the buckets are then taken in groups of about
-//! [`GROUP`] entries, whose points are copied (signs applied) into one
-//! buffer, and added pairwise in rounds: in a round each bucket's list is
-//! cut into adjacent pairs, every pair of the group is added with one
-//! shared inversion (pairs are independent: no conflicts by construction),
-//! and the sums replace the pairs. `⌈log₂ L⌉` rounds leave a bucket of `L`
+//! [`GROUP_BYTES`] of points, added pairwise in rounds: in a round each bucket's
+//! list is cut into adjacent pairs, every pair of the group is added with
+//! one shared inversion (pairs are independent: no conflicts by
+//! construction), and the sums replace the pairs in one buffer (the first
+//! round reads the entries in place, signs applied as they are read). `⌈log₂ L⌉` rounds leave a bucket of `L`
 //! entries with one point, with `L - 1` additions as before; one bucket
 //! of 3000 equal entries takes 12 rounds, not 3000 inversions.
 //!
@@ -28,9 +28,10 @@ use zeroize::Zeroizing;
 
 use super::batch_affine::{bucket_sum, digit, prefetch, Affine, Field};
 
-/// Entries per group of buckets (a group ends at the first bucket boundary
-/// past it): 4096 G1 points are 384 KiB, G2 768 KiB.
-const GROUP: usize = 4096;
+/// A group's points, in bytes (a group ends at the first bucket boundary
+/// past it): 4096 G1 points, 2048 G2 points, with the round's products
+/// well inside a 1 MiB L2 cache.
+const GROUP_BYTES: usize = 384 << 10;
 
 /// Entry numbers carry the sign of their digit in the top bit.
 const NEG: u32 = 1 << 31;
@@ -52,22 +53,22 @@ pub(crate) fn window_sum<A: Affine>(entries: &[A], digits: &[u8], c: usize) -> A
     let order = sort(digits, c, nb);
     let mut buckets = vec![A::default(); nb];
     let mut full = vec![false; nb];
-    let mut round = Round::<A>::default();
+    let group = GROUP_BYTES / std::mem::size_of::<A>();
+    let mut round = Round::<A>::new(group);
     let mut b0 = 0;
     while b0 < nb {
-        // The group: buckets b0..b1, at least GROUP entries unless the
+        // The group: buckets b0..b1, at least `group` entries unless the
         // window ends first.
         let first = order.start[b0];
         let mut b1 = b0 + 1;
-        while b1 < nb && order.start[b1] - first < GROUP {
+        while b1 < nb && order.start[b1] - first < group {
             b1 += 1;
         }
-        round.load(entries, &order.list[first..order.start[b1]]);
         // Group-relative slots: bucket b's at start[b] - first.
         let start: Vec<usize> = order.start[b0..=b1].iter().map(|s| s - first).collect();
         round.len.clear();
         round.len.extend(start.windows(2).map(|w| w[1] - w[0]));
-        round.reduce(&start);
+        round.reduce(&start, entries, &order.list[first..order.start[b1]]);
         for (i, b) in (b0..b1).enumerate() {
             if round.len[i] == 1 {
                 buckets[b] = round.cur[order.start[b] - first];
@@ -135,82 +136,124 @@ struct Round<A: Affine> {
     products: Vec<A::F>,
 }
 
-impl<A: Affine> Default for Round<A> {
-    fn default() -> Self {
+impl<A: Affine> Round<A> {
+    fn new(group: usize) -> Self {
         Self {
-            cur: Vec::with_capacity(GROUP),
+            cur: Vec::with_capacity(group),
             len: Vec::new(),
-            pairs: Vec::with_capacity(GROUP / 2),
-            kinds: Vec::with_capacity(GROUP / 2),
-            products: Vec::with_capacity(GROUP / 2),
+            pairs: Vec::with_capacity(group / 2),
+            kinds: Vec::with_capacity(group / 2),
+            products: Vec::with_capacity(group / 2),
+        }
+    }
+}
+
+/// Where a round reads its points: the entries themselves (the first
+/// round, through the group's part of the sorted list, signs applied), or
+/// the group's buffer (the sums of the rounds before).
+#[derive(Clone, Copy)]
+enum Source<'a, A> {
+    Entries(&'a [A], &'a [u32]),
+    Buffer,
+}
+
+impl<A: Affine> Source<'_, A> {
+    /// Point `i` of the group.
+    #[inline]
+    fn get(self, cur: &[A], i: usize) -> A {
+        match self {
+            Source::Entries(entries, list) => {
+                let e = list[i];
+                let (x, y) = entries[(e & !NEG) as usize].xy();
+                A::from_xy(*x, y.neg_if(e & NEG != 0))
+            }
+            Source::Buffer => cur[i],
+        }
+    }
+
+    /// Hints the cache about point `i` (the entries are read out of order).
+    #[inline]
+    fn prefetch(self, i: usize) {
+        if let Source::Entries(entries, list) = self {
+            if let Some(&e) = list.get(i) {
+                prefetch(&entries[(e & !NEG) as usize]);
+            }
         }
     }
 }
 
 impl<A: Affine> Round<A> {
-    /// The group's points from the entries, negated where the digit is
-    /// (`-P` is free in affine form), each prefetched a few entries ahead
-    /// (the entries are read out of order).
-    fn load(&mut self, entries: &[A], list: &[u32]) {
-        const AHEAD: usize = 8;
-        self.cur.clear();
-        for (i, &e) in list.iter().enumerate() {
-            if let Some(&next) = list.get(i + AHEAD) {
-                prefetch(&entries[(next & !NEG) as usize]);
-            }
-            let (x, y) = entries[(e & !NEG) as usize].xy();
-            self.cur.push(A::from_xy(*x, y.neg_if(e & NEG != 0)));
-        }
-    }
-
     /// Rounds of pairwise additions until no bucket of the group has two
     /// points (each has one, or none where its points cancelled). Bucket
-    /// `i`'s points sit at the front of its slot, `cur[start[i]..]`.
-    fn reduce(&mut self, start: &[usize]) {
+    /// `i`'s points sit at the front of its slot, `cur[start[i]..]`; the
+    /// first round reads them from `entries` through `list`.
+    fn reduce(&mut self, start: &[usize], entries: &[A], list: &[u32]) {
+        self.cur.clear();
+        self.cur.resize(list.len(), A::default());
+        let mut source = Source::Entries(entries, list);
         loop {
             self.pairs.clear();
             for (&l, &s) in self.len.iter().zip(start) {
                 self.pairs.extend((0..l / 2).map(|i| (s + 2 * i) as u32));
             }
             if self.pairs.is_empty() {
+                if let Source::Entries(..) = source {
+                    // No bucket had two entries: each keeps its one.
+                    for (&l, &s) in self.len.iter().zip(start) {
+                        if l == 1 {
+                            self.cur[s] = source.get(&self.cur, s);
+                        }
+                    }
+                }
                 return;
             }
-            self.add_pairs();
-            // Each bucket's sums to the front of its slot, then its odd
-            // point out; cancelled pairs leave nothing. Writes never pass
-            // reads (`kept ≤ i < 2i`).
-            let mut k = 0;
-            for (l, &s) in self.len.iter_mut().zip(start) {
-                let mut kept = 0;
-                for i in 0..*l / 2 {
-                    if self.kinds[k] != Kind::Cancel {
-                        self.cur[s + kept] = self.cur[s + 2 * i];
-                        kept += 1;
-                    }
-                    k += 1;
-                }
-                if *l % 2 == 1 {
-                    self.cur[s + kept] = self.cur[s + *l - 1];
-                    kept += 1;
-                }
-                *l = kept;
-            }
+            self.add_pairs(source);
+            self.compact(start, source);
+            source = Source::Buffer;
         }
     }
 
-    /// `cur[a] ← cur[a] + cur[a + 1]` for every `a` of `pairs`, all with
-    /// one inversion (Montgomery's trick: the running products forward,
-    /// one inverse, then each inverse peeled off backward). The
-    /// denominators are recomputed backward rather than kept: a
-    /// subtraction costs less than the memory.
-    fn add_pairs(&mut self) {
+    /// After a round: each bucket's sums to the front of its slot, then
+    /// its odd point out; cancelled pairs leave nothing. Writes never pass
+    /// reads (`kept ≤ i < 2i`).
+    fn compact(&mut self, start: &[usize], source: Source<'_, A>) {
+        let mut k = 0;
+        for (l, &s) in self.len.iter_mut().zip(start) {
+            let mut kept = 0;
+            for i in 0..*l / 2 {
+                if self.kinds[k] != Kind::Cancel {
+                    self.cur[s + kept] = self.cur[s + 2 * i];
+                    kept += 1;
+                }
+                k += 1;
+            }
+            if *l % 2 == 1 {
+                self.cur[s + kept] = source.get(&self.cur, s + *l - 1);
+                kept += 1;
+            }
+            *l = kept;
+        }
+    }
+
+    /// `cur[a] ← p_a + p_(a + 1)` (points of `source`) for every `a` of
+    /// `pairs`, all with one inversion (Montgomery's trick: the running
+    /// products forward, one inverse, then each inverse peeled off
+    /// backward). The denominators are recomputed backward rather than
+    /// kept: a subtraction costs less than the memory.
+    fn add_pairs(&mut self, source: Source<'_, A>) {
+        const AHEAD: usize = 4;
         self.kinds.clear();
         self.products.clear();
         let mut acc: Option<A::F> = None;
-        for &a in &self.pairs {
+        for (k, &a) in self.pairs.iter().enumerate() {
+            if let Some(&next) = self.pairs.get(k + AHEAD) {
+                source.prefetch(next as usize);
+                source.prefetch(next as usize + 1);
+            }
             let a = a as usize;
-            let (x1, y1) = self.cur[a].xy();
-            let (x2, y2) = self.cur[a + 1].xy();
+            let p = source.get(&self.cur, a);
+            let q = source.get(&self.cur, a + 1);
+            let ((x1, y1), (x2, y2)) = (p.xy(), q.xy());
             let d = x2.sub(x1);
             let (kind, d) = if !d.is_zero() {
                 (Kind::Add, d)
@@ -239,8 +282,9 @@ impl<A: Affine> Round<A> {
                 continue;
             }
             let a = self.pairs[k] as usize;
-            let (x1, y1) = self.cur[a].xy();
-            let (x2, y2) = self.cur[a + 1].xy();
+            let p = source.get(&self.cur, a);
+            let q = source.get(&self.cur, a + 1);
+            let ((x1, y1), (x2, y2)) = (p.xy(), q.xy());
             let (d, numerator) = match kind {
                 Kind::Double => (y1.add(y1), x1.sqr().triple()),
                 _ => (x2.sub(x1), y2.sub(y1)),
