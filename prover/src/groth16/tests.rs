@@ -507,8 +507,13 @@ mod tables {
     use crate::groth16::msm::tables::{best_window, Accumulation, G1Tables, G2Tables, WINDOWS};
     use ark_ff::PrimeField;
 
-    /// Both bucket accumulations, the tile and the batched affine one.
-    const BOTH: [Accumulation; 2] = [Accumulation::Tile, Accumulation::BatchAffine];
+    /// Every bucket accumulation: the tile, the batched affine one in
+    /// input order, and the sorted pairwise rounds.
+    const BOTH: [Accumulation; 3] = [
+        Accumulation::Tile,
+        Accumulation::BatchAffine,
+        Accumulation::Sorted,
+    ];
 
     /// Scalars at the digits' edges for window `c`: 0, 1, r - 1, high bits
     /// (2^254, 2^255 mod r), every digit at the Booth boundary 2^(c-1)

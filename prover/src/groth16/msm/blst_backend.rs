@@ -172,15 +172,16 @@ fn batch_window(n: usize, nbits: usize) -> usize {
 }
 
 /// From this many live points (both GLV halves) a G1 MSM runs on batched
-/// affine buckets ([`batch_affine::msm`]), below on blst's tile: in the
-/// Spend proof (18-60k) batched buckets took 0.89-0.94 of the tile's CPU
-/// time, in the Output proof's A and B (4.5k) 1.10-1.14
-/// (benches/RESULTS.md, "Round 6").
-const BATCH_FROM_G1: usize = 8192;
+/// affine buckets, below on blst's tile. With the sorted pairwise rounds
+/// ([`sorted`]) the batched path took 0.88-0.90 of the tile's CPU time on
+/// the Output proof's A and B (4.6k points) and 0.79-0.89 on the Spend's
+/// (18-60k) (benches/RESULTS.md, "Round 7"); nothing smaller was measured,
+/// so the tile keeps what is below the Output's queries.
+const BATCH_FROM_G1: usize = 4096;
 
 /// The same for G2, where an addition costs more against an inversion:
-/// batched buckets took 0.78 (Spend, 18k) and 0.90 (Output, 4.5k) of the
-/// tile's time; below blst's small-input threshold the tile stays.
+/// the sorted rounds took 0.73-0.75 of the tile's time (Output 4.5k, Spend
+/// 18k); below blst's small-input threshold the tile stays.
 const BATCH_FROM_G2: usize = 2 * MIN_TILED;
 
 /// Gather the live points when fewer than this share of them are live.
@@ -238,11 +239,12 @@ macro_rules! blst_points {
                 if c.live == 0 {
                     return $to_ark(&<$proj>::default());
                 }
-                // By default, batched affine buckets where they measured
-                // faster (benches/RESULTS.md, "Round 6"): from
-                // `$batch_from` live points (both GLV halves counted).
+                // By default, batched affine buckets by sorted rounds
+                // where they measured faster (benches/RESULTS.md, "Round
+                // 7"): from `$batch_from` live points (both GLV halves
+                // counted).
                 let how = how.unwrap_or(if 2 * c.live >= $batch_from {
-                    Accumulation::BatchAffine
+                    Accumulation::Sorted
                 } else {
                     Accumulation::Tile
                 });
