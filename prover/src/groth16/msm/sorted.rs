@@ -157,18 +157,35 @@ enum Source<'a, A> {
     Buffer,
 }
 
-impl<A: Affine> Source<'_, A> {
-    /// Point `i` of the group.
+impl<'a, A: Affine> Source<'a, A> {
+    /// Point `i` of the group as `(x, y)`; a negated `y` is written to
+    /// `y_buf`.
     #[inline]
-    fn get(self, cur: &[A], i: usize) -> A {
+    fn xy<'s>(self, cur: &'s [A], i: usize, y_buf: &'s mut A::F) -> (&'s A::F, &'s A::F)
+    where
+        'a: 's,
+    {
         match self {
             Source::Entries(entries, list) => {
                 let e = list[i];
                 let (x, y) = entries[(e & !NEG) as usize].xy();
-                A::from_xy(*x, y.neg_if(e & NEG != 0))
+                if e & NEG == 0 {
+                    (x, y)
+                } else {
+                    A::F::neg_if_to(y_buf, y, true);
+                    (x, y_buf)
+                }
             }
-            Source::Buffer => cur[i],
+            Source::Buffer => cur[i].xy(),
         }
+    }
+
+    /// Point `i` of the group.
+    #[inline]
+    fn get(self, cur: &[A], i: usize) -> A {
+        let mut y = A::F::default();
+        let (x, y) = self.xy(cur, i, &mut y);
+        A::from_xy(*x, *y)
     }
 
     /// Hints the cache about point `i` (the entries are read out of order).
@@ -241,65 +258,92 @@ impl<A: Affine> Round<A> {
     /// backward). The denominators are recomputed backward rather than
     /// kept: a subtraction costs less than the memory.
     fn add_pairs(&mut self, source: Source<'_, A>) {
-        const AHEAD: usize = 4;
+        let n = self.pairs.len();
         self.kinds.clear();
+        self.kinds.resize(n, Kind::Add);
         self.products.clear();
-        let mut acc: Option<A::F> = None;
-        for (k, &a) in self.pairs.iter().enumerate() {
-            if let Some(&next) = self.pairs.get(k + AHEAD) {
-                source.prefetch(next as usize);
-                source.prefetch(next as usize + 1);
-            }
-            let a = a as usize;
-            let p = source.get(&self.cur, a);
-            let q = source.get(&self.cur, a + 1);
-            let ((x1, y1), (x2, y2)) = (p.xy(), q.xy());
-            let d = x2.sub(x1);
-            let (kind, d) = if !d.is_zero() {
-                (Kind::Add, d)
-            } else if y1 == y2 {
-                // P + P: λ = 3x²/2y (y ≠ 0: no point of order 2).
-                (Kind::Double, y1.add(y1))
-            } else {
-                (Kind::Cancel, d)
-            };
-            self.kinds.push(kind);
-            if kind != Kind::Cancel {
-                acc = Some(acc.map_or(d, |p| p.mul(&d)));
-            }
-            // Through this pair (a cancelled one repeats the last).
-            self.products.push(acc.unwrap_or_default());
-        }
-        let Some(total) = acc else {
+        self.products.resize(n, A::F::default());
+        let Some(first) = self.products_forward(source) else {
             return;
         };
         // inv = 1 / (product of the denominators through pair k).
-        let mut inv = total.inverse();
-        let first = self.kinds.iter().position(|k| *k != Kind::Cancel);
-        for k in (0..self.pairs.len()).rev() {
+        let mut inv = self.products[n - 1].inverse();
+        let (mut y_p, mut y_q) = (A::F::default(), A::F::default());
+        let (mut d, mut num, mut dk) = (A::F::default(), A::F::default(), A::F::default());
+        let (mut lambda, mut x3, mut t) = (A::F::default(), A::F::default(), A::F::default());
+        for k in (first..n).rev() {
             let kind = self.kinds[k];
             if kind == Kind::Cancel {
                 continue;
             }
             let a = self.pairs[k] as usize;
-            let p = source.get(&self.cur, a);
-            let q = source.get(&self.cur, a + 1);
-            let ((x1, y1), (x2, y2)) = (p.xy(), q.xy());
-            let (d, numerator) = match kind {
-                Kind::Double => (y1.add(y1), x1.sqr().triple()),
-                _ => (x2.sub(x1), y2.sub(y1)),
-            };
-            let dk = if Some(k) == first {
-                inv
+            let (x1, y1) = source.xy(&self.cur, a, &mut y_p);
+            let (x2, y2) = source.xy(&self.cur, a + 1, &mut y_q);
+            if kind == Kind::Double {
+                A::F::add_to(&mut d, y1, y1);
+                A::F::sqr_to(&mut num, x1);
+                num.triple_assign();
             } else {
-                let dk = inv.mul(&self.products[k - 1]);
-                inv = inv.mul(&d);
-                dk
-            };
-            let lambda = numerator.mul(&dk);
-            let x3 = lambda.sqr().sub(x1).sub(x2);
-            let y3 = lambda.mul(&x1.sub(&x3)).sub(y1);
-            self.cur[a] = A::from_xy(x3, y3);
+                A::F::sub_to(&mut d, x2, x1);
+                A::F::sub_to(&mut num, y2, y1);
+            }
+            if k == first {
+                dk = inv;
+            } else {
+                A::F::mul_to(&mut dk, &inv, &self.products[k - 1]);
+                inv.mul_assign(&d);
+            }
+            // λ = num/d, x₃ = λ² - x₁ - x₂, y₃ = λ(x₁ - x₃) - y₁.
+            A::F::mul_to(&mut lambda, &num, &dk);
+            A::F::sqr_to(&mut x3, &lambda);
+            x3.sub_assign(x1);
+            x3.sub_assign(x2);
+            A::F::sub_to(&mut t, x1, &x3);
+            t.mul_assign(&lambda);
+            t.sub_assign(y1);
+            self.cur[a] = A::from_xy(x3, t);
         }
+    }
+
+    /// The forward pass: each pair's kind, and `products[k]` the product of
+    /// the denominators through pair `k` (a cancelled pair repeats the one
+    /// before). The first pair that is not cancelled, if any.
+    fn products_forward(&mut self, source: Source<'_, A>) -> Option<usize> {
+        const AHEAD: usize = 4;
+        let (mut y_p, mut y_q, mut d) = (A::F::default(), A::F::default(), A::F::default());
+        let mut first = None;
+        for k in 0..self.pairs.len() {
+            if let Some(&next) = self.pairs.get(k + AHEAD) {
+                source.prefetch(next as usize);
+                source.prefetch(next as usize + 1);
+            }
+            let a = self.pairs[k] as usize;
+            let (x1, y1) = source.xy(&self.cur, a, &mut y_p);
+            let (x2, y2) = source.xy(&self.cur, a + 1, &mut y_q);
+            A::F::sub_to(&mut d, x2, x1);
+            if d.is_zero() {
+                if y1 == y2 {
+                    // P + P: λ = 3x²/2y (y ≠ 0: no point of order 2).
+                    self.kinds[k] = Kind::Double;
+                    A::F::add_to(&mut d, y1, y1);
+                } else {
+                    self.kinds[k] = Kind::Cancel;
+                }
+            } else {
+                self.kinds[k] = Kind::Add;
+            }
+            let (done, rest) = self.products.split_at_mut(k);
+            let product = &mut rest[0];
+            match (self.kinds[k], first) {
+                (Kind::Cancel, None) => {}
+                (Kind::Cancel, Some(_)) => *product = done[k - 1],
+                (_, None) => {
+                    first = Some(k);
+                    *product = d;
+                }
+                (_, Some(_)) => A::F::mul_to(product, &done[k - 1], &d),
+            }
+        }
+        first
     }
 }
