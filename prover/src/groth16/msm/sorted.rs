@@ -180,6 +180,18 @@ impl<'a, A: Affine> Source<'a, A> {
         }
     }
 
+    /// Point `i`'s x (a sign never changes it).
+    #[inline]
+    fn x<'s>(self, cur: &'s [A], i: usize) -> &'s A::F
+    where
+        'a: 's,
+    {
+        match self {
+            Source::Entries(entries, list) => entries[(list[i] & !NEG) as usize].xy().0,
+            Source::Buffer => cur[i].xy().0,
+        }
+    }
+
     /// Point `i` of the group.
     #[inline]
     fn get(self, cur: &[A], i: usize) -> A {
@@ -318,10 +330,13 @@ impl<A: Affine> Round<A> {
                 source.prefetch(next as usize + 1);
             }
             let a = self.pairs[k] as usize;
-            let (x1, y1) = source.xy(&self.cur, a, &mut y_p);
-            let (x2, y2) = source.xy(&self.cur, a + 1, &mut y_q);
+            // Only x here (never negated): y only where the x agree.
+            let x1 = source.x(&self.cur, a);
+            let x2 = source.x(&self.cur, a + 1);
             A::F::sub_to(&mut d, x2, x1);
             if d.is_zero() {
+                let (_, y1) = source.xy(&self.cur, a, &mut y_p);
+                let (_, y2) = source.xy(&self.cur, a + 1, &mut y_q);
                 if y1 == y2 {
                     // P + P: λ = 3x²/2y (y ≠ 0: no point of order 2).
                     self.kinds[k] = Kind::Double;
