@@ -298,7 +298,7 @@ mod blst {
     /// The default mode's batched affine windows ([`Accumulation::BatchAffine`]
     /// on [`G1Points`], [`G2Points`]) against arkworks: every length 0..300
     /// with scalars of every class, the edge scalars, a witness-like input
-    /// (most scalars 0 and 1), 3000 equal points with equal scalars (one
+    /// (most scalars 0 and 1), 3000 and 4500 equal points with equal scalars (one
     /// crowded bucket a window), `P` and `-P`, all on pools of 1 and 3.
     ///
     /// Both batched accumulations: in input order (`BatchAffine`) and
@@ -344,6 +344,8 @@ mod blst {
         let (q1, q2) = (g1[0], g2[0]);
         let k = Fr::rand(&mut rng);
         check(&[q1; 3000], &[q2; 3000], &[k; 3000], "3000 equal");
+        // Past a sorted group's points (4,096 G1, 2,048 G2) in one bucket.
+        check(&[q1; 4500], &[q2; 4500], &[k; 4500], "4500 equal");
         check(&[q1, -q1, q1], &[q2, -q2, q2], &[k, k, k], "P, -P, P");
         check(&[q1, -q1], &[q2, -q2], &[k, k], "P, -P");
     }

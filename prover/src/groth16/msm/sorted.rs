@@ -22,7 +22,8 @@
 //!
 //! Groups bound the buffer (a group's points, not the window's: peak
 //! memory counts) and keep it in the caches; a round's batch is then at
-//! most half a group.
+//! most half a group. A single bucket with more entries than a group
+//! (many equal digits) is reduced a group at a time.
 
 use zeroize::Zeroizing;
 
@@ -57,18 +58,29 @@ pub(crate) fn window_sum<A: Affine>(entries: &[A], digits: &[u8], c: usize) -> A
     let mut round = Round::<A>::new(group);
     let mut b0 = 0;
     while b0 < nb {
-        // The group: buckets b0..b1, at least `group` entries unless the
-        // window ends first.
         let first = order.start[b0];
+        let count = |b: usize| order.start[b + 1] - order.start[b];
+        if count(b0) > group {
+            let list = &order.list[first..order.start[b0 + 1]];
+            if let Some(p) = round.long_bucket(entries, list, group) {
+                buckets[b0] = p;
+                full[b0] = true;
+            }
+            b0 += 1;
+            continue;
+        }
+        // The group: buckets b0..b1, at least `group` entries unless the
+        // window or a long bucket comes first (so under 2·group entries).
         let mut b1 = b0 + 1;
-        while b1 < nb && order.start[b1] - first < group {
+        while b1 < nb && order.start[b1] - first < group && count(b1) <= group {
             b1 += 1;
         }
+        let list = &order.list[first..order.start[b1]];
         // Group-relative slots: bucket b's at start[b] - first.
         let start: Vec<usize> = order.start[b0..=b1].iter().map(|s| s - first).collect();
         round.len.clear();
         round.len.extend(start.windows(2).map(|w| w[1] - w[0]));
-        round.reduce(&start, entries, &order.list[first..order.start[b1]]);
+        round.reduce(&start, Source::Entries(entries, list));
         for (i, b) in (b0..b1).enumerate() {
             if round.len[i] == 1 {
                 buckets[b] = round.cur[order.start[b] - first];
@@ -216,10 +228,11 @@ impl<A: Affine> Round<A> {
     /// points (each has one, or none where its points cancelled). Bucket
     /// `i`'s points sit at the front of its slot, `cur[start[i]..]`; the
     /// first round reads them from `entries` through `list`.
-    fn reduce(&mut self, start: &[usize], entries: &[A], list: &[u32]) {
-        self.cur.clear();
-        self.cur.resize(list.len(), A::default());
-        let mut source = Source::Entries(entries, list);
+    fn reduce(&mut self, start: &[usize], mut source: Source<'_, A>) {
+        if let Source::Entries(_, list) = source {
+            self.cur.clear();
+            self.cur.resize(list.len(), A::default());
+        }
         loop {
             self.pairs.clear();
             for (&l, &s) in self.len.iter().zip(start) {
@@ -240,6 +253,29 @@ impl<A: Affine> Round<A> {
             self.compact(start, source);
             source = Source::Buffer;
         }
+    }
+
+    /// One bucket of more entries than a group (an input with many equal
+    /// digits): its entries a group at a time, each group's down to one
+    /// point, then those points; so the buffer stays a group's size,
+    /// whatever the input. The bucket's point, or `None` where it
+    /// cancelled out.
+    fn long_bucket(&mut self, entries: &[A], list: &[u32], group: usize) -> Option<A> {
+        let mut partial = Vec::with_capacity(list.len().div_ceil(group));
+        for chunk in list.chunks(group) {
+            self.len.clear();
+            self.len.push(chunk.len());
+            self.reduce(&[0, chunk.len()], Source::Entries(entries, chunk));
+            if self.len[0] == 1 {
+                partial.push(self.cur[0]);
+            }
+        }
+        self.cur.clear();
+        self.cur.extend_from_slice(&partial);
+        self.len.clear();
+        self.len.push(partial.len());
+        self.reduce(&[0, partial.len()], Source::Buffer);
+        (self.len[0] == 1).then(|| self.cur[0])
     }
 
     /// After a round: each bucket's sums to the front of its slot, then
