@@ -43,12 +43,9 @@ const QUEUE: usize = 256;
 
 /// The field operations the accumulation needs (`Fp` for G1, `Fp2` for G2).
 pub(crate) trait Field: Copy + Default + PartialEq {
-    fn mul(&self, b: &Self) -> Self;
-    fn sqr(&self) -> Self;
     fn add(&self, b: &Self) -> Self;
     fn sub(&self, b: &Self) -> Self;
     fn neg_if(&self, flag: bool) -> Self;
-    fn triple(&self) -> Self;
     /// The inverse (of a non-zero element: the callers never pass zero).
     fn inverse(&self) -> Self;
     /// Whether this is zero (blst keeps elements fully reduced, so zero
@@ -121,20 +118,6 @@ macro_rules! field {
                 unsafe { $cneg(out, a, flag) };
             }
             #[inline]
-            fn mul(&self, b: &Self) -> Self {
-                let mut r = Self::default();
-                // SAFETY: valid field elements, distinct output.
-                unsafe { $mul(&mut r, self, b) };
-                r
-            }
-            #[inline]
-            fn sqr(&self) -> Self {
-                let mut r = Self::default();
-                // SAFETY: as above.
-                unsafe { $sqr(&mut r, self) };
-                r
-            }
-            #[inline]
             fn add(&self, b: &Self) -> Self {
                 let mut r = Self::default();
                 // SAFETY: as above.
@@ -153,13 +136,6 @@ macro_rules! field {
                 let mut r = Self::default();
                 // SAFETY: as above.
                 unsafe { $cneg(&mut r, self, flag) };
-                r
-            }
-            #[inline]
-            fn triple(&self) -> Self {
-                let mut r = Self::default();
-                // SAFETY: as above.
-                unsafe { $by3(&mut r, self) };
                 r
             }
             fn inverse(&self) -> Self {
@@ -410,34 +386,29 @@ impl<A: Affine> Accumulator<A> {
 
     /// The open batch's additions, with one inversion.
     fn complete_batch(&mut self) {
+        let n = self.batch.len();
         self.products.clear();
-        let mut acc = self.denominators[0];
-        self.products.push(acc);
-        for d in &self.denominators[1..] {
-            acc = acc.mul(d);
-            self.products.push(acc);
+        self.products.resize(n, A::F::default());
+        self.products[0] = self.denominators[0];
+        for i in 1..n {
+            let (done, rest) = self.products.split_at_mut(i);
+            A::F::mul_to(&mut rest[0], &done[i - 1], &self.denominators[i]);
         }
-        let mut inv = acc.inverse();
-        for i in (0..self.batch.len()).rev() {
+        let mut inv = self.products[n - 1].inverse();
+        let mut di = A::F::default();
+        for i in (0..n).rev() {
             // inv = 1 / (d₀·…·dᵢ) here.
-            let di = if i == 0 {
-                inv
+            if i == 0 {
+                di = inv;
             } else {
-                let di = inv.mul(&self.products[i - 1]);
-                inv = inv.mul(&self.denominators[i]);
-                di
-            };
-            let op = self.batch[i];
+                A::F::mul_to(&mut di, &inv, &self.products[i - 1]);
+                inv.mul_assign(&self.denominators[i]);
+            }
+            let op = &self.batch[i];
             let b = op.bucket as usize;
             let (x1, y1) = self.buckets[b].xy();
             let (x2, y2) = op.point.xy();
-            let lambda = if op.double {
-                x1.sqr().triple().mul(&di)
-            } else {
-                y2.sub(y1).mul(&di)
-            };
-            let x3 = lambda.sqr().sub(x1).sub(x2);
-            let y3 = lambda.mul(&x1.sub(&x3)).sub(y1);
+            let (x3, y3) = chord(x1, y1, x2, y2, op.double, &di);
             self.buckets[b] = A::from_xy(x3, y3);
             self.busy[b] = false;
         }
@@ -529,6 +500,30 @@ pub(crate) fn window_sum<A: Affine>(entries: &[A], digits: &[u8], c: usize) -> A
         }
     }
     acc.finish()
+}
+
+/// `(x₁, y₁) + (x₂, y₂)` (`x₁ ≠ x₂`, or the same point when `double`) from
+/// `inv`, the inverse of its denominator (`x₂ - x₁`, or `2y₁`): `λ = (y₂ -
+/// y₁)·inv` (or `3x₁²·inv`), `x₃ = λ² - x₁ - x₂`, `y₃ = λ(x₁ - x₃) - y₁`.
+/// Written with the out-parameter operations (see [`Field::mul_to`]).
+#[inline]
+pub(crate) fn chord<F: Field>(x1: &F, y1: &F, x2: &F, y2: &F, double: bool, inv: &F) -> (F, F) {
+    let (mut num, mut lambda) = (F::default(), F::default());
+    if double {
+        F::sqr_to(&mut num, x1);
+        num.triple_assign();
+    } else {
+        F::sub_to(&mut num, y2, y1);
+    }
+    F::mul_to(&mut lambda, &num, inv);
+    let (mut x3, mut y3) = (F::default(), F::default());
+    F::sqr_to(&mut x3, &lambda);
+    x3.sub_assign(x1);
+    x3.sub_assign(x2);
+    F::sub_to(&mut y3, x1, &x3);
+    y3.mul_assign(&lambda);
+    y3.sub_assign(y1);
+    (x3, y3)
 }
 
 /// The signed digit `w + b - 2^c·w_top` of one entry's `(c + 1)`-bit

@@ -27,7 +27,7 @@
 
 use zeroize::Zeroizing;
 
-use super::batch_affine::{bucket_sum, digit, prefetch, Affine, Field};
+use super::batch_affine::{bucket_sum, chord, digit, prefetch, Affine, Field};
 
 /// A group's points, in bytes (a group ends at the first bucket boundary
 /// past it): 4096 G1 points, 2048 G2 points, with the round's products
@@ -317,8 +317,7 @@ impl<A: Affine> Round<A> {
         // inv = 1 / (product of the denominators through pair k).
         let mut inv = self.products[n - 1].inverse();
         let (mut y_p, mut y_q) = (A::F::default(), A::F::default());
-        let (mut d, mut num, mut dk) = (A::F::default(), A::F::default(), A::F::default());
-        let (mut lambda, mut x3, mut t) = (A::F::default(), A::F::default(), A::F::default());
+        let (mut d, mut dk) = (A::F::default(), A::F::default());
         for k in (first..n).rev() {
             let kind = self.kinds[k];
             if kind == Kind::Cancel {
@@ -327,13 +326,11 @@ impl<A: Affine> Round<A> {
             let a = self.pairs[k] as usize;
             let (x1, y1) = source.xy(&self.cur, a, &mut y_p);
             let (x2, y2) = source.xy(&self.cur, a + 1, &mut y_q);
-            if kind == Kind::Double {
+            let double = kind == Kind::Double;
+            if double {
                 A::F::add_to(&mut d, y1, y1);
-                A::F::sqr_to(&mut num, x1);
-                num.triple_assign();
             } else {
                 A::F::sub_to(&mut d, x2, x1);
-                A::F::sub_to(&mut num, y2, y1);
             }
             if k == first {
                 dk = inv;
@@ -341,15 +338,8 @@ impl<A: Affine> Round<A> {
                 A::F::mul_to(&mut dk, &inv, &self.products[k - 1]);
                 inv.mul_assign(&d);
             }
-            // λ = num/d, x₃ = λ² - x₁ - x₂, y₃ = λ(x₁ - x₃) - y₁.
-            A::F::mul_to(&mut lambda, &num, &dk);
-            A::F::sqr_to(&mut x3, &lambda);
-            x3.sub_assign(x1);
-            x3.sub_assign(x2);
-            A::F::sub_to(&mut t, x1, &x3);
-            t.mul_assign(&lambda);
-            t.sub_assign(y1);
-            self.cur[a] = A::from_xy(x3, t);
+            let (x3, y3) = chord(x1, y1, x2, y2, double, &dk);
+            self.cur[a] = A::from_xy(x3, y3);
         }
     }
 
