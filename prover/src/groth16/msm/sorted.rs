@@ -8,13 +8,15 @@
 //! entry pays a bucket lookup, flag tests, an equality test of `x` and a
 //! copy into the batch. Here a counting sort first lists each bucket's
 //! entries together; the buckets are then taken in groups of about
-//! [`GROUP_BYTES`] of points, added pairwise in rounds: in a round each bucket's
-//! list is cut into adjacent pairs, every pair of the group is added with
-//! one shared inversion (pairs are independent: no conflicts by
+//! [`GROUP_BYTES`] of points, added pairwise in rounds: in a round each
+//! bucket's list is cut into adjacent pairs, every pair of the group is
+//! added with one shared inversion (pairs are independent: no conflicts by
 //! construction), and the sums replace the pairs in one buffer (the first
-//! round reads the entries in place, signs applied as they are read). `⌈log₂ L⌉` rounds leave a bucket of `L`
-//! entries with one point, with `L - 1` additions as before; one bucket
-//! of 3000 equal entries takes 12 rounds, not 3000 inversions.
+//! round reads the entries in place, signs applied as they are read).
+//! `⌈log₂ L⌉` rounds leave a bucket of `L` entries with one point, with
+//! `L - 1` additions as before; one bucket of 3000 equal entries takes 12
+//! rounds, not 3000 inversions. The buckets' sum `Σ (b + 1)·B_b` is
+//! [`super::batch_affine`]'s batched reduction.
 //!
 //! A pair `(P, Q)` needs `x_Q - x_P`, which is also the test for the rare
 //! special cases: zero means `Q = P` (a doubling, denominator `2y`) or
@@ -30,8 +32,9 @@ use zeroize::Zeroizing;
 use super::batch_affine::{bucket_sum, chord, digit, prefetch, Affine, Field};
 
 /// A group's points, in bytes (a group ends at the first bucket boundary
-/// past it): 4096 G1 points, 2048 G2 points, with the round's products
-/// well inside a 1 MiB L2 cache.
+/// past it, or before a bucket longer than this, which goes alone): 4096
+/// G1 points, 2048 G2 points, with the round's products well inside a 1
+/// MiB L2 cache.
 const GROUP_BYTES: usize = 384 << 10;
 
 /// Entry numbers carry the sign of their digit in the top bit.
@@ -139,7 +142,7 @@ struct Round<A: Affine> {
     /// The group's points, bucket after bucket; bucket `i` of the group
     /// (`len[i]` points) starts where its entries started.
     cur: Vec<A>,
-    /// Each bucket's points left, and where each bucket starts.
+    /// Each bucket's points left.
     len: Vec<usize>,
     /// The first point of each pair of the round.
     pairs: Vec<u32>,
