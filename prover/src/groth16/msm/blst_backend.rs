@@ -173,14 +173,14 @@ fn batch_window(n: usize, nbits: usize) -> usize {
 
 /// From this many live points (both GLV halves) a G1 MSM runs on batched
 /// affine buckets, below on blst's tile. With the sorted pairwise rounds
-/// ([`sorted`]) the batched path took 0.88-0.90 of the tile's CPU time on
-/// the Output proof's A and B (4.6k points) and 0.79-0.89 on the Spend's
+/// ([`sorted`]) the batched path took 0.75 of the tile's CPU time on the
+/// Output proof's A and B (4.6k points) and 0.71-0.74 on the Spend's
 /// (18-60k) (benches/RESULTS.md, "Round 7"); nothing smaller was measured,
 /// so the tile keeps what is below the Output's queries.
 const BATCH_FROM_G1: usize = 4096;
 
 /// The same for G2, where an addition costs more against an inversion:
-/// the sorted rounds took 0.73-0.75 of the tile's time (Output 4.5k, Spend
+/// the sorted rounds took 0.67-0.68 of the tile's time (Output 4.5k, Spend
 /// 18k); below blst's small-input threshold the tile stays.
 const BATCH_FROM_G2: usize = 2 * MIN_TILED;
 
