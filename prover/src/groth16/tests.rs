@@ -298,11 +298,14 @@ mod blst {
     /// The default mode's batched affine windows ([`Accumulation::BatchAffine`]
     /// on [`G1Points`], [`G2Points`]) against arkworks: every length 0..300
     /// with scalars of every class, the edge scalars, a witness-like input
-    /// (most scalars 0 and 1), 3000 equal points with equal scalars (one
+    /// (most scalars 0 and 1), 3000 and 4500 equal points with equal scalars (one
     /// crowded bucket a window), `P` and `-P`, all on pools of 1 and 3.
+    ///
+    /// Both batched accumulations: in input order (`BatchAffine`) and
+    /// sorted by bucket with pairwise rounds (`Sorted`).
     #[test]
     fn batch_affine_blst_msms_match_arkworks() {
-        use crate::groth16::msm::tables::Accumulation::BatchAffine;
+        use crate::groth16::msm::tables::Accumulation::{BatchAffine, Sorted};
         let mut rng = ChaCha20Rng::seed_from_u64(11);
         let pools = pools();
         let check = |g1: &[G1Affine], g2: &[G2Affine], s: &[Fr], what: &str| {
@@ -313,10 +316,12 @@ mod blst {
             );
             for pool in &pools {
                 let t = pool.current_num_threads();
-                let got1 = pool.install(|| p1.msm_joined_with(&[s], BatchAffine));
-                assert_eq!(got1, want1, "G1 {what}, {t} threads");
-                let got2 = pool.install(|| p2.msm_joined_with(&[s], BatchAffine));
-                assert_eq!(got2, want2, "G2 {what}, {t} threads");
+                for how in [BatchAffine, Sorted] {
+                    let got1 = pool.install(|| p1.msm_joined_with(&[s], how));
+                    assert_eq!(got1, want1, "G1 {what}, {how:?}, {t} threads");
+                    let got2 = pool.install(|| p2.msm_joined_with(&[s], how));
+                    assert_eq!(got2, want2, "G2 {what}, {how:?}, {t} threads");
+                }
             }
         };
         let g1 = points::<G1Projective>(&mut rng, 300);
@@ -339,6 +344,8 @@ mod blst {
         let (q1, q2) = (g1[0], g2[0]);
         let k = Fr::rand(&mut rng);
         check(&[q1; 3000], &[q2; 3000], &[k; 3000], "3000 equal");
+        // Past a sorted group's points (4,096 G1, 2,048 G2) in one bucket.
+        check(&[q1; 4500], &[q2; 4500], &[k; 4500], "4500 equal");
         check(&[q1, -q1, q1], &[q2, -q2, q2], &[k, k, k], "P, -P, P");
         check(&[q1, -q1], &[q2, -q2], &[k, k], "P, -P");
     }
@@ -502,8 +509,13 @@ mod tables {
     use crate::groth16::msm::tables::{best_window, Accumulation, G1Tables, G2Tables, WINDOWS};
     use ark_ff::PrimeField;
 
-    /// Both bucket accumulations, the tile and the batched affine one.
-    const BOTH: [Accumulation; 2] = [Accumulation::Tile, Accumulation::BatchAffine];
+    /// Every bucket accumulation: the tile, the batched affine one in
+    /// input order, and the sorted pairwise rounds.
+    const BOTH: [Accumulation; 3] = [
+        Accumulation::Tile,
+        Accumulation::BatchAffine,
+        Accumulation::Sorted,
+    ];
 
     /// Scalars at the digits' edges for window `c`: 0, 1, r - 1, high bits
     /// (2^254, 2^255 mod r), every digit at the Booth boundary 2^(c-1)

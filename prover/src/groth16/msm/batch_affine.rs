@@ -43,32 +43,79 @@ const QUEUE: usize = 256;
 
 /// The field operations the accumulation needs (`Fp` for G1, `Fp2` for G2).
 pub(crate) trait Field: Copy + Default + PartialEq {
-    fn mul(&self, b: &Self) -> Self;
-    fn sqr(&self) -> Self;
     fn add(&self, b: &Self) -> Self;
     fn sub(&self, b: &Self) -> Self;
     fn neg_if(&self, flag: bool) -> Self;
-    fn triple(&self) -> Self;
     /// The inverse (of a non-zero element: the callers never pass zero).
     fn inverse(&self) -> Self;
+    /// Whether this is zero (blst keeps elements fully reduced, so zero
+    /// has one representation).
+    fn is_zero(&self) -> bool;
+    // Out-parameter forms: blst's assembly writes the result where it
+    // belongs. Returned by value, a fresh result is copied with 16-byte
+    // loads of what the assembly stored 8 bytes at a time, which stalls
+    // store forwarding; that showed as the sorted window's top self time.
+    /// `out = a·b`.
+    fn mul_to(out: &mut Self, a: &Self, b: &Self);
+    /// `self = self·b`.
+    fn mul_assign(&mut self, b: &Self);
+    /// `out = a²`.
+    fn sqr_to(out: &mut Self, a: &Self);
+    /// `out = a + b`.
+    fn add_to(out: &mut Self, a: &Self, b: &Self);
+    /// `out = a - b`.
+    fn sub_to(out: &mut Self, a: &Self, b: &Self);
+    /// `self = self - b`.
+    fn sub_assign(&mut self, b: &Self);
+    /// `self = 3·self`.
+    fn triple_assign(&mut self);
+    /// `out = -a` if `flag`, else `a`.
+    fn neg_if_to(out: &mut Self, a: &Self, flag: bool);
 }
 
 macro_rules! field {
-    ($f:ty, $mul:ident, $sqr:ident, $add:ident, $sub:ident, $cneg:ident, $by3:ident, $inv:ident) => {
+    ($f:ty, $mul:ident, $sqr:ident, $add:ident, $sub:ident, $cneg:ident, $by3:ident, $inv:ident, $zero:expr) => {
         impl Field for $f {
             #[inline]
-            fn mul(&self, b: &Self) -> Self {
-                let mut r = Self::default();
-                // SAFETY: valid field elements, distinct output.
-                unsafe { $mul(&mut r, self, b) };
-                r
+            fn is_zero(&self) -> bool {
+                $zero(self)
+            }
+            // SAFETY (all below): valid field elements; blst's functions
+            // allow the output to alias an input.
+            #[inline]
+            fn mul_to(out: &mut Self, a: &Self, b: &Self) {
+                unsafe { $mul(out, a, b) };
             }
             #[inline]
-            fn sqr(&self) -> Self {
-                let mut r = Self::default();
-                // SAFETY: as above.
-                unsafe { $sqr(&mut r, self) };
-                r
+            fn mul_assign(&mut self, b: &Self) {
+                let p: *mut Self = self;
+                unsafe { $mul(p, p, b) };
+            }
+            #[inline]
+            fn sqr_to(out: &mut Self, a: &Self) {
+                unsafe { $sqr(out, a) };
+            }
+            #[inline]
+            fn add_to(out: &mut Self, a: &Self, b: &Self) {
+                unsafe { $add(out, a, b) };
+            }
+            #[inline]
+            fn sub_to(out: &mut Self, a: &Self, b: &Self) {
+                unsafe { $sub(out, a, b) };
+            }
+            #[inline]
+            fn sub_assign(&mut self, b: &Self) {
+                let p: *mut Self = self;
+                unsafe { $sub(p, p, b) };
+            }
+            #[inline]
+            fn triple_assign(&mut self) {
+                let p: *mut Self = self;
+                unsafe { $by3(p, p) };
+            }
+            #[inline]
+            fn neg_if_to(out: &mut Self, a: &Self, flag: bool) {
+                unsafe { $cneg(out, a, flag) };
             }
             #[inline]
             fn add(&self, b: &Self) -> Self {
@@ -91,13 +138,6 @@ macro_rules! field {
                 unsafe { $cneg(&mut r, self, flag) };
                 r
             }
-            #[inline]
-            fn triple(&self) -> Self {
-                let mut r = Self::default();
-                // SAFETY: as above.
-                unsafe { $by3(&mut r, self) };
-                r
-            }
             fn inverse(&self) -> Self {
                 let mut r = Self::default();
                 // SAFETY: as above.
@@ -116,7 +156,8 @@ field!(
     blst_fp_sub,
     blst_fp_cneg,
     blst_fp_mul_by_3,
-    blst_fp_inverse
+    blst_fp_inverse,
+    fp_is_zero
 );
 field!(
     blst_fp2,
@@ -126,8 +167,15 @@ field!(
     blst_fp2_sub,
     blst_fp2_cneg,
     blst_fp2_mul_by_3,
-    blst_fp2_inverse
+    blst_fp2_inverse,
+    |x: &blst_fp2| fp_is_zero(&x.fp[0]) && fp_is_zero(&x.fp[1])
 );
+
+/// An OR of the limbs, not a `memcmp` (which the derived equality calls).
+#[inline]
+fn fp_is_zero(x: &blst_fp) -> bool {
+    x.l.iter().fold(0, |a, w| a | w) == 0
+}
 
 /// An affine point type of blst and its projective partner.
 pub(crate) trait Affine: Copy + Default {
@@ -338,34 +386,29 @@ impl<A: Affine> Accumulator<A> {
 
     /// The open batch's additions, with one inversion.
     fn complete_batch(&mut self) {
+        let n = self.batch.len();
         self.products.clear();
-        let mut acc = self.denominators[0];
-        self.products.push(acc);
-        for d in &self.denominators[1..] {
-            acc = acc.mul(d);
-            self.products.push(acc);
+        self.products.resize(n, A::F::default());
+        self.products[0] = self.denominators[0];
+        for i in 1..n {
+            let (done, rest) = self.products.split_at_mut(i);
+            A::F::mul_to(&mut rest[0], &done[i - 1], &self.denominators[i]);
         }
-        let mut inv = acc.inverse();
-        for i in (0..self.batch.len()).rev() {
+        let mut inv = self.products[n - 1].inverse();
+        let mut di = A::F::default();
+        for i in (0..n).rev() {
             // inv = 1 / (d₀·…·dᵢ) here.
-            let di = if i == 0 {
-                inv
+            if i == 0 {
+                di = inv;
             } else {
-                let di = inv.mul(&self.products[i - 1]);
-                inv = inv.mul(&self.denominators[i]);
-                di
-            };
-            let op = self.batch[i];
+                A::F::mul_to(&mut di, &inv, &self.products[i - 1]);
+                inv.mul_assign(&self.denominators[i]);
+            }
+            let op = &self.batch[i];
             let b = op.bucket as usize;
             let (x1, y1) = self.buckets[b].xy();
             let (x2, y2) = op.point.xy();
-            let lambda = if op.double {
-                x1.sqr().triple().mul(&di)
-            } else {
-                y2.sub(y1).mul(&di)
-            };
-            let x3 = lambda.sqr().sub(x1).sub(x2);
-            let y3 = lambda.mul(&x1.sub(&x3)).sub(y1);
+            let (x3, y3) = chord(x1, y1, x2, y2, op.double, &di);
             self.buckets[b] = A::from_xy(x3, y3);
             self.busy[b] = false;
         }
@@ -440,12 +483,7 @@ pub(crate) fn window_sum<A: Affine>(entries: &[A], digits: &[u8], c: usize) -> A
     for (k, chunk) in digits.chunks(CHUNK * nbytes).enumerate() {
         ops.clear();
         for (i, d) in chunk.chunks_exact(nbytes).enumerate() {
-            let mut v = 0u32;
-            for (k, byte) in d.iter().enumerate() {
-                v |= u32::from(*byte) << (8 * k);
-            }
-            let w = v >> 1;
-            let signed = i64::from(w + (v & 1)) - (i64::from((w >> (c - 1)) & 1) << c);
+            let signed = digit(d, c);
             if signed == 0 {
                 continue;
             }
@@ -464,9 +502,55 @@ pub(crate) fn window_sum<A: Affine>(entries: &[A], digits: &[u8], c: usize) -> A
     acc.finish()
 }
 
+/// `(x₁, y₁) + (x₂, y₂)` (`x₁ ≠ x₂`, or the same point when `double`) from
+/// `inv`, the inverse of its denominator (`x₂ - x₁`, or `2y₁`): `λ = (y₂ -
+/// y₁)·inv` (or `3x₁²·inv`), `x₃ = λ² - x₁ - x₂`, `y₃ = λ(x₁ - x₃) - y₁`.
+/// Written with the out-parameter operations (see [`Field::mul_to`]).
+#[inline]
+pub(crate) fn chord<F: Field>(x1: &F, y1: &F, x2: &F, y2: &F, double: bool, inv: &F) -> (F, F) {
+    let (mut num, mut lambda) = (F::default(), F::default());
+    if double {
+        F::sqr_to(&mut num, x1);
+        num.triple_assign();
+    } else {
+        F::sub_to(&mut num, y2, y1);
+    }
+    F::mul_to(&mut lambda, &num, inv);
+    let (mut x3, mut y3) = (F::default(), F::default());
+    F::sqr_to(&mut x3, &lambda);
+    x3.sub_assign(x1);
+    x3.sub_assign(x2);
+    F::sub_to(&mut y3, x1, &x3);
+    y3.mul_assign(&lambda);
+    y3.sub_assign(y1);
+    (x3, y3)
+}
+
+/// The signed digit `w + b - 2^c·w_top` of one entry's `(c + 1)`-bit
+/// little-endian bytes (see [`window_sum`]).
+#[inline]
+pub(crate) fn digit(bytes: &[u8], c: usize) -> i64 {
+    let mut v = 0u32;
+    for (k, byte) in bytes.iter().enumerate() {
+        v |= u32::from(*byte) << (8 * k);
+    }
+    let w = v >> 1;
+    i64::from(w + (v & 1)) - (i64::from((w >> (c - 1)) & 1) << c)
+}
+
+/// `Σ (b + 1)·buckets[b]` over the buckets marked `full` (the others are
+/// empty), batched as [`window_sum`]'s reduction.
+pub(crate) fn bucket_sum<A: Affine>(buckets: Vec<A>, full: Vec<bool>) -> A::Proj {
+    debug_assert_eq!(buckets.len(), full.len());
+    let mut acc = Accumulator::<A>::new(buckets.len());
+    acc.buckets = buckets;
+    acc.full = full;
+    acc.finish()
+}
+
 /// A hint to bring `p`'s cache lines in (no effect on other targets).
 #[inline(always)]
-fn prefetch<T>(p: &T) {
+pub(crate) fn prefetch<T>(p: &T) {
     #[cfg(target_arch = "x86_64")]
     {
         let p = (p as *const T).cast::<i8>();
@@ -487,9 +571,13 @@ fn prefetch<T>(p: &T) {
     let _ = p;
 }
 
+/// One window's bucket accumulation and reduction: [`window_sum`] or
+/// [`super::sorted::window_sum`] (same digits, same sum).
+pub(crate) type WindowSum<A> = fn(&[A], &[u8], usize) -> <A as Affine>::Proj;
+
 /// `Σ kᵢ·points[i]` for scalars `kᵢ < 2^nbits` (`nbits ≤ 128`: the halves of
 /// the GLV split) by Pippenger's method with windows of `c` bits, each
-/// window's buckets accumulated by [`window_sum`] (batched affine
+/// window's buckets accumulated by `window_sum` (batched affine
 /// additions), the windows joined by doublings (Horner); the windows are
 /// jobs on rayon's current pool when it has more than one thread.
 ///
@@ -502,6 +590,7 @@ pub(crate) fn msm<A: Affine + Send + Sync>(
     scalars: &[u128],
     nbits: usize,
     c: usize,
+    window_sum: WindowSum<A>,
 ) -> A::Proj
 where
     A::Proj: Send,

@@ -43,6 +43,7 @@ use rayon::prelude::*;
 use zeroize::Zeroizing;
 
 use super::batch_affine;
+use super::sorted;
 use super::store::{Backend, Points};
 use super::tables::Accumulation;
 
@@ -171,15 +172,16 @@ fn batch_window(n: usize, nbits: usize) -> usize {
 }
 
 /// From this many live points (both GLV halves) a G1 MSM runs on batched
-/// affine buckets ([`batch_affine::msm`]), below on blst's tile: in the
-/// Spend proof (18-60k) batched buckets took 0.89-0.94 of the tile's CPU
-/// time, in the Output proof's A and B (4.5k) 1.10-1.14
-/// (benches/RESULTS.md, "Round 6").
-const BATCH_FROM_G1: usize = 8192;
+/// affine buckets, below on blst's tile. With the sorted pairwise rounds
+/// ([`sorted`]) the batched path took 0.75 of the tile's CPU time on the
+/// Output proof's A and B (4.6k points) and 0.71-0.74 on the Spend's
+/// (18-60k) (benches/RESULTS.md, "Round 7"); nothing smaller was measured,
+/// so the tile keeps what is below the Output's queries.
+const BATCH_FROM_G1: usize = 4096;
 
 /// The same for G2, where an addition costs more against an inversion:
-/// batched buckets took 0.78 (Spend, 18k) and 0.90 (Output, 4.5k) of the
-/// tile's time; below blst's small-input threshold the tile stays.
+/// the sorted rounds took 0.67-0.68 of the tile's time (Output 4.5k, Spend
+/// 18k); below blst's small-input threshold the tile stays.
 const BATCH_FROM_G2: usize = 2 * MIN_TILED;
 
 /// Gather the live points when fewer than this share of them are live.
@@ -237,11 +239,12 @@ macro_rules! blst_points {
                 if c.live == 0 {
                     return $to_ark(&<$proj>::default());
                 }
-                // By default, batched affine buckets where they measured
-                // faster (benches/RESULTS.md, "Round 6"): from
-                // `$batch_from` live points (both GLV halves counted).
+                // By default, batched affine buckets by sorted rounds
+                // where they measured faster (benches/RESULTS.md, "Round
+                // 7"): from `$batch_from` live points (both GLV halves
+                // counted).
                 let how = how.unwrap_or(if 2 * c.live >= $batch_from {
-                    Accumulation::BatchAffine
+                    Accumulation::Sorted
                 } else {
                     Accumulation::Tile
                 });
@@ -255,7 +258,7 @@ macro_rules! blst_points {
                         Self::pippenger(&points, &c.packed(keep), c.nbits)
                     }
                     Accumulation::Tile => Self::pippenger(points, &c.packed(keep), c.nbits),
-                    Accumulation::BatchAffine if gather => {
+                    Accumulation::BatchAffine | Accumulation::Sorted if gather => {
                         let mut ps = Vec::with_capacity(2 * c.live);
                         let mut ks = Zeroizing::new(Vec::with_capacity(2 * c.live));
                         for half in 0..2 {
@@ -265,18 +268,25 @@ macro_rules! blst_points {
                             }
                         }
                         let w = batch_window(ps.len(), c.nbits);
-                        batch_affine::msm(&ps, &ks, c.nbits, w)
+                        batch_affine::msm(&ps, &ks, c.nbits, w, Self::window_sum(how))
                     }
-                    Accumulation::BatchAffine => {
+                    Accumulation::BatchAffine | Accumulation::Sorted => {
                         // No copy of the points (peak memory counts): the
                         // zero scalars' digits are skipped.
                         let scalars: Zeroizing<Vec<u128>> =
                             Zeroizing::new((0..2 * n).map(|i| c.values[i % n][i / n]).collect());
                         let w = batch_window(2 * c.live, c.nbits);
-                        batch_affine::msm(points, &scalars, c.nbits, w)
+                        batch_affine::msm(points, &scalars, c.nbits, w, Self::window_sum(how))
                     }
                 };
                 $to_ark(&sum)
+            }
+            /// The batched window accumulation `how` names.
+            fn window_sum(how: Accumulation) -> batch_affine::WindowSum<$affine> {
+                match how {
+                    Accumulation::Sorted => sorted::window_sum,
+                    _ => batch_affine::window_sum,
+                }
             }
             /// blst's Pippenger over contiguous `points` and `bytes` (scalars
             /// of `nbits.div_ceil(8)` bytes each, as many as points): whole on

@@ -9,6 +9,7 @@
 pub mod ark_backend;
 pub mod batch_affine;
 pub mod blst_backend;
+mod sorted;
 pub mod store;
 pub mod tables;
 pub mod wasm;

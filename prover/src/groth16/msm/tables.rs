@@ -44,6 +44,7 @@ use zeroize::Zeroizing;
 
 use super::batch_affine;
 use super::blst_backend::{g1_from_ark, g1_to_ark, g2_from_ark, g2_to_ark};
+use super::sorted;
 
 /// How a table MSM's single window adds its entries into buckets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +54,10 @@ pub enum Accumulation {
     /// Affine buckets, additions batched over one inversion
     /// ([`super::batch_affine`]).
     BatchAffine,
+    /// Affine buckets filled by pairwise rounds over the entries sorted by
+    /// bucket, each round's additions over one inversion
+    /// ([`super::sorted`]).
+    Sorted,
 }
 
 /// The narrowest and widest table windows accepted. Below 10 the tables
@@ -247,6 +252,7 @@ macro_rules! tables {
                 let sum_of = |e: &[$affine], d: &[u8]| match how {
                     Accumulation::Tile => Self::window_sum(e, d, c),
                     Accumulation::BatchAffine => batch_affine::window_sum(e, d, c),
+                    Accumulation::Sorted => sorted::window_sum(e, d, c),
                 };
                 if shares == 1 {
                     return $to_ark(&sum_of(&self.entries, &digits));
