@@ -338,11 +338,13 @@ fn tables(
         let t = std::time::Instant::now();
         let k = key::PreparedKey::new(params.kind(), &params.proving_key, mode).expect("prepares");
         let built = t.elapsed().as_secs_f64();
-        let (mut ours, mut base, mut affine) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ours, mut base, mut affine, mut sorted) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for _ in 0..reps {
             base.push(four(default, z, w, hr, Accumulation::Tile));
             ours.push(four(&k, z, w, hr, Accumulation::Tile));
             affine.push(four(&k, z, w, hr, Accumulation::BatchAffine));
+            sorted.push(four(&k, z, w, hr, Accumulation::Sorted));
         }
         let med = |v: &[[f64; 4]], i: usize| median(&v.iter().map(|x| x[i]).collect::<Vec<_>>());
         let total = |v: &[[f64; 4]]| median(&v.iter().map(|x| x.iter().sum()).collect::<Vec<_>>());
@@ -353,11 +355,16 @@ fn tables(
             med(&base, 0), med(&base, 1), med(&base, 2), med(&base, 3),
             total(&ours), total(&base), total(&ours) / total(&base)
         );
-        println!(
-            "  {name} tables c={c}, batch-affine buckets: A / B1 / B2 / H+L {:.3} / {:.3} / {:.3} / {:.3}; all four {:.3} = {:.3} of the tile's, {:.3} of the default mode's",
-            med(&affine, 0), med(&affine, 1), med(&affine, 2), med(&affine, 3),
-            total(&affine), total(&affine) / total(&ours), total(&affine) / total(&base)
-        );
+        for (how, v) in [
+            ("batch-affine buckets", &affine),
+            ("sorted rounds", &sorted),
+        ] {
+            println!(
+                "  {name} tables c={c}, {how}: A / B1 / B2 / H+L {:.3} / {:.3} / {:.3} / {:.3}; all four {:.3} = {:.3} of the tile's, {:.3} of the default mode's",
+                med(v, 0), med(v, 1), med(v, 2), med(v, 3),
+                total(v), total(v) / total(&ours), total(v) / total(&base)
+            );
+        }
     }
 }
 

@@ -262,27 +262,28 @@ mod backend {
     use super::msm::tables::Accumulation;
     use super::*;
     // In the table mode, each query's bucket accumulation is the one that
-    // measured faster on it (benches/RESULTS.md, "Round 5"): blst's tile
-    // for the A and B queries in G1 (a witness's many 0/1 scalars pile
-    // into one bucket, where batched affine additions must wait), batched
-    // affine buckets for B in G2 and for the Spend key's H + L (random H
-    // scalars spread over all buckets).
+    // measured faster on it (benches/RESULTS.md, "Round 7c"): sorted
+    // pairwise rounds for A and B (a witness's repeated digits pile into a
+    // few buckets: the rounds have no conflicts, where input-order batches
+    // must wait) and for the Output key's H + L; input-order batched affine
+    // buckets for the Spend key's H + L at its wide window (random H
+    // scalars spread evenly over 2^15 buckets, where sorting buys nothing).
     pub fn msm_a(key: &PreparedKey, _: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
         match &key.points {
             KeyPoints::Pippenger(k) => k.a.msm(z),
-            KeyPoints::Tables(k) => k.a.msm_joined_with(&[z], Accumulation::Tile),
+            KeyPoints::Tables(k) => k.a.msm_joined_with(&[z], Accumulation::Sorted),
         }
     }
     pub fn msm_b_g1(key: &PreparedKey, _: &ProvingKey<Bls12_381>, z: &[Fr]) -> G1Projective {
         match &key.points {
             KeyPoints::Pippenger(k) => k.b_g1.msm(z),
-            KeyPoints::Tables(k) => k.b_g1.msm_joined_with(&[z], Accumulation::Tile),
+            KeyPoints::Tables(k) => k.b_g1.msm_joined_with(&[z], Accumulation::Sorted),
         }
     }
     pub fn msm_b_g2(key: &PreparedKey, _: &ProvingKey<Bls12_381>, z: &[Fr]) -> G2Projective {
         match &key.points {
             KeyPoints::Pippenger(k) => k.b_g2.msm(z),
-            KeyPoints::Tables(k) => k.b_g2.msm_joined_with(&[z], Accumulation::BatchAffine),
+            KeyPoints::Tables(k) => k.b_g2.msm_joined_with(&[z], Accumulation::Sorted),
         }
     }
     pub fn msm_hl(
@@ -294,12 +295,12 @@ mod backend {
         match &key.points {
             KeyPoints::Pippenger(k) => k.hl.msm_joined(&[h, w]),
             KeyPoints::Tables(k) => {
-                // Batched on wide windows only (the Spend key's 16): at the
-                // Output key's 13 the tile was as fast or faster.
+                // Input-order batches on wide windows (the Spend key's 16);
+                // sorted rounds below (the Output key's 13).
                 let how = if k.hl.window() >= 15 {
                     Accumulation::BatchAffine
                 } else {
-                    Accumulation::Tile
+                    Accumulation::Sorted
                 };
                 k.hl.msm_joined_with(&[h, w], how)
             }
