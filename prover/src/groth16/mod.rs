@@ -67,7 +67,7 @@ pub enum Groth16Error {
 pub enum MsmMode {
     /// blst's Pippenger with the GLV split over the key's points (and their
     /// endomorphism images): about 2 points held per key point. The default,
-    /// for wallets and light processes (peak about 57 MiB for a Spend
+    /// for wallets and light processes (peak about 60 MiB for a Spend
     /// proof).
     #[default]
     Pippenger,
