@@ -4,7 +4,11 @@
 //! pool, so a proof's five MSMs share one. arkworks' serial MSM in chunks
 //! ([`ark_backend`]) is kept as the reference the tests compare with.
 //! [`tables`] is the server mode's fixed-base MSM (precomputed window
-//! shifts of the key's points, on blst; see [`super::MsmMode`]).
+//! shifts of the key's points, on blst; see [`super::MsmMode`]). Natively,
+//! a window's buckets are filled by blst's tile, by [`batch_affine`]
+//! (affine buckets in input order) or by `sorted` (entries sorted by
+//! bucket, added in pairwise rounds: the default mode's choice for all but
+//! the smallest G1 MSMs).
 
 pub mod ark_backend;
 pub mod batch_affine;
